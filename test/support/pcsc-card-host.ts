@@ -8,7 +8,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { VPCD_DEFAULT_PORT, type VirtualCard, VpcdBridge } from '@huduma/sim-vpcd';
+import { type VirtualCard, VPCD_DEFAULT_PORT, VpcdBridge } from '@huduma/sim-vpcd';
 
 export type CardHostRequest =
   | { id: number; op: 'insert'; slot: number; module?: string; options?: unknown }

@@ -45,7 +45,7 @@ function parse(apdu: Uint8Array): ParsedCommand {
     if (body.length === 3) return { cla, ins, p1, p2, data: new Uint8Array(0), le: n || 65536 };
     const data = body.subarray(3, 3 + n);
     const rest = body.subarray(3 + n);
-    const le = rest.length === 2 ? ((rest[0]! << 8) | rest[1]!) || 65536 : undefined;
+    const le = rest.length === 2 ? (rest[0]! << 8) | rest[1]! || 65536 : undefined;
     return { cla, ins, p1, p2, data, le };
   }
   const lc = body[0]!;

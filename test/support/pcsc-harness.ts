@@ -111,7 +111,8 @@ function sleep(ms: number): Promise<void> {
 async function waitFor(what: string, check: () => boolean, timeoutMs: number, detail: () => string) {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${detail()}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${detail()}`);
     await sleep(10);
   }
 }
@@ -120,6 +121,8 @@ function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
+
+type DistributiveOmitId<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
@@ -184,7 +187,9 @@ export async function startPcscHarness(options: PcscHarnessOptions = {}): Promis
     'echo ready',
     'exec sleep infinity',
   ].join('\n');
-  const holder = track(spawn('unshare', ['-n', '-m', 'sh', '-c', setup], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  const holder = track(
+    spawn('unshare', ['-n', '-m', 'sh', '-c', setup], { stdio: ['ignore', 'pipe', 'pipe'] }),
+  );
   let holderOutput = '';
   holder.stdout?.on('data', (d) => (holderOutput += d));
   holder.stderr?.on('data', (d) => (holderOutput += d));
@@ -219,7 +224,15 @@ export async function startPcscHarness(options: PcscHarnessOptions = {}): Promis
     const child = track(
       spawn(
         'nsenter',
-        [`--net=/proc/${holderPid}/ns/net`, `--mount=/proc/${holderPid}/ns/mnt`, 'pcscd', '-f', ...verbosity, '-c', confDir],
+        [
+          `--net=/proc/${holderPid}/ns/net`,
+          `--mount=/proc/${holderPid}/ns/mnt`,
+          'pcscd',
+          '-f',
+          ...verbosity,
+          '-c',
+          confDir,
+        ],
         { stdio: ['ignore', logFd, logFd] },
       ),
     );
@@ -229,7 +242,9 @@ export async function startPcscHarness(options: PcscHarnessOptions = {}): Promis
     const logStart = readPcscdLog().length;
     await waitFor(
       'pcscd to be ready',
-      () => child.exitCode !== null || (existsSync(socketPath) && readPcscdLog().includes('daemon ready', logStart)),
+      () =>
+        child.exitCode !== null ||
+        (existsSync(socketPath) && readPcscdLog().includes('daemon ready', logStart)),
       10_000,
       () => readPcscdLog().slice(logStart),
     );
@@ -237,10 +252,13 @@ export async function startPcscHarness(options: PcscHarnessOptions = {}): Promis
       pcscd = undefined;
       throw new Error(`pcscd exited with ${child.exitCode} at startup:\n${readPcscdLog().slice(logStart)}`);
     }
-    const names = [...readPcscdLog().slice(logStart).matchAll(/Attempting startup of (.+?) using /g)].map(
-      (m) => m[1]!,
-    );
-    if (names.length === 0) throw new Error(`pcscd started no vpcd reader:\n${readPcscdLog().slice(logStart)}`);
+    const names = [
+      ...readPcscdLog()
+        .slice(logStart)
+        .matchAll(/Attempting startup of (.+?) using /g),
+    ].map((m) => m[1]!);
+    if (names.length === 0)
+      throw new Error(`pcscd started no vpcd reader:\n${readPcscdLog().slice(logStart)}`);
     readers = names;
   }
 
@@ -300,14 +318,18 @@ export async function startPcscHarness(options: PcscHarnessOptions = {}): Promis
   await waitFor('the card host', () => hostReady || host.exitCode !== null, 20_000, cardHostLogText);
   if (!hostReady) throw new Error(`card host failed to start:\n${cardHostLogText()}`);
   // Let an idle card host not keep the test process alive; requests re-ref it.
+  const channel = (host as unknown as { channel?: { ref(): void; unref(): void } }).channel;
   host.unref();
-  (host as unknown as { channel?: { unref(): void } }).channel?.unref();
+  channel?.unref();
 
-  function request(body: Omit<CardHostRequest, 'id'>): Promise<unknown> {
+  function request(body: DistributiveOmitId<CardHostRequest>): Promise<unknown> {
     const id = nextId++;
-    return new Promise((resolve, reject) => {
+    channel?.ref();
+    return new Promise<unknown>((resolve, reject) => {
       pending.set(id, { resolve, reject });
       host.send({ ...body, id } as CardHostRequest);
+    }).finally(() => {
+      if (pending.size === 0) channel?.unref();
     });
   }
 

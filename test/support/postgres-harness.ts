@@ -64,7 +64,9 @@ export async function startPostgres(): Promise<PostgresServer> {
   const binDir = findPostgresBinDir();
   const asRoot = process.getuid?.() === 0;
   const runAs = (command: string, args: string[]): string => {
-    const [file, fullArgs] = asRoot ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
+    const [file, fullArgs] = asRoot
+      ? ['runuser', ['-u', 'postgres', '--', command, ...args]]
+      : [command, args];
     return execFileSync(file, fullArgs, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   };
 
@@ -75,7 +77,9 @@ export async function startPostgres(): Promise<PostgresServer> {
       ids = systemUserIds('postgres');
     } catch {
       rmSync(baseDir, { recursive: true, force: true });
-      throw new Error(`running as root but there is no 'postgres' system user to run the server. ${INSTALL_HINT}`);
+      throw new Error(
+        `running as root but there is no 'postgres' system user to run the server. ${INSTALL_HINT}`,
+      );
     }
     chownSync(baseDir, ids.uid, ids.gid);
   }
@@ -103,7 +107,18 @@ export async function startPostgres(): Promise<PostgresServer> {
       '-c synchronous_commit=off',
       '-c full_page_writes=off',
     ].join(' ');
-    runAs(join(binDir, 'pg_ctl'), ['-D', dataDir, '-l', logFile, '-o', serverOptions, '-w', '-t', '60', 'start']);
+    runAs(join(binDir, 'pg_ctl'), [
+      '-D',
+      dataDir,
+      '-l',
+      logFile,
+      '-o',
+      serverOptions,
+      '-w',
+      '-t',
+      '60',
+      'start',
+    ]);
   } catch (error) {
     const log = existsSync(logFile) ? readFileSync(logFile, 'utf8') : '';
     const stderr = (error as { stderr?: string }).stderr ?? '';
@@ -119,8 +134,9 @@ export async function startPostgres(): Promise<PostgresServer> {
     dataDir,
     async createDatabase(name: string): Promise<string> {
       if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`unsafe database name ${JSON.stringify(name)}`);
-      const { default: pg } = await import('pg');
-      const client = new pg.Client({ connectionString: url });
+      // Not `import('pg')`: see packages/clearing-service/src/db/pg-modules.d.ts.
+      const { default: Client } = await import('pg/lib/client');
+      const client = new Client({ connectionString: url });
       await client.connect();
       try {
         await client.query(`CREATE DATABASE ${name}`);

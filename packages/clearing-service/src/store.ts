@@ -1,5 +1,5 @@
-import { InputError } from './errors';
 import type { Queryable } from './db/types';
+import { InputError } from './errors';
 
 export const CARD_NUMBER_PATTERN = /^[0-9]{16}$/;
 

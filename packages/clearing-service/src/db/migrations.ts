@@ -1,5 +1,5 @@
-import { MigrationError } from '../errors';
 import { CATALOG_SEED } from '../catalog-seed';
+import { MigrationError } from '../errors';
 import type { Db } from './types';
 
 export interface Migration {

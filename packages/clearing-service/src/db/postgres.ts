@@ -1,19 +1,23 @@
-import pg from 'pg';
+/// <reference path="./pg-modules.d.ts" />
+import type pg from 'pg';
+import Client from 'pg/lib/client';
+import PgPool from 'pg-pool';
+import pgTypes from 'pg-types';
 import type { Db, Queryable, Row, SqlParam } from './types';
 import { OID, parseDate, parseInt8 } from './values';
 
 function getTypeParser(oid: number, format?: 'text' | 'binary'): (value: string) => unknown {
-  if (format === 'binary') return pg.types.getTypeParser(oid, 'binary');
+  if (format === 'binary') return pgTypes.getTypeParser(oid, 'binary');
   if (oid === OID.INT8) return parseInt8;
   if (oid === OID.DATE) return parseDate;
   if (oid === OID.BYTEA) {
-    const parseBuffer = pg.types.getTypeParser(OID.BYTEA, 'text') as (value: string) => Buffer;
+    const parseBuffer = pgTypes.getTypeParser(OID.BYTEA, 'text') as (value: string) => Buffer;
     return (value) => {
       const buffer = parseBuffer(value);
       return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     };
   }
-  return pg.types.getTypeParser(oid, 'text');
+  return pgTypes.getTypeParser(oid, 'text');
 }
 
 function toPgParams(params: readonly SqlParam[]): unknown[] {
@@ -35,7 +39,7 @@ function wrap(client: pg.Pool | pg.PoolClient): Queryable {
 
 /** A PostgreSQL server reached through a `pg` Pool, e.g. `postgres://user@127.0.0.1:5432/huduma`. */
 export async function openPostgresDb(connectionString: string, options: { max?: number } = {}): Promise<Db> {
-  const pool = new pg.Pool({ connectionString, max: options.max ?? 10, types: { getTypeParser } });
+  const pool = new PgPool({ Client, connectionString, max: options.max ?? 10, types: { getTypeParser } });
   // Fail at startup, not at the first request, when the server is unreachable.
   const probe = await pool.connect();
   probe.release();

@@ -1,0 +1,44 @@
+import { type PostgresServer, startPostgres } from '../../../test/support/postgres-harness';
+import { migrate } from '../src/db/migrations';
+import { openPgliteDb } from '../src/db/pglite';
+import { openPostgresDb } from '../src/db/postgres';
+import type { Db } from '../src/db/types';
+
+/**
+ * Each backend the storage suites run against. `open()` gives a fresh, migrated, empty database;
+ * `shutdown()` releases what the backend started (the PostgreSQL server).
+ */
+export interface Backend {
+  name: 'pglite' | 'postgres';
+  open(): Promise<Db>;
+  shutdown(): Promise<void>;
+}
+
+let server: PostgresServer | undefined;
+let databaseCounter = 0;
+
+export const BACKENDS: Backend[] = [
+  {
+    name: 'pglite',
+    async open() {
+      const db = await openPgliteDb();
+      await migrate(db);
+      return db;
+    },
+    async shutdown() {},
+  },
+  {
+    name: 'postgres',
+    async open() {
+      server ??= await startPostgres();
+      const url = await server.createDatabase(`clearing_${process.pid}_${++databaseCounter}`);
+      const db = await openPostgresDb(url);
+      await migrate(db);
+      return db;
+    },
+    async shutdown() {
+      await server?.stop();
+      server = undefined;
+    },
+  },
+];

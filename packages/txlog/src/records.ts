@@ -280,7 +280,13 @@ export function validateBody(body: RecordBody): void {
 /** Encode one record payload. The body must have passed validateBody. */
 export function encodeRecord(seq: number, prevHash: Uint8Array, body: RecordBody): Uint8Array {
   const values = body as unknown as Record<string, unknown>;
-  const array: unknown[] = [RECORD_FORMAT_VERSION, encodeUint(seq), prevHash, body.type, encodeUint(body.time)];
+  const array: unknown[] = [
+    RECORD_FORMAT_VERSION,
+    encodeUint(seq),
+    prevHash,
+    body.type,
+    encodeUint(body.time),
+  ];
   for (const [name, kind] of RECORD_FIELDS[body.type]) {
     const value = values[name];
     array.push(kind === 'uint' ? encodeUint(value as number) : value);
@@ -291,7 +297,8 @@ export function encodeRecord(seq: number, prevHash: Uint8Array, body: RecordBody
 
 function decodeUint(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
-  if (typeof value === 'bigint') return value >= 0n && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : undefined;
+  if (typeof value === 'bigint')
+    return value >= 0n && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : undefined;
   return undefined;
 }
 
@@ -303,7 +310,8 @@ function decodeUint(value: unknown): number | undefined {
 export function decodeRecord(bytes: Uint8Array): LogRecord {
   let raw: unknown;
   try {
-    raw = cbor.decode(bytes);
+    // cbor-x caches a DataView on the object it decodes: give it a throwaway view, not the caller's array.
+    raw = cbor.decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length));
   } catch (err) {
     throw new TxLogRecordError(`record is not valid CBOR: ${(err as Error).message}`);
   }
@@ -317,7 +325,9 @@ export function decodeRecord(bytes: Uint8Array): LogRecord {
     throw new TxLogRecordError(`unknown record type ${JSON.stringify(type)}`);
   }
   if (raw.length !== ENVELOPE_LENGTH + fields.length) {
-    throw new TxLogRecordError(`${type} record has ${raw.length} elements, expected ${ENVELOPE_LENGTH + fields.length}`);
+    throw new TxLogRecordError(
+      `${type} record has ${raw.length} elements, expected ${ENVELOPE_LENGTH + fields.length}`,
+    );
   }
   const seq = decodeUint(raw[1]);
   if (seq === undefined) throw new TxLogRecordError(`${type} record has an invalid seq`);

@@ -1,0 +1,303 @@
+/**
+ * RFC 6962 / RFC 9162 Merkle tree over accepted records.
+ *
+ *   leaf hash  = SHA-256(0x00 || data)
+ *   node hash  = SHA-256(0x01 || left || right)
+ *   MTH(D[n])  = split at k, the largest power of two < n: node(MTH(D[0:k]), MTH(D[k:n]))
+ *
+ * Storage keeps the hash of every perfect, aligned subtree ("node" (level, index) covers leaves
+ * [index·2^level, (index+1)·2^level)); those never change once complete, so proofs for any past
+ * tree size are assembled from O(log n) of them, and an append only writes the subtrees the new
+ * leaf completes. The frontier (roots of the perfect subtrees of the whole tree, largest first)
+ * gives the root without reading anything else.
+ */
+import { createHash } from 'node:crypto';
+import type { Queryable } from './db/types';
+import { MerkleError } from './errors';
+
+export const HASH_SIZE = 32;
+
+function sha256(...parts: Uint8Array[]): Uint8Array {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  return new Uint8Array(h.digest());
+}
+
+export function hashLeaf(data: Uint8Array): Uint8Array {
+  return sha256(Uint8Array.of(0x00), data);
+}
+
+export function hashChildren(left: Uint8Array, right: Uint8Array): Uint8Array {
+  return sha256(Uint8Array.of(0x01), left, right);
+}
+
+/** SHA-256 of the empty string: the RFC's MTH of an empty tree. */
+export const EMPTY_ROOT = sha256();
+
+/** Largest power of two strictly less than n (n ≥ 2). */
+export function splitPoint(n: number): number {
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+
+function log2Exact(n: number): number {
+  return Math.round(Math.log2(n));
+}
+
+/** Reference MTH over all leaf data, straight from the RFC (tests and small trees). */
+export function rootFromLeaves(leaves: readonly Uint8Array[]): Uint8Array {
+  return subtreeRoot(leaves.map(hashLeaf), 0, leaves.length);
+}
+
+function subtreeRoot(leafHashes: readonly Uint8Array[], start: number, end: number): Uint8Array {
+  const n = end - start;
+  if (n === 0) return EMPTY_ROOT;
+  if (n === 1) return leafHashes[start]!;
+  const k = splitPoint(n);
+  return hashChildren(subtreeRoot(leafHashes, start, start + k), subtreeRoot(leafHashes, start + k, end));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Perfect-subtree decomposition
+
+export interface NodeId {
+  level: number;
+  index: number;
+}
+
+/**
+ * The perfect aligned subtrees that make up leaves [start, end), largest first, for ranges
+ * that arise in RFC 6962 trees (start is a multiple of the largest power of two ≤ end - start).
+ */
+export function decompose(start: number, end: number): NodeId[] {
+  const nodes: NodeId[] = [];
+  while (start < end) {
+    let size = 1;
+    while (size * 2 <= end - start && start % (size * 2) === 0) size *= 2;
+    nodes.push({ level: log2Exact(size), index: start / size });
+    start += size;
+  }
+  return nodes;
+}
+
+/** Hash of a range from the hashes of its decomposition: fold right to left. */
+function foldRange(hashes: Uint8Array[]): Uint8Array {
+  let acc = hashes[hashes.length - 1]!;
+  for (let i = hashes.length - 2; i >= 0; i--) acc = hashChildren(hashes[i]!, acc);
+  return acc;
+}
+
+/**
+ * The subtree ranges whose hashes form the inclusion proof of leaf `m` in a tree of `n` leaves,
+ * bottom-up (RFC 9162 §2.1.3.1 order: the sibling nearest the leaf first).
+ */
+export function inclusionProofRanges(m: number, n: number): Array<[number, number]> {
+  if (!(Number.isSafeInteger(m) && Number.isSafeInteger(n) && m >= 0 && m < n)) {
+    throw new MerkleError('ERR_MERKLE_RANGE', `leaf index ${m} is not inside a tree of size ${n}`);
+  }
+  const ranges: Array<[number, number]> = [];
+  let start = 0;
+  let end = n;
+  while (end - start > 1) {
+    const k = splitPoint(end - start);
+    if (m < start + k) {
+      ranges.push([start + k, end]);
+      end = start + k;
+    } else {
+      ranges.push([start, start + k]);
+      start += k;
+    }
+  }
+  return ranges.reverse();
+}
+
+/** Inclusion proof from an in-memory list of leaf hashes (reference; tests). */
+export function inclusionProofFromLeafHashes(leafHashes: readonly Uint8Array[], m: number): Uint8Array[] {
+  return inclusionProofRanges(m, leafHashes.length).map(([s, e]) => subtreeRoot(leafHashes, s, e));
+}
+
+/**
+ * RFC 9162 §2.1.3.2: does `proof` show that `leafHash` is leaf `index` of the tree of `treeSize`
+ * leaves whose root is `root`? Never throws on malformed input; returns false.
+ */
+export function verifyInclusion(
+  leafHash: Uint8Array,
+  index: number,
+  treeSize: number,
+  proof: readonly Uint8Array[],
+  root: Uint8Array,
+): boolean {
+  if (!(Number.isSafeInteger(index) && Number.isSafeInteger(treeSize)) || index < 0 || index >= treeSize)
+    return false;
+  if (leafHash.length !== HASH_SIZE || root.length !== HASH_SIZE) return false;
+  let fn = index;
+  let sn = treeSize - 1;
+  let r = leafHash;
+  for (const p of proof) {
+    if (p.length !== HASH_SIZE || sn === 0) return false;
+    if (fn % 2 === 1 || fn === sn) {
+      r = hashChildren(p, r);
+      if (fn % 2 === 0) {
+        while (fn % 2 === 0 && fn !== 0) {
+          fn = Math.floor(fn / 2);
+          sn = Math.floor(sn / 2);
+        }
+      }
+    } else {
+      r = hashChildren(r, p);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  return sn === 0 && r.length === root.length && r.every((b, i) => b === root[i]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Persistent log
+
+export interface TreeHead {
+  treeSize: number;
+  rootHash: Uint8Array;
+}
+
+function splitFrontier(bytes: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < bytes.length; i += HASH_SIZE) out.push(bytes.slice(i, i + HASH_SIZE));
+  return out;
+}
+
+function joinFrontier(hashes: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(hashes.length * HASH_SIZE);
+  hashes.forEach((h, i) => {
+    out.set(h, i * HASH_SIZE);
+  });
+  return out;
+}
+
+function rootFromFrontier(frontier: readonly Uint8Array[]): Uint8Array {
+  return frontier.length === 0 ? EMPTY_ROOT : foldRange([...frontier]);
+}
+
+/**
+ * Appends leaves (by their data) to the persistent tree and returns their indexes and the new
+ * head. Call inside the transaction that stores the records: the merkle_state row lock
+ * serialises concurrent appenders, and a rollback un-appends.
+ */
+export async function appendLeaves(
+  tx: Queryable,
+  leavesData: readonly Uint8Array[],
+): Promise<{ firstIndex: number; head: TreeHead }> {
+  const state = await tx.query<{ tree_size: number; frontier: Uint8Array }>(
+    'SELECT tree_size, frontier FROM merkle_state WHERE singleton FOR UPDATE',
+  );
+  const row = state[0];
+  if (!row)
+    throw new MerkleError('ERR_MERKLE_STORE', 'merkle_state row is missing: were migrations applied?');
+  const firstIndex = row.tree_size;
+  // frontier[i] is the perfect subtree for the i-th set bit of tree_size, from the top.
+  let frontier = splitFrontier(row.frontier);
+  let size = firstIndex;
+  const newNodes: Array<{ level: number; index: number; hash: Uint8Array }> = [];
+  for (const data of leavesData) {
+    let hash = hashLeaf(data);
+    newNodes.push({ level: 0, index: size, hash });
+    let level = 0;
+    let index = size;
+    // Each trailing 1-bit of the old size is a perfect subtree the new leaf now completes.
+    while (index % 2 === 1) {
+      const left = frontier.pop()!;
+      hash = hashChildren(left, hash);
+      level += 1;
+      index = Math.floor(index / 2);
+      newNodes.push({ level, index, hash });
+    }
+    frontier = [...frontier, hash];
+    size += 1;
+  }
+  // Insert in chunks so a large batch stays under the 65535-parameter limit.
+  for (let i = 0; i < newNodes.length; i += 1000) {
+    const chunk = newNodes.slice(i, i + 1000);
+    const values = chunk.map(
+      (_, j) => `($${3 * j + 1}::smallint, $${3 * j + 2}::bigint, $${3 * j + 3}::bytea)`,
+    );
+    await tx.query(
+      `INSERT INTO merkle_nodes (level, node_index, hash) VALUES ${values.join(', ')}`,
+      chunk.flatMap((n) => [n.level, n.index, n.hash]),
+    );
+  }
+  await tx.query('UPDATE merkle_state SET tree_size = $1, frontier = $2 WHERE singleton', [
+    size,
+    joinFrontier(frontier),
+  ]);
+  return { firstIndex, head: { treeSize: size, rootHash: rootFromFrontier(frontier) } };
+}
+
+export async function currentTreeHead(q: Queryable): Promise<TreeHead> {
+  const rows = await q.query<{ tree_size: number; frontier: Uint8Array }>(
+    'SELECT tree_size, frontier FROM merkle_state WHERE singleton',
+  );
+  const row = rows[0];
+  if (!row)
+    throw new MerkleError('ERR_MERKLE_STORE', 'merkle_state row is missing: were migrations applied?');
+  return { treeSize: row.tree_size, rootHash: rootFromFrontier(splitFrontier(row.frontier)) };
+}
+
+async function loadNodes(q: Queryable, ids: readonly NodeId[]): Promise<Map<string, Uint8Array>> {
+  const key = (level: number, index: number) => `${level}:${index}`;
+  const unique = [...new Map(ids.map((id) => [key(id.level, id.index), id])).values()];
+  const found = new Map<string, Uint8Array>();
+  for (let i = 0; i < unique.length; i += 1000) {
+    const chunk = unique.slice(i, i + 1000);
+    const values = chunk.map((_, j) => `($${2 * j + 1}::smallint, $${2 * j + 2}::bigint)`);
+    const rows = await q.query<{ level: number; node_index: number; hash: Uint8Array }>(
+      `SELECT n.level, n.node_index, n.hash FROM merkle_nodes n
+       JOIN (VALUES ${values.join(', ')}) AS wanted(level, node_index)
+         ON n.level = wanted.level AND n.node_index = wanted.node_index`,
+      chunk.flatMap((id) => [id.level, id.index]),
+    );
+    for (const r of rows) found.set(key(r.level, r.node_index), r.hash);
+  }
+  for (const id of unique) {
+    if (!found.has(key(id.level, id.index))) {
+      throw new MerkleError('ERR_MERKLE_STORE', `merkle node level ${id.level} index ${id.index} is missing`);
+    }
+  }
+  return found;
+}
+
+async function rangeHashes(
+  q: Queryable,
+  ranges: ReadonlyArray<readonly [number, number]>,
+): Promise<Uint8Array[]> {
+  const plans = ranges.map(([s, e]) => decompose(s, e));
+  const nodes = await loadNodes(q, plans.flat());
+  return plans.map((plan) => foldRange(plan.map((id) => nodes.get(`${id.level}:${id.index}`)!)));
+}
+
+/** Root of the first `treeSize` leaves (any past size), from stored subtree hashes. */
+export async function treeRootAt(q: Queryable, treeSize: number): Promise<Uint8Array> {
+  const head = await currentTreeHead(q);
+  if (!Number.isSafeInteger(treeSize) || treeSize < 0 || treeSize > head.treeSize) {
+    throw new MerkleError('ERR_MERKLE_RANGE', `tree size ${treeSize} is outside 0..${head.treeSize}`);
+  }
+  if (treeSize === 0) return EMPTY_ROOT;
+  const [root] = await rangeHashes(q, [[0, treeSize]]);
+  return root!;
+}
+
+/** Inclusion proof of leaf `index` in the tree of `treeSize` leaves (default: current size). */
+export async function inclusionProof(
+  q: Queryable,
+  index: number,
+  treeSize?: number,
+): Promise<{ leafHash: Uint8Array; treeSize: number; proof: Uint8Array[] }> {
+  const size = treeSize ?? (await currentTreeHead(q)).treeSize;
+  const head = treeSize === undefined ? { treeSize: size } : await currentTreeHead(q);
+  if (size > head.treeSize) {
+    throw new MerkleError('ERR_MERKLE_RANGE', `tree size ${size} exceeds the current size ${head.treeSize}`);
+  }
+  const ranges = inclusionProofRanges(index, size);
+  const [leafHash, ...proof] = await rangeHashes(q, [[index, index + 1], ...ranges]);
+  return { leafHash: leafHash!, treeSize: size, proof };
+}

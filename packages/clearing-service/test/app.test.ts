@@ -1,0 +1,321 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClearingService } from '../src/app';
+import { migrate } from '../src/db/migrations';
+import { openPgliteDb } from '../src/db/pglite';
+import type { Db } from '../src/db/types';
+import { encodeDenyListDelta } from '../src/signed-messages';
+import { generateSigner, type Signer, verifyP256 } from '../src/signer';
+import { insertAcceptedRecord, raiseAlert, registerTerminal, upsertMerchant } from '../src/store';
+
+const OPERATOR = 'operator-token-for-tests-0123456789';
+const CALLBACK = 'mpesa-callback-secret-abcdef';
+const auth = { authorization: `Bearer ${OPERATOR}` };
+
+describe('clearing service HTTP API', () => {
+  let db: Db;
+  let signer: Signer;
+  let app: FastifyInstance;
+
+  beforeAll(async () => {
+    db = await openPgliteDb();
+    await migrate(db);
+    signer = generateSigner();
+    app = createClearingService({
+      db,
+      signer,
+      operatorToken: OPERATOR,
+      topupCallbackToken: CALLBACK,
+      logger: false,
+      now: () => 1_770_000_000_000,
+    });
+    await app.ready();
+  });
+  afterAll(async () => {
+    await app?.close();
+    await db?.close();
+  });
+
+  it('reports health and serves an OpenAPI document covering every route', async () => {
+    const health = await app.inject({ method: 'GET', url: '/healthz' });
+    expect(health.json()).toEqual({ status: 'ok', database: 'pglite', treeSize: 0, keyId: signer.keyId });
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    expect(doc.openapi).toBe('3.0.3');
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/healthz',
+        '/v1/catalog',
+        '/v1/deny-list',
+        '/v1/admin/alerts',
+        '/v1/admin/deny-list',
+        '/v1/admin/settlement',
+        '/v1/topups/mpesa',
+        '/v1/cards/{cardNumber}/pending-topups',
+      ]),
+    );
+    expect(doc.components.securitySchemes.operator).toMatchObject({ type: 'http', scheme: 'bearer' });
+  });
+
+  it('serves the service catalog with fees in cents', async () => {
+    const res = await app.inject({ method: 'GET', url: '/v1/catalog' });
+    const body = res.json();
+    expect(body.currency).toBe('KES');
+    expect(body.services).toContainEqual({
+      serviceCode: 1001,
+      name: 'Ordinary passport application (34 pages)',
+      agency: 'Department of Immigration Services',
+      feeCents: 750_000,
+    });
+  });
+
+  it('guards admin routes with the operator bearer token', async () => {
+    for (const headers of [{}, { authorization: 'Bearer wrong-token' }, { authorization: OPERATOR }]) {
+      const res = await app.inject({ method: 'GET', url: '/v1/admin/alerts', headers });
+      expect(res.statusCode).toBe(401);
+      expect(res.json().error).toBe('ERR_UNAUTHORIZED');
+    }
+    const ok = await app.inject({ method: 'GET', url: '/v1/admin/alerts', headers: auth });
+    expect(ok.statusCode).toBe(200);
+  });
+
+  it('refuses a short operator token at startup', () => {
+    expect(() => createClearingService({ db, signer, operatorToken: 'short', logger: false })).toThrow(
+      /16 characters/,
+    );
+  });
+
+  it('lists alerts for operators', async () => {
+    const id = await raiseAlert(db, {
+      kind: 'card_clone',
+      severity: 'critical',
+      cardNumber: '4000000000000002',
+    });
+    const res = await app.inject({ method: 'GET', url: `/v1/admin/alerts?after=${id - 1}`, headers: auth });
+    expect(res.json().alerts[0]).toMatchObject({
+      alertId: id,
+      kind: 'card_clone',
+      severity: 'critical',
+      details: {},
+    });
+  });
+
+  it('publishes deny-list deltas signed over the documented canonical encoding', async () => {
+    const add = await app.inject({
+      method: 'POST',
+      url: '/v1/admin/deny-list',
+      headers: auth,
+      payload: { cardNumber: '4111222233334444', action: 'add', reason: 'reported stolen' },
+    });
+    expect(add.statusCode).toBe(200);
+    const { version } = add.json();
+    const res = await app.inject({ method: 'GET', url: `/v1/deny-list?since=${version - 1}` });
+    const body = res.json();
+    expect(body).toMatchObject({
+      sinceVersion: version - 1,
+      version,
+      issuedAtMs: 1_770_000_000_000,
+      entries: [{ version, cardNumber: '4111222233334444', action: 'add' }],
+      keyId: signer.keyId,
+    });
+    const signature = new Uint8Array(Buffer.from(body.signature, 'hex'));
+    expect(verifyP256(signer.publicKey, encodeDenyListDelta(body), signature)).toBe(true);
+    // A terminal that is handed a doctored list (entry dropped) must notice.
+    expect(verifyP256(signer.publicKey, encodeDenyListDelta({ ...body, entries: [] }), signature)).toBe(
+      false,
+    );
+    const key = (await app.inject({ method: 'GET', url: '/v1/service-key' })).json();
+    expect(key.publicKey).toBe(Buffer.from(signer.publicKey).toString('hex'));
+
+    const ahead = await app.inject({ method: 'GET', url: `/v1/deny-list?since=${version + 5}` });
+    expect(ahead.statusCode).toBe(400);
+    const badCard = await app.inject({
+      method: 'POST',
+      url: '/v1/admin/deny-list',
+      headers: auth,
+      payload: { cardNumber: '4111', action: 'add', reason: 'x' },
+    });
+    expect(badCard.statusCode).toBe(400);
+    expect(badCard.json().error).toBe('ERR_VALIDATION');
+  });
+
+  it('settles per merchant in JSON and CSV', async () => {
+    await upsertMerchant(db, 'M-KISUMU', 'Huduma Centre Kisumu');
+    await registerTerminal(db, {
+      terminalId: 'T-KSM-1',
+      merchantId: 'M-KISUMU',
+      publicKey: new Uint8Array(65),
+    });
+    const at = Date.UTC(2026, 5, 1, 9) / 1000;
+    const base = {
+      terminalId: 'T-KSM-1',
+      merchantId: 'M-KISUMU',
+      occurredAt: at,
+      record: new Uint8Array([1]),
+    };
+    await insertAcceptedRecord(db, {
+      ...base,
+      seq: 1,
+      recordHash: new Uint8Array(32).fill(1),
+      recordType: 'debit',
+      amountCents: 105_000,
+    });
+    await insertAcceptedRecord(db, {
+      ...base,
+      seq: 2,
+      recordHash: new Uint8Array(32).fill(2),
+      recordType: 'debit',
+      amountCents: 15_000,
+    });
+    await insertAcceptedRecord(db, {
+      ...base,
+      seq: 3,
+      recordHash: new Uint8Array(32).fill(3),
+      recordType: 'cancel',
+      amountCents: 15_000,
+    });
+
+    const json = await app.inject({
+      method: 'GET',
+      url: '/v1/admin/settlement?date=2026-06-01',
+      headers: auth,
+    });
+    expect(json.json()).toEqual({
+      date: '2026-06-01',
+      currency: 'KES',
+      merchants: [
+        {
+          merchantId: 'M-KISUMU',
+          merchantName: 'Huduma Centre Kisumu',
+          debitCount: 2,
+          grossDebitsCents: 120_000,
+          cancelCount: 1,
+          cancelsCents: 15_000,
+          netCents: 105_000,
+        },
+      ],
+      totals: {
+        debitCount: 2,
+        grossDebitsCents: 120_000,
+        cancelCount: 1,
+        cancelsCents: 15_000,
+        netCents: 105_000,
+      },
+    });
+    const csv = await app.inject({
+      method: 'GET',
+      url: '/v1/admin/settlement?date=2026-06-01&format=csv',
+      headers: auth,
+    });
+    expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+    expect(csv.body).toBe(
+      'date,merchant_id,merchant_name,debit_count,gross_debits_cents,cancel_count,cancels_cents,net_cents\r\n' +
+        '2026-06-01,M-KISUMU,Huduma Centre Kisumu,2,120000,1,15000,105000\r\n',
+    );
+    const badDate = await app.inject({
+      method: 'GET',
+      url: '/v1/admin/settlement?date=2026-02-30',
+      headers: auth,
+    });
+    expect(badDate.statusCode).toBe(400);
+  });
+
+  it('records M-Pesa notifications idempotently and lists pending top-ups', async () => {
+    const payload = {
+      TransactionType: 'Pay Bill',
+      TransID: 'SLK4H7R2PQ',
+      TransAmount: '1500.50',
+      BillRefNumber: '4000 1234 5678 9010',
+      MSISDN: '254712345678',
+    };
+    const headers = { 'x-callback-token': CALLBACK };
+    const wrong = await app.inject({
+      method: 'POST',
+      url: '/v1/topups/mpesa',
+      payload,
+      headers: { 'x-callback-token': 'nope' },
+    });
+    expect(wrong.statusCode).toBe(401);
+    const first = await app.inject({ method: 'POST', url: '/v1/topups/mpesa', payload, headers });
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toMatchObject({
+      ResultCode: 0,
+      duplicate: false,
+      topup: {
+        cardNumber: '4000123456789010',
+        amountCents: 150_050,
+        status: 'pending',
+        providerTxnId: 'SLK4H7R2PQ',
+      },
+    });
+    const again = await app.inject({ method: 'POST', url: '/v1/topups/mpesa', payload, headers });
+    expect(again.json()).toMatchObject({ duplicate: true, topup: first.json().topup });
+    const conflict = await app.inject({
+      method: 'POST',
+      url: '/v1/topups/mpesa',
+      payload: { ...payload, TransAmount: '2000' },
+      headers,
+    });
+    expect(conflict.statusCode).toBe(409);
+    const badAccount = await app.inject({
+      method: 'POST',
+      url: '/v1/topups/mpesa',
+      payload: { ...payload, TransID: 'OTHER1', BillRefNumber: 'INV-22' },
+      headers,
+    });
+    expect(badAccount.statusCode).toBe(400);
+    expect(badAccount.json().error).toBe('ERR_CARD_NUMBER');
+
+    const unauth = await app.inject({ method: 'GET', url: '/v1/cards/4000123456789010/pending-topups' });
+    expect(unauth.statusCode).toBe(401);
+    const list = await app.inject({
+      method: 'GET',
+      url: '/v1/cards/4000123456789010/pending-topups',
+      headers: auth,
+    });
+    expect(list.json()).toMatchObject({
+      cardNumber: '4000123456789010',
+      totalCents: 150_050,
+      topups: [first.json().topup],
+    });
+  });
+
+  it('disables the top-up route when no callback token is configured', async () => {
+    const closed = createClearingService({ db, signer, operatorToken: OPERATOR, logger: false });
+    const res = await closed.inject({
+      method: 'POST',
+      url: '/v1/topups/mpesa',
+      payload: { TransID: 'X', TransAmount: '10', BillRefNumber: '4000123456789010' },
+    });
+    expect(res.statusCode).toBe(503);
+    await closed.close();
+  });
+
+  it('accepts a terminal through the pluggable terminal authenticator', async () => {
+    const withTerminals = createClearingService({
+      db,
+      signer,
+      operatorToken: OPERATOR,
+      logger: false,
+      terminalAuth: {
+        async authenticate(request) {
+          return request.headers['x-test-terminal'] === 'T-KSM-1'
+            ? { terminalId: 'T-KSM-1', merchantId: 'M-KISUMU' }
+            : undefined;
+        },
+      },
+    });
+    const ok = await withTerminals.inject({
+      method: 'GET',
+      url: '/v1/cards/4000123456789010/pending-topups',
+      headers: { 'x-test-terminal': 'T-KSM-1' },
+    });
+    expect(ok.statusCode).toBe(200);
+    const no = await withTerminals.inject({
+      method: 'GET',
+      url: '/v1/cards/4000123456789010/pending-topups',
+      headers: { 'x-test-terminal': 'T-OTHER' },
+    });
+    expect(no.statusCode).toBe(401);
+    await withTerminals.close();
+  });
+});

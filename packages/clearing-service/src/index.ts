@@ -38,6 +38,7 @@ export {
   verifyInclusion,
 } from './merkle';
 export type { RecordVerdict, RecordVerifier, VerifiedRecord } from './record-verifier';
+export { type RunningService, type ServeOptions, serve } from './server';
 export {
   DENY_LIST_DOMAIN,
   type DenyListDelta,

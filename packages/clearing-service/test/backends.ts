@@ -11,6 +11,8 @@ import type { Db } from '../src/db/types';
 export interface Backend {
   name: 'pglite' | 'postgres';
   open(): Promise<Db>;
+  /** A fresh database with no migrations applied. */
+  openEmpty(): Promise<Db>;
   shutdown(): Promise<void>;
 }
 
@@ -25,16 +27,20 @@ export const BACKENDS: Backend[] = [
       await migrate(db);
       return db;
     },
+    openEmpty: () => openPgliteDb(),
     async shutdown() {},
   },
   {
     name: 'postgres',
     async open() {
-      server ??= await startPostgres();
-      const url = await server.createDatabase(`clearing_${process.pid}_${++databaseCounter}`);
-      const db = await openPostgresDb(url);
+      const db = await this.openEmpty();
       await migrate(db);
       return db;
+    },
+    async openEmpty() {
+      server ??= await startPostgres();
+      const url = await server.createDatabase(`clearing_${process.pid}_${++databaseCounter}`);
+      return openPostgresDb(url);
     },
     async shutdown() {
       await server?.stop();

@@ -45,6 +45,17 @@ describe.each(BACKENDS)('storage on $name', (backend) => {
     expect(await migrate(db)).toEqual([]);
   });
 
+  it('migrates exactly once when several instances start at the same time', async () => {
+    const fresh = await backend.openEmpty();
+    try {
+      const runs = await Promise.all([migrate(fresh), migrate(fresh), migrate(fresh)]);
+      expect(runs.flat().sort()).toEqual(MIGRATIONS.map((m) => m.version));
+      expect(await appliedMigrations(fresh)).toEqual(MIGRATIONS.map((m) => m.version));
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('rolls back a failing migration completely', async () => {
     const broken = [
       ...MIGRATIONS,

@@ -6,9 +6,10 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import { bearerToken, rejectAllTerminals, secretsEqual, type TerminalAuthenticator } from './auth';
+import { checkpointTreeHead } from './checkpoints';
 import type { Db } from './db/types';
-import { ClearingError, InputError } from './errors';
-import { currentTreeHead } from './merkle';
+import { ClearingError, InputError, MerkleError } from './errors';
+import { currentTreeHead, inclusionProof } from './merkle';
 import { encodeDenyListDelta } from './signed-messages';
 import type { Signer } from './signer';
 import {
@@ -118,6 +119,9 @@ export function createClearingService(options: ClearingServiceOptions): FastifyI
   app.setErrorHandler((error: Error & { validation?: unknown; statusCode?: number }, request, reply) => {
     if (error.validation) {
       return reply.status(400).send({ error: 'ERR_VALIDATION', message: error.message });
+    }
+    if (error instanceof MerkleError && error.code === 'ERR_MERKLE_RANGE') {
+      return reply.status(400).send({ error: error.code, message: error.message });
     }
     if (error instanceof InputError) {
       const status = error.code === 'ERR_TOPUP_CONFLICT' ? 409 : 400;
@@ -230,6 +234,78 @@ export function createClearingService(options: ClearingServiceOptions): FastifyI
         publicKey: hex(signer.publicKey),
         algorithm: 'ECDSA-P256-SHA256-RAW',
       }),
+    );
+
+    const signedTreeHeadSchema = {
+      type: 'object',
+      required: ['treeSize', 'rootHash', 'timestampMs', 'keyId', 'signature'],
+      properties: {
+        treeSize: { type: 'integer' },
+        rootHash: { type: 'string', description: 'hex' },
+        timestampMs: { type: 'integer' },
+        keyId: { type: 'string' },
+        signature: { type: 'string', description: 'raw r||s over the TREE-HEAD/v1 encoding, hex' },
+      },
+    } as const;
+
+    api.get(
+      '/v1/merkle/checkpoint',
+      {
+        schema: {
+          summary: 'Signed head of the Merkle tree over accepted records (signs the current head if new)',
+          response: { 200: signedTreeHeadSchema },
+        },
+      },
+      async () => {
+        const sth = await checkpointTreeHead(db, signer, now);
+        return {
+          treeSize: sth.treeSize,
+          rootHash: hex(sth.rootHash),
+          timestampMs: sth.timestampMs,
+          keyId: signer.keyId,
+          signature: hex(sth.signature),
+        };
+      },
+    );
+
+    api.get<{ Querystring: { leafIndex: number; treeSize?: number } }>(
+      '/v1/merkle/inclusion-proof',
+      {
+        schema: {
+          summary: 'RFC 9162 inclusion proof of a leaf in the tree of a given size (default: current)',
+          querystring: {
+            type: 'object',
+            required: ['leafIndex'],
+            properties: {
+              leafIndex: { type: 'integer', minimum: 0 },
+              treeSize: { type: 'integer', minimum: 1 },
+            },
+            additionalProperties: false,
+          },
+          response: {
+            200: {
+              type: 'object',
+              required: ['leafIndex', 'treeSize', 'leafHash', 'proof'],
+              properties: {
+                leafIndex: { type: 'integer' },
+                treeSize: { type: 'integer' },
+                leafHash: { type: 'string' },
+                proof: { type: 'array', items: { type: 'string' } },
+              },
+            },
+            400: errorSchema,
+          },
+        },
+      },
+      async (request) => {
+        const p = await inclusionProof(db, request.query.leafIndex, request.query.treeSize);
+        return {
+          leafIndex: request.query.leafIndex,
+          treeSize: p.treeSize,
+          leafHash: hex(p.leafHash),
+          proof: p.proof.map(hex),
+        };
+      },
     );
 
     api.get(

@@ -4,7 +4,8 @@ import { createClearingService } from '../src/app';
 import { migrate } from '../src/db/migrations';
 import { openPgliteDb } from '../src/db/pglite';
 import type { Db } from '../src/db/types';
-import { encodeDenyListDelta } from '../src/signed-messages';
+import { appendLeaves, hashLeaf, verifyInclusion } from '../src/merkle';
+import { encodeDenyListDelta, encodeTreeHead } from '../src/signed-messages';
 import { generateSigner, type Signer, verifyP256 } from '../src/signer';
 import { insertAcceptedRecord, raiseAlert, registerTerminal, upsertMerchant } from '../src/store';
 
@@ -277,6 +278,24 @@ describe('clearing service HTTP API', () => {
       totalCents: 150_050,
       topups: [first.json().topup],
     });
+  });
+
+  it('serves signed Merkle checkpoints and inclusion proofs that verify', async () => {
+    const leaves = Array.from({ length: 11 }, (_, i) => Uint8Array.of(0x42, i));
+    await db.transaction((tx) => appendLeaves(tx, leaves));
+    const sth = (await app.inject({ method: 'GET', url: '/v1/merkle/checkpoint' })).json();
+    expect(sth.treeSize).toBe(11);
+    const rootHash = new Uint8Array(Buffer.from(sth.rootHash, 'hex'));
+    const signature = new Uint8Array(Buffer.from(sth.signature, 'hex'));
+    expect(verifyP256(signer.publicKey, encodeTreeHead({ ...sth, rootHash }), signature)).toBe(true);
+    const res = await app.inject({ method: 'GET', url: '/v1/merkle/inclusion-proof?leafIndex=6' });
+    const p = res.json();
+    expect(p.leafHash).toBe(Buffer.from(hashLeaf(leaves[6]!)).toString('hex'));
+    const proof = p.proof.map((h: string) => new Uint8Array(Buffer.from(h, 'hex')));
+    expect(verifyInclusion(hashLeaf(leaves[6]!), 6, 11, proof, rootHash)).toBe(true);
+    const beyond = await app.inject({ method: 'GET', url: '/v1/merkle/inclusion-proof?leafIndex=11' });
+    expect(beyond.statusCode).toBe(400);
+    expect(beyond.json().error).toBe('ERR_MERKLE_RANGE');
   });
 
   it('disables the top-up route when no callback token is configured', async () => {

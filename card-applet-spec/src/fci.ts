@@ -6,7 +6,7 @@ import { decodePurse, encodePurse, type Purse } from './purse';
 import { parseSimpleTlv, tlv } from './simple-tlv';
 
 /**
- * SELECT response (SPEC.md §6.0): FCI template
+ * SELECT response (SPEC.md §6.1): FCI template
  *
  *   6F L { 84 0B AID, A5 L { C0 01 version, C1 01 life cycle, C2 08 card number,
  *                             C3 10 card challenge, C4 1C purse } }

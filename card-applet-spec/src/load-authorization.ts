@@ -6,7 +6,7 @@ import { SpecCodecError } from './errors';
 import { decodeBillRef, decodeEntityId, type EntityId, encodeBillRef, encodeEntityId } from './ids';
 
 /**
- * RELOAD data (SPEC.md §6.6): an authorization signed by the issuer's load authority, bound to
+ * RELOAD data (SPEC.md §6.10, signed as §8.4): an authorization signed by the issuer's load authority, bound to
  * one card, its current counter and a fresh card challenge, so it can be used once only. 144 bytes:
  *
  * | off | len | field |

@@ -4,7 +4,7 @@ import { assertPublicKey, keyIdOf } from './crypto';
 import { SpecCodecError } from './errors';
 
 /**
- * PIN and PUK blocks (SPEC.md §6.3), 8 bytes: the ASCII digits, right-padded with 0xFF.
+ * PIN and PUK blocks (SPEC.md §2.4), 8 bytes: the ASCII digits, right-padded with 0xFF.
  * PINs have 4-8 digits, PUKs exactly 8.
  */
 export function encodePinBlock(pin: string, kind: 'PIN' | 'PUK' = 'PIN'): Uint8Array {

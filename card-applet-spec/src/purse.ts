@@ -3,7 +3,7 @@ import { CURRENCY_KES, LifeCycle, type LifeCycleState } from './constants';
 import { SpecCodecError } from './errors';
 
 /**
- * READ PURSE response and the purse inside the FCI (SPEC.md §6.2), 28 bytes:
+ * READ PURSE response and the purse inside the FCI (SPEC.md §2.3, §6.7), 28 bytes:
  * balance 4 ‖ max balance 4 ‖ counter 4 ‖ offline spend 4 ‖ offline limit 4 ‖ CVM limit 4 ‖
  * currency 2 (0x0404 KES) ‖ life-cycle state 1 ‖ PIN tries left 1. Amounts in cents.
  */

@@ -7,7 +7,7 @@ import { decodeEntityId, type EntityId, encodeEntityId } from './ids';
 import { decodeTransactionRecord, type TransactionRecord } from './transaction';
 
 /**
- * GET LAST TRANSACTION (SPEC.md §6.7): after a tear, the terminal asks whether its request
+ * GET LAST TRANSACTION (SPEC.md §6.12, §10.3): after a tear, the terminal asks whether its request
  * (terminal id, terminal sequence) reached the card. Request, 20 bytes:
  * terminal id 8 ‖ terminal seq 4 ‖ terminal nonce 8.
  */

@@ -6,7 +6,7 @@ import { SpecCodecError } from './errors';
 import { decodeBillRef, decodeEntityId, type EntityId, encodeBillRef, encodeEntityId } from './ids';
 
 /**
- * One entry of the card's transaction ring, and the body of every card proof (SPEC.md §6.1).
+ * One entry of the card's transaction ring, and the body of every card proof (SPEC.md §2.7, signed as §8.3).
  * 63 bytes:
  *
  * | off | len | field |

@@ -1,0 +1,1121 @@
+import { randomBytes } from 'node:crypto';
+import { appendFile, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { TransportError } from '@huduma/apdu';
+import {
+  Capability,
+  decodeTransactionProof,
+  encodeTransactionProof,
+  LifeCycle,
+  maskCardNumber,
+  TxType,
+} from '@huduma/card-applet-spec';
+import {
+  CardBlockedError,
+  type CardCertificateCache,
+  CardCertificateInvalidError,
+  CardTerminatedError,
+  HudumaCard,
+  HudumaCardError,
+  InMemoryCardCertificateCache,
+  InsufficientFundsError,
+  LoadAuthorizationInvalidError,
+  MaxBalanceExceededError,
+  OfflineLimitExceededError,
+  PinBlockedError,
+  PinRequiredError,
+  ProofInvalidError,
+  type TapTelemetry,
+  TerminalNotAuthorizedError,
+  TransactionOutcomeUnknownError,
+  UndebitRefusedError,
+  type VerifiedProof,
+  WrongPinError,
+} from '@huduma/sdk';
+import { type LogFileIo, nodeCryptoSigner } from '@huduma/txlog';
+import { formatKes } from './amount';
+import { resolveSale, type SaleInput, type SaleOrder, ServiceCatalog } from './catalog';
+import { FILES, loadTerminalConfig, type TerminalConfig } from './config';
+import { DenyList } from './deny-list';
+import { type RefusalReason, TerminalBusyError, TransactionRefusedError } from './errors';
+import { type Intent, IntentJournal } from './intents';
+import { Ledger } from './ledger';
+import type { LoadAuthorizer } from './load-authorizer';
+import type { CardReader, CardTap } from './reader';
+import { formatReceipt, proofReference, type ReceiptData } from './receipt';
+import { computeShiftReport, type DeclineEntry, type ShiftReport } from './reports';
+import { SyncState } from './sync-state';
+
+/** Asks the cardholder for the PIN. Resolve `undefined` when the cardholder cancels. */
+export interface PinPad {
+  requestPin(request: {
+    cardNumber: string;
+    amountCents: number;
+    triesLeft: number;
+    attempt: number;
+  }): Promise<string | undefined>;
+}
+
+/** What an earlier interrupted transaction turned out to be, found on a later tap of the same card. */
+export interface RecoveryNotice {
+  op: Intent['op'];
+  terminalSeq: number;
+  cardNumber: string;
+  amountCents: number;
+  outcome: 'completed' | 'not-charged' | 'unknown';
+  /** For the cashier, e.g. "The earlier sale of KES 250.00 went through." */
+  message: string;
+  /** Receipt of a completed transaction. */
+  receipt?: string;
+}
+
+/** Events for the UI (cashier console, CLI, tests). The engine itself never prints. */
+export type TerminalEvent =
+  | { type: 'insert-card'; operation: Operation; amountCents?: number }
+  | { type: 'card-read'; cardNumber: string; maskedCardNumber: string; balanceCents: number }
+  | { type: 'enter-pin'; triesLeft: number; attempt: number }
+  | { type: 'wrong-pin'; triesLeft: number }
+  | { type: 'processing'; operation: Operation }
+  | { type: 'recovered'; notice: RecoveryNotice }
+  | { type: 'operator-attention'; message: string; terminalSeq?: number }
+  | { type: 'approved'; operation: Operation; amountCents: number; receipt: string }
+  | { type: 'declined'; operation: Operation; reason: RefusalReason; message: string }
+  | { type: 'remove-card' };
+
+export type Operation = 'sale' | 'cancel' | 'reload' | 'recover';
+
+/** The result of a value transaction the card signed. */
+export interface ApprovedTransaction {
+  status: 'approved';
+  operation: 'sale' | 'cancel' | 'reload';
+  terminalSeq: number;
+  cardNumber: string;
+  amountCents: number;
+  serviceCode: number;
+  serviceName: string;
+  billRef: string;
+  balanceAfterCents: number;
+  cardCounter: number;
+  proof: VerifiedProof;
+  /** First 8 hex digits of SHA-256 of the 127-byte proof. */
+  proofRef: string;
+  receipt: string;
+  /** Interrupted transactions of this card settled during this tap. */
+  recovered: RecoveryNotice[];
+  telemetry: TapTelemetry;
+}
+
+export interface UnresolvedTransaction {
+  op: Intent['op'];
+  terminalSeq: number;
+  cardNumber: string;
+  amountCents: number;
+  billRef: string;
+  time: number;
+  /** The card was asked and could not tell (ring rolled over): settle with the clearing service. */
+  needsOperator: boolean;
+}
+
+export interface TerminalStatus {
+  terminalId: string;
+  merchantId: string;
+  location: TerminalConfig['location'];
+  /** ms */
+  certificateNotAfter: number;
+  certificateExpired: boolean;
+  shiftId: string;
+  shiftOpenedAt: number;
+  logRecords: number;
+  unsyncedRecords: number;
+  lastSyncAt: number;
+  offlineForMs: number;
+  /** Why offline sales are refused right now (undefined: they are allowed). */
+  offlineRefusal: { reason: RefusalReason; message: string } | undefined;
+  denyListVersion: number;
+  unresolved: UnresolvedTransaction[];
+}
+
+export interface TerminalEngineOptions {
+  /** Provisioned terminal directory (see initTerminal). */
+  dir: string;
+  reader: CardReader;
+  pinPad?: PinPad;
+  /** Needed for reloads (Huduma Centre counters). */
+  loadAuthorizer?: LoadAuthorizer;
+  catalog?: ServiceCatalog;
+  /** ms since the epoch (default Date.now). */
+  clock?: () => number;
+  /** Fault injection for the transaction log (full disk, failing fsync). */
+  logIo?: LogFileIo;
+  certificateCache?: CardCertificateCache;
+  onEvent?: (event: TerminalEvent) => void;
+  /** Operator id written in shift-open records. */
+  operatorId?: string;
+}
+
+const UNDEBIT_WINDOW_MS = 900_000;
+
+function kes(cents: number): string {
+  return `KES ${formatKes(cents)}`;
+}
+
+/**
+ * The transaction engine of a Huduma counter terminal: sales, cancellations, reloads, tear
+ * recovery and shift totals over one card reader, with every value command journalled durably
+ * before it is sent and its card proof logged before it is approved. UI-free: it reports what
+ * the cashier should see through events and typed results.
+ */
+export class TerminalEngine {
+  private readonly listeners = new Set<(event: TerminalEvent) => void>();
+  private readonly catalogValue: ServiceCatalog;
+  private readonly clock: () => number;
+  private readonly certificateCache: CardCertificateCache;
+  private busy: string | undefined;
+  private lastAllocatedSeq = 0;
+  private readonly needsOperator = new Set<number>();
+
+  private constructor(
+    readonly config: TerminalConfig,
+    private readonly options: TerminalEngineOptions,
+    private readonly ledger: Ledger,
+    private readonly intents: IntentJournal,
+    private readonly sync: SyncState,
+    readonly denyList: DenyList,
+    private declines: DeclineEntry[],
+  ) {
+    this.catalogValue = options.catalog ?? new ServiceCatalog();
+    this.clock = options.clock ?? Date.now;
+    this.certificateCache = options.certificateCache ?? new InMemoryCardCertificateCache();
+    if (options.onEvent) this.listeners.add(options.onEvent);
+  }
+
+  /** Opens a provisioned terminal: rebuilds its state from the log and opens a shift if none is open. */
+  static async open(options: TerminalEngineOptions): Promise<TerminalEngine> {
+    const config = await loadTerminalConfig(options.dir);
+    const clock = options.clock ?? Date.now;
+    const signer = nodeCryptoSigner(config.privateKey, config.terminalId);
+    const ledger = await Ledger.open(join(options.dir, FILES.log), { signer, io: options.logIo });
+    const intents = await IntentJournal.open(join(options.dir, FILES.intents));
+    const sync = await SyncState.open(join(options.dir, FILES.sync), clock());
+    const denyList = await DenyList.open(join(options.dir, FILES.denyList));
+    const declines = await readDeclines(join(options.dir, FILES.declines), ledger.shiftId);
+    const engine = new TerminalEngine(config, options, ledger, intents, sync, denyList, declines);
+    if (!ledger.shiftId) await engine.openShift();
+    return engine;
+  }
+
+  get catalog(): ServiceCatalog {
+    return this.catalogValue;
+  }
+
+  /** Subscribes to UI events; returns the unsubscribe function. */
+  on(listener: (event: TerminalEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    await this.ledger.close();
+    await this.intents.close();
+  }
+
+  /** Records a successful upload to the clearing service (called by the sync client). */
+  markSynced(syncedRecordCount: number): Promise<void> {
+    return this.sync.markSynced(syncedRecordCount, this.clock());
+  }
+
+  // ---------------------------------------------------------------- status and reports
+
+  status(): TerminalStatus {
+    const now = this.clock();
+    const cert = this.config.certificate;
+    return {
+      terminalId: this.config.terminalId,
+      merchantId: this.config.merchantId,
+      location: this.config.location,
+      certificateNotAfter: cert.notAfter * 1000,
+      certificateExpired: now > cert.notAfter * 1000,
+      shiftId: this.ledger.shiftId,
+      shiftOpenedAt: this.ledger.shiftOpenedAt,
+      logRecords: this.ledger.count,
+      unsyncedRecords: this.unsyncedRecords(),
+      lastSyncAt: this.sync.lastSyncAt,
+      offlineForMs: now - this.sync.lastSyncAt,
+      offlineRefusal: this.offlineRefusal(),
+      denyListVersion: this.denyList.version,
+      unresolved: this.unresolved().map((i) => ({
+        op: i.op,
+        terminalSeq: i.terminalSeq,
+        cardNumber: i.cardNumber,
+        amountCents: i.amountCents,
+        billRef: i.billRef,
+        time: i.time,
+        needsOperator: this.needsOperator.has(i.terminalSeq),
+      })),
+    };
+  }
+
+  /** X report: running totals of the open shift. */
+  xReport(): ShiftReport {
+    return this.shiftReport('X');
+  }
+
+  /** Z report: closes the shift (shift-close record, signed checkpoint) and opens the next one. */
+  async zReport(): Promise<ShiftReport> {
+    return this.exclusive('Z report', async () => {
+      const report = this.shiftReport('Z');
+      const saleCount = report.approved.count + report.recovered.count;
+      await this.ledger.append({
+        type: 'shift-close',
+        time: report.at,
+        shiftId: report.shiftId,
+        saleCount,
+        saleTotalCents: report.approved.amountCents + report.recovered.amountCents,
+      });
+      await this.ledger.checkpoint(report.at);
+      await this.openShift();
+      return report;
+    });
+  }
+
+  /** The transaction log's records (for export and tests). */
+  records() {
+    return this.ledger.records();
+  }
+
+  // ---------------------------------------------------------------- sale
+
+  /**
+   * Sells a catalog service or a typed amount: terminal checks, wait for a card, card checks,
+   * PIN if needed, journal, DEBIT, log, approve. Throws TransactionRefusedError with a cashier
+   * message when declined; nothing is charged then, except for reason 'outcome-unknown', which
+   * the next tap of the same card settles.
+   */
+  async sale(input: SaleInput, options: { signal?: AbortSignal } = {}): Promise<ApprovedTransaction> {
+    return this.exclusive('a sale', async () => {
+      let order: SaleOrder | undefined;
+      try {
+        order = resolveSale(this.catalogValue, input);
+        this.checkTerminalForSale(order.amountCents);
+        const o = order;
+        return await this.withCard('sale', o.amountCents, options.signal, (card, recovered) =>
+          this.debitCard(card, o, recovered),
+        );
+      } catch (err) {
+        throw await this.declined('sale', err, order);
+      }
+    });
+  }
+
+  private checkTerminalForSale(amountCents: number): void {
+    this.checkTerminalCertificate();
+    const { limits } = this.config;
+    if (amountCents > limits.perSaleOfflineLimitCents)
+      throw new TransactionRefusedError(
+        'per-sale-limit',
+        `Amount ${kes(amountCents)} is above this terminal's offline limit of ${kes(limits.perSaleOfflineLimitCents)} per sale.`,
+      );
+    const refusal = this.offlineRefusal();
+    if (refusal) throw new TransactionRefusedError(refusal.reason, refusal.message);
+  }
+
+  private checkTerminalCertificate(): void {
+    const notAfterMs = this.config.certificate.notAfter * 1000;
+    if (this.clock() > notAfterMs)
+      throw new TransactionRefusedError(
+        'terminal-certificate-expired',
+        `This terminal's certificate expired on ${new Date(notAfterMs).toISOString().slice(0, 10)}: no payments until it is renewed.`,
+      );
+  }
+
+  private offlineRefusal(): { reason: RefusalReason; message: string } | undefined {
+    const { limits } = this.config;
+    const offlineMs = this.clock() - this.sync.lastSyncAt;
+    if (offlineMs > limits.maxOfflineMs) {
+      const h = (ms: number) => `${Math.floor(ms / 3600_000)} h`;
+      return {
+        reason: 'offline-too-long',
+        message: `Terminal not synced for ${h(offlineMs)} (limit ${h(limits.maxOfflineMs)}): connect and sync before taking more payments.`,
+      };
+    }
+    const unsynced = this.unsyncedRecords();
+    if (unsynced >= limits.maxUnsyncedRecords)
+      return {
+        reason: 'too-many-unsynced',
+        message: `${unsynced} transactions are waiting to be uploaded (limit ${limits.maxUnsyncedRecords}): connect and sync before taking more payments.`,
+      };
+    return undefined;
+  }
+
+  private unsyncedRecords(): number {
+    return Math.max(0, this.ledger.count - this.sync.syncedRecordCount);
+  }
+
+  private async debitCard(
+    card: HudumaCard,
+    order: SaleOrder,
+    recovered: RecoveryNotice[],
+  ): Promise<ApprovedTransaction> {
+    const purse = card.purse;
+    if (purse.offlineSpend + order.amountCents > purse.offlineLimit)
+      throw new TransactionRefusedError(
+        'card-offline-limit',
+        `This card has reached its offline spending limit (${kes(purse.offlineSpend)} of ${kes(purse.offlineLimit)} spent): reload it at a Huduma Centre first.`,
+      );
+    if (purse.balance < order.amountCents)
+      throw new TransactionRefusedError(
+        'insufficient-funds',
+        `Insufficient balance: the card holds ${kes(purse.balance)}, the sale is ${kes(order.amountCents)}.`,
+      );
+    if (order.amountCents > this.config.limits.cvmLimitCents || order.amountCents > purse.cvmLimit)
+      await this.verifyPin(card, order.amountCents);
+
+    // Journal first: if the power fails from here on, the next tap asks the card what happened.
+    const terminalSeq = this.allocateSeq();
+    const now = this.clock();
+    await this.intents.record({
+      op: 'debit',
+      terminalSeq,
+      cardNumber: card.cardNumber,
+      counterBefore: purse.counter,
+      amountCents: order.amountCents,
+      billRef: order.billRef,
+      serviceCode: order.serviceCode,
+      time: now,
+    });
+    try {
+      await this.ledger.append({
+        type: 'pending-debit',
+        time: now,
+        terminalSeq,
+        cardNumber: card.cardNumber,
+        amountCents: order.amountCents,
+        billRef: order.billRef,
+      });
+    } catch (err) {
+      this.intents.forget(terminalSeq);
+      throw new TransactionRefusedError(
+        'journal-failed',
+        'The terminal could not save the transaction (storage error): no payment was taken. Call support.',
+        { cause: err, detail: (err as Error).message },
+      );
+    }
+    this.emit({ type: 'processing', operation: 'sale' });
+    let proof: VerifiedProof;
+    try {
+      proof = await card.debit({
+        amount: order.amountCents,
+        terminalSeq,
+        billRef: order.billRef,
+        serviceCode: order.serviceCode,
+        time: Math.floor(now / 1000),
+      });
+    } catch (err) {
+      if (isOutcomeUnknown(err)) throw outcomeUnknown(order.amountCents, err);
+      // The card answered with a refusal: nothing was charged.
+      await this.ledger
+        .append({ type: 'pending-resolved', time: this.clock(), terminalSeq, outcome: 'not-charged' })
+        .then(() => this.intents.forget(terminalSeq))
+        .catch(() => {});
+      throw err;
+    }
+    try {
+      await this.ledger.append(
+        {
+          type: 'sale',
+          time: this.clock(),
+          terminalSeq,
+          cardNumber: card.cardNumber,
+          amountCents: order.amountCents,
+          billRef: order.billRef,
+          serviceCode: String(order.serviceCode),
+          cardProof: encodeTransactionProof(proof),
+        },
+        { type: 'pending-resolved', time: this.clock(), terminalSeq, outcome: 'completed' },
+      );
+    } catch (err) {
+      // The card is charged but the sale is not on disk: the pending-debit is, so the next tap
+      // of this card records it as a recovered sale. Do not approve now.
+      throw new TransactionRefusedError(
+        'journal-failed',
+        `The card was charged ${kes(order.amountCents)} but the terminal could not save it: do NOT charge again, tap the same card once storage is fixed to complete the record.`,
+        { cause: err, detail: (err as Error).message },
+      );
+    }
+    this.intents.forget(terminalSeq);
+    return this.approved('sale', card, proof, order.serviceCode, recovered);
+  }
+
+  private async verifyPin(card: HudumaCard, amountCents: number): Promise<void> {
+    const pinPad = this.options.pinPad;
+    let triesLeft = card.purse.pinTriesLeft;
+    if (triesLeft === 0)
+      throw new TransactionRefusedError(
+        'pin-blocked',
+        'The card PIN is blocked: the holder must unblock it with the PUK.',
+      );
+    if (!pinPad)
+      throw new TransactionRefusedError(
+        'pin-cancelled',
+        `A PIN is needed above ${kes(this.config.limits.cvmLimitCents)} and this terminal has no PIN pad.`,
+      );
+    for (let attempt = 1; ; attempt++) {
+      this.emit({ type: 'enter-pin', triesLeft, attempt });
+      const pin = await pinPad.requestPin({ cardNumber: card.cardNumber, amountCents, triesLeft, attempt });
+      if (pin === undefined) {
+        if (attempt > 1)
+          throw new TransactionRefusedError(
+            'wrong-pin',
+            `Wrong PIN: ${triesLeft} ${triesLeft === 1 ? 'try' : 'tries'} left. No payment taken.`,
+            { triesLeft },
+          );
+        throw new TransactionRefusedError('pin-cancelled', 'PIN entry cancelled: no payment taken.');
+      }
+      try {
+        await card.verifyPin(pin);
+        return;
+      } catch (err) {
+        if (err instanceof WrongPinError) {
+          triesLeft = err.triesLeft;
+          this.emit({ type: 'wrong-pin', triesLeft });
+          if (triesLeft > 0) continue;
+          throw new TransactionRefusedError(
+            'pin-blocked',
+            'Wrong PIN: no tries left, the PIN is now blocked. No payment taken.',
+            { triesLeft: 0, cause: err },
+          );
+        }
+        throw err;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- cancel
+
+  /** Cancels this terminal's last sale on the same card (UNDEBIT) within 15 minutes. */
+  async cancelLast(options: { signal?: AbortSignal } = {}): Promise<ApprovedTransaction> {
+    return this.exclusive('a cancellation', async () => {
+      const sale = this.ledger.lastSale;
+      try {
+        if (!sale || this.ledger.cancelledSeqs.has(sale.terminalSeq))
+          throw new TransactionRefusedError(
+            'nothing-to-cancel',
+            'There is no sale to cancel on this terminal.',
+          );
+        const debit = decodeTransactionProof(sale.cardProof).record;
+        if (this.clock() - debit.time * 1000 > UNDEBIT_WINDOW_MS)
+          throw new TransactionRefusedError(
+            'undebit-refused',
+            'The last sale is more than 15 minutes old: it can no longer be cancelled at the counter.',
+          );
+        return await this.withCard('cancel', sale.amountCents, options.signal, async (card, recovered) => {
+          if (card.cardNumber !== sale.cardNumber)
+            throw new TransactionRefusedError(
+              'nothing-to-cancel',
+              `This is not the card of the last sale (${maskCardNumber(sale.cardNumber)}).`,
+            );
+          const terminalSeq = this.allocateSeq();
+          const now = this.clock();
+          await this.intents.record({
+            op: 'undebit',
+            terminalSeq,
+            cardNumber: card.cardNumber,
+            counterBefore: card.purse.counter,
+            amountCents: sale.amountCents,
+            billRef: sale.billRef,
+            serviceCode: debit.serviceCode,
+            time: now,
+            originalTerminalSeq: sale.terminalSeq,
+          });
+          this.emit({ type: 'processing', operation: 'cancel' });
+          let proof: VerifiedProof;
+          try {
+            proof = await card.undebit({
+              refCounter: debit.counter,
+              amount: sale.amountCents,
+              terminalSeq,
+              time: Math.floor(now / 1000),
+            });
+          } catch (err) {
+            if (isOutcomeUnknown(err)) throw outcomeUnknown(sale.amountCents, err, 'cancellation');
+            await this.intents.resolve(terminalSeq, 'not-charged').catch(() => {});
+            throw err;
+          }
+          await this.appendOrFlag(terminalSeq, sale.amountCents, {
+            type: 'cancel',
+            time: this.clock(),
+            terminalSeq,
+            originalTerminalSeq: sale.terminalSeq,
+            cardNumber: card.cardNumber,
+            amountCents: sale.amountCents,
+            billRef: sale.billRef,
+            cardProof: encodeTransactionProof(proof),
+          });
+          return this.approved('cancel', card, proof, debit.serviceCode, recovered);
+        });
+      } catch (err) {
+        throw await this.declined('cancel', err);
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- reload
+
+  /** Cash reload at a Huduma Centre counter, authorized online through the LoadAuthorizer. */
+  async reload(
+    args: { amountCents: number; reference?: string },
+    options: { signal?: AbortSignal } = {},
+  ): Promise<ApprovedTransaction> {
+    return this.exclusive('a reload', async () => {
+      try {
+        const authorizer = this.options.loadAuthorizer;
+        if (this.config.location.kind !== 'huduma-centre' || !authorizer)
+          throw new TransactionRefusedError(
+            'load-declined',
+            'Reloads are only done at Huduma Centre counters.',
+          );
+        if ((this.config.certificate.capabilities & Capability.RELOAD) === 0)
+          throw new TransactionRefusedError(
+            'terminal-not-authorized',
+            'This terminal is not certified for reloads.',
+          );
+        if (!Number.isSafeInteger(args.amountCents) || args.amountCents < 0)
+          throw new RangeError(`reload amount must be non-negative integer cents, got ${args.amountCents}`);
+        this.checkTerminalCertificate();
+        return await this.withCard('reload', args.amountCents, options.signal, async (card, recovered) => {
+          const context = await card.reloadContext();
+          const terminalSeq = this.allocateSeq();
+          const terminalNonce = new Uint8Array(randomBytes(8));
+          const reference = (args.reference ?? `CASH-${terminalSeq}`).slice(0, 16);
+          await this.intents.record({
+            op: 'reload',
+            terminalSeq,
+            cardNumber: card.cardNumber,
+            counterBefore: context.counter,
+            amountCents: args.amountCents,
+            billRef: reference,
+            serviceCode: 0,
+            time: this.clock(),
+          });
+          let authorization: Uint8Array;
+          try {
+            authorization = await authorizer.authorize({
+              cardNumber: card.cardNumber,
+              counter: context.counter,
+              challenge: context.challenge,
+              amount: args.amountCents,
+              terminalId: this.config.terminalId,
+              terminalSeq,
+              terminalNonce,
+              reference,
+              time: Math.floor(this.clock() / 1000),
+            });
+          } catch (err) {
+            await this.intents.resolve(terminalSeq, 'not-sent');
+            throw new TransactionRefusedError(
+              'load-declined',
+              `The reload was not authorized: ${(err as Error).message}`,
+              {
+                cause: err,
+              },
+            );
+          }
+          this.emit({ type: 'processing', operation: 'reload' });
+          let proof: VerifiedProof;
+          try {
+            proof = await card.reload(authorization);
+          } catch (err) {
+            if (isOutcomeUnknown(err)) throw outcomeUnknown(args.amountCents, err, 'reload');
+            await this.intents.resolve(terminalSeq, 'not-charged').catch(() => {});
+            throw err;
+          }
+          await this.appendOrFlag(terminalSeq, args.amountCents, {
+            type: 'reload',
+            time: this.clock(),
+            terminalSeq,
+            cardNumber: card.cardNumber,
+            amountCents: args.amountCents,
+            reference,
+            cardProof: encodeTransactionProof(proof),
+          });
+          return this.approved('reload', card, proof, 0, recovered);
+        });
+      } catch (err) {
+        throw await this.declined('reload', err);
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- recovery
+
+  /**
+   * Waits for a card and settles its interrupted transactions (the same happens at the start of
+   * every sale, cancel and reload tap). Returns what was found.
+   */
+  async recoverCard(options: { signal?: AbortSignal } = {}): Promise<RecoveryNotice[]> {
+    return this.exclusive('a recovery', async () => {
+      try {
+        return await this.withCard(
+          'recover',
+          undefined,
+          options.signal,
+          async (_card, recovered) => recovered,
+        );
+      } catch (err) {
+        throw await this.declined('recover', err);
+      }
+    });
+  }
+
+  /** Unresolved value commands, oldest first. */
+  private unresolved(cardNumber?: string): Intent[] {
+    const out = new Map<number, Intent>();
+    for (const i of this.intents.unresolved(cardNumber)) {
+      const open =
+        i.op === 'debit'
+          ? this.ledger.pendingDebits.has(i.terminalSeq)
+          : !this.ledger.completedSeqs.has(i.terminalSeq);
+      if (open) out.set(i.terminalSeq, i);
+    }
+    // A pending debit whose sidecar entry is missing still needs settling; counter 0 is a safe
+    // lower bound (recovery then only says "not charged" when the card's whole history is in its ring).
+    for (const p of this.ledger.pendingDebits.values()) {
+      if (out.has(p.terminalSeq) || (cardNumber !== undefined && p.cardNumber !== cardNumber)) continue;
+      out.set(p.terminalSeq, {
+        kind: 'intent',
+        op: 'debit',
+        terminalSeq: p.terminalSeq,
+        cardNumber: p.cardNumber,
+        counterBefore: 0,
+        amountCents: p.amountCents,
+        billRef: p.billRef,
+        serviceCode: 0,
+        time: p.time,
+      });
+    }
+    return [...out.values()].sort((a, b) => a.terminalSeq - b.terminalSeq);
+  }
+
+  private async settle(card: HudumaCard): Promise<RecoveryNotice[]> {
+    const notices: RecoveryNotice[] = [];
+    for (const intent of this.unresolved(card.cardNumber)) {
+      const result = await card.recoverTransaction({
+        terminalSeq: intent.terminalSeq,
+        counterBefore: intent.counterBefore,
+      });
+      const what = intent.op === 'debit' ? 'sale' : intent.op === 'undebit' ? 'cancellation' : 'reload';
+      const amount = kes(intent.amountCents);
+      let notice: RecoveryNotice;
+      if (result.status === 'completed') {
+        const proof = result.proof;
+        const expectedType =
+          intent.op === 'debit' ? TxType.DEBIT : intent.op === 'undebit' ? TxType.UNDEBIT : TxType.RELOAD;
+        if (proof.record.type !== expectedType) {
+          this.needsOperator.add(intent.terminalSeq);
+          notice = {
+            op: intent.op,
+            terminalSeq: intent.terminalSeq,
+            cardNumber: card.cardNumber,
+            amountCents: intent.amountCents,
+            outcome: 'unknown',
+            message: `The card holds another kind of transaction under terminal sequence ${intent.terminalSeq}: call the operator.`,
+          };
+        } else {
+          await this.logRecovered(intent, card.cardNumber, proof);
+          const receipt = this.receiptFor(
+            intent.op === 'debit' ? 'recovered-sale' : intent.op === 'undebit' ? 'cancel' : 'reload',
+            card.cardNumber,
+            proof,
+            proof.record.serviceCode,
+          );
+          notice = {
+            op: intent.op,
+            terminalSeq: intent.terminalSeq,
+            cardNumber: card.cardNumber,
+            amountCents: proof.record.amount,
+            outcome: 'completed',
+            message: `The earlier ${what} of ${kes(proof.record.amount)} went through.`,
+            receipt,
+          };
+        }
+      } else if (result.status === 'not-charged') {
+        if (intent.op === 'debit')
+          await this.ledger.append({
+            type: 'pending-resolved',
+            time: this.clock(),
+            terminalSeq: intent.terminalSeq,
+            outcome: 'not-charged',
+          });
+        await this.intents.resolve(intent.terminalSeq, 'not-charged');
+        this.needsOperator.delete(intent.terminalSeq);
+        notice = {
+          op: intent.op,
+          terminalSeq: intent.terminalSeq,
+          cardNumber: card.cardNumber,
+          amountCents: intent.amountCents,
+          outcome: 'not-charged',
+          message:
+            intent.op === 'debit'
+              ? `The earlier sale of ${amount} did NOT go through: the card was not charged.`
+              : `The earlier ${what} of ${amount} did not happen on the card.`,
+        };
+      } else {
+        this.needsOperator.add(intent.terminalSeq);
+        notice = {
+          op: intent.op,
+          terminalSeq: intent.terminalSeq,
+          cardNumber: card.cardNumber,
+          amountCents: intent.amountCents,
+          outcome: 'unknown',
+          message: `The card can no longer tell whether the earlier ${what} of ${amount} (terminal seq ${intent.terminalSeq}) went through: it stays pending for the operator.`,
+        };
+        this.emit({ type: 'operator-attention', message: notice.message, terminalSeq: intent.terminalSeq });
+      }
+      notices.push(notice);
+      this.emit({ type: 'recovered', notice });
+    }
+    return notices;
+  }
+
+  private async logRecovered(intent: Intent, cardNumber: string, proof: VerifiedProof): Promise<void> {
+    const rec = proof.record;
+    const cardProof = encodeTransactionProof(proof);
+    const time = this.clock();
+    if (intent.op === 'debit') {
+      await this.ledger.append(
+        {
+          type: 'recovered-sale',
+          time,
+          terminalSeq: intent.terminalSeq,
+          cardNumber,
+          amountCents: rec.amount,
+          billRef: rec.billRef,
+          serviceCode: String(rec.serviceCode),
+          cardProof,
+        },
+        { type: 'pending-resolved', time, terminalSeq: intent.terminalSeq, outcome: 'completed' },
+      );
+    } else if (intent.op === 'undebit') {
+      await this.ledger.append({
+        type: 'cancel',
+        time,
+        terminalSeq: intent.terminalSeq,
+        originalTerminalSeq: intent.originalTerminalSeq ?? 0,
+        cardNumber,
+        amountCents: rec.amount,
+        billRef: rec.billRef,
+        cardProof,
+      });
+    } else {
+      await this.ledger.append({
+        type: 'reload',
+        time,
+        terminalSeq: intent.terminalSeq,
+        cardNumber,
+        amountCents: rec.amount,
+        reference: rec.billRef,
+        cardProof,
+      });
+    }
+    this.intents.forget(intent.terminalSeq);
+    this.needsOperator.delete(intent.terminalSeq);
+  }
+
+  // ---------------------------------------------------------------- shared tap handling
+
+  /**
+   * One tap: wait for a card, select it, settle its interrupted transactions, apply the deny
+   * list and the card checks, then run `body`. The card is released whatever happens.
+   */
+  private async withCard<T>(
+    operation: Operation,
+    amountCents: number | undefined,
+    signal: AbortSignal | undefined,
+    body: (card: HudumaCard, recovered: RecoveryNotice[]) => Promise<T>,
+  ): Promise<T> {
+    this.emit({ type: 'insert-card', operation, ...(amountCents === undefined ? {} : { amountCents }) });
+    const tap: CardTap = await this.options.reader.waitForCard(signal ? { signal } : {});
+    let telemetry: TapTelemetry | undefined;
+    try {
+      const card = await HudumaCard.select(tap.transport, {
+        trust: { issuerCaPublicKeys: this.config.issuerCaPublicKeys },
+        terminal: { certificate: this.config.certificateBytes, privateKey: this.config.privateKey },
+        certificateCache: this.certificateCache,
+        clock: () => Math.floor(this.clock() / 1000),
+        telemetry: { onTelemetry: (t) => (telemetry = t) },
+      });
+      this.emit({
+        type: 'card-read',
+        cardNumber: card.cardNumber,
+        maskedCardNumber: maskCardNumber(card.cardNumber),
+        balanceCents: card.purse.balance,
+      });
+      if (card.lifeCycle === LifeCycle.TERMINATED)
+        throw new TransactionRefusedError('card-terminated', 'This card is terminated: it cannot be used.');
+      // Settling needs only GET LAST TRANSACTION, which a blocked card still answers.
+      const recovered = await this.settle(card);
+      if (card.lifeCycle === LifeCycle.BLOCKED)
+        throw new TransactionRefusedError(
+          'card-blocked',
+          'This card is blocked: keep it and refer the holder to a Huduma Centre.',
+        );
+      if (this.denyList.has(card.cardNumber)) {
+        await card.block('DENY_LISTED');
+        await this.ledger.append({
+          type: 'card-blocked',
+          time: this.clock(),
+          cardNumber: card.cardNumber,
+          reason: 'deny-listed',
+        });
+        throw new TransactionRefusedError(
+          'deny-listed',
+          'This card is on the deny list and has been blocked: keep it and refer the holder to a Huduma Centre.',
+        );
+      }
+      if (operation === 'recover') return await body(card, recovered);
+      await card.certificate();
+      return await body(card, recovered);
+    } finally {
+      if (telemetry) this.lastTelemetry = telemetry;
+      this.emit({ type: 'remove-card' });
+      await tap.release?.().catch(() => {});
+    }
+  }
+
+  /** Telemetry of the last tap (APDUs, bytes, ms per step). */
+  lastTelemetry: TapTelemetry | undefined;
+
+  private approved(
+    operation: 'sale' | 'cancel' | 'reload',
+    card: HudumaCard,
+    proof: VerifiedProof,
+    serviceCode: number,
+    recovered: RecoveryNotice[],
+  ): ApprovedTransaction {
+    const rec = proof.record;
+    const receipt = this.receiptFor(operation, card.cardNumber, proof, serviceCode);
+    this.emit({ type: 'approved', operation, amountCents: rec.amount, receipt });
+    return {
+      status: 'approved',
+      operation,
+      terminalSeq: rec.terminalSeq,
+      cardNumber: card.cardNumber,
+      amountCents: rec.amount,
+      serviceCode,
+      serviceName: operation === 'reload' ? 'Cash reload' : this.catalogValue.nameOf(serviceCode),
+      billRef: rec.billRef,
+      balanceAfterCents: rec.balanceAfter,
+      cardCounter: rec.counter,
+      proof,
+      proofRef: proofReference(encodeTransactionProof(proof)),
+      receipt,
+      recovered,
+      telemetry: card.telemetry,
+    };
+  }
+
+  private receiptFor(
+    kind: ReceiptData['kind'],
+    cardNumber: string,
+    proof: VerifiedProof,
+    serviceCode: number,
+  ): string {
+    const rec = proof.record;
+    return formatReceipt({
+      kind,
+      merchantId: this.config.merchantId,
+      terminalId: this.config.terminalId,
+      location: this.config.location,
+      time: rec.time * 1000,
+      serviceName: kind === 'reload' ? 'Cash reload' : this.catalogValue.nameOf(serviceCode),
+      serviceCode,
+      billRef: rec.billRef,
+      amountCents: rec.amount,
+      cardNumber,
+      cardCounter: rec.counter,
+      balanceAfterCents: rec.balanceAfter,
+      terminalSeq: rec.terminalSeq,
+      cardProof: encodeTransactionProof(proof),
+    });
+  }
+
+  /** Logs a completed cancel/reload; if the log fails, the intent stays open and the next tap records it. */
+  private async appendOrFlag(
+    terminalSeq: number,
+    amountCents: number,
+    event: Parameters<Ledger['append']>[0],
+  ): Promise<void> {
+    try {
+      await this.ledger.append(event);
+    } catch (err) {
+      throw new TransactionRefusedError(
+        'journal-failed',
+        `The card was updated (${kes(amountCents)}) but the terminal could not save it: tap the same card again once storage is fixed.`,
+        { cause: err, detail: `terminal seq ${terminalSeq}: ${(err as Error).message}` },
+      );
+    }
+    this.intents.forget(terminalSeq);
+  }
+
+  /** Maps whatever stopped an operation to a TransactionRefusedError, records and announces it. */
+  private async declined(operation: Operation, err: unknown, order?: SaleOrder): Promise<unknown> {
+    const refusal = toRefusal(err);
+    if (!refusal) return err;
+    this.emit({ type: 'declined', operation, reason: refusal.reason, message: refusal.cashierMessage });
+    if (operation === 'sale') {
+      const entry: DeclineEntry = {
+        shiftId: this.ledger.shiftId,
+        time: this.clock(),
+        reason: refusal.reason,
+        amountCents: order?.amountCents ?? 0,
+        serviceCode: order?.serviceCode ?? 0,
+      };
+      this.declines.push(entry);
+      // Declines are statistics, not money: a lost line costs a report figure, so no fsync.
+      await appendFile(join(this.config.dir, FILES.declines), `${JSON.stringify(entry)}\n`).catch(() => {});
+    }
+    return refusal;
+  }
+
+  private shiftReport(kind: 'X' | 'Z'): ShiftReport {
+    return computeShiftReport({
+      kind,
+      shiftId: this.ledger.shiftId,
+      openedAt: this.ledger.shiftOpenedAt,
+      at: this.clock(),
+      records: this.ledger.shiftRecords,
+      declines: this.declines.filter((d) => d.shiftId === this.ledger.shiftId),
+      catalog: this.catalogValue,
+      unresolvedPending: this.unresolved().length,
+    });
+  }
+
+  private async openShift(): Promise<void> {
+    const time = this.clock();
+    const shiftId = `${this.config.terminalId}-${time}`;
+    await this.ledger.append({
+      type: 'shift-open',
+      time,
+      shiftId,
+      operatorId: this.options.operatorId ?? 'cashier',
+    });
+    this.declines = [];
+  }
+
+  private allocateSeq(): number {
+    const seq = Math.max(this.ledger.maxTerminalSeq, this.intents.highestSeq, this.lastAllocatedSeq) + 1;
+    this.lastAllocatedSeq = seq;
+    return seq;
+  }
+
+  private emit(event: TerminalEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(event);
+      } catch {
+        // A UI listener's failure must not break a payment in progress.
+      }
+    }
+  }
+
+  private async exclusive<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    if (this.busy) throw new TerminalBusyError(this.busy);
+    this.busy = what;
+    try {
+      return await fn();
+    } finally {
+      this.busy = undefined;
+    }
+  }
+}
+
+function isOutcomeUnknown(err: unknown): boolean {
+  return (
+    err instanceof TransactionOutcomeUnknownError ||
+    err instanceof ProofInvalidError ||
+    err instanceof TransportError
+  );
+}
+
+function outcomeUnknown(amountCents: number, err: unknown, what = 'payment'): TransactionRefusedError {
+  return new TransactionRefusedError(
+    'outcome-unknown',
+    `The card left the reader during the ${what} of ${kes(amountCents)}: tap the same card again to finish (it will never be charged twice).`,
+    { cause: err, detail: (err as Error).message },
+  );
+}
+
+/** Maps an SDK or transport error to a refusal with a cashier message; undefined for programming errors. */
+export function toRefusal(err: unknown): TransactionRefusedError | undefined {
+  if (err instanceof TransactionRefusedError) return err;
+  const r = (reason: RefusalReason, message: string) =>
+    new TransactionRefusedError(reason, message, { cause: err, detail: (err as Error).message });
+  if (err instanceof InsufficientFundsError)
+    return r('insufficient-funds', 'Insufficient balance on the card.');
+  if (err instanceof OfflineLimitExceededError)
+    return r(
+      'card-offline-limit',
+      'This card has reached its offline spending limit: reload it at a Huduma Centre first.',
+    );
+  if (err instanceof CardBlockedError)
+    return r('card-blocked', 'This card is blocked: keep it and refer the holder to a Huduma Centre.');
+  if (err instanceof CardTerminatedError)
+    return r('card-terminated', 'This card is terminated: it cannot be used.');
+  if (err instanceof CardCertificateInvalidError)
+    return err.reason === 'expired'
+      ? r('card-certificate-expired', 'This card has expired: the holder must renew it at a Huduma Centre.')
+      : r('card-certificate-invalid', 'This card is not a genuine Huduma card (certificate check failed).');
+  if (err instanceof TerminalNotAuthorizedError)
+    return err.reason === 'certificate-expired'
+      ? r(
+          'terminal-certificate-expired',
+          "The card rejected this terminal's expired certificate: renew it before more payments.",
+        )
+      : r('terminal-not-authorized', `The card does not accept this terminal (${err.reason}): call support.`);
+  if (err instanceof PinBlockedError)
+    return r('pin-blocked', 'The card PIN is blocked: the holder must unblock it with the PUK.');
+  if (err instanceof PinRequiredError)
+    return r('wrong-pin', 'The card asked for the PIN: try again and enter the PIN.');
+  if (err instanceof WrongPinError)
+    return new TransactionRefusedError(
+      'wrong-pin',
+      `Wrong PIN: ${err.triesLeft} tries left. No payment taken.`,
+      {
+        cause: err,
+        triesLeft: err.triesLeft,
+      },
+    );
+  if (err instanceof UndebitRefusedError)
+    return r(
+      'undebit-refused',
+      'The card refused the cancellation (not its last payment here, or too late).',
+    );
+  if (err instanceof MaxBalanceExceededError)
+    return r('max-balance', 'The reload would take the card above its maximum balance.');
+  if (err instanceof LoadAuthorizationInvalidError)
+    return r('load-declined', 'The card refused the reload authorization.');
+  if (err instanceof TransportError)
+    return r('card-removed', 'The card was removed too early: nothing was charged, tap again.');
+  if (err instanceof HudumaCardError) return r('card-error', `The card returned an error: ${err.message}`);
+  return undefined;
+}
+
+async function readDeclines(path: string, shiftId: string): Promise<DeclineEntry[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return [];
+  }
+  const out: DeclineEntry[] = [];
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    try {
+      const d = JSON.parse(line) as DeclineEntry;
+      if (d.shiftId === shiftId) out.push(d);
+    } catch {
+      // a torn last line
+    }
+  }
+  return out;
+}

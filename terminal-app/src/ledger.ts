@@ -1,0 +1,157 @@
+import {
+  type LogEvent,
+  type LogFileIo,
+  type LogRecord,
+  type LogSigner,
+  type PendingDebitEvent,
+  TransactionLog,
+} from '@huduma/txlog';
+
+/** A sale as the ledger remembers it (for cancel-last and reports). */
+export interface LedgerSale {
+  logSeq: number;
+  type: 'sale' | 'recovered-sale';
+  terminalSeq: number;
+  cardNumber: string;
+  amountCents: number;
+  billRef: string;
+  serviceCode: string;
+  cardProof: Uint8Array;
+  time: number;
+}
+
+/**
+ * The transaction log plus what the engine derives from it: the next terminal sequence number,
+ * unresolved pending debits, the last sale, and the records of the open shift. Rebuilt from the
+ * log on open, so a restart knows exactly what the log knows.
+ */
+export class Ledger {
+  private log: TransactionLog | undefined;
+  private broken = false;
+  maxTerminalSeq = 0;
+  readonly pendingDebits = new Map<number, PendingDebitEvent & { seq: number }>();
+  readonly cancelledSeqs = new Set<number>();
+  /** terminalSeq of every sale, recovered sale, cancel and reload in the log. */
+  readonly completedSeqs = new Set<number>();
+  lastSale: LedgerSale | undefined;
+  shiftId = '';
+  shiftOpenedAt = 0;
+  /** Records since the last shift-open (inclusive of nothing before it). */
+  shiftRecords: LogRecord[] = [];
+
+  private constructor(
+    readonly path: string,
+    private readonly options: { signer?: LogSigner; io?: LogFileIo },
+  ) {}
+
+  static async open(path: string, options: { signer?: LogSigner; io?: LogFileIo } = {}): Promise<Ledger> {
+    const ledger = new Ledger(path, options);
+    ledger.log = await TransactionLog.open(path, { ...options, create: true });
+    for await (const stored of ledger.log.records()) ledger.track(stored.record);
+    return ledger;
+  }
+
+  /** Number of records in the log. */
+  get count(): number {
+    return this.log?.head.count ?? 0;
+  }
+
+  /**
+   * Appends events durably (all in one group commit when several are given). After an I/O
+   * failure the log handle is reopened (which recovers the file) before the next append.
+   */
+  async append(...events: LogEvent[]): Promise<LogRecord[]> {
+    const log = await this.usableLog();
+    try {
+      const results = await Promise.all(events.map((e) => log.append(e)));
+      const records = results.map(
+        (r, i) => ({ ...events[i]!, seq: r.seq, prevHash: new Uint8Array() }) as LogRecord,
+      );
+      for (const r of records) this.track(r);
+      return records;
+    } catch (err) {
+      this.broken = true;
+      throw err;
+    }
+  }
+
+  async checkpoint(time: number): Promise<void> {
+    const log = await this.usableLog();
+    await log.checkpoint(time);
+  }
+
+  async *records(): AsyncGenerator<LogRecord> {
+    const log = await this.usableLog();
+    for await (const s of log.records()) yield s.record;
+  }
+
+  async close(): Promise<void> {
+    await this.log?.close().catch(() => {});
+    this.log = undefined;
+  }
+
+  private async usableLog(): Promise<TransactionLog> {
+    if (this.log && !this.broken) return this.log;
+    await this.log?.close().catch(() => {});
+    this.log = undefined;
+    // Reopening recovers the file to its last acknowledged record; rebuild the derived state from it.
+    const fresh = await TransactionLog.open(this.path, { ...this.options, create: true });
+    this.reset();
+    for await (const stored of fresh.records()) this.track(stored.record);
+    this.log = fresh;
+    this.broken = false;
+    return fresh;
+  }
+
+  private reset(): void {
+    this.maxTerminalSeq = 0;
+    this.pendingDebits.clear();
+    this.cancelledSeqs.clear();
+    this.completedSeqs.clear();
+    this.lastSale = undefined;
+    this.shiftId = '';
+    this.shiftOpenedAt = 0;
+    this.shiftRecords = [];
+  }
+
+  private track(r: LogRecord): void {
+    if ('terminalSeq' in r) this.maxTerminalSeq = Math.max(this.maxTerminalSeq, r.terminalSeq);
+    if (r.type === 'sale' || r.type === 'recovered-sale' || r.type === 'cancel' || r.type === 'reload')
+      this.completedSeqs.add(r.terminalSeq);
+    switch (r.type) {
+      case 'pending-debit':
+        this.pendingDebits.set(r.terminalSeq, r);
+        break;
+      case 'pending-resolved':
+        if (r.outcome !== 'unknown') this.pendingDebits.delete(r.terminalSeq);
+        break;
+      case 'sale':
+      case 'recovered-sale':
+        this.pendingDebits.delete(r.terminalSeq);
+        this.lastSale = {
+          logSeq: r.seq,
+          type: r.type,
+          terminalSeq: r.terminalSeq,
+          cardNumber: r.cardNumber,
+          amountCents: r.amountCents,
+          billRef: r.billRef,
+          serviceCode: r.serviceCode,
+          cardProof: r.cardProof,
+          time: r.time,
+        };
+        break;
+      case 'cancel':
+        this.cancelledSeqs.add(r.originalTerminalSeq);
+        break;
+      case 'shift-open':
+        this.shiftId = r.shiftId;
+        this.shiftOpenedAt = r.time;
+        this.shiftRecords = [];
+        return;
+      case 'shift-close':
+        this.shiftRecords = [];
+        return;
+    }
+    this.shiftRecords.push(r);
+  }
+}

@@ -1,0 +1,51 @@
+import { readJsonIfExists, writeFileAtomic } from './files';
+
+interface SyncFile {
+  /** Last successful sync with the clearing service, ms. */
+  lastSyncAt: number;
+  /** Number of log records the clearing service has acknowledged (records 0..n-1). */
+  syncedRecordCount: number;
+}
+
+/**
+ * How far the terminal is from its last contact with the clearing service. The sync client
+ * (built later) calls `markSynced` after an upload is acknowledged; the engine reads it to
+ * enforce the offline-time and unsynced-records limits.
+ */
+export class SyncState {
+  private constructor(
+    private readonly path: string,
+    private state: SyncFile,
+  ) {}
+
+  static async create(path: string, now: number): Promise<SyncState> {
+    const s = new SyncState(path, { lastSyncAt: now, syncedRecordCount: 0 });
+    await s.save();
+    return s;
+  }
+
+  static async open(path: string, now = Date.now()): Promise<SyncState> {
+    const file = await readJsonIfExists<SyncFile>(path);
+    return file ? new SyncState(path, file) : SyncState.create(path, now);
+  }
+
+  get lastSyncAt(): number {
+    return this.state.lastSyncAt;
+  }
+
+  get syncedRecordCount(): number {
+    return this.state.syncedRecordCount;
+  }
+
+  async markSynced(syncedRecordCount: number, now = Date.now()): Promise<void> {
+    this.state = {
+      lastSyncAt: now,
+      syncedRecordCount: Math.max(syncedRecordCount, this.state.syncedRecordCount),
+    };
+    await this.save();
+  }
+
+  private async save(): Promise<void> {
+    await writeFileAtomic(this.path, `${JSON.stringify(this.state)}\n`);
+  }
+}

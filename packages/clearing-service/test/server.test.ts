@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startPostgres } from '../../../test/support/postgres-harness';
 import { appendLeaves, currentTreeHead } from '../src/merkle';
 import { serve } from '../src/server';
 
@@ -39,6 +40,26 @@ describe('serve (embedded database)', () => {
     });
     expect(stillAuthorized.status).toBe(200);
     await second.close();
+  });
+
+  it('serves from a PostgreSQL server given by URL', async () => {
+    const server = await startPostgres();
+    try {
+      const running = await serve({
+        databaseUrl: server.url,
+        keyFile: join(dir, 'pg-service-key.pem'),
+        operatorToken: 'operator-token-for-postgres-test',
+        port: 0,
+        logger: false,
+      });
+      const health = (await (await fetch(`${running.url}/healthz`)).json()) as { database: string };
+      expect(health.database).toBe('postgres');
+      const catalog = (await (await fetch(`${running.url}/v1/catalog`)).json()) as { services: unknown[] };
+      expect(catalog.services.length).toBeGreaterThan(10);
+      await running.close();
+    } finally {
+      await server.stop();
+    }
   });
 
   it('refuses to start without a database choice', async () => {

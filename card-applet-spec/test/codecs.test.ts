@@ -116,7 +116,7 @@ const purse = fc.record({
 const name = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 30 }).filter((s) => {
   const n = new TextEncoder().encode(s).length;
   // Lone surrogates are not text: TextEncoder would silently replace them.
-    return n >= 1 && n <= 64 && !/\p{Surrogate}/u.test(s);
+  return n >= 1 && n <= 64 && !/\p{Surrogate}/u.test(s);
 });
 const identity: fc.Arbitrary<HolderIdentity> = fc
   .record(

@@ -40,9 +40,11 @@ export type TearOutcome = { torn: true; error: PowerLossError } | { torn: false;
  * A reference Huduma card: the applet, its persisted EEPROM image (file or memory) and
  * power-loss injection. Also a `VirtualCard` for the vpcd bridge.
  *
- * Tear points: every command passes a numbered sequence of them (start of the command, before
- * and after each persistent write, and inside computations such as "signed but not committed").
- * `armTear(n)` makes the n-th point (0-based) of the next command cut the power.
+ * Tear points: every command passes a sequence of them (start of the command, before and after
+ * each persistent write, and inside computations such as "signed but not committed").
+ * `armTear(n)` makes the n-th tear point (0-based) passed from now on cut the power, whichever
+ * command it falls in (so a tear can land in the last segment of a chained command); it stays
+ * armed until it fires or `disarmTear()`.
  */
 export class SimulatedCard implements VirtualCard {
   readonly atr = HUDUMA_ATR;
@@ -148,7 +150,6 @@ export class SimulatedCard implements VirtualCard {
    * already reloaded its persisted state and lost its RAM.
    */
   transmit(apdu: Uint8Array): Uint8Array {
-    this.pointIndex = 0;
     this.labels = [];
     try {
       return this.applet.process(apdu);
@@ -158,8 +159,6 @@ export class SimulatedCard implements VirtualCard {
         this.applet.resetTransient();
       }
       throw err;
-    } finally {
-      this.armedAt = undefined;
     }
   }
 
@@ -171,6 +170,8 @@ export class SimulatedCard implements VirtualCard {
     } catch (err) {
       if (err instanceof PowerLossError) return { torn: true, error: err };
       throw err;
+    } finally {
+      this.disarmTear();
     }
   }
 

@@ -38,6 +38,7 @@ function saleEvent(i: number): SaleEvent {
     billRef: `BILL-${i}`,
     serviceCode: 'NHIF-01',
     cardProof,
+    cardCertificate: new Uint8Array(165).fill(0xce),
   };
 }
 

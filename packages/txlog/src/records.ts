@@ -23,6 +23,8 @@ export interface SaleEvent {
   serviceCode: string;
   /** The card's debit proof exactly as the card returned it (opaque here). */
   cardProof: Uint8Array;
+  /** The card's 165-byte certificate, so anyone holding the log can verify the proof. */
+  cardCertificate: Uint8Array;
 }
 
 /** A sale whose card proof was obtained by tear recovery rather than from the debit response. */
@@ -41,6 +43,7 @@ export interface CancelEvent {
   amountCents: number;
   billRef: string;
   cardProof: Uint8Array;
+  cardCertificate: Uint8Array;
 }
 
 export interface ReloadEvent {
@@ -51,6 +54,7 @@ export interface ReloadEvent {
   amountCents: number;
   reference: string;
   cardProof: Uint8Array;
+  cardCertificate: Uint8Array;
 }
 
 export interface CardBlockedEvent {
@@ -151,6 +155,7 @@ export const RECORD_FIELDS: { readonly [T in RecordType]: readonly Field[] } = {
     ['billRef', 'text'],
     ['serviceCode', 'text'],
     ['cardProof', 'bytes'],
+    ['cardCertificate', 'bytes'],
   ],
   'recovered-sale': [
     ['terminalSeq', 'uint'],
@@ -159,6 +164,7 @@ export const RECORD_FIELDS: { readonly [T in RecordType]: readonly Field[] } = {
     ['billRef', 'text'],
     ['serviceCode', 'text'],
     ['cardProof', 'bytes'],
+    ['cardCertificate', 'bytes'],
   ],
   cancel: [
     ['terminalSeq', 'uint'],
@@ -167,6 +173,7 @@ export const RECORD_FIELDS: { readonly [T in RecordType]: readonly Field[] } = {
     ['amountCents', 'uint'],
     ['billRef', 'text'],
     ['cardProof', 'bytes'],
+    ['cardCertificate', 'bytes'],
   ],
   reload: [
     ['terminalSeq', 'uint'],
@@ -174,6 +181,7 @@ export const RECORD_FIELDS: { readonly [T in RecordType]: readonly Field[] } = {
     ['amountCents', 'uint'],
     ['reference', 'text'],
     ['cardProof', 'bytes'],
+    ['cardCertificate', 'bytes'],
   ],
   'card-blocked': [
     ['cardNumber', 'cardNumber'],

@@ -39,5 +39,6 @@ export function sale(
     billRef: `BILL-${terminalSeq}`,
     serviceCode: 'NHIF-01',
     cardProof,
+    cardCertificate: new Uint8Array(165).fill(0xce),
   };
 }

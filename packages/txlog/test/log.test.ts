@@ -50,6 +50,7 @@ const allKinds: LogEvent[] = [
     amountCents: 500,
     billRef: 'B1',
     cardProof: new Uint8Array(127).fill(9),
+    cardCertificate: new Uint8Array(165).fill(0xce),
   },
   {
     type: 'reload',
@@ -59,6 +60,7 @@ const allKinds: LogEvent[] = [
     amountCents: 10_000,
     reference: 'MPESA-XYZ',
     cardProof: new Uint8Array(127).fill(3),
+    cardCertificate: new Uint8Array(165).fill(0xce),
   },
   { type: 'card-blocked', time: 8, cardNumber: '6280010000000099', reason: 'reported stolen' },
   { type: 'shift-close', time: 9, shiftId: 'S1', saleCount: 2, saleTotalCents: 1200 },

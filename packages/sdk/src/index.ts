@@ -58,6 +58,13 @@ export {
   WrongPinError,
   WrongPukError,
 } from './errors';
+export {
+  PersonalizationError,
+  type PersonalizationStep,
+  type PersonalizeArgs,
+  type PersonalizeResult,
+  personalizeCard,
+} from './personalize';
 export { TAP_BUDGET_MS, type TapStep, type TapTelemetry, TapTelemetryRecorder } from './telemetry';
 export {
   type TerminalCredentials,

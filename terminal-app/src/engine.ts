@@ -430,6 +430,7 @@ export class TerminalEngine {
           billRef: order.billRef,
           serviceCode: String(order.serviceCode),
           cardProof: encodeTransactionProof(proof),
+          cardCertificate: (await card.certificate()).bytes,
         },
         { type: 'pending-resolved', time: this.clock(), terminalSeq, outcome: 'completed' },
       );
@@ -550,6 +551,7 @@ export class TerminalEngine {
             amountCents: sale.amountCents,
             billRef: sale.billRef,
             cardProof: encodeTransactionProof(proof),
+            cardCertificate: (await card.certificate()).bytes,
           });
           return this.approved('cancel', card, proof, debit.serviceCode, recovered);
         });
@@ -637,6 +639,7 @@ export class TerminalEngine {
             amountCents: args.amountCents,
             reference,
             cardProof: encodeTransactionProof(proof),
+            cardCertificate: (await card.certificate()).bytes,
           });
           return this.approved('reload', card, proof, 0, recovered);
         });
@@ -721,7 +724,7 @@ export class TerminalEngine {
             message: `The card holds another kind of transaction under terminal sequence ${intent.terminalSeq}: call the operator.`,
           };
         } else {
-          await this.logRecovered(intent, card.cardNumber, proof);
+          await this.logRecovered(intent, card, proof);
           const receipt = this.receiptFor(
             intent.op === 'debit' ? 'recovered-sale' : intent.op === 'undebit' ? 'cancel' : 'reload',
             card.cardNumber,
@@ -777,9 +780,11 @@ export class TerminalEngine {
     return notices;
   }
 
-  private async logRecovered(intent: Intent, cardNumber: string, proof: VerifiedProof): Promise<void> {
+  private async logRecovered(intent: Intent, card: HudumaCard, proof: VerifiedProof): Promise<void> {
     const rec = proof.record;
     const cardProof = encodeTransactionProof(proof);
+    const cardCertificate = (await card.certificate()).bytes;
+    const cardNumber = card.cardNumber;
     const time = this.clock();
     if (intent.op === 'debit') {
       await this.ledger.append(
@@ -792,6 +797,7 @@ export class TerminalEngine {
           billRef: rec.billRef,
           serviceCode: String(rec.serviceCode),
           cardProof,
+          cardCertificate,
         },
         { type: 'pending-resolved', time, terminalSeq: intent.terminalSeq, outcome: 'completed' },
       );
@@ -805,6 +811,7 @@ export class TerminalEngine {
         amountCents: rec.amount,
         billRef: rec.billRef,
         cardProof,
+        cardCertificate,
       });
     } else {
       await this.ledger.append({
@@ -815,6 +822,7 @@ export class TerminalEngine {
         amountCents: rec.amount,
         reference: rec.billRef,
         cardProof,
+        cardCertificate,
       });
     }
     this.intents.forget(intent.terminalSeq);

@@ -82,7 +82,7 @@ export async function makeRig(
     clock,
     async reopen(extra = {}) {
       await rig.engine.close();
-      rig.engine = await TerminalEngine.open({ ...base(), ...extra });
+      rig.engine = await TerminalEngine.open({ ...base(), ...opts.engine, ...extra });
       return rig.engine;
     },
     async records() {
@@ -99,7 +99,10 @@ export async function makeRig(
 }
 
 /** Sum of sale + recovered-sale - cancel amounts for a card, and the count of each by terminalSeq. */
-export function chargesInLog(records: LogRecord[], cardNumber: string): { net: number; bySeq: Map<number, number> } {
+export function chargesInLog(
+  records: LogRecord[],
+  cardNumber: string,
+): { net: number; bySeq: Map<number, number> } {
   let net = 0;
   const bySeq = new Map<number, number>();
   for (const r of records) {

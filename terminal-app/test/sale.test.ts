@@ -2,7 +2,7 @@ import { decodeTransactionProof, maskCardNumber, TxType } from '@huduma/card-app
 import { verifyLog } from '@huduma/txlog';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FILES, TransactionRefusedError } from '../src/index';
-import { makeRig, MERCHANT_ID, type Rig, TERMINAL_ID } from './helpers';
+import { MERCHANT_ID, makeRig, type Rig, TERMINAL_ID } from './helpers';
 
 let rig: Rig | undefined;
 afterEach(async () => {
@@ -92,11 +92,15 @@ describe('sale happy path', () => {
 
   it('rejects malformed input before touching the card', async () => {
     rig = await makeRig();
-    await expect(rig.engine.sale({ amount: '2.505', billRef: 'X' })).rejects.toMatchObject({ code: 'ERR_AMOUNT_FORMAT' });
+    await expect(rig.engine.sale({ amount: '2.505', billRef: 'X' })).rejects.toMatchObject({
+      code: 'ERR_AMOUNT_FORMAT',
+    });
     await expect(rig.engine.sale({ serviceCode: 9999, billRef: 'X' })).rejects.toMatchObject({
       code: 'ERR_UNKNOWN_SERVICE',
     });
-    await expect(rig.engine.sale({ serviceCode: 201, billRef: 'THIS-IS-TOO-LONG-REF' })).rejects.toMatchObject({
+    await expect(
+      rig.engine.sale({ serviceCode: 201, billRef: 'THIS-IS-TOO-LONG-REF' }),
+    ).rejects.toMatchObject({
       code: 'ERR_BILL_REF_FORMAT',
     });
     expect(rig.events.some((e) => e.type === 'insert-card')).toBe(false);

@@ -7,6 +7,15 @@ export { type AppletHost, CardApplet, type CommandInfo, memoryHost } from './app
 export { CardFileError, PowerLossError } from './errors';
 export { modelledCardTimeMs, SimulatedReader, type SimulatedReaderOptions } from './reader';
 export {
+  type CliIo,
+  describeCardState,
+  formatKes,
+  runSimCli,
+  SIM_COMMANDS,
+  SimCliUsageError,
+  type SimCommand,
+} from './run-cli';
+export {
   HUDUMA_ATR,
   SimulatedCard,
   type SimulatedCardOptions,

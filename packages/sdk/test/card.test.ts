@@ -4,6 +4,7 @@ import {
   decodeResponse,
   encodeResponse,
   type Transport,
+  TransportTimeoutError,
 } from '@huduma/apdu';
 import {
   concatBytes,
@@ -289,6 +290,40 @@ describe('outcome unknown and recovery', () => {
     await expect(c.recoverTransaction({ terminalSeq: 7, counterBefore: 5 })).rejects.toBeInstanceOf(
       ProofInvalidError,
     );
+  });
+});
+
+describe('terminal signer and telemetry', () => {
+  it('signs through an external signer and reports telemetry against the budget', async () => {
+    const messages: Uint8Array[] = [];
+    const signer = {
+      certificate: terminal.certificate,
+      sign: async (m: Uint8Array) => {
+        messages.push(m);
+        return signMessage(terminal.privateKey, m);
+      },
+    };
+    const seen: TapTelemetry[] = [];
+    const c = await HudumaCard.select(
+      card,
+      options({ terminal: signer, telemetry: { budgetMs: 0, onTelemetry: (t) => seen.push(t) } }),
+    );
+    await c.debit(debitParams);
+    expect(messages).toHaveLength(1);
+    expect(seen).toHaveLength(2); // after select, after debit
+    expect(seen[1]).toMatchObject({ cardNumber: CARD_NUMBER, apdus: 4, budgetMs: 0, withinBudget: false });
+    expect(seen[1]!.steps.certificate).toBeGreaterThan(0);
+  });
+
+  it('turns a timeout during DEBIT into DebitOutcomeUnknownError, but not one during SELECT', async () => {
+    const t = wrap(card, async (cmd, send) => {
+      if (cmd[1] === INS.DEBIT) throw new TransportTimeoutError();
+      return send();
+    });
+    const c = await HudumaCard.select(t, options());
+    await expect(c.debit(debitParams)).rejects.toMatchObject({ code: 'ERR_DEBIT_OUTCOME_UNKNOWN' });
+    const dead: Transport = { transmit: async () => Promise.reject(new TransportTimeoutError()) };
+    await expect(HudumaCard.select(dead, options())).rejects.toBeInstanceOf(TransportTimeoutError);
   });
 });
 

@@ -32,6 +32,7 @@ export {
   type CardProofRecord,
   type CheckpointBody,
   decodeRecord,
+  encodeRecord,
   GENESIS_HASH,
   type LogEvent,
   type LogRecord,

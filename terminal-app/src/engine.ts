@@ -1000,7 +1000,7 @@ export class TerminalEngine {
 
   private async openShift(): Promise<void> {
     const time = this.clock();
-    const shiftId = `${this.config.terminalId}-${time}`;
+    const shiftId = `${this.config.terminalId}-S${this.ledger.shiftCount + 1}`;
     await this.ledger.append({
       type: 'shift-open',
       time,

@@ -36,6 +36,8 @@ export class Ledger {
   lastSale: LedgerSale | undefined;
   shiftId = '';
   shiftOpenedAt = 0;
+  /** Shifts opened so far. */
+  shiftCount = 0;
   /** Records since the last shift-open (inclusive of nothing before it). */
   shiftRecords: LogRecord[] = [];
 
@@ -111,6 +113,7 @@ export class Ledger {
     this.lastSale = undefined;
     this.shiftId = '';
     this.shiftOpenedAt = 0;
+    this.shiftCount = 0;
     this.shiftRecords = [];
   }
 
@@ -146,6 +149,7 @@ export class Ledger {
       case 'shift-open':
         this.shiftId = r.shiftId;
         this.shiftOpenedAt = r.time;
+        this.shiftCount++;
         this.shiftRecords = [];
         return;
       case 'shift-close':

@@ -10,7 +10,7 @@ import {
 } from '@huduma/card-applet-spec';
 import type { DevPki } from '@huduma/pki';
 // Imported by path, not through @huduma/sdk's index, so the simulator does not pull in the whole SDK.
-import { personalizeCard } from '../../../packages/sdk/src/personalize';
+import { personalizeCard } from '@huduma/sdk';
 import { SimulatedReader, type SimulatedReaderOptions } from './reader';
 import { SimulatedCard, type SimulatedCardOptions } from './simulated-card';
 

@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DevPki } from '@huduma/pki';
 import { parseAmount } from '../amount';
-import { ServiceCatalog } from '../catalog';
+import { normalizeBillRef, ServiceCatalog } from '../catalog';
 import { type ApprovedTransaction, type PinPad, TerminalEngine, type TerminalEvent } from '../engine';
 import { TerminalError, TransactionRefusedError } from '../errors';
 import { devLoadAuthorizer, type LoadAuthorizer } from '../load-authorizer';
@@ -189,12 +189,27 @@ async function cardCommand(command: string, args: ParsedArgs, io: TerminalCliIo)
       throw new UsageError('give exactly one of --amount and --service');
     const billRef = required(args, 'bill-ref');
     if (service !== undefined) {
-      if (!/^\d{1,5}$/.test(service)) throw new UsageError(`--service must be a service code, got ${service}`);
+      if (!/^\d{1,5}$/.test(service))
+        throw new UsageError(`--service must be a service code, got ${service}`);
       sale = { serviceCode: Number(service), billRef };
     } else sale = { amount: amount!, billRef };
+    // A malformed amount or bill reference is a usage error (exit 2), not a decline.
+    try {
+      if (amount !== undefined) parseAmount(amount);
+      normalizeBillRef(billRef);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
   }
   const loadAuthorizer = command === 'reload' ? await devLoadAuthorizerFor(args) : undefined;
-  if (command === 'reload') reloadCents = parseAmount(required(args, 'amount'));
+  if (command === 'reload') {
+    try {
+      reloadCents = parseAmount(required(args, 'amount'));
+    } catch (err) {
+      if (err instanceof UsageError) throw err;
+      throw new UsageError((err as Error).message);
+    }
+  }
 
   const source: CardSource = await cardSourceFromFlags(args.flags);
   const context: DeclineContext = {};
@@ -221,16 +236,21 @@ async function cardCommand(command: string, args: ParsedArgs, io: TerminalCliIo)
         try {
           if (command === 'sale') result = await engine.sale(sale!);
           else if (command === 'cancel-last') result = await engine.cancelLast();
-          else if (command === 'reload') result = await engine.reload({ amountCents: reloadCents!, ...reference(args) });
+          else if (command === 'reload')
+            result = await engine.reload({ amountCents: reloadCents!, ...reference(args) });
           else {
             const notices = await engine.recoverCard();
-            if (!notices.length) io.stdout.write('Nothing to recover on this card: no interrupted transaction.\n');
+            if (!notices.length)
+              io.stdout.write('Nothing to recover on this card: no interrupted transaction.\n');
             return EXIT_OK;
           }
         } catch (err) {
           if (err instanceof TransactionRefusedError) {
             if (err.triesLeft !== undefined) context.triesLeft = err.triesLeft;
-            io.stderr.write(`${declineText(err.reason, err.cashierMessage, context)}\nreason: ${err.reason}\n`);
+            io.stderr.write(`${declineText(err.reason, err.cashierMessage, context)}\n`);
+            if (err.reason === 'pin-cancelled' && pin === undefined)
+              io.stderr.write("  This needs the cardholder's PIN: run again with --pin.\n");
+            io.stderr.write(`reason: ${err.reason}\n`);
             return EXIT_DECLINED;
           }
           throw err;

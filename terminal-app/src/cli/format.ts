@@ -177,7 +177,7 @@ export function formatShiftReport(report: ShiftReport): string {
     );
   if (report.byService.length) {
     lines.push('-'.repeat(WIDTH), 'By service (net of cancellations):');
-    for (const s of report.byService)
+    for (const s of report.byService.filter((s) => s.count !== 0 || s.amountCents !== 0))
       lines.push(
         row(`  ${s.serviceCode} ${s.name}`.slice(0, WIDTH - 12), `${s.count} ${formatKes(s.amountCents)}`),
       );

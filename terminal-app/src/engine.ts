@@ -200,6 +200,10 @@ export class TerminalEngine {
     const denyList = await DenyList.open(join(options.dir, FILES.denyList));
     const declines = await readDeclines(join(options.dir, FILES.declines), ledger.shiftId);
     const engine = new TerminalEngine(config, options, ledger, intents, sync, denyList, declines);
+    // A crash between a sale record and its pending-resolved record: write the missing half,
+    // so the log itself says every pending debit is settled.
+    for (const terminalSeq of [...ledger.saleWithoutResolution])
+      await ledger.append({ type: 'pending-resolved', time: clock(), terminalSeq, outcome: 'completed' });
     if (!ledger.shiftId) await engine.openShift();
     return engine;
   }

@@ -31,6 +31,8 @@ export class Ledger {
   maxTerminalSeq = 0;
   readonly pendingDebits = new Map<number, PendingDebitEvent & { seq: number }>();
   readonly cancelledSeqs = new Set<number>();
+  /** terminalSeq of pending debits whose sale is logged but whose pending-resolved record is not (crash between the two). */
+  readonly saleWithoutResolution = new Set<number>();
   /** terminalSeq of every sale, recovered sale, cancel and reload in the log. */
   readonly completedSeqs = new Set<number>();
   lastSale: LedgerSale | undefined;
@@ -110,6 +112,7 @@ export class Ledger {
     this.pendingDebits.clear();
     this.cancelledSeqs.clear();
     this.completedSeqs.clear();
+    this.saleWithoutResolution.clear();
     this.lastSale = undefined;
     this.shiftId = '';
     this.shiftOpenedAt = 0;
@@ -127,10 +130,11 @@ export class Ledger {
         break;
       case 'pending-resolved':
         if (r.outcome !== 'unknown') this.pendingDebits.delete(r.terminalSeq);
+        this.saleWithoutResolution.delete(r.terminalSeq);
         break;
       case 'sale':
       case 'recovered-sale':
-        this.pendingDebits.delete(r.terminalSeq);
+        if (this.pendingDebits.delete(r.terminalSeq)) this.saleWithoutResolution.add(r.terminalSeq);
         this.lastSale = {
           logSeq: r.seq,
           type: r.type,

@@ -15,7 +15,9 @@ export function kes(cents: number): string {
 const WIDTH = 40;
 
 function row(left: string, right: string): string {
-  return left + ' '.repeat(Math.max(1, WIDTH - left.length - right.length)) + right;
+  const room = Math.max(8, WIDTH - right.length - 1);
+  const l = left.length > room ? `${left.slice(0, room - 1)}…` : left;
+  return l + ' '.repeat(Math.max(1, WIDTH - l.length - right.length)) + right;
 }
 
 /** "3 h 05 min", "12 min", "40 s": how long, for a cashier. */

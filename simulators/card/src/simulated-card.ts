@@ -134,10 +134,12 @@ export class SimulatedCard implements VirtualCard {
     this.applet.resetTransient();
   }
 
-  /** Arms a power loss at tear point `n` (0-based) of the next command. */
+  /** Arms a power loss at the n-th tear point (0-based) passed from now on. */
   armTear(n: number): void {
     if (!Number.isInteger(n) || n < 0)
       throw new RangeError(`tear point must be a non-negative integer, got ${n}`);
+    // Count from the arming, not from the card's creation: "the n-th point of what comes next".
+    this.pointIndex = 0;
     this.armedAt = n;
   }
 

@@ -52,7 +52,7 @@ const DECLINE_PHRASES: Record<RefusalReason, string> = {
   'pin-blocked': 'PIN blocked',
   'pin-cancelled': 'PIN not entered',
   'card-removed': 'card removed too early',
-  'outcome-unknown': 'card removed during the payment',
+  'outcome-unknown': 'card pulled out mid-payment',
   'pending-unresolved': 'an earlier payment on this card is unresolved',
   'journal-failed': 'terminal storage error',
   'undebit-refused': 'the card refused the cancellation',
@@ -180,9 +180,7 @@ export function formatShiftReport(report: ShiftReport): string {
   if (report.byService.length) {
     lines.push('-'.repeat(WIDTH), 'By service (net of cancellations):');
     for (const s of report.byService.filter((s) => s.count !== 0 || s.amountCents !== 0))
-      lines.push(
-        row(`  ${s.serviceCode} ${s.name}`.slice(0, WIDTH - 12), `${s.count} ${formatKes(s.amountCents)}`),
-      );
+      lines.push(row(`  ${s.serviceCode} ${s.name}`, `${s.count} × ${formatKes(s.amountCents)}`));
   }
   if (report.unresolvedPending)
     lines.push(

@@ -371,15 +371,9 @@ export class CashierConsole implements PinPad {
       const pick = await this.lines.ask('Service number, or A for an amount (Enter = back): ');
       if (!pick) return 'cancelled';
       if (pick.toLowerCase() === 'a') {
-        const typed = await this.lines.ask('Amount KES (e.g. 250.00): ');
-        if (!typed) return 'cancelled';
-        try {
-          amountCents = parseAmount(typed);
-          break;
-        } catch (err) {
-          this.print((err as Error).message);
-          continue;
-        }
+        amountCents = await this.askAmount('Amount KES (e.g. 250.00): ');
+        if (amountCents === undefined) return 'cancelled';
+        break;
       }
       const n = Number(pick);
       service = Number.isInteger(n) ? (services[n - 1] ?? services.find((s) => s.code === n)) : undefined;
@@ -410,19 +404,23 @@ export class CashierConsole implements PinPad {
       this.print('Reloads are only done at Huduma Centre counters.');
       return 'declined';
     }
-    let amountCents: number;
+    const amountCents = await this.askAmount('Cash received, KES (Enter = back): ');
+    if (amountCents === undefined) return 'cancelled';
+    const reference = await this.lines.ask('Cash receipt number (optional): ');
+    return this.reload(amountCents, reference || undefined);
+  }
+
+  /** Asks until the answer is a valid KES amount; undefined when the cashier goes back. */
+  private async askAmount(prompt: string): Promise<number | undefined> {
     for (;;) {
-      const typed = await this.lines.ask('Cash received, KES (Enter = back): ');
-      if (!typed) return 'cancelled';
+      const typed = await this.lines.ask(prompt);
+      if (!typed) return undefined;
       try {
-        amountCents = parseAmount(typed);
-        break;
+        return parseAmount(typed);
       } catch (err) {
         this.print((err as Error).message);
       }
     }
-    const reference = await this.lines.ask('Cash receipt number (optional): ');
-    return this.reload(amountCents, reference || undefined);
   }
 
   private async demoDialog(): Promise<void> {

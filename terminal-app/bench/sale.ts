@@ -1,0 +1,171 @@
+/**
+ * Host-side time of one complete counter sale, tap to durable log record: TerminalEngine.sale()
+ * from the card being present to the sale record fsynced (SELECT, checks, intent journal fsync,
+ * pending-debit fsync, terminal signature, chained DEBIT, proof verification, sale record fsync),
+ * against the in-process simulated card with no latency model. Repeat taps of one card, as at a
+ * busy counter (card certificate cached).
+ *
+ *   node --conditions=huduma-source --import tsx terminal-app/bench/sale.ts [sales] [warmup]
+ *
+ * How the shares are measured: timing wrappers. Every FileHandle.datasync/sync in the process
+ * (transaction log, intent journal) is wrapped to sum its wall time; crypto is the SDK's own
+ * host-crypto figure (terminal signature + certificate and proof verification, from tap
+ * telemetry) plus the time the simulated card spends computing (its ECDSA verify + sign, which
+ * on a real card is card time, not host time). A second pass with fsync turned into a no-op
+ * cross-checks the fsync share by difference. The data directory is on the repository's disk
+ * (.tmp/), not a tmpfs, so fsync is real. Prints figures; the last line is one JSON object.
+ */
+import { mkdirSync, mkdtempSync, rmSync, statfsSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { issueTestCard } from '@huduma/card-simulator';
+import { DevPki } from '@huduma/pki';
+import { initTerminal, pollingCardReader, TerminalEngine } from '../src/index';
+
+const SALES = Number(process.argv[2] ?? 300);
+const WARMUP = Number(process.argv[3] ?? 30);
+const TAP_BUDGET_MS = 300;
+const AMOUNT = 5_000; // KES 50.00: below every PIN limit
+
+function quantile(values: number[], q: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  const i = Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1));
+  return s[i]!;
+}
+const median = (v: number[]) => quantile(v, 0.5);
+const sum = (v: number[]) => v.reduce((a, b) => a + b, 0);
+const r2 = (n: number) => Math.round(n * 100) / 100;
+
+// --- fsync timing wrapper on the FileHandle prototype (the log and the journal both use it)
+const probe = await open(process.execPath, 'r');
+const fileHandleProto = Object.getPrototypeOf(probe) as {
+  datasync(): Promise<void>;
+  sync(): Promise<void>;
+};
+await probe.close();
+const realDatasync = fileHandleProto.datasync;
+const realSync = fileHandleProto.sync;
+const fsyncStats = { ms: 0, calls: 0, disabled: false };
+for (const [name, real] of [
+  ['datasync', realDatasync],
+  ['sync', realSync],
+] as const) {
+  fileHandleProto[name] = async function (this: unknown) {
+    if (fsyncStats.disabled) return;
+    const t = performance.now();
+    try {
+      return await real.call(this);
+    } finally {
+      fsyncStats.ms += performance.now() - t;
+      fsyncStats.calls++;
+    }
+  };
+}
+
+// --- the counter
+const base = resolve(import.meta.dirname, '../../.tmp');
+mkdirSync(base, { recursive: true });
+const dir = mkdtempSync(join(base, 'bench-terminal-'));
+const FS_TYPES: Record<number, string> = {
+  61267: 'ext4',
+  16914836: 'tmpfs',
+  1481003842: 'xfs',
+  2435016766: 'btrfs',
+  2035054128: 'overlayfs',
+};
+const fsType = FS_TYPES[Number(statfsSync(dir).type)] ?? `0x${Number(statfsSync(dir).type).toString(16)}`;
+const pki = DevPki.inMemory();
+await initTerminal({
+  dir,
+  pki,
+  terminalId: 'BENCH-1',
+  merchantId: 'HC-NBI01',
+  location: { kind: 'huduma-centre', name: 'Bench' },
+  limits: { maxUnsyncedRecords: 10_000_000 },
+});
+const { reader } = await issueTestCard({
+  pki,
+  balance: 9_000_000,
+  purse: { maxBalance: 10_000_000, offlineLimit: 10_000_000, cvmLimit: 100_000 },
+});
+const engine = await TerminalEngine.open({ dir, reader: pollingCardReader(() => reader) });
+
+interface Pass {
+  totalMs: number[];
+  fsyncMs: number[];
+  fsyncCalls: number[];
+  terminalCryptoMs: number[];
+  cardMs: number[];
+}
+
+let billNo = 0;
+async function run(count: number): Promise<Pass> {
+  const pass: Pass = { totalMs: [], fsyncMs: [], fsyncCalls: [], terminalCryptoMs: [], cardMs: [] };
+  for (let i = 0; i < count; i++) {
+    const fsyncBefore = { ...fsyncStats };
+    const cardBefore = reader.hostTimeMs;
+    const t = performance.now();
+    await engine.sale({ amount: AMOUNT, billRef: `B-${++billNo}` });
+    pass.totalMs.push(performance.now() - t);
+    pass.fsyncMs.push(fsyncStats.ms - fsyncBefore.ms);
+    pass.fsyncCalls.push(fsyncStats.calls - fsyncBefore.calls);
+    pass.terminalCryptoMs.push(engine.lastTelemetry?.hostCryptoMs ?? Number.NaN);
+    pass.cardMs.push(reader.hostTimeMs - cardBefore);
+  }
+  return pass;
+}
+
+await run(WARMUP);
+const withFsync = await run(SALES);
+fsyncStats.disabled = true;
+await run(WARMUP);
+const noFsync = await run(SALES);
+fsyncStats.disabled = false;
+await engine.close();
+rmSync(dir, { recursive: true, force: true });
+
+const total = sum(withFsync.totalMs);
+const fsyncShare = sum(withFsync.fsyncMs) / total;
+const terminalCryptoShare = sum(withFsync.terminalCryptoMs) / total;
+const cardShare = sum(withFsync.cardMs) / total;
+const figures = {
+  sales: SALES,
+  warmup: WARMUP,
+  filesystem: fsType,
+  medianMs: r2(median(withFsync.totalMs)),
+  p95Ms: r2(quantile(withFsync.totalMs, 0.95)),
+  maxMs: r2(Math.max(...withFsync.totalMs)),
+  meanMs: r2(total / SALES),
+  fsyncCallsPerSale: r2(sum(withFsync.fsyncCalls) / SALES),
+  fsyncMsPerSale: r2(sum(withFsync.fsyncMs) / SALES),
+  fsyncShare: r2(fsyncShare),
+  terminalCryptoMsPerSale: r2(sum(withFsync.terminalCryptoMs) / SALES),
+  terminalCryptoShare: r2(terminalCryptoShare),
+  simulatedCardMsPerSale: r2(sum(withFsync.cardMs) / SALES),
+  simulatedCardShare: r2(cardShare),
+  cryptoShare: r2(terminalCryptoShare + cardShare),
+  noFsyncMedianMs: r2(median(noFsync.totalMs)),
+  noFsyncP95Ms: r2(quantile(noFsync.totalMs, 0.95)),
+  fsyncMsByDifference: r2(median(withFsync.totalMs) - median(noFsync.totalMs)),
+  tapBudgetMs: TAP_BUDGET_MS,
+  p95ShareOfBudget: r2(quantile(withFsync.totalMs, 0.95) / TAP_BUDGET_MS),
+  withinBudget: quantile(withFsync.totalMs, 0.95) <= TAP_BUDGET_MS,
+};
+
+const pct = (x: number) => `${Math.round(x * 100)}%`;
+console.log(
+  `terminal sale, tap to durable log record: ${SALES} sales after ${WARMUP} warm-up, data on ${fsType}`,
+);
+console.log(
+  `  median ${figures.medianMs} ms   p95 ${figures.p95Ms} ms   max ${figures.maxMs} ms   mean ${figures.meanMs} ms`,
+);
+console.log(
+  `  fsync: ${figures.fsyncCallsPerSale} calls, ${figures.fsyncMsPerSale} ms per sale = ${pct(fsyncShare)} (timing wrapper); by difference with fsync off: ${figures.fsyncMsByDifference} ms (median ${figures.noFsyncMedianMs} ms without fsync)`,
+);
+console.log(
+  `  crypto: terminal (SDK sign + verify) ${figures.terminalCryptoMsPerSale} ms = ${pct(terminalCryptoShare)}; simulated card ${figures.simulatedCardMsPerSale} ms = ${pct(cardShare)} (card time on a real card)`,
+);
+console.log(
+  `  tap budget ${TAP_BUDGET_MS} ms: p95 host time is ${pct(figures.p95ShareOfBudget)} of it, leaving ${r2(TAP_BUDGET_MS - figures.p95Ms)} ms for the card and the RF link (${figures.withinBudget ? 'within' : 'OVER'} budget)`,
+);
+console.log(JSON.stringify(figures));

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
 import { issueTestCard, SimulatedCard } from '@huduma/card-simulator';
 import { DevPki } from '@huduma/pki';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -208,6 +209,29 @@ describe('huduma-terminal CLI', () => {
     );
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/PC\/SC|pcscd/);
+  });
+
+  it('opens the cashier console over card files', async () => {
+    let stdout = '';
+    const input = new PassThrough();
+    input.end('1\nA\n10\nCON-1\n2\n0\n');
+    const output = new Writable({
+      write(chunk, _enc, done) {
+        stdout += chunk.toString();
+        done();
+      },
+    });
+    const before = balanceOf(poor);
+    const code = await runTerminalCli(['console', '--dir', dir, '--card', `${rich},${poor}`], {
+      stdin: input,
+      stdout: output,
+      stderr: { write: () => true },
+    });
+    expect(code).toBe(0);
+    expect(stdout).toContain('HUDUMA PAY  T-0001  HC-NBI01');
+    expect(stdout).toContain('[demo: 1 rich, 2 poor; Enter = cancel]');
+    expect(stdout).toContain('APPROVED: KES 10.00');
+    expect(balanceOf(poor)).toBe(before - 1_000);
   });
 
   it('fails with a message for a directory that is not a terminal', async () => {

@@ -8,6 +8,8 @@ import { TerminalError, TransactionRefusedError } from '../errors';
 import { devLoadAuthorizer, type LoadAuthorizer } from '../load-authorizer';
 import { initTerminal } from '../provisioning';
 import type { CardReader } from '../reader';
+import { CashierConsole, PinPadSlot } from '../ui/console';
+import { DemoReader } from '../ui/demo-reader';
 import { type ParsedArgs, parseArgs, required, UsageError } from './args';
 import { type CardSource, CardSourceError, cardSourceFromFlags, noCardReader } from './card-source';
 import {
@@ -24,6 +26,8 @@ import {
 export interface TerminalCliIo {
   stdout: { write(text: string): unknown };
   stderr: { write(text: string): unknown };
+  /** Needed by `console` only. */
+  stdin?: NodeJS.ReadableStream;
 }
 
 export const EXIT_OK = 0;
@@ -46,6 +50,8 @@ export const USAGE = `usage: huduma-terminal <command> [options]
   close-shift --dir D   Z report: close the shift (signed checkpoint) and open the next one
   status --dir D        terminal, certificate, shift, sync, unresolved transactions, limits
   catalog               the services and their fees
+  console --dir D (--card a.cbor[,b.cbor…] | --reader NAME) [--pki P]
+        the interactive cashier console (with card files: a demo reader holding those cards)
 --card takes a simulated card file (huduma-sim issue); --reader a PC/SC reader name.`;
 
 const CARD_FLAGS = ['card', 'reader'];
@@ -59,6 +65,7 @@ const KNOWN: Record<string, string[]> = {
   'close-shift': ['dir'],
   status: ['dir'],
   catalog: [],
+  console: ['dir', 'pki', ...CARD_FLAGS],
 };
 
 /** CLI settings the terminal directory keeps next to the engine's files. */
@@ -89,6 +96,8 @@ export async function runTerminalCli(argv: readonly string[], io: TerminalCliIo)
       case 'catalog':
         io.stdout.write(formatCatalog(new ServiceCatalog()));
         return EXIT_OK;
+      case 'console':
+        return await cashierConsole(args, io);
       case 'totals':
       case 'close-shift':
       case 'status':
@@ -256,6 +265,49 @@ async function cardCommand(command: string, args: ParsedArgs, io: TerminalCliIo)
           throw err;
         }
         io.stdout.write(`APPROVED ${result.operation} ${kes(result.amountCents)}\n${result.receipt}`);
+        return EXIT_OK;
+      },
+    );
+  } finally {
+    await source.close();
+  }
+}
+
+async function cashierConsole(args: ParsedArgs, io: TerminalCliIo): Promise<number> {
+  if (!io.stdin) throw new UsageError('console needs an input stream');
+  const cardFiles = args.flags.get('card');
+  let demo: DemoReader | undefined;
+  let source: CardSource;
+  if (cardFiles !== undefined) {
+    if (args.flags.has('reader')) throw new UsageError('give --card or --reader, not both');
+    try {
+      demo = DemoReader.fromFiles(cardFiles.split(',').filter(Boolean));
+    } catch (err) {
+      throw new CardSourceError(`cannot open the card files: ${(err as Error).message}`);
+    }
+    source = { reader: demo.cardReader, prompt: undefined, close: async () => demo?.remove() };
+  } else source = await cardSourceFromFlags(args.flags);
+  let loadAuthorizer: LoadAuthorizer | undefined;
+  try {
+    loadAuthorizer = await devLoadAuthorizerFor(args);
+  } catch {
+    // No dev PKI known: the console still sells; reloads are then declined by the engine.
+  }
+  const pinPad = new PinPadSlot();
+  try {
+    return await withEngine(
+      args,
+      source.reader,
+      { pinPad, ...(loadAuthorizer ? { loadAuthorizer } : {}) },
+      async (engine) => {
+        const cashier = new CashierConsole({
+          engine,
+          pinPad,
+          input: io.stdin!,
+          output: io.stdout as NodeJS.WritableStream,
+          ...(demo ? { demo } : {}),
+        });
+        await cashier.run();
         return EXIT_OK;
       },
     );

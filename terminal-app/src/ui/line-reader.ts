@@ -35,6 +35,11 @@ export class LineReader {
         w(line);
       } else this.lines.push(line);
     });
+    // Ctrl-C ends the session (readline would otherwise only pause the input and hang).
+    this.rl.on('SIGINT', () => {
+      output.write('^C\n');
+      this.rl.close();
+    });
     this.rl.on('close', () => {
       this.ended = true;
       const w = this.waiting;

@@ -9,7 +9,10 @@ import { bearerToken, rejectAllTerminals, secretsEqual, type TerminalAuthenticat
 import { checkpointTreeHead } from './checkpoints';
 import type { Db } from './db/types';
 import { ClearingError, InputError, MerkleError } from './errors';
+import { type IngestContext, isTerminalRevoked, UploadRejected } from './ingest';
+import type { LoadAuthoritySigner } from './loads';
 import { currentTreeHead, inclusionProof } from './merkle';
+import { CardProofRecordVerifier } from './record-verifier';
 import { encodeDenyListDelta } from './signed-messages';
 import type { Signer } from './signer';
 import {
@@ -22,6 +25,9 @@ import {
   settlementForDate,
   settlementToCsv,
 } from './store';
+import { CertificateTerminalAuthenticator } from './terminal-auth';
+import { registerTerminalRoutes } from './terminal-routes';
+import { type TrustAnchors, TrustStore } from './trust';
 
 export interface ClearingServiceOptions {
   /** Migrated database (see `migrate`). */
@@ -37,7 +43,15 @@ export interface ClearingServiceOptions {
   topupCallbackToken?: string;
   /** A pino logger, or false to log nothing. Default: pino at 'info' to stdout. */
   logger?: FastifyBaseLogger | boolean;
+  /**
+   * Default: terminals authenticate with their certificate (chained to `trust.acquirerCaKeys`)
+   * and a request signature (terminal-auth.ts); without `trust`, no terminal is accepted.
+   */
   terminalAuth?: TerminalAuthenticator;
+  /** Issuer and acquirer CA keys. Without them uploads answer 503. */
+  trust?: TrustAnchors;
+  /** The load-authority key that signs load authorizations. Without it loads answer 503. */
+  loadAuthority?: LoadAuthoritySigner;
   now?: () => number;
 }
 
@@ -101,7 +115,15 @@ function isRealDate(date: string): boolean {
 export function createClearingService(options: ClearingServiceOptions): FastifyInstance {
   const { db, signer, operatorToken } = options;
   const now = options.now ?? Date.now;
-  const terminalAuth = options.terminalAuth ?? rejectAllTerminals;
+  const trustStore = options.trust ? new TrustStore(options.trust) : undefined;
+  const terminalAuth =
+    options.terminalAuth ??
+    (trustStore
+      ? new CertificateTerminalAuthenticator(trustStore, (id) => isTerminalRevoked(db, id), now)
+      : rejectAllTerminals);
+  const ingest: IngestContext | undefined = trustStore
+    ? { db, signer, trust: trustStore, verifier: new CardProofRecordVerifier(trustStore), now }
+    : undefined;
   if (operatorToken.length < 16) {
     throw new InputError('ERR_OPERATOR_TOKEN', 'the operator token must be at least 16 characters');
   }
@@ -116,7 +138,38 @@ export function createClearingService(options: ClearingServiceOptions): FastifyI
         : { loggerInstance: options.logger };
   const app = Fastify({ ...loggerOption, ajv: { customOptions: { removeAdditional: false } } });
 
+  // Terminal routes sign the exact body bytes, so JSON is parsed here with the raw bytes kept.
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const bytes = body as Buffer;
+    request.rawBody = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+    if (bytes.length === 0) return done(null, undefined);
+    try {
+      done(null, JSON.parse(bytes.toString('utf8')));
+    } catch (error) {
+      done(
+        Object.assign(new Error(`body is not valid JSON: ${(error as Error).message}`), { statusCode: 400 }),
+        undefined,
+      );
+    }
+  });
+  app.addContentTypeParser(
+    'application/cbor',
+    { parseAs: 'buffer', bodyLimit: 64 * 1024 * 1024 },
+    (_request, body, done) => {
+      const bytes = body as Buffer;
+      done(null, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length));
+    },
+  );
+
   app.setErrorHandler((error: Error & { validation?: unknown; statusCode?: number }, request, reply) => {
+    if (error instanceof UploadRejected) {
+      request.log.warn({ code: error.code, seq: error.seq, reason: error.message }, 'upload refused');
+      return reply.status(error.statusCode).send({
+        error: error.code,
+        message: error.message,
+        ...(error.seq === undefined ? {} : { seq: error.seq }),
+      });
+    }
     if (error.validation) {
       return reply.status(400).send({ error: 'ERR_VALIDATION', message: error.message });
     }
@@ -124,7 +177,12 @@ export function createClearingService(options: ClearingServiceOptions): FastifyI
       return reply.status(400).send({ error: error.code, message: error.message });
     }
     if (error instanceof InputError) {
-      const status = error.code === 'ERR_TOPUP_CONFLICT' ? 409 : 400;
+      const status =
+        error.code === 'ERR_TOPUP_NOT_FOUND'
+          ? 404
+          : ['ERR_TOPUP_CONFLICT', 'ERR_TOPUP_NOT_PENDING', 'ERR_TOPUP_IN_PROGRESS'].includes(error.code)
+            ? 409
+            : 400;
       return reply.status(status).send({ error: error.code, message: error.message });
     }
     if (error instanceof ClearingError) {
@@ -183,6 +241,16 @@ export function createClearingService(options: ClearingServiceOptions): FastifyI
 
   app.register(async (api) => {
     api.get('/openapi.json', { schema: { hide: true } }, async () => api.swagger());
+
+    registerTerminalRoutes(api, {
+      db,
+      signer,
+      operatorToken,
+      ingest,
+      terminalAuth,
+      loadAuthority: options.loadAuthority,
+      now,
+    });
 
     api.get(
       '/healthz',

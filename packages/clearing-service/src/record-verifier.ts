@@ -1,9 +1,34 @@
 /**
- * Seam for phase 2: turning an uploaded txlog record into an accepted_records row. The clearing
- * service stays ignorant of the record formats (txlog CBOR, card debit proofs); a verifier
- * checks a record (hash chain, terminal signature, card signature…) and extracts the columns.
+ * Turning an uploaded txlog record into an accepted_records row. A verifier checks one record
+ * (hash chain link, decoding, and for proof-carrying records the card certificate, the card's
+ * signature and that the proof says what the record says) and extracts the columns.
+ *
+ * Terminal signatures are not checked per record: the batch's final checkpoint is, and the hash
+ * chain carries that signature to every record before it (see ingest.ts).
  */
+import { TxType, type TxTypeCode, transactionSigningMessage } from '@huduma/card-applet-spec';
+import { decodeRecord, type LogRecord, recordHash } from '@huduma/txlog';
 import type { TerminalRow } from './store';
+import { CertificateError, sha256, type TrustStore, verifyRaw } from './trust';
+
+/** What the card signed, for fraud rules (clone detection, shadow balance, load matching). */
+export interface CardTransaction {
+  cardNumber: string;
+  txType: TxTypeCode;
+  counter: number;
+  amountCents: number;
+  balanceAfter: number;
+  offlineSpendAfter: number;
+  terminalSeq: number;
+  /** Unix seconds, as signed by the card. */
+  time: number;
+  /** billRef of a debit/undebit, loadRef of a reload. */
+  reference: string;
+  serviceCode: number;
+  refCounter: number;
+  /** SHA-256 of the 63 signed record bytes: identity of the proof (two logs, one proof → same hash). */
+  proofHash: Uint8Array;
+}
 
 export interface VerifiedRecord {
   seq: number;
@@ -11,14 +36,23 @@ export interface VerifiedRecord {
   recordHash: Uint8Array;
   /** Exact bytes as uploaded; stored and used as the Merkle leaf data. */
   record: Uint8Array;
+  /**
+   * Settlement type: 'debit' (sale, recovered-sale), 'cancel', 'reload', or the txlog type for
+   * records that move no money ('shift-open', 'checkpoint', …).
+   */
   recordType: string;
   cardNumber: string | null;
   cardCounter: number | null;
+  /** The card-signed amount for proof-carrying records, else the record's own (or 0). */
   amountCents: number;
   billRef: string | null;
   serviceCode: number | null;
   /** Terminal's record time, Unix seconds. */
   occurredAt: number;
+  /** The decoded txlog record. */
+  decoded: LogRecord;
+  /** Present for sale, recovered-sale, cancel and reload. */
+  card?: CardTransaction;
 }
 
 export type RecordVerdict =
@@ -35,4 +69,225 @@ export interface RecordVerifier {
     previous: { seq: number | null; hash: Uint8Array | null },
     raw: Uint8Array,
   ): Promise<RecordVerdict>;
+}
+
+const EXPECTED_TX_TYPE: Record<string, TxTypeCode> = {
+  sale: TxType.DEBIT,
+  'recovered-sale': TxType.DEBIT,
+  cancel: TxType.UNDEBIT,
+  reload: TxType.RELOAD,
+};
+
+const SETTLEMENT_TYPE: Record<string, string> = {
+  sale: 'debit',
+  'recovered-sale': 'debit',
+  cancel: 'cancel',
+  reload: 'reload',
+};
+
+const GENESIS = new Uint8Array(32);
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0;
+}
+
+function fail(code: string, message: string): RecordVerdict {
+  return { ok: false, code, message };
+}
+
+const ascii = new TextDecoder('latin1');
+
+/**
+ * Reads the 63-byte card transaction record straight from the proof bytes (offsets of SPEC.md
+ * §2.7): the hot path avoids the allocating generic decoder. Text fields use the same padding
+ * rules as the spec's codecs.
+ */
+function readProofRecord(p: Uint8Array) {
+  const dv = new DataView(p.buffer, p.byteOffset, 63);
+  let idEnd = 25;
+  while (idEnd > 17 && p[idEnd - 1] === 0x20) idEnd--;
+  let refEnd = 57;
+  while (refEnd > 41 && p[refEnd - 1] === 0x00) refEnd--;
+  return {
+    type: p[0]!,
+    counter: dv.getUint32(1),
+    amount: dv.getUint32(5),
+    balanceAfter: dv.getUint32(9),
+    offlineSpendAfter: dv.getUint32(13),
+    terminalId: ascii.decode(p.subarray(17, idEnd)),
+    terminalSeq: dv.getUint32(25),
+    time: dv.getUint32(37),
+    billRef: ascii.decode(p.subarray(41, refEnd)),
+    serviceCode: dv.getUint16(57),
+    refCounter: dv.getUint32(59),
+  };
+}
+
+/**
+ * The production verifier: txlog decoding, chain link, and card proofs against the trusted
+ * issuer CA keys. `verifyRecord` is synchronous (CPU only) for the batch path.
+ */
+export class CardProofRecordVerifier implements RecordVerifier {
+  constructor(private readonly trust: TrustStore) {}
+
+  async verify(
+    terminal: TerminalRow,
+    previous: { seq: number | null; hash: Uint8Array | null },
+    raw: Uint8Array,
+  ): Promise<RecordVerdict> {
+    const verdict = this.verifyRecord(terminal.terminalId, raw);
+    if (!verdict.ok) return verdict;
+    const expectedSeq = previous.seq === null ? 0 : previous.seq + 1;
+    if (verdict.record.seq !== expectedSeq) {
+      return fail('ERR_RECORD_SEQ', `record has seq ${verdict.record.seq}, expected ${expectedSeq}`);
+    }
+    if (!equal(verdict.record.decoded.prevHash, previous.hash ?? GENESIS)) {
+      return fail(
+        'ERR_RECORD_CHAIN',
+        `record ${verdict.record.seq}: prevHash does not match the previous record`,
+      );
+    }
+    return verdict;
+  }
+
+  /** Everything about one record that does not depend on its neighbours. */
+  verifyRecord(terminalId: string, raw: Uint8Array): RecordVerdict {
+    let decoded: LogRecord;
+    try {
+      decoded = decodeRecord(raw);
+    } catch (error) {
+      return fail('ERR_RECORD_INVALID', (error as Error).message);
+    }
+    return this.verifyDecoded(terminalId, raw, decoded, recordHash(raw));
+  }
+
+  /** verifyRecord for a record the caller already decoded and hashed (the batch path). */
+  verifyDecoded(terminalId: string, raw: Uint8Array, decoded: LogRecord, hash: Uint8Array): RecordVerdict {
+    const base = {
+      seq: decoded.seq,
+      recordHash: hash,
+      record: raw,
+      occurredAt: Math.floor(decoded.time / 1000),
+      decoded,
+    };
+    switch (decoded.type) {
+      case 'sale':
+      case 'recovered-sale':
+      case 'cancel':
+      case 'reload':
+        return this.verifyProofRecord(terminalId, decoded, base);
+      case 'card-blocked':
+        return {
+          ok: true,
+          record: {
+            ...base,
+            recordType: decoded.type,
+            cardNumber: decoded.cardNumber,
+            cardCounter: null,
+            amountCents: 0,
+            billRef: null,
+            serviceCode: null,
+          },
+        };
+      default:
+        return {
+          ok: true,
+          record: {
+            ...base,
+            recordType: decoded.type,
+            cardNumber: null,
+            cardCounter: null,
+            amountCents: 0,
+            billRef: null,
+            serviceCode: null,
+          },
+        };
+    }
+  }
+
+  private verifyProofRecord(
+    terminalId: string,
+    decoded: Extract<LogRecord, { cardProof: Uint8Array }>,
+    base: Pick<VerifiedRecord, 'seq' | 'recordHash' | 'record' | 'occurredAt' | 'decoded'>,
+  ): RecordVerdict {
+    const where = `${decoded.type} record ${decoded.seq}`;
+    const proof = decoded.cardProof;
+    if (proof.length !== 127) {
+      return fail('ERR_CARD_PROOF_FORMAT', `${where}: card proof is ${proof.length} bytes, expected 127`);
+    }
+    let card: ReturnType<TrustStore['cardCertificate']>;
+    try {
+      card = this.trust.cardCertificate(decoded.cardCertificate);
+    } catch (error) {
+      if (error instanceof CertificateError) return fail(error.code, `${where}: ${error.message}`);
+      throw error;
+    }
+    if (card.cert.cardNumber !== decoded.cardNumber) {
+      return fail(
+        'ERR_CARD_CERT_MISMATCH',
+        `${where}: card certificate is for card ${card.cert.cardNumber}, the record names ${decoded.cardNumber}`,
+      );
+    }
+    const recordBytes = proof.subarray(0, 63);
+    const signature = proof.subarray(63);
+    if (!verifyRaw(card.key, transactionSigningMessage(decoded.cardNumber, recordBytes), signature)) {
+      return fail(
+        'ERR_CARD_PROOF_SIGNATURE',
+        `${where}: card signature does not verify with the card certificate`,
+      );
+    }
+    const p = readProofRecord(recordBytes);
+    const mismatch = (field: string, signed: unknown, logged: unknown) =>
+      fail(
+        'ERR_CARD_PROOF_MISMATCH',
+        `${where}: the card signed ${field} ${JSON.stringify(signed)}, the record says ${JSON.stringify(logged)}`,
+      );
+    if (p.type !== EXPECTED_TX_TYPE[decoded.type]) return mismatch('transaction type', p.type, decoded.type);
+    if (p.amount !== decoded.amountCents) return mismatch('amount', p.amount, decoded.amountCents);
+    if (p.terminalId !== terminalId) return mismatch('terminal id', p.terminalId, terminalId);
+    if (p.terminalSeq !== decoded.terminalSeq)
+      return mismatch('terminal seq', p.terminalSeq, decoded.terminalSeq);
+    const reference = decoded.type === 'reload' ? decoded.reference : decoded.billRef;
+    if (p.billRef !== reference)
+      return mismatch(decoded.type === 'reload' ? 'load reference' : 'bill reference', p.billRef, reference);
+    if (
+      (decoded.type === 'sale' || decoded.type === 'recovered-sale') &&
+      /^[0-9]+$/.test(decoded.serviceCode)
+    ) {
+      if (p.serviceCode !== Number(decoded.serviceCode))
+        return mismatch('service code', p.serviceCode, decoded.serviceCode);
+    }
+    if (p.time < card.cert.notBefore || p.time > card.cert.notAfter) {
+      return fail(
+        'ERR_CARD_CERT_EXPIRED',
+        `${where}: proof time ${p.time} is outside the card certificate validity ${card.cert.notBefore}..${card.cert.notAfter}`,
+      );
+    }
+    return {
+      ok: true,
+      record: {
+        ...base,
+        recordType: SETTLEMENT_TYPE[decoded.type]!,
+        cardNumber: decoded.cardNumber,
+        cardCounter: p.counter,
+        amountCents: p.amount,
+        billRef: reference,
+        serviceCode: p.serviceCode,
+        card: {
+          cardNumber: decoded.cardNumber,
+          txType: p.type as TxTypeCode,
+          counter: p.counter,
+          amountCents: p.amount,
+          balanceAfter: p.balanceAfter,
+          offlineSpendAfter: p.offlineSpendAfter,
+          terminalSeq: p.terminalSeq,
+          time: p.time,
+          reference: p.billRef,
+          serviceCode: p.serviceCode,
+          refCounter: p.refCounter,
+          proofHash: sha256(recordBytes),
+        },
+      },
+    };
+  }
 }

@@ -109,3 +109,124 @@ export function encodeTreeHead(head: SignedTreeHeadBody): Uint8Array {
     .u64(head.timestampMs)
     .finish();
 }
+
+// ---------------------------------------------------------------------------------------------
+// Batch receipt
+
+/**
+ * Receipt for an accepted upload batch:
+ *   "HUDUMA-CLEARING/BATCH-RECEIPT/v1" 0x00
+ *   u8 len | terminalId (ASCII)
+ *   u64 heldUpToSeq | 32-byte headHash    the service holds the terminal's log 0..heldUpToSeq,
+ *                                         whose last record hashes to headHash
+ *   u64 batchFirstSeq | u64 batchLastSeq | u32 newCount | u32 duplicateCount
+ *   u8 typeCount × ( u8 len | type (ASCII) | u32 count | u64 amountCents )   new records, by txlog type, sorted
+ *   u64 treeSize | 32-byte rootHash | u64 treeTimestampMs                    Merkle tree head after the batch
+ *   u64 receivedAtMs
+ *   u32 leafCount × ( u64 seq | u64 leafIndex )                             every record of the batch
+ */
+export const BATCH_RECEIPT_DOMAIN = 'HUDUMA-CLEARING/BATCH-RECEIPT/v1';
+
+export interface BatchReceipt {
+  terminalId: string;
+  heldUpToSeq: number;
+  headHash: Uint8Array;
+  batchFirstSeq: number;
+  batchLastSeq: number;
+  newCount: number;
+  duplicateCount: number;
+  totals: Array<{ type: string; count: number; amountCents: number }>;
+  treeSize: number;
+  rootHash: Uint8Array;
+  treeTimestampMs: number;
+  receivedAtMs: number;
+  leaves: Array<{ seq: number; leafIndex: number }>;
+}
+
+function shortAscii(w: ByteWriter, text: string): void {
+  const bytes = new TextEncoder().encode(text);
+  if (bytes.length > 255)
+    throw new InputError('ERR_ENCODE_TEXT', `${text.slice(0, 20)}… is longer than 255 bytes`);
+  w.u8(bytes.length).bytes(bytes);
+}
+
+export function encodeBatchReceipt(r: BatchReceipt): Uint8Array {
+  const w = new ByteWriter().domain(BATCH_RECEIPT_DOMAIN);
+  shortAscii(w, r.terminalId);
+  w.u64(r.heldUpToSeq).bytes(r.headHash);
+  w.u64(r.batchFirstSeq).u64(r.batchLastSeq).u32(r.newCount).u32(r.duplicateCount);
+  const totals = [...r.totals].sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
+  w.u8(totals.length);
+  for (const t of totals) {
+    shortAscii(w, t.type);
+    w.u32(t.count).u64(t.amountCents);
+  }
+  w.u64(r.treeSize).bytes(r.rootHash).u64(r.treeTimestampMs).u64(r.receivedAtMs);
+  w.u32(r.leaves.length);
+  for (const l of r.leaves) w.u64(l.seq).u64(l.leafIndex);
+  return w.finish();
+}
+
+/** Parses receipt bytes (as signed); throws InputError on anything malformed. */
+export function decodeBatchReceipt(bytes: Uint8Array): BatchReceipt {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  let at = 0;
+  const need = (n: number) => {
+    if (at + n > bytes.length) throw new InputError('ERR_RECEIPT_FORMAT', `receipt truncated at byte ${at}`);
+  };
+  const u8 = () => {
+    need(1);
+    return bytes[at++]!;
+  };
+  const u32 = () => {
+    need(4);
+    at += 4;
+    return dv.getUint32(at - 4);
+  };
+  const u64 = () => {
+    need(8);
+    at += 8;
+    const v = dv.getBigUint64(at - 8);
+    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new InputError('ERR_RECEIPT_FORMAT', 'u64 out of range');
+    return Number(v);
+  };
+  const take = (n: number) => {
+    need(n);
+    at += n;
+    return bytes.slice(at - n, at);
+  };
+  const text = () => new TextDecoder().decode(take(u8()));
+  const domain = new TextDecoder().decode(take(BATCH_RECEIPT_DOMAIN.length));
+  if (domain !== BATCH_RECEIPT_DOMAIN || u8() !== 0) {
+    throw new InputError('ERR_RECEIPT_FORMAT', 'not a batch receipt (domain tag)');
+  }
+  const terminalId = text();
+  const heldUpToSeq = u64();
+  const headHash = take(32);
+  const batchFirstSeq = u64();
+  const batchLastSeq = u64();
+  const newCount = u32();
+  const duplicateCount = u32();
+  const totals = Array.from({ length: u8() }, () => ({ type: text(), count: u32(), amountCents: u64() }));
+  const treeSize = u64();
+  const rootHash = take(32);
+  const treeTimestampMs = u64();
+  const receivedAtMs = u64();
+  const leaves = Array.from({ length: u32() }, () => ({ seq: u64(), leafIndex: u64() }));
+  if (at !== bytes.length) throw new InputError('ERR_RECEIPT_FORMAT', `${bytes.length - at} trailing bytes`);
+  return {
+    terminalId,
+    heldUpToSeq,
+    headHash,
+    batchFirstSeq,
+    batchLastSeq,
+    newCount,
+    duplicateCount,
+    totals,
+    treeSize,
+    rootHash,
+    treeTimestampMs,
+    receivedAtMs,
+    leaves,
+  };
+}

@@ -196,9 +196,49 @@ const CATALOG_SQL = `INSERT INTO catalog (service_code, name, agency, fee_cents)
   (s) => `  (${s.serviceCode}, ${sqlString(s.name)}, ${sqlString(s.agency)}, ${s.feeCents})`,
 ).join(',\n')}\nON CONFLICT (service_code) DO NOTHING;`;
 
+/*
+ * Phase 2: uploads verified record by record. card_counters keeps what the card signed for each
+ * counter (for the shadow balance), accepted_records says why a record is flagged, terminals can
+ * be revoked before they ever upload, and load authorizations are matched to reload records.
+ */
+const PHASE2_SCHEMA = `
+ALTER TABLE card_counters
+  ADD COLUMN tx_type             SMALLINT,
+  ADD COLUMN amount_cents        BIGINT,
+  ADD COLUMN balance_after       BIGINT,
+  ADD COLUMN offline_spend_after BIGINT;
+
+ALTER TABLE accepted_records
+  ADD COLUMN flags        TEXT,
+  ADD COLUMN shift_id     TEXT,
+  ADD COLUMN terminal_seq BIGINT;
+CREATE INDEX accepted_records_shift ON accepted_records (terminal_id, shift_id) WHERE shift_id IS NOT NULL;
+CREATE INDEX accepted_records_bill ON accepted_records (bill_ref) WHERE bill_ref IS NOT NULL;
+
+CREATE TABLE revoked_terminals (
+  terminal_id TEXT PRIMARY KEY,
+  reason      TEXT NOT NULL,
+  revoked_by  TEXT NOT NULL,
+  revoked_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+
+ALTER TABLE load_authorizations
+  ALTER COLUMN topup_id DROP NOT NULL,
+  DROP CONSTRAINT load_authorizations_topup_id_key,
+  ADD COLUMN source        TEXT NOT NULL DEFAULT 'topup' CHECK (source IN ('cash', 'topup')),
+  ADD COLUMN card_counter  BIGINT,
+  ADD COLUMN terminal_seq  BIGINT,
+  ADD COLUMN load_ref      TEXT;
+CREATE INDEX load_authorizations_match ON load_authorizations (card_number, terminal_id, terminal_seq);
+CREATE INDEX load_authorizations_topup ON load_authorizations (topup_id);
+
+ALTER TABLE batches ADD COLUMN receipt_signature BYTEA;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', sql: INITIAL_SCHEMA },
   { version: 2, name: 'seed eCitizen service catalog', sql: CATALOG_SQL },
+  { version: 3, name: 'phase 2: verified uploads, fraud rules, load authorizations', sql: PHASE2_SCHEMA },
 ];
 
 // Arbitrary constant shared by every instance of the service: concurrent startups against one

@@ -1,0 +1,881 @@
+/**
+ * Batch upload: verify a terminal's batch record by record, then store it all-or-nothing in one
+ * database transaction under the terminal's row lock.
+ *
+ * Order of work, cheapest rejection first and no database lock held while verifying:
+ *  1. CBOR envelope; terminal certificate (trusted acquirer CA, validity, id = URL id); revocation.
+ *  2. Every record decoded and hashed; seqs consecutive; each prevHash = hash of the record before.
+ *  3. The final checkpoint: covers the record before it, names this terminal, and its signature
+ *     verifies with the certificate's key. Through the chain it authenticates every record.
+ *  4. Every proof-carrying record: card certificate (cached), card signature (OpenSSL), and the
+ *     signed fields equal the record's.
+ *  5. Transaction: lock the terminal row (SELECT … FOR UPDATE; enrol on first upload), compare the
+ *     overlap with what is held (duplicates / fork), refuse gaps, claim card counters (clones),
+ *     shadow-balance checks, Merkle append, bulk insert, bills / loads / shift close, receipt.
+ */
+
+import type { KeyObject } from 'node:crypto';
+import { TxType } from '@huduma/card-applet-spec';
+import { checkpointMessage, decodeRecord, type LogRecord, recordHash } from '@huduma/txlog';
+import { BatchFormatError, decodeUploadBatch } from './batch-format';
+import type { Db, Queryable, SqlParam } from './db/types';
+import { ClearingError } from './errors';
+import { appendLeaves } from './merkle';
+import { reconcileShift } from './reconcile';
+import type { CardProofRecordVerifier, VerifiedRecord } from './record-verifier';
+import { type BatchReceipt, encodeBatchReceipt, encodeTreeHead } from './signed-messages';
+import type { Signer } from './signer';
+import { appendDenyListEntry, isCardDenied, nairobiBusinessDate, raiseAlert } from './store';
+import { CertificateError, type TrustStore, verifyRaw } from './trust';
+
+export interface IngestContext {
+  db: Db;
+  signer: Signer;
+  trust: TrustStore;
+  verifier: CardProofRecordVerifier;
+  now: () => number;
+}
+
+type AlertInput = Parameters<typeof raiseAlert>[1];
+
+/** A refused upload: HTTP status, stable code, the seq of the bad record when there is one. */
+export class UploadRejected extends ClearingError {
+  override name = 'UploadRejected';
+  constructor(
+    readonly statusCode: number,
+    code: string,
+    message: string,
+    readonly seq?: number,
+    /** Raised after the rollback, so the alert survives the refused batch. */
+    readonly alert?: AlertInput,
+  ) {
+    super(code, message);
+  }
+}
+
+export interface IngestResult {
+  status: 'accepted' | 'duplicate';
+  receiptId: number | null;
+  receipt: BatchReceipt;
+  receiptBytes: Uint8Array;
+  signature: Uint8Array;
+  alerts: number;
+}
+
+const GENESIS = new Uint8Array(32);
+const equal = (a: Uint8Array, b: Uint8Array) => a.length === b.length && Buffer.compare(a, b) === 0;
+const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
+
+export async function isTerminalRevoked(q: Queryable, terminalId: string): Promise<boolean> {
+  const rows = await q.query('SELECT 1 FROM revoked_terminals WHERE terminal_id = $1', [terminalId]);
+  return rows.length > 0;
+}
+
+/** Steps 1-4: everything that needs no database. Throws UploadRejected. */
+export function verifyBatch(
+  ctx: Pick<IngestContext, 'trust' | 'verifier' | 'now'>,
+  terminalId: string,
+  body: Uint8Array,
+): { records: VerifiedRecord[]; certificate: Uint8Array; publicKey: Uint8Array; merchantId: string } {
+  let batch: ReturnType<typeof decodeUploadBatch>;
+  try {
+    batch = decodeUploadBatch(body);
+  } catch (error) {
+    if (error instanceof BatchFormatError) throw new UploadRejected(400, error.code, error.message);
+    throw error;
+  }
+  let terminal: { cert: { terminalId: string; merchantId: string; publicKey: Uint8Array }; key: KeyObject };
+  try {
+    terminal = ctx.trust.terminalCertificate(batch.terminalCertificate, Math.floor(ctx.now() / 1000));
+  } catch (error) {
+    if (error instanceof CertificateError) throw new UploadRejected(401, error.code, error.message);
+    throw error;
+  }
+  if (terminal.cert.terminalId !== terminalId) {
+    throw new UploadRejected(
+      403,
+      'ERR_TERMINAL_ID_MISMATCH',
+      `the certificate is for terminal ${terminal.cert.terminalId}, the upload is for ${terminalId}`,
+    );
+  }
+
+  const raws = batch.records;
+  const decoded: LogRecord[] = [];
+  const hashes: Uint8Array[] = [];
+  for (let i = 0; i < raws.length; i++) {
+    let record: LogRecord;
+    try {
+      record = decodeRecord(raws[i]!);
+    } catch (error) {
+      const seq = i === 0 ? undefined : decoded[0]!.seq + i;
+      throw new UploadRejected(
+        422,
+        'ERR_RECORD_INVALID',
+        `record ${seq ?? `#${i}`}: ${(error as Error).message}`,
+        seq,
+      );
+    }
+    if (i > 0) {
+      const expected = decoded[0]!.seq + i;
+      if (record.seq !== expected) {
+        throw new UploadRejected(
+          422,
+          'ERR_RECORD_SEQ',
+          `record #${i} has seq ${record.seq}, expected ${expected}`,
+          expected,
+        );
+      }
+      if (!equal(record.prevHash, hashes[i - 1]!)) {
+        throw new UploadRejected(
+          422,
+          'ERR_RECORD_CHAIN',
+          `record ${record.seq}: prevHash is not the hash of record ${record.seq - 1} (altered or out of order)`,
+          record.seq,
+        );
+      }
+    } else if (record.seq === 0 && !equal(record.prevHash, GENESIS)) {
+      throw new UploadRejected(422, 'ERR_RECORD_CHAIN', 'record 0: prevHash must be 32 zero bytes', 0);
+    }
+    decoded.push(record);
+    hashes.push(recordHash(raws[i]!));
+  }
+
+  for (const record of decoded) {
+    if (record.type !== 'checkpoint') continue;
+    if (
+      record.coveredSeq !== record.seq - 1 ||
+      record.count !== record.seq ||
+      !equal(record.headHash, record.prevHash)
+    ) {
+      throw new UploadRejected(
+        422,
+        'ERR_CHECKPOINT_INVALID',
+        `checkpoint ${record.seq} does not cover the record before it (coveredSeq ${record.coveredSeq}, count ${record.count})`,
+        record.seq,
+      );
+    }
+    if (record.terminalId !== terminalId) {
+      throw new UploadRejected(
+        422,
+        'ERR_CHECKPOINT_TERMINAL',
+        `checkpoint ${record.seq} names terminal ${record.terminalId}, not ${terminalId}`,
+        record.seq,
+      );
+    }
+  }
+  const last = decoded[decoded.length - 1]!;
+  if (last.type !== 'checkpoint') {
+    throw new UploadRejected(
+      422,
+      'ERR_BATCH_UNSIGNED',
+      `a batch must end with a checkpoint record; record ${last.seq} is a ${last.type}`,
+      last.seq,
+    );
+  }
+  // The one terminal signature of the batch; intermediate checkpoints are covered by it.
+  if (
+    !verifyRaw(terminal.key, checkpointMessage(terminalId, last.coveredSeq, last.headHash), last.signature)
+  ) {
+    throw new UploadRejected(
+      422,
+      'ERR_CHECKPOINT_SIGNATURE',
+      `checkpoint ${last.seq}: signature does not verify with the key of ${terminalId}'s certificate`,
+      last.seq,
+    );
+  }
+
+  const records: VerifiedRecord[] = new Array(raws.length);
+  for (let i = 0; i < raws.length; i++) {
+    const verdict = ctx.verifier.verifyDecoded(terminalId, raws[i]!, decoded[i]!, hashes[i]!);
+    if (!verdict.ok) throw new UploadRejected(422, verdict.code, verdict.message, decoded[i]!.seq);
+    records[i] = verdict.record;
+  }
+  return {
+    records,
+    certificate: batch.terminalCertificate,
+    publicKey: terminal.cert.publicKey,
+    merchantId: terminal.cert.merchantId,
+  };
+}
+
+/** Verifies and stores one upload; see the module comment. */
+export async function ingestBatch(
+  ctx: IngestContext,
+  terminalId: string,
+  body: Uint8Array,
+): Promise<IngestResult> {
+  const verified = verifyBatch(ctx, terminalId, body);
+  if (await isTerminalRevoked(ctx.db, terminalId)) {
+    throw new UploadRejected(403, 'ERR_TERMINAL_REVOKED', `terminal ${terminalId} is revoked`);
+  }
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ctx.db.transaction((tx) => storeBatch(ctx, tx, terminalId, verified));
+    } catch (error) {
+      if (error instanceof UploadRejected) {
+        if (error.alert) await raiseAlert(ctx.db, error.alert);
+        throw error;
+      }
+      // Deadlock or serialization failure between concurrent uploads: the rollback undid
+      // everything, so running the batch again is safe.
+      const sqlState = (error as { code?: string }).code;
+      if ((sqlState === '40P01' || sqlState === '40001') && attempt < 5) continue;
+      throw error;
+    }
+  }
+}
+
+type TerminalLockRow = {
+  merchant_id: string;
+  public_key: Uint8Array;
+  last_seq: number | null;
+  head_hash: Uint8Array | null;
+  status: string;
+};
+
+async function lockTerminal(tx: Queryable, terminalId: string): Promise<TerminalLockRow | undefined> {
+  const rows = await tx.query<TerminalLockRow>(
+    'SELECT merchant_id, public_key, last_seq, head_hash, status FROM terminals WHERE terminal_id = $1 FOR UPDATE',
+    [terminalId],
+  );
+  return rows[0];
+}
+
+function valuesList(rows: number, columns: number, casts: readonly string[], offset = 0): string {
+  const out: string[] = [];
+  for (let r = 0; r < rows; r++) {
+    const cells: string[] = [];
+    for (let c = 0; c < columns; c++) cells.push(`$${offset + r * columns + c + 1}${casts[c] ?? ''}`);
+    out.push(`(${cells.join(', ')})`);
+  }
+  return out.join(', ');
+}
+
+type FraudFlag = 'clone' | 'duplicate-proof' | 'balance-mismatch' | 'reload-unmatched';
+
+async function storeBatch(
+  ctx: IngestContext,
+  tx: Queryable,
+  terminalId: string,
+  batch: ReturnType<typeof verifyBatch>,
+): Promise<IngestResult> {
+  const records = batch.records;
+  let terminal = await lockTerminal(tx, terminalId);
+  if (!terminal) {
+    await tx.query(
+      'INSERT INTO merchants (merchant_id, name) VALUES ($1, $1) ON CONFLICT (merchant_id) DO NOTHING',
+      [batch.merchantId],
+    );
+    await tx.query(
+      `INSERT INTO terminals (terminal_id, merchant_id, public_key, certificate) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (terminal_id) DO NOTHING`,
+      [terminalId, batch.merchantId, batch.publicKey, batch.certificate],
+    );
+    terminal = (await lockTerminal(tx, terminalId))!;
+  }
+  if (terminal.status === 'revoked' || (await isTerminalRevoked(tx, terminalId))) {
+    throw new UploadRejected(403, 'ERR_TERMINAL_REVOKED', `terminal ${terminalId} is revoked`);
+  }
+  if (!equal(terminal.public_key, batch.publicKey)) {
+    // A re-certified terminal (new key pair, certificate from the same trusted acquirer CA).
+    await tx.query('UPDATE terminals SET public_key = $2, certificate = $3 WHERE terminal_id = $1', [
+      terminalId,
+      batch.publicKey,
+      batch.certificate,
+    ]);
+  }
+  const merchantId = terminal.merchant_id;
+  const lastSeq = terminal.last_seq ?? -1;
+  const first = records[0]!;
+  const batchLastSeq = records[records.length - 1]!.seq;
+
+  if (first.seq > lastSeq + 1) {
+    throw new UploadRejected(
+      409,
+      'ERR_BATCH_GAP',
+      `the service holds ${terminalId}'s log up to seq ${lastSeq}; this batch starts at ${first.seq}: upload from ${lastSeq + 1}`,
+      first.seq,
+      {
+        kind: 'upload-gap',
+        severity: 'warning',
+        terminalId,
+        details: { heldUpToSeq: lastSeq, batchFirstSeq: first.seq },
+      },
+    );
+  }
+
+  const leaves: Array<{ seq: number; leafIndex: number }> = [];
+  if (first.seq <= lastSeq) {
+    const held = await tx.query<{ seq: number; record_hash: Uint8Array; merkle_leaf_index: number }>(
+      `SELECT seq, record_hash, merkle_leaf_index FROM accepted_records
+       WHERE terminal_id = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq`,
+      [terminalId, first.seq, Math.min(lastSeq, batchLastSeq)],
+    );
+    const bySeq = new Map(held.map((h) => [h.seq, h]));
+    for (const r of records) {
+      if (r.seq > lastSeq) break;
+      const h = bySeq.get(r.seq);
+      if (!h || !equal(h.record_hash, r.recordHash)) {
+        throw new UploadRejected(
+          409,
+          'ERR_LOG_FORK',
+          `record ${r.seq} differs from the record ${terminalId} uploaded before with that seq: the log forked`,
+          r.seq,
+          {
+            kind: 'terminal-log-fork',
+            severity: 'critical',
+            terminalId,
+            details: { seq: r.seq, heldHash: h ? hex(h.record_hash) : null, uploadedHash: hex(r.recordHash) },
+          },
+        );
+      }
+      leaves.push({ seq: r.seq, leafIndex: h.merkle_leaf_index });
+    }
+  }
+  const fresh = records.filter((r) => r.seq > lastSeq);
+  if (fresh.length === 0) return duplicateReceipt(ctx, tx, terminalId, terminal, records, leaves);
+  const firstFresh = fresh[0]!;
+  if (lastSeq >= 0 && !equal(firstFresh.decoded.prevHash, terminal.head_hash!)) {
+    throw new UploadRejected(
+      409,
+      'ERR_LOG_FORK',
+      `record ${firstFresh.seq} does not chain to the record ${lastSeq} the service holds: the log forked`,
+      firstFresh.seq,
+      {
+        kind: 'terminal-log-fork',
+        severity: 'critical',
+        terminalId,
+        details: { seq: firstFresh.seq, heldHeadHash: hex(terminal.head_hash!) },
+      },
+    );
+  }
+
+  const flags = new Map<VerifiedRecord, FraudFlag>();
+  let alerts = 0;
+  const alert = async (a: AlertInput) => {
+    alerts++;
+    await raiseAlert(tx, a);
+  };
+  await claimCardCounters(tx, terminalId, fresh, flags, alert);
+  // Reload matches are found before the insert (they decide flags) and applied after it.
+  const reloadMatches = await matchReloads(tx, terminalId, fresh, flags, alert);
+
+  const batchRows = await tx.query<{ batch_id: number }>(
+    `INSERT INTO batches (terminal_id, batch_hash, first_seq, last_seq, record_count)
+     VALUES ($1, $2, $3, $4, $5) RETURNING batch_id`,
+    [terminalId, records[records.length - 1]!.recordHash, first.seq, batchLastSeq, fresh.length],
+  );
+  const batchId = batchRows[0]!.batch_id;
+
+  // Merkle append last among the writes that can wait: merkle_state is the one lock every
+  // upload shares, so it is held for as short a time as possible.
+  const { firstIndex, head } = await appendLeaves(
+    tx,
+    fresh.map((r) => r.record),
+  );
+  await insertAcceptedRecords(tx, terminalId, merchantId, batchId, fresh, firstIndex, flags);
+  fresh.forEach((r, j) => {
+    leaves.push({ seq: r.seq, leafIndex: firstIndex + j });
+  });
+
+  const hasDebits = fresh.some((r) => r.recordType === 'debit' && r.billRef);
+  if (hasDebits) {
+    await tx.query(
+      `UPDATE bills b SET status = 'paid', paid_record_id = r.record_id, paid_at = now()
+       FROM accepted_records r
+       WHERE r.terminal_id = $1 AND r.seq BETWEEN $2 AND $3 AND r.record_type = 'debit'
+         AND r.bill_ref = b.bill_ref AND b.status = 'open' AND r.amount_cents = b.amount_cents`,
+      [terminalId, firstFresh.seq, batchLastSeq],
+    );
+  }
+  if (fresh.some((r) => r.recordType === 'cancel')) {
+    await tx.query(
+      `UPDATE bills b SET status = 'open', paid_record_id = NULL, paid_at = NULL
+       FROM accepted_records r, accepted_records paid
+       WHERE r.terminal_id = $1 AND r.seq BETWEEN $2 AND $3 AND r.record_type = 'cancel'
+         AND b.bill_ref = r.bill_ref AND b.status = 'paid' AND paid.record_id = b.paid_record_id
+         AND paid.card_number = r.card_number AND paid.amount_cents = r.amount_cents`,
+      [terminalId, firstFresh.seq, batchLastSeq],
+    );
+  }
+  for (const r of fresh) {
+    if (r.decoded.type !== 'reload' || flags.get(r) === 'reload-unmatched') continue;
+    await tx.query(
+      `UPDATE load_authorizations SET status = 'consumed',
+         consumed_record_id = (SELECT record_id FROM accepted_records WHERE terminal_id = $1 AND seq = $2)
+       WHERE authorization_id = $3`,
+      [terminalId, r.seq, reloadMatches.get(r)!.authorization_id],
+    );
+    const topupId = reloadMatches.get(r)!.topup_id;
+    if (topupId !== null) {
+      await tx.query(`UPDATE pending_topups SET status = 'loaded' WHERE topup_id = $1`, [topupId]);
+    }
+  }
+  for (const r of fresh) {
+    if (r.decoded.type !== 'shift-close') continue;
+    const rec = await reconcileShift(tx, terminalId, r.decoded.shiftId, {
+      count: r.decoded.saleCount,
+      amountCents: r.decoded.saleTotalCents,
+    });
+    if (rec.status === 'out-of-balance') {
+      await alert({
+        kind: 'shift-out-of-balance',
+        severity: 'warning',
+        terminalId,
+        details: { shiftId: rec.shiftId, terminal: rec.terminal, service: rec.service, seq: r.seq },
+      });
+    }
+  }
+
+  const headRecord = records[records.length - 1]!;
+  await tx.query('UPDATE terminals SET last_seq = $2, head_hash = $3 WHERE terminal_id = $1', [
+    terminalId,
+    headRecord.seq,
+    headRecord.recordHash,
+  ]);
+
+  const receivedAtMs = ctx.now();
+  const treeSignature = await ctx.signer.sign(encodeTreeHead({ ...head, timestampMs: receivedAtMs }));
+  await tx.query(
+    `INSERT INTO merkle_tree_heads (tree_size, root_hash, timestamp_ms, signature) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (tree_size) DO NOTHING`,
+    [head.treeSize, head.rootHash, receivedAtMs, treeSignature],
+  );
+  const receipt: BatchReceipt = {
+    terminalId,
+    heldUpToSeq: headRecord.seq,
+    headHash: headRecord.recordHash,
+    batchFirstSeq: first.seq,
+    batchLastSeq,
+    newCount: fresh.length,
+    duplicateCount: records.length - fresh.length,
+    totals: totalsByType(fresh),
+    treeSize: head.treeSize,
+    rootHash: head.rootHash,
+    treeTimestampMs: receivedAtMs,
+    receivedAtMs,
+    leaves,
+  };
+  const receiptBytes = encodeBatchReceipt(receipt);
+  const signature = await ctx.signer.sign(receiptBytes);
+  await tx.query(
+    'UPDATE batches SET tree_size = $2, receipt = $3, receipt_signature = $4 WHERE batch_id = $1',
+    [batchId, head.treeSize, receiptBytes, signature],
+  );
+  return { status: 'accepted', receiptId: batchId, receipt, receiptBytes, signature, alerts };
+}
+
+async function matchReloads(
+  q: Queryable,
+  tid: string,
+  rs: VerifiedRecord[],
+  fl: Map<VerifiedRecord, FraudFlag>,
+  raise: (a: AlertInput) => Promise<void>,
+): Promise<Map<VerifiedRecord, { authorization_id: number; topup_id: number | null }>> {
+  const reloadMatches = new Map<VerifiedRecord, { authorization_id: number; topup_id: number | null }>();
+  for (const r of rs) {
+    if (r.decoded.type !== 'reload' || !r.card) continue;
+    const rows = await q.query<{
+      authorization_id: number;
+      topup_id: number | null;
+      amount_cents: number;
+      load_ref: string | null;
+      card_counter: number | null;
+      status: string;
+    }>(
+      `SELECT authorization_id, topup_id, amount_cents, load_ref, card_counter, status FROM load_authorizations
+       WHERE card_number = $1 AND terminal_id = $2 AND terminal_seq = $3 ORDER BY authorization_id`,
+      [r.card.cardNumber, tid, r.card.terminalSeq],
+    );
+    const match = rows.find(
+      (a) =>
+        a.status === 'issued' &&
+        a.amount_cents === r.card!.amountCents &&
+        a.load_ref === r.card!.reference &&
+        a.card_counter !== null &&
+        a.card_counter + 1 === r.card!.counter,
+    );
+    if (match) {
+      reloadMatches.set(r, match);
+    } else if (!fl.has(r)) {
+      fl.set(r, 'reload-unmatched');
+      await raise({
+        kind: 'reload-without-authorization',
+        severity: 'critical',
+        terminalId: tid,
+        cardNumber: r.card.cardNumber,
+        details: {
+          seq: r.seq,
+          counter: r.card.counter,
+          amountCents: r.card.amountCents,
+          loadRef: r.card.reference,
+          authorizationsForThisRequest: rows.length,
+        },
+      });
+    }
+  }
+  return reloadMatches;
+}
+
+function totalsByType(records: readonly VerifiedRecord[]): BatchReceipt['totals'] {
+  const totals = new Map<string, { type: string; count: number; amountCents: number }>();
+  for (const r of records) {
+    const t = totals.get(r.decoded.type) ?? { type: r.decoded.type, count: 0, amountCents: 0 };
+    t.count++;
+    t.amountCents += r.amountCents;
+    totals.set(r.decoded.type, t);
+  }
+  return [...totals.values()];
+}
+
+async function duplicateReceipt(
+  ctx: IngestContext,
+  tx: Queryable,
+  terminalId: string,
+  terminal: TerminalLockRow,
+  records: readonly VerifiedRecord[],
+  leaves: Array<{ seq: number; leafIndex: number }>,
+): Promise<IngestResult> {
+  const last = records[records.length - 1]!;
+  // The exact batch again (a retry after a lost response): the same receipt as the first time.
+  const stored = await tx.query<{
+    batch_id: number;
+    receipt: Uint8Array | null;
+    receipt_signature: Uint8Array | null;
+  }>('SELECT batch_id, receipt, receipt_signature FROM batches WHERE terminal_id = $1 AND batch_hash = $2', [
+    terminalId,
+    last.recordHash,
+  ]);
+  const prior = stored[0];
+  if (prior?.receipt && prior.receipt_signature) {
+    const { decodeBatchReceipt } = await import('./signed-messages');
+    const receipt = decodeBatchReceipt(prior.receipt);
+    if (receipt.batchFirstSeq === records[0]!.seq) {
+      return {
+        status: 'duplicate',
+        receiptId: prior.batch_id,
+        receipt,
+        receiptBytes: prior.receipt,
+        signature: prior.receipt_signature,
+        alerts: 0,
+      };
+    }
+  }
+  const head = await tx.query<{ tree_size: number; root_hash: Uint8Array; timestamp_ms: number }>(
+    'SELECT tree_size, root_hash, timestamp_ms FROM merkle_tree_heads ORDER BY tree_size DESC LIMIT 1',
+  );
+  const h = head[0]!;
+  const receipt: BatchReceipt = {
+    terminalId,
+    heldUpToSeq: terminal.last_seq!,
+    headHash: terminal.head_hash!,
+    batchFirstSeq: records[0]!.seq,
+    batchLastSeq: last.seq,
+    newCount: 0,
+    duplicateCount: records.length,
+    totals: [],
+    treeSize: h.tree_size,
+    rootHash: h.root_hash,
+    treeTimestampMs: h.timestamp_ms,
+    receivedAtMs: ctx.now(),
+    leaves,
+  };
+  const receiptBytes = encodeBatchReceipt(receipt);
+  return {
+    status: 'duplicate',
+    receiptId: null,
+    receipt,
+    receiptBytes,
+    signature: await ctx.signer.sign(receiptBytes),
+    alerts: 0,
+  };
+}
+
+/**
+ * One row per (card, counter). A second, different proof for a counter already claimed means two
+ * cards share one key: alert and deny-list the card. The same proof twice (one debit logged twice)
+ * is flagged and not settled twice. Then the shadow balance: where the card's previous (or next)
+ * counter is known, the signed balances must follow from the signed amounts.
+ */
+async function claimCardCounters(
+  tx: Queryable,
+  terminalId: string,
+  fresh: readonly VerifiedRecord[],
+  flags: Map<VerifiedRecord, FraudFlag>,
+  alert: (a: AlertInput) => Promise<void>,
+): Promise<void> {
+  const key = (card: string, counter: number) => `${card}:${counter}`;
+  const firstByKey = new Map<string, VerifiedRecord>();
+  const laterInBatch: VerifiedRecord[] = [];
+  for (const r of fresh) {
+    if (!r.card) continue;
+    const k = key(r.card.cardNumber, r.card.counter);
+    if (firstByKey.has(k)) laterInBatch.push(r);
+    else firstByKey.set(k, r);
+  }
+  if (firstByKey.size === 0) return;
+  // Sorted so two concurrent uploads claiming the same counters lock them in the same order.
+  const claims = [...firstByKey.values()].sort((a, b) =>
+    a.card!.cardNumber < b.card!.cardNumber
+      ? -1
+      : a.card!.cardNumber > b.card!.cardNumber
+        ? 1
+        : a.card!.counter - b.card!.counter,
+  );
+  const inserted = new Set<string>();
+  const CHUNK = 1000;
+  for (let i = 0; i < claims.length; i += CHUNK) {
+    const chunk = claims.slice(i, i + CHUNK);
+    const params: SqlParam[] = [terminalId];
+    for (const r of chunk) {
+      const c = r.card!;
+      params.push(
+        c.cardNumber,
+        c.counter,
+        c.proofHash,
+        r.seq,
+        c.txType,
+        c.amountCents,
+        c.balanceAfter,
+        c.offlineSpendAfter,
+      );
+    }
+    const rows = await tx.query<{ card_number: string; counter: number }>(
+      `INSERT INTO card_counters (card_number, counter, record_hash, seq, tx_type, amount_cents, balance_after,
+         offline_spend_after, terminal_id)
+       SELECT v.*, $1 FROM (VALUES ${valuesList(chunk.length, 8, ['::text', '::bigint', '::bytea', '::bigint', '::smallint', '::bigint', '::bigint', '::bigint'], 1)}) AS v
+       ON CONFLICT (card_number, counter) DO NOTHING RETURNING card_number, counter`,
+      params,
+    );
+    for (const row of rows) inserted.add(key(row.card_number, row.counter));
+  }
+
+  const conflicts = [
+    ...claims.filter((r) => !inserted.has(key(r.card!.cardNumber, r.card!.counter))),
+    ...laterInBatch,
+  ];
+  if (conflicts.length > 0) {
+    const existing = await selectCounters(
+      tx,
+      conflicts.map((r) => [r.card!.cardNumber, r.card!.counter]),
+    );
+    for (const r of conflicts) {
+      const c = r.card!;
+      const isLaterInBatch = laterInBatch.includes(r);
+      const prior = isLaterInBatch
+        ? (() => {
+            const f = firstByKey.get(key(c.cardNumber, c.counter))!;
+            return { record_hash: f.card!.proofHash, terminal_id: terminalId, seq: f.seq };
+          })()
+        : existing.get(key(c.cardNumber, c.counter))!;
+      if (equal(prior.record_hash, c.proofHash)) {
+        flags.set(r, 'duplicate-proof');
+        await alert({
+          kind: 'duplicate-proof',
+          severity: 'warning',
+          terminalId,
+          cardNumber: c.cardNumber,
+          details: {
+            counter: c.counter,
+            seq: r.seq,
+            firstSeenAt: { terminalId: prior.terminal_id, seq: prior.seq },
+          },
+        });
+        continue;
+      }
+      flags.set(r, 'clone');
+      await alert({
+        kind: 'card-clone',
+        severity: 'critical',
+        terminalId,
+        cardNumber: c.cardNumber,
+        details: {
+          counter: c.counter,
+          seq: r.seq,
+          amountCents: c.amountCents,
+          otherRecord: { terminalId: prior.terminal_id, seq: prior.seq },
+        },
+      });
+      await tx.query(
+        `INSERT INTO cards (card_number, status) VALUES ($1, 'cloned')
+         ON CONFLICT (card_number) DO UPDATE SET status = 'cloned', updated_at = now()`,
+        [c.cardNumber],
+      );
+      if (!(await isCardDenied(tx, c.cardNumber))) {
+        await appendDenyListEntry(tx, {
+          cardNumber: c.cardNumber,
+          action: 'add',
+          reason: `clone: two different proofs for counter ${c.counter}`,
+          createdBy: 'fraud-rules',
+        });
+      }
+    }
+  }
+
+  // Shadow balance against the neighbours that are known (this batch's claims are visible).
+  const claimed = claims.filter((r) => inserted.has(key(r.card!.cardNumber, r.card!.counter)));
+  if (claimed.length === 0) return;
+  const wanted: Array<[string, number]> = [];
+  for (const r of claimed) {
+    wanted.push([r.card!.cardNumber, r.card!.counter - 1], [r.card!.cardNumber, r.card!.counter + 1]);
+  }
+  const neighbours = await selectCounters(tx, wanted);
+  const claimedKeys = new Set(claimed.map((r) => key(r.card!.cardNumber, r.card!.counter)));
+  for (const r of claimed) {
+    const c = r.card!;
+    const prev = neighbours.get(key(c.cardNumber, c.counter - 1));
+    if (prev && prev.tx_type !== null) {
+      const problem = shadowProblem(prev, c);
+      if (problem) {
+        flags.set(r, 'balance-mismatch');
+        await alert({
+          kind: 'shadow-balance-mismatch',
+          severity: 'critical',
+          terminalId,
+          cardNumber: c.cardNumber,
+          details: { counter: c.counter, seq: r.seq, problem },
+        });
+      }
+    }
+    const next = neighbours.get(key(c.cardNumber, c.counter + 1));
+    if (next && next.tx_type !== null && !claimedKeys.has(key(c.cardNumber, c.counter + 1))) {
+      const problem = shadowProblem(
+        { balance_after: c.balanceAfter, offline_spend_after: c.offlineSpendAfter },
+        {
+          txType: next.tx_type as 1 | 2 | 3,
+          amountCents: next.amount_cents!,
+          balanceAfter: next.balance_after!,
+          offlineSpendAfter: next.offline_spend_after!,
+        },
+      );
+      if (problem) {
+        flags.set(r, 'balance-mismatch');
+        await alert({
+          kind: 'shadow-balance-mismatch',
+          severity: 'critical',
+          terminalId,
+          cardNumber: c.cardNumber,
+          details: { counter: c.counter + 1, seq: next.seq, terminalOfNext: next.terminal_id, problem },
+        });
+      }
+    }
+  }
+}
+
+type CounterRow = {
+  card_number: string;
+  counter: number;
+  record_hash: Uint8Array;
+  terminal_id: string;
+  seq: number;
+  tx_type: number | null;
+  amount_cents: number | null;
+  balance_after: number | null;
+  offline_spend_after: number | null;
+};
+
+async function selectCounters(
+  tx: Queryable,
+  keys: Array<[string, number]>,
+): Promise<Map<string, CounterRow>> {
+  const found = new Map<string, CounterRow>();
+  const CHUNK = 2000;
+  for (let i = 0; i < keys.length; i += CHUNK) {
+    const chunk = keys.slice(i, i + CHUNK).filter(([, n]) => n >= 0);
+    if (chunk.length === 0) continue;
+    const rows = await tx.query<CounterRow>(
+      `SELECT c.card_number, c.counter, c.record_hash, c.terminal_id, c.seq, c.tx_type, c.amount_cents,
+         c.balance_after, c.offline_spend_after
+       FROM card_counters c JOIN (VALUES ${valuesList(chunk.length, 2, ['::text', '::bigint'])}) AS w(card_number, counter)
+         ON c.card_number = w.card_number AND c.counter = w.counter`,
+      chunk.flat(),
+    );
+    for (const row of rows) found.set(`${row.card_number}:${row.counter}`, row);
+  }
+  return found;
+}
+
+/** What the card signed for counter n must follow from counter n-1: balance and offline spend. */
+function shadowProblem(
+  prev: { balance_after: number | null; offline_spend_after: number | null },
+  next: { txType: number; amountCents: number; balanceAfter: number; offlineSpendAfter: number },
+): string | undefined {
+  const sign = next.txType === TxType.DEBIT ? -1 : 1;
+  const expectedBalance = prev.balance_after! + sign * next.amountCents;
+  if (expectedBalance !== next.balanceAfter) {
+    return `balance after ${next.balanceAfter} does not follow from the previous balance ${prev.balance_after} ${sign < 0 ? '-' : '+'} ${next.amountCents}`;
+  }
+  const expectedSpend =
+    next.txType === TxType.DEBIT
+      ? prev.offline_spend_after! + next.amountCents
+      : next.txType === TxType.UNDEBIT
+        ? Math.max(0, prev.offline_spend_after! - next.amountCents)
+        : 0;
+  if (expectedSpend !== next.offlineSpendAfter) {
+    return `offline spend after ${next.offlineSpendAfter}, expected ${expectedSpend}`;
+  }
+  return undefined;
+}
+
+async function insertAcceptedRecords(
+  tx: Queryable,
+  terminalId: string,
+  merchantId: string,
+  batchId: number,
+  fresh: readonly VerifiedRecord[],
+  firstLeafIndex: number,
+  flags: Map<VerifiedRecord, FraudFlag>,
+): Promise<void> {
+  const COLUMNS = 15;
+  const casts = [
+    '::bigint',
+    '::bytea',
+    '::bytea',
+    '::text',
+    '::text',
+    '::bigint',
+    '::bigint',
+    '::text',
+    '::integer',
+    '::bigint',
+    '::date',
+    '::bigint',
+    '::text',
+    '::text',
+    '::bigint',
+  ];
+  const CHUNK = 1000;
+  for (let i = 0; i < fresh.length; i += CHUNK) {
+    const chunk = fresh.slice(i, i + CHUNK);
+    const params: SqlParam[] = [terminalId, merchantId, batchId];
+    chunk.forEach((r, j) => {
+      const flag = flags.get(r) ?? null;
+      const d = r.decoded;
+      params.push(
+        r.seq,
+        r.recordHash,
+        r.record,
+        // A proof already counted is stored (it is in the terminal's chain) but never settled twice.
+        flag === 'duplicate-proof' ? 'duplicate' : r.recordType,
+        r.cardNumber,
+        r.cardCounter,
+        r.amountCents,
+        r.billRef,
+        r.serviceCode,
+        r.occurredAt,
+        nairobiBusinessDate(r.occurredAt),
+        firstLeafIndex + i + j,
+        flag,
+        d.type === 'shift-open' || d.type === 'shift-close' ? d.shiftId : null,
+        r.card ? r.card.terminalSeq : null,
+      );
+    });
+    await tx.query(
+      `INSERT INTO accepted_records (seq, record_hash, record, record_type, card_number, card_counter, amount_cents,
+         bill_ref, service_code, occurred_at, business_date, merkle_leaf_index, flags, shift_id, terminal_seq,
+         terminal_id, merchant_id, batch_id)
+       SELECT v.*, $1, $2, $3::bigint FROM (VALUES ${valuesList(chunk.length, COLUMNS, casts, 3)}) AS v`,
+      params,
+    );
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * Trust anchors and the verification caches of the hot path. Every uploaded record carries the
+ * card's 165-byte certificate; a card certificate is verified once (cached by its exact bytes)
+ * and its public key is turned into a node:crypto KeyObject once, so each record costs one
+ * OpenSSL P-256 verify and nothing else of note.
+ */
+import { createHash, createPublicKey, type KeyObject, verify } from 'node:crypto';
+import {
+  type CardCertificate,
+  certificateSigningMessage,
+  decodeCertificate,
+  Size,
+  type TerminalCertificate,
+} from '@huduma/card-applet-spec';
+import { ClearingError } from './errors';
+
+export interface TrustAnchors {
+  /** Issuer CA public keys (65-byte SEC1) that certify cards. Several allow a key rollover. */
+  issuerCaKeys: readonly Uint8Array[];
+  /** Acquirer CA public keys that certify terminals. */
+  acquirerCaKeys: readonly Uint8Array[];
+}
+
+/** A certificate problem, with the HTTP status and stable code the API answers with. */
+export class CertificateError extends ClearingError {
+  override name = 'CertificateError';
+  constructor(
+    code:
+      | 'ERR_TERMINAL_CERT_INVALID'
+      | 'ERR_TERMINAL_CERT_UNTRUSTED'
+      | 'ERR_TERMINAL_CERT_EXPIRED'
+      | 'ERR_CARD_CERT_INVALID'
+      | 'ERR_CARD_CERT_UNTRUSTED',
+    message: string,
+  ) {
+    super(code, message);
+  }
+}
+
+const b64url = (bytes: Uint8Array) =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('base64url');
+
+/** node:crypto key for a raw uncompressed P-256 point; throws on a point not on the curve. */
+export function p256KeyObject(publicKey: Uint8Array): KeyObject {
+  if (publicKey.length !== 65 || publicKey[0] !== 0x04) {
+    throw new TypeError('not a 65-byte uncompressed P-256 public key');
+  }
+  return createPublicKey({
+    key: { kty: 'EC', crv: 'P-256', x: b64url(publicKey.subarray(1, 33)), y: b64url(publicKey.subarray(33)) },
+    format: 'jwk',
+  });
+}
+
+/** ECDSA P-256 / SHA-256 / raw r||s with OpenSSL; high-S accepted (cards do not normalise s). */
+export function verifyRaw(key: KeyObject, message: Uint8Array, signature: Uint8Array): boolean {
+  if (signature.length !== 64) return false;
+  return verify('sha256', message, { key, dsaEncoding: 'ieee-p1363' }, signature);
+}
+
+export function sha256(data: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(data).digest());
+}
+
+function keyIdHex(publicKey: Uint8Array): string {
+  return createHash('sha256').update(publicKey).digest().subarray(0, 8).toString('hex');
+}
+
+export interface VerifiedCardCertificate {
+  cert: CardCertificate;
+  key: KeyObject;
+}
+
+export interface VerifiedTerminalCertificate {
+  cert: TerminalCertificate;
+  key: KeyObject;
+}
+
+/** Cache bound: a few hundred thousand cards fit easily; beyond that the cache restarts. */
+const MAX_CACHED_CERTIFICATES = 500_000;
+
+export class TrustStore {
+  private readonly issuers = new Map<string, KeyObject>();
+  private readonly acquirers = new Map<string, KeyObject>();
+  private readonly cards = new Map<string, VerifiedCardCertificate>();
+  private readonly terminals = new Map<string, VerifiedTerminalCertificate>();
+
+  constructor(anchors: TrustAnchors) {
+    for (const k of anchors.issuerCaKeys) this.issuers.set(keyIdHex(k), p256KeyObject(k));
+    for (const k of anchors.acquirerCaKeys) this.acquirers.set(keyIdHex(k), p256KeyObject(k));
+  }
+
+  /**
+   * Verifies a card certificate over its exact bytes against a trusted issuer CA key, once per
+   * distinct certificate. Validity dates are checked by the caller against the proof's time.
+   */
+  cardCertificate(bytes: Uint8Array): VerifiedCardCertificate {
+    const cacheKey = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+    const hit = this.cards.get(cacheKey);
+    if (hit) return hit;
+    let cert: CardCertificate;
+    try {
+      const decoded = decodeCertificate(bytes);
+      if (decoded.type !== 'card') throw new Error('not a card certificate (type 02)');
+      cert = decoded;
+    } catch (error) {
+      throw new CertificateError('ERR_CARD_CERT_INVALID', `card certificate: ${(error as Error).message}`);
+    }
+    const ca = this.issuers.get(Buffer.from(cert.issuerKeyId).toString('hex'));
+    if (!ca) {
+      throw new CertificateError(
+        'ERR_CARD_CERT_UNTRUSTED',
+        `card certificate issuer key ${Buffer.from(cert.issuerKeyId).toString('hex')} is not a trusted issuer CA`,
+      );
+    }
+    const message = certificateSigningMessage(bytes.subarray(0, Size.CERTIFICATE_TBS));
+    if (!verifyRaw(ca, message, cert.signature)) {
+      throw new CertificateError('ERR_CARD_CERT_UNTRUSTED', 'card certificate signature does not verify');
+    }
+    let key: KeyObject;
+    try {
+      key = p256KeyObject(cert.publicKey);
+    } catch (error) {
+      throw new CertificateError('ERR_CARD_CERT_INVALID', `card public key: ${(error as Error).message}`);
+    }
+    if (this.cards.size >= MAX_CACHED_CERTIFICATES) this.cards.clear();
+    const verified = { cert, key };
+    this.cards.set(cacheKey, verified);
+    return verified;
+  }
+
+  /**
+   * Verifies a terminal certificate: format, trusted acquirer CA, signature (cached by bytes) and,
+   * every time, the validity window at `nowSeconds`.
+   */
+  terminalCertificate(bytes: Uint8Array, nowSeconds: number): VerifiedTerminalCertificate {
+    const cacheKey = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+    let verified = this.terminals.get(cacheKey);
+    if (!verified) {
+      let cert: TerminalCertificate;
+      try {
+        const decoded = decodeCertificate(bytes);
+        if (decoded.type !== 'terminal') throw new Error('not a terminal certificate (type 01)');
+        cert = decoded;
+      } catch (error) {
+        throw new CertificateError(
+          'ERR_TERMINAL_CERT_INVALID',
+          `terminal certificate: ${(error as Error).message}`,
+        );
+      }
+      const ca = this.acquirers.get(Buffer.from(cert.issuerKeyId).toString('hex'));
+      if (!ca) {
+        throw new CertificateError(
+          'ERR_TERMINAL_CERT_UNTRUSTED',
+          `terminal certificate issuer key ${Buffer.from(cert.issuerKeyId).toString('hex')} is not a trusted acquirer CA`,
+        );
+      }
+      if (
+        !verifyRaw(ca, certificateSigningMessage(bytes.subarray(0, Size.CERTIFICATE_TBS)), cert.signature)
+      ) {
+        throw new CertificateError(
+          'ERR_TERMINAL_CERT_UNTRUSTED',
+          'terminal certificate signature does not verify',
+        );
+      }
+      let key: KeyObject;
+      try {
+        key = p256KeyObject(cert.publicKey);
+      } catch (error) {
+        throw new CertificateError(
+          'ERR_TERMINAL_CERT_INVALID',
+          `terminal public key: ${(error as Error).message}`,
+        );
+      }
+      if (this.terminals.size >= 10_000) this.terminals.clear();
+      verified = { cert, key };
+      this.terminals.set(cacheKey, verified);
+    }
+    const { notBefore, notAfter } = verified.cert;
+    if (nowSeconds < notBefore || nowSeconds > notAfter) {
+      throw new CertificateError(
+        'ERR_TERMINAL_CERT_EXPIRED',
+        `terminal certificate of ${verified.cert.terminalId} is valid from ${new Date(notBefore * 1000).toISOString()} to ${new Date(notAfter * 1000).toISOString()}`,
+      );
+    }
+    return verified;
+  }
+}

@@ -36,6 +36,7 @@ function describeCards(counter: DemoCounter, world: DemoWorld): void {
 }
 
 async function runConsole(counter: DemoCounter): Promise<void> {
+  console.log('Try a sale: 1 (New sale), 8 (Birth certificate copy), any bill reference, then tap card 1.');
   const cashier = new CashierConsole({
     engine: counter.engine,
     pinPad: counter.pinPad,

@@ -257,6 +257,8 @@ async function cardCommand(command: string, args: ParsedArgs, io: TerminalCliIo)
           if (err instanceof TransactionRefusedError) {
             if (err.triesLeft !== undefined) context.triesLeft = err.triesLeft;
             io.stderr.write(`${declineText(err.reason, err.cashierMessage, context)}\n`);
+            if (err.reason === 'outcome-unknown')
+              io.stderr.write('  Finish it with: huduma-terminal recover --dir D and the same card.\n');
             if (err.reason === 'pin-cancelled' && pin === undefined)
               io.stderr.write("  This needs the cardholder's PIN: run again with --pin.\n");
             io.stderr.write(`reason: ${err.reason}\n`);

@@ -58,6 +58,23 @@ export {
   nodeCryptoSigner,
 } from './signer';
 export {
+  BATCH_FORMAT_VERSION,
+  DENY_LIST_DOMAIN,
+  decodeUploadBatch,
+  denyListMessage,
+  encodeUploadBatch,
+  MAX_BATCH_RECORDS,
+  MAX_REQUEST_CLOCK_SKEW_MS,
+  type SignedDenyListBody,
+  signTerminalRequest,
+  TERMINAL_CERTIFICATE_LENGTH,
+  TERMINAL_REQUEST_DOMAIN,
+  type TerminalRequestSigningInput,
+  terminalRequestMessage,
+  type UploadBatch,
+  UploadBatchFormatError,
+} from './upload-protocol';
+export {
   type LogSummary,
   type LogTotals,
   type VerifyError,

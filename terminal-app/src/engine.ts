@@ -32,7 +32,7 @@ import {
   type VerifiedProof,
   WrongPinError,
 } from '@huduma/sdk';
-import { type LogFileIo, nodeCryptoSigner } from '@huduma/txlog';
+import { type LogFileIo, nodeCryptoSigner, type StoredRecord } from '@huduma/txlog';
 import { formatKes } from './amount';
 import { resolveSale, type SaleInput, type SaleOrder, ServiceCatalog } from './catalog';
 import { FILES, loadTerminalConfig, type TerminalConfig } from './config';
@@ -285,6 +285,24 @@ export class TerminalEngine {
   /** The transaction log's records (for export and tests). */
   records() {
     return this.ledger.records();
+  }
+
+  /** Records from `fromSeq` with their exact stored bytes, for the uploader. */
+  storedRecords(fromSeq = 0): AsyncGenerator<StoredRecord> {
+    return this.ledger.storedRecords(fromSeq);
+  }
+
+  /**
+   * Appends a checkpoint signed by the terminal key over everything logged so far (the uploader
+   * does this before an upload). Safe during a sale: appends are serialized by the log.
+   */
+  checkpoint(): Promise<void> {
+    return this.ledger.checkpoint(this.clock());
+  }
+
+  /** Records the clearing service has acknowledged (records 0..n-1). */
+  get syncedRecordCount(): number {
+    return this.sync.syncedRecordCount;
   }
 
   // ---------------------------------------------------------------- sale

@@ -4,6 +4,7 @@ import {
   type LogRecord,
   type LogSigner,
   type PendingDebitEvent,
+  type StoredRecord,
   TransactionLog,
 } from '@huduma/txlog';
 
@@ -87,6 +88,12 @@ export class Ledger {
   async *records(): AsyncGenerator<LogRecord> {
     const log = await this.usableLog();
     for await (const s of log.records()) yield s.record;
+  }
+
+  /** Records from `fromSeq` with their exact stored bytes (what an upload sends). */
+  async *storedRecords(fromSeq = 0): AsyncGenerator<StoredRecord> {
+    const log = await this.usableLog();
+    yield* log.records(fromSeq);
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,248 @@
+import { createPublicKey, verify } from 'node:crypto';
+import { encodeUploadBatch, signTerminalRequest } from '@huduma/txlog';
+import { ClearingRejectedError, ClearingServerError, ClearingUnreachableError } from './errors';
+
+/** The terminal identity that signs requests: what `TerminalEngine.config` holds. */
+export interface TerminalCredentials {
+  terminalId: string;
+  /** The 165-byte terminal certificate. */
+  certificateBytes: Uint8Array;
+  /** Raw 32-byte P-256 private key. */
+  privateKey: Uint8Array;
+  /** 65-byte uncompressed public key (the certificate's). */
+  publicKey: Uint8Array;
+}
+
+export interface ClearingClientOptions {
+  /** e.g. `http://127.0.0.1:8080` (no trailing path). */
+  baseUrl: string;
+  terminal: TerminalCredentials;
+  /** Per request, ms (default 30 s). An upload that takes longer is abandoned and retried. */
+  timeoutMs?: number;
+  /** Terminal clock for request timestamps (default Date.now). */
+  clock?: () => number;
+  fetch?: typeof fetch;
+}
+
+/** `GET /v1/terminals/:id/state`: where the service's copy of this terminal's log ends. */
+export interface TerminalStateAnswer {
+  terminalId: string;
+  /** Last seq held, null when the service has nothing of this terminal yet. */
+  lastSeq: number | null;
+  headHash: string | null;
+  status: 'unknown' | 'active' | 'revoked';
+}
+
+/** The JSON receipt of an accepted upload. */
+export interface BatchReceiptAnswer {
+  status: 'accepted' | 'duplicate';
+  receiptId: number | null;
+  terminalId: string;
+  heldUpToSeq: number;
+  headHash: string;
+  newRecords: number;
+  duplicateRecords: number;
+  alerts?: number;
+  /** BATCH-RECEIPT/v1 bytes, hex; `signature` (hex) covers them with the service key. */
+  receipt: string;
+  signature: string;
+  keyId: string;
+}
+
+export interface SignedDenyListAnswer {
+  sinceVersion: number;
+  version: number;
+  issuedAtMs: number;
+  entries: { version: number; cardNumber: string; action: 'add' | 'remove' }[];
+  keyId: string;
+  signature: string;
+}
+
+export interface CatalogAnswer {
+  currency: 'KES';
+  services: { serviceCode: number; name: string; agency: string; feeCents: number }[];
+}
+
+export interface PendingTopup {
+  topupId: number;
+  provider: string;
+  providerTxnId: string;
+  cardNumber: string;
+  amountCents: number;
+  status: string;
+}
+
+export interface LoadAuthorizationAnswer {
+  authorizationId: number;
+  /** 144 bytes, hex. */
+  authorization: string;
+  amountCents: number;
+  loadRef: string;
+  time: number;
+  topupId: number | null;
+}
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+/**
+ * A thin HTTP client of the clearing service for one terminal: every terminal route is signed
+ * (X-Huduma-* headers over method, path, timestamp and body), failures become typed errors:
+ * ClearingUnreachableError (network), ClearingServerError (5xx), ClearingRejectedError (4xx).
+ */
+export class ClearingClient {
+  readonly baseUrl: string;
+  private readonly fetchImpl: typeof fetch;
+  private readonly timeoutMs: number;
+  private readonly clock: () => number;
+
+  constructor(readonly options: ClearingClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.fetchImpl = options.fetch ?? fetch;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.clock = options.clock ?? Date.now;
+  }
+
+  get terminalId(): string {
+    return this.options.terminal.terminalId;
+  }
+
+  state(): Promise<TerminalStateAnswer> {
+    return this.call('GET', `/v1/terminals/${encodeURIComponent(this.terminalId)}/state`, { signed: true });
+  }
+
+  /** Uploads exact record payloads (the last one a checkpoint). */
+  uploadBatch(records: Uint8Array[]): Promise<BatchReceiptAnswer> {
+    const body = encodeUploadBatch({ terminalCertificate: this.options.terminal.certificateBytes, records });
+    return this.call('POST', `/v1/terminals/${encodeURIComponent(this.terminalId)}/batches`, {
+      body,
+      contentType: 'application/cbor',
+    });
+  }
+
+  denyList(sinceVersion: number): Promise<SignedDenyListAnswer> {
+    return this.call('GET', `/v1/deny-list?since=${sinceVersion}`, {});
+  }
+
+  catalog(): Promise<CatalogAnswer> {
+    return this.call('GET', '/v1/catalog', {});
+  }
+
+  async pendingTopups(cardNumber: string): Promise<PendingTopup[]> {
+    const answer = await this.call<{ topups: PendingTopup[] }>(
+      'GET',
+      `/v1/cards/${encodeURIComponent(cardNumber)}/pending-topups`,
+      { signed: true },
+    );
+    return answer.topups;
+  }
+
+  authorizeLoad(request: {
+    cardNumber: string;
+    counter: number;
+    challenge: Uint8Array;
+    terminalSeq: number;
+    terminalNonce: Uint8Array;
+    source: 'cash' | 'topup';
+    amountCents?: number;
+    topupId?: number;
+    loadRef?: string;
+  }): Promise<LoadAuthorizationAnswer> {
+    const body = {
+      cardNumber: request.cardNumber,
+      counter: request.counter,
+      challenge: hex(request.challenge),
+      terminalSeq: request.terminalSeq,
+      terminalNonce: hex(request.terminalNonce),
+      source: request.source,
+      ...(request.amountCents === undefined ? {} : { amountCents: request.amountCents }),
+      ...(request.topupId === undefined ? {} : { topupId: request.topupId }),
+      ...(request.loadRef === undefined ? {} : { loadRef: request.loadRef }),
+    };
+    return this.call('POST', '/v1/load-authorizations', {
+      body: new TextEncoder().encode(JSON.stringify(body)),
+      contentType: 'application/json',
+      signed: true,
+    });
+  }
+
+  /** One request; resolves the parsed JSON of a 2xx answer. */
+  async call<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    opts: { body?: Uint8Array; contentType?: string; signed?: boolean },
+  ): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (opts.contentType) headers['content-type'] = opts.contentType;
+    if (opts.signed) {
+      const t = this.options.terminal;
+      Object.assign(
+        headers,
+        signTerminalRequest({
+          method,
+          path,
+          ...(opts.body === undefined ? {} : { body: opts.body }),
+          certificate: t.certificateBytes,
+          privateKey: t.privateKey,
+          publicKey: t.publicKey,
+          timestampMs: this.clock(),
+        }),
+      );
+    }
+    const url = `${this.baseUrl}${path}`;
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.fetchImpl(url, {
+        method,
+        headers,
+        ...(opts.body === undefined ? {} : { body: opts.body }),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      text = await response.text();
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      const detail = cause?.code ?? cause?.message ?? (err as Error).message;
+      throw new ClearingUnreachableError(`${method} ${url} failed: ${detail}`, { cause: err });
+    }
+    let json: unknown;
+    try {
+      json = text.length === 0 ? undefined : JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    if (response.status >= 200 && response.status < 300) {
+      if (json === undefined)
+        throw new ClearingServerError(response.status, 'ERR_NOT_JSON', `${method} ${path} answered no JSON`);
+      return json as T;
+    }
+    const e = (json ?? {}) as { error?: string; message?: string; seq?: number };
+    const code = e.error ?? `HTTP_${response.status}`;
+    const message = e.message ?? (text.slice(0, 200) || response.statusText);
+    if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429)
+      throw new ClearingRejectedError(response.status, code, message, e.seq);
+    throw new ClearingServerError(
+      response.status,
+      code,
+      `${method} ${path}: ${response.status} ${code}: ${message}`,
+    );
+  }
+}
+
+/** Verifies a service signature (raw r||s over SHA-256(message)); OpenSSL accepts high-S too. */
+export function verifyServiceSignature(
+  publicKey: Uint8Array,
+  message: Uint8Array,
+  signature: Uint8Array,
+): boolean {
+  if (publicKey.length !== 65 || publicKey[0] !== 4 || signature.length !== 64) return false;
+  const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64url');
+  try {
+    const key = createPublicKey({
+      key: { kty: 'EC', crv: 'P-256', x: b64(publicKey.subarray(1, 33)), y: b64(publicKey.subarray(33)) },
+      format: 'jwk',
+    });
+    return verify('sha256', message, { key, dsaEncoding: 'ieee-p1363' }, signature);
+  } catch {
+    return false;
+  }
+}

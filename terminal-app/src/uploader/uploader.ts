@@ -1,0 +1,427 @@
+import { join } from 'node:path';
+import { denyListMessage, MAX_BATCH_RECORDS, type StoredRecord } from '@huduma/txlog';
+import { type Service, ServiceCatalog } from '../catalog';
+import type { DenyList } from '../deny-list';
+import { readJsonIfExists, writeFileAtomic } from '../files';
+import {
+  type BatchReceiptAnswer,
+  ClearingClient,
+  type SignedDenyListAnswer,
+  type TerminalCredentials,
+  verifyServiceSignature,
+} from './client';
+import {
+  ClearingRejectedError,
+  ServiceSignatureError,
+  SyncBatchTooLargeError,
+  SyncError,
+  SyncStateMismatchError,
+} from './errors';
+import { DEFAULT_RETRY_POLICY, type RetryHooks, type RetryPolicy, withRetry } from './retry';
+
+/** What the uploader needs from the terminal: `TerminalEngine` provides all of it. */
+export interface SyncTarget {
+  readonly config: {
+    dir: string;
+    terminalId: string;
+    certificateBytes: Uint8Array;
+    privateKey: Uint8Array;
+    certificate: { publicKey: Uint8Array };
+  };
+  readonly denyList: DenyList;
+  readonly syncedRecordCount: number;
+  status(): { logRecords: number };
+  storedRecords(fromSeq?: number): AsyncGenerator<StoredRecord>;
+  checkpoint(): Promise<void>;
+  markSynced(syncedRecordCount: number): Promise<void>;
+}
+
+/** Reported after each acknowledged part of an upload. */
+export interface UploadProgress {
+  /** Records the service acknowledged since this upload began, and how many there are to send. */
+  records: number;
+  totalRecords: number;
+  /** Record bytes sent in acknowledged batches. */
+  bytes: number;
+  batches: number;
+  elapsedMs: number;
+  recordsPerSecond: number;
+  bytesPerSecond: number;
+  /** The service holds the log up to this seq. */
+  heldUpToSeq: number;
+}
+
+export interface UploadReport extends UploadProgress {
+  /** The synced marker after the upload (records 0..syncedRecordCount-1 are acknowledged). */
+  syncedRecordCount: number;
+  /** Records logged after the last checkpoint while uploading, left for the next sync. */
+  leftForNextSync: number;
+  receipts: BatchReceiptAnswer[];
+  /** Failed attempts that were retried. */
+  retries: number;
+}
+
+export interface DenyListReport {
+  fromVersion: number;
+  toVersion: number;
+  added: number;
+  removed: number;
+  /** True when the whole list was replaced (the local version was unknown to the service). */
+  replaced: boolean;
+}
+
+export interface SyncReport {
+  upload?: UploadReport;
+  denyList?: DenyListReport;
+  catalog?: { services: number };
+  /** What failed; the other steps still ran. */
+  errors: SyncError[];
+}
+
+export interface BatchUploaderOptions {
+  engine: SyncTarget;
+  /** Base URL of the clearing service, or a ready client. */
+  baseUrl?: string;
+  client?: ClearingClient;
+  /** The service key that signs deny lists and receipts (65-byte uncompressed point). */
+  servicePublicKey: Uint8Array;
+  /** Records per upload batch (default 500; the service takes up to 10,000). */
+  maxBatchRecords?: number;
+  retry?: Partial<RetryPolicy>;
+  retryHooks?: RetryHooks;
+  onProgress?: (progress: UploadProgress) => void;
+  /** Deny lists signed longer ago than this are refused as replays (default 1 h). */
+  maxDenyListAgeMs?: number;
+  clock?: () => number;
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+}
+
+/** Where the fetched catalog is kept in the terminal directory. */
+export const CATALOG_FILE = 'catalog.json';
+
+interface CatalogFile {
+  fetchedAt: number;
+  services: Service[];
+}
+
+/** The catalog the last sync fetched, if any (pass it to `TerminalEngine.open({ catalog })`). */
+export async function loadSavedCatalog(terminalDir: string): Promise<ServiceCatalog | undefined> {
+  const file = await readJsonIfExists<CatalogFile>(join(terminalDir, CATALOG_FILE));
+  return file ? new ServiceCatalog(file.services) : undefined;
+}
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+const fromHex = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
+
+/**
+ * Uploads the terminal's log to the clearing service and brings back the deny list and the
+ * catalog. The log is never changed except by appending checkpoints; the synced marker moves
+ * only to what the service has acknowledged (a receipt, or its state answer), so a dropped
+ * connection, a crash or a refused batch never loses or skips a record: the next attempt asks
+ * the service where it stands and resumes from there.
+ */
+export class BatchUploader {
+  readonly client: ClearingClient;
+  private readonly engine: SyncTarget;
+  private readonly policy: RetryPolicy;
+  private readonly maxBatchRecords: number;
+  private readonly clock: () => number;
+  private inFlight: Promise<SyncReport> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: BatchUploaderOptions) {
+    this.engine = options.engine;
+    this.clock = options.clock ?? Date.now;
+    const c = options.engine.config;
+    const credentials: TerminalCredentials = {
+      terminalId: c.terminalId,
+      certificateBytes: c.certificateBytes,
+      privateKey: c.privateKey,
+      publicKey: c.certificate.publicKey,
+    };
+    if (!options.client && !options.baseUrl) throw new TypeError('BatchUploader needs baseUrl or client');
+    this.client =
+      options.client ??
+      new ClearingClient({
+        baseUrl: options.baseUrl!,
+        terminal: credentials,
+        clock: this.clock,
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+        ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+      });
+    this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.maxBatchRecords = Math.min(MAX_BATCH_RECORDS, Math.max(2, options.maxBatchRecords ?? 500));
+  }
+
+  /** Upload, deny list, catalog, one after the other; one sync at a time (a second call joins the first). */
+  syncNow(): Promise<SyncReport> {
+    if (!this.inFlight) {
+      this.inFlight = this.sync().finally(() => {
+        this.inFlight = undefined;
+      });
+    }
+    return this.inFlight;
+  }
+
+  /** Syncs every `intervalMs` in the background; outcomes go to the callbacks. */
+  start(intervalMs: number, callbacks: { onSync?: (r: SyncReport) => void } = {}): void {
+    this.stop();
+    this.timer = setInterval(() => {
+      this.checkpointIfLong()
+        .catch(() => false)
+        .then(() => this.syncNow())
+        .then(
+          (r) => callbacks.onSync?.(r),
+          () => {},
+        );
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  /** Stops the background timer and waits for a sync in progress. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.inFlight?.catch(() => {});
+  }
+
+  private async sync(): Promise<SyncReport> {
+    const report: SyncReport = { errors: [] };
+    const step = async <T>(fn: () => Promise<T>): Promise<T | undefined> => {
+      try {
+        return await fn();
+      } catch (err) {
+        if (err instanceof SyncError) {
+          report.errors.push(err);
+          return undefined;
+        }
+        throw err;
+      }
+    };
+    const upload = await step(() => this.upload());
+    if (upload) report.upload = upload;
+    const deny = await step(() => this.refreshDenyList());
+    if (deny) report.denyList = deny;
+    const catalog = await step(() => this.refreshCatalog());
+    if (catalog) report.catalog = { services: catalog.list().length };
+    return report;
+  }
+
+  /**
+   * Uploads every unsynced record: asks the service what it holds, checkpoints the tail if it
+   * does not end with a checkpoint, sends it in parts that each end with a checkpoint, and
+   * advances the synced marker after each receipt. Retryable failures (network, 5xx) start over
+   * from the service's state after a backoff; a refusal (4xx) throws ClearingRejectedError with
+   * the record and the reason, and the marker stays where it was.
+   */
+  async upload(): Promise<UploadReport> {
+    const started = this.clock();
+    let startHeld: number | undefined;
+    let totalRecords = 0;
+    let bytes = 0;
+    let batches = 0;
+    let retries = 0;
+    let heldUpToSeq = -1;
+    let leftForNextSync = 0;
+    const receipts: BatchReceiptAnswer[] = [];
+    const progress = (): UploadProgress => {
+      const elapsedMs = Math.max(1, this.clock() - started);
+      const records = heldUpToSeq - (startHeld ?? heldUpToSeq);
+      return {
+        records,
+        totalRecords,
+        bytes,
+        batches,
+        elapsedMs,
+        recordsPerSecond: Math.round((records * 1000) / elapsedMs),
+        bytesPerSecond: Math.round((bytes * 1000) / elapsedMs),
+        heldUpToSeq,
+      };
+    };
+    const hooks: RetryHooks = {
+      ...this.options.retryHooks,
+      onRetry: (info) => {
+        retries++;
+        this.options.retryHooks?.onRetry?.(info);
+      },
+    };
+    await withRetry(
+      async (progressed) => {
+        const state = await this.client.state();
+        if (state.status === 'revoked')
+          throw new ClearingRejectedError(
+            403,
+            'ERR_TERMINAL_REVOKED',
+            `terminal ${state.terminalId} is revoked`,
+          );
+        const held = state.lastSeq ?? -1;
+        heldUpToSeq = held;
+        if (startHeld === undefined) startHeld = held;
+        const count = this.engine.status().logRecords;
+        if (held >= count)
+          throw new SyncStateMismatchError(
+            `the service holds this terminal's log up to seq ${held}, but the local log has ${count} records`,
+          );
+        const tail = await this.readTail(Math.max(0, held));
+        if (held >= 0) {
+          const first = tail.shift();
+          if (!first || first.seq !== held || hex(first.hash) !== state.headHash)
+            throw new SyncStateMismatchError(
+              `record ${held} held by the service (hash ${state.headHash}) differs from the local record ${held}` +
+                (first ? ` (hash ${hex(first.hash)})` : ''),
+            );
+        }
+        // The service acknowledged these already (perhaps in a batch whose answer was lost).
+        await this.markSynced(held + 1);
+        if (tail.length === 0) return;
+        if (tail[tail.length - 1]!.record.type !== 'checkpoint') {
+          await this.engine.checkpoint();
+          tail.push(...(await this.readTail(tail[tail.length - 1]!.seq + 1)));
+        }
+        let end = tail.length;
+        while (end > 0 && tail[end - 1]!.record.type !== 'checkpoint') end--;
+        leftForNextSync = tail.length - end;
+        const toSend = tail.slice(0, end);
+        totalRecords = Math.max(totalRecords, (toSend[toSend.length - 1]?.seq ?? held) - startHeld);
+        for (const part of this.split(toSend)) {
+          const receipt = await this.client.uploadBatch(part.map((r) => r.bytes));
+          const lastSeq = part[part.length - 1]!.seq;
+          if (receipt.heldUpToSeq < lastSeq)
+            throw new SyncStateMismatchError(
+              `the service acknowledged up to seq ${receipt.heldUpToSeq} after a batch ending at ${lastSeq}`,
+            );
+          this.checkReceipt(receipt);
+          receipts.push(receipt);
+          heldUpToSeq = receipt.heldUpToSeq;
+          bytes += part.reduce((n, r) => n + r.bytes.length, 0);
+          batches++;
+          await this.markSynced(heldUpToSeq + 1);
+          progressed();
+          this.options.onProgress?.(progress());
+        }
+      },
+      this.policy,
+      hooks,
+    );
+    return {
+      ...progress(),
+      syncedRecordCount: this.engine.syncedRecordCount,
+      leftForNextSync,
+      receipts,
+      retries,
+    };
+  }
+
+  /** Fetches the deny-list changes since the local version, checks the service signature, applies them. */
+  async refreshDenyList(): Promise<DenyListReport> {
+    const list = this.engine.denyList;
+    const fromVersion = list.version;
+    let answer: SignedDenyListAnswer;
+    let replaced = false;
+    try {
+      answer = await withRetry(() => this.client.denyList(fromVersion), this.policy, this.options.retryHooks);
+    } catch (err) {
+      // The service does not know our version (it was rebuilt): take its whole list.
+      if (!(err instanceof ClearingRejectedError && err.serviceCode === 'ERR_DENY_LIST_VERSION')) throw err;
+      answer = await withRetry(() => this.client.denyList(0), this.policy, this.options.retryHooks);
+      replaced = true;
+    }
+    const asked = replaced ? 0 : fromVersion;
+    if (answer.sinceVersion !== asked)
+      throw new ServiceSignatureError(
+        `asked for deny-list changes since ${asked}, got since ${answer.sinceVersion}`,
+      );
+    const signed = verifyServiceSignature(
+      this.options.servicePublicKey,
+      denyListMessage(answer),
+      fromHex(answer.signature),
+    );
+    if (!signed) throw new ServiceSignatureError('the deny list does not verify with the service key');
+    const age = this.clock() - answer.issuedAtMs;
+    const maxAge = this.options.maxDenyListAgeMs ?? 3600_000;
+    if (age > maxAge)
+      throw new ServiceSignatureError(
+        `the deny list was signed ${Math.round(age / 1000)} s ago (limit ${maxAge / 1000} s): a replay?`,
+      );
+    const add = answer.entries.filter((e) => e.action === 'add').map((e) => e.cardNumber);
+    const remove = answer.entries.filter((e) => e.action === 'remove').map((e) => e.cardNumber);
+    const now = this.clock();
+    if (replaced) await list.replace(add, answer.version, now);
+    else if (answer.version > fromVersion)
+      await list.apply({ fromVersion, toVersion: answer.version, add, remove }, now);
+    return { fromVersion, toVersion: list.version, added: add.length, removed: remove.length, replaced };
+  }
+
+  /** Fetches the catalog and keeps it in the terminal directory (`loadSavedCatalog`). */
+  async refreshCatalog(): Promise<ServiceCatalog> {
+    const answer = await withRetry(() => this.client.catalog(), this.policy, this.options.retryHooks);
+    const services: Service[] = answer.services.map((s) => ({
+      code: s.serviceCode,
+      name: s.name,
+      feeCents: s.feeCents,
+    }));
+    const catalog = new ServiceCatalog(services);
+    const file: CatalogFile = { fetchedAt: this.clock(), services };
+    await writeFileAtomic(join(this.engine.config.dir, CATALOG_FILE), `${JSON.stringify(file, null, 1)}\n`);
+    return catalog;
+  }
+
+  /**
+   * Offline housekeeping for the background loop: when more than a batch of records has been
+   * logged since the last checkpoint, checkpoint, so a long backlog can later go up in parts.
+   */
+  async checkpointIfLong(): Promise<boolean> {
+    const tail = await this.readTail(this.engine.syncedRecordCount);
+    let since = 0;
+    for (let i = tail.length - 1; i >= 0 && tail[i]!.record.type !== 'checkpoint'; i--) since++;
+    if (since < this.maxBatchRecords - 1) return false;
+    await this.engine.checkpoint();
+    return true;
+  }
+
+  private async markSynced(count: number): Promise<void> {
+    await this.engine.markSynced(count);
+  }
+
+  private checkReceipt(receipt: BatchReceiptAnswer): void {
+    if (receipt.terminalId !== this.client.terminalId)
+      throw new ServiceSignatureError(`receipt is for terminal ${receipt.terminalId}`);
+    if (
+      !verifyServiceSignature(
+        this.options.servicePublicKey,
+        fromHex(receipt.receipt),
+        fromHex(receipt.signature),
+      )
+    )
+      throw new ServiceSignatureError(`receipt ${receipt.receiptId} does not verify with the service key`);
+  }
+
+  private async readTail(fromSeq: number): Promise<StoredRecord[]> {
+    const out: StoredRecord[] = [];
+    for await (const r of this.engine.storedRecords(fromSeq)) out.push(r);
+    return out;
+  }
+
+  /** Parts of at most maxBatchRecords records, each ending with a checkpoint (longer only when no checkpoint allows it). */
+  private split(records: StoredRecord[]): StoredRecord[][] {
+    const parts: StoredRecord[][] = [];
+    let start = 0;
+    while (start < records.length) {
+      let end = -1;
+      for (let i = start; i < records.length; i++) {
+        if (records[i]!.record.type !== 'checkpoint') continue;
+        if (i - start + 1 <= this.maxBatchRecords || end === -1) end = i;
+        if (i - start + 1 >= this.maxBatchRecords) break;
+      }
+      if (end === -1) break; // cannot happen: the caller cuts after the last checkpoint
+      if (end - start + 1 > MAX_BATCH_RECORDS)
+        throw new SyncBatchTooLargeError(
+          `records ${records[start]!.seq}..${records[end]!.seq} have no checkpoint in between and exceed ${MAX_BATCH_RECORDS} records`,
+        );
+      parts.push(records.slice(start, end + 1));
+      start = end + 1;
+    }
+    return parts;
+  }
+}

@@ -28,6 +28,11 @@ export interface ShiftReport {
   cancelled: CountAndAmount;
   reloads: CountAndAmount;
   declined: CountAndAmount & { byReason: Partial<Record<RefusalReason, CountAndAmount>> };
+  /**
+   * Sales cut short with their outcome unknown (card pulled, power lost). Not declines: each one
+   * later shows up as recovered (the card was charged) or resolved as not charged.
+   */
+  interrupted: CountAndAmount;
   /** Sales (approved + recovered) by service code, minus cancellations of them. */
   byService: Array<{ serviceCode: number; name: string } & CountAndAmount>;
   /** approved + recovered - cancelled. */
@@ -63,6 +68,7 @@ export function computeShiftReport(args: {
     cancelled: zero(),
     reloads: zero(),
     declined: { ...zero(), byReason: {} },
+    interrupted: zero(),
     byService: [],
     netSalesCents: 0,
     unresolvedPending: args.unresolvedPending,
@@ -97,6 +103,10 @@ export function computeShiftReport(args: {
     }
   }
   for (const d of args.declines) {
+    if (d.reason === 'outcome-unknown') {
+      add(report.interrupted, d.amountCents);
+      continue;
+    }
     add(report.declined, d.amountCents);
     const byReason = (report.declined.byReason[d.reason] ??= zero());
     add(byReason, d.amountCents);

@@ -173,6 +173,7 @@ export function formatShiftReport(report: ShiftReport): string {
     count('Cash reloads', report.reloads),
     count('Declined', report.declined),
   ];
+  if (report.interrupted.count) lines.push(count('Interrupted (see recovered)', report.interrupted));
   for (const [reason, t] of Object.entries(report.declined.byReason))
     lines.push(
       row(`  ${DECLINE_PHRASES[reason as RefusalReason] ?? reason} (${t.count})`, formatKes(t.amountCents)),

@@ -59,3 +59,4 @@ export {
 export { formatEat, formatReceipt, proofReference, type ReceiptData } from './receipt';
 export { type CountAndAmount, computeShiftReport, type DeclineEntry, type ShiftReport } from './reports';
 export { SyncState } from './sync-state';
+export * from './uploader';

@@ -20,7 +20,7 @@ import { checkpointMessage, decodeRecord, type LogRecord, recordHash } from '@hu
 import { BatchFormatError, decodeUploadBatch } from './batch-format';
 import type { Db, Queryable, SqlParam } from './db/types';
 import { ClearingError } from './errors';
-import { appendLeaves } from './merkle';
+import { hashLeaf, lockTreeState, planAppend } from './merkle';
 import { reconcileShift } from './reconcile';
 import type { CardProofRecordVerifier, VerifiedRecord } from './record-verifier';
 import { type BatchReceipt, encodeBatchReceipt, encodeTreeHead } from './signed-messages';
@@ -71,12 +71,8 @@ export async function isTerminalRevoked(q: Queryable, terminalId: string): Promi
   return rows.length > 0;
 }
 
-/** Steps 1-4: everything that needs no database. Throws UploadRejected. */
-export function verifyBatch(
-  ctx: Pick<IngestContext, 'trust' | 'verifier' | 'now'>,
-  terminalId: string,
-  body: Uint8Array,
-): { records: VerifiedRecord[]; certificate: Uint8Array; publicKey: Uint8Array; merchantId: string } {
+/** Steps 1-3: envelope, certificate, decoding, chain and the final checkpoint signature. */
+function checkBatchEnvelope(ctx: Pick<IngestContext, 'trust' | 'now'>, terminalId: string, body: Uint8Array) {
   let batch: ReturnType<typeof decodeUploadBatch>;
   try {
     batch = decodeUploadBatch(body);
@@ -184,18 +180,44 @@ export function verifyBatch(
     );
   }
 
-  const records: VerifiedRecord[] = new Array(raws.length);
-  for (let i = 0; i < raws.length; i++) {
-    const verdict = ctx.verifier.verifyDecoded(terminalId, raws[i]!, decoded[i]!, hashes[i]!);
-    if (!verdict.ok) throw new UploadRejected(422, verdict.code, verdict.message, decoded[i]!.seq);
-    records[i] = verdict.record;
-  }
   return {
-    records,
+    decoded,
+    hashes,
+    raws,
     certificate: batch.terminalCertificate,
     publicKey: terminal.cert.publicKey,
     merchantId: terminal.cert.merchantId,
   };
+}
+
+/** Card proofs verified per slice of records, yielding between slices (see verifyBatch). */
+const VERIFY_SLICE = 64;
+
+/**
+ * Steps 1-4: everything that needs no database. Throws UploadRejected. The card-signature loop
+ * yields to the event loop every few dozen records: another upload's transaction may be holding
+ * the Merkle lock and waiting for its next database reply, and a 1000-record verify (~60 ms)
+ * must not stall it.
+ */
+export async function verifyBatch(
+  ctx: Pick<IngestContext, 'trust' | 'verifier' | 'now'>,
+  terminalId: string,
+  body: Uint8Array,
+): Promise<{
+  records: VerifiedRecord[];
+  certificate: Uint8Array;
+  publicKey: Uint8Array;
+  merchantId: string;
+}> {
+  const { decoded, hashes, raws, ...rest } = checkBatchEnvelope(ctx, terminalId, body);
+  const records: VerifiedRecord[] = new Array(raws.length);
+  for (let i = 0; i < raws.length; i++) {
+    if (i > 0 && i % VERIFY_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    const verdict = ctx.verifier.verifyDecoded(terminalId, raws[i]!, decoded[i]!, hashes[i]!);
+    if (!verdict.ok) throw new UploadRejected(422, verdict.code, verdict.message, decoded[i]!.seq);
+    records[i] = verdict.record;
+  }
+  return { records, ...rest };
 }
 
 /** Verifies and stores one upload; see the module comment. */
@@ -204,7 +226,7 @@ export async function ingestBatch(
   terminalId: string,
   body: Uint8Array,
 ): Promise<IngestResult> {
-  const verified = verifyBatch(ctx, terminalId, body);
+  const verified = await verifyBatch(ctx, terminalId, body);
   if (await isTerminalRevoked(ctx.db, terminalId)) {
     throw new UploadRejected(403, 'ERR_TERMINAL_REVOKED', `terminal ${terminalId} is revoked`);
   }
@@ -251,13 +273,63 @@ function valuesList(rows: number, columns: number, casts: readonly string[], off
   return out.join(', ');
 }
 
+/** Leaf index of an accepted record `r` joined with its batch `b` (phase-1 rows carry their own). */
+export const LEAF_INDEX_SQL = 'COALESCE(r.merkle_leaf_index, b.first_leaf_index + (r.seq - b.first_seq))';
+
+async function writeAppend(
+  tx: Queryable,
+  plan: ReturnType<typeof planAppend>,
+  w: {
+    treeSignature: Uint8Array;
+    receivedAtMs: number;
+    batchId: number;
+    receiptBytes: Uint8Array;
+    signature: Uint8Array;
+  },
+): Promise<void> {
+  const fixed: SqlParam[] = [
+    plan.head.treeSize,
+    plan.frontier,
+    plan.head.rootHash,
+    w.receivedAtMs,
+    w.treeSignature,
+    w.batchId,
+    w.receiptBytes,
+    w.signature,
+    plan.firstIndex,
+  ];
+  // Chunks keep each statement under the 65535-parameter limit; the last one carries the rest.
+  const CHUNK = 20_000;
+  for (let i = 0; i < plan.nodes.length; i += CHUNK) {
+    const chunk = plan.nodes.slice(i, i + CHUNK);
+    const isLast = i + CHUNK >= plan.nodes.length;
+    const offset = isLast ? fixed.length : 0;
+    const params: SqlParam[] = isLast ? [...fixed] : [];
+    for (const n of chunk) params.push(n.level, n.index, n.hash);
+    const insertNodes = `INSERT INTO merkle_nodes (level, node_index, hash) VALUES ${valuesList(chunk.length, 3, ['::smallint', '::bigint', '::bytea'], offset)}`;
+    if (!isLast) {
+      await tx.query(insertNodes, params);
+      continue;
+    }
+    await tx.query(
+      `WITH nodes AS (${insertNodes}),
+       state AS (UPDATE merkle_state SET tree_size = $1, frontier = $2 WHERE singleton),
+       head AS (INSERT INTO merkle_tree_heads (tree_size, root_hash, timestamp_ms, signature)
+                VALUES ($1, $3, $4, $5) ON CONFLICT (tree_size) DO NOTHING)
+       UPDATE batches SET tree_size = $1, receipt = $7, receipt_signature = $8, first_leaf_index = $9
+       WHERE batch_id = $6`,
+      params,
+    );
+  }
+}
+
 type FraudFlag = 'clone' | 'duplicate-proof' | 'balance-mismatch' | 'reload-unmatched';
 
 async function storeBatch(
   ctx: IngestContext,
   tx: Queryable,
   terminalId: string,
-  batch: ReturnType<typeof verifyBatch>,
+  batch: Awaited<ReturnType<typeof verifyBatch>>,
 ): Promise<IngestResult> {
   const records = batch.records;
   let terminal = await lockTerminal(tx, terminalId);
@@ -307,8 +379,9 @@ async function storeBatch(
   const leaves: Array<{ seq: number; leafIndex: number }> = [];
   if (first.seq <= lastSeq) {
     const held = await tx.query<{ seq: number; record_hash: Uint8Array; merkle_leaf_index: number }>(
-      `SELECT seq, record_hash, merkle_leaf_index FROM accepted_records
-       WHERE terminal_id = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq`,
+      `SELECT r.seq, r.record_hash, ${LEAF_INDEX_SQL} AS merkle_leaf_index
+       FROM accepted_records r LEFT JOIN batches b ON b.batch_id = r.batch_id
+       WHERE r.terminal_id = $1 AND r.seq BETWEEN $2 AND $3 ORDER BY r.seq`,
       [terminalId, first.seq, Math.min(lastSeq, batchLastSeq)],
     );
     const bySeq = new Map(held.map((h) => [h.seq, h]));
@@ -363,20 +436,10 @@ async function storeBatch(
   const batchRows = await tx.query<{ batch_id: number }>(
     `INSERT INTO batches (terminal_id, batch_hash, first_seq, last_seq, record_count)
      VALUES ($1, $2, $3, $4, $5) RETURNING batch_id`,
-    [terminalId, records[records.length - 1]!.recordHash, first.seq, batchLastSeq, fresh.length],
+    [terminalId, records[records.length - 1]!.recordHash, firstFresh.seq, batchLastSeq, fresh.length],
   );
   const batchId = batchRows[0]!.batch_id;
-
-  // Merkle append last among the writes that can wait: merkle_state is the one lock every
-  // upload shares, so it is held for as short a time as possible.
-  const { firstIndex, head } = await appendLeaves(
-    tx,
-    fresh.map((r) => r.record),
-  );
-  await insertAcceptedRecords(tx, terminalId, merchantId, batchId, fresh, firstIndex, flags);
-  fresh.forEach((r, j) => {
-    leaves.push({ seq: r.seq, leafIndex: firstIndex + j });
-  });
+  await insertAcceptedRecords(tx, terminalId, merchantId, batchId, fresh, flags);
 
   const hasDebits = fresh.some((r) => r.recordType === 'debit' && r.billRef);
   if (hasDebits) {
@@ -434,13 +497,18 @@ async function storeBatch(
     headRecord.recordHash,
   ]);
 
+  // The Merkle append comes last: merkle_state is the one lock every upload shares. Leaf hashes
+  // are computed before taking it; under it: one read, the position-dependent hashing (~1 ms),
+  // two signatures, and one statement that writes nodes, state, tree head and receipt. Then commit.
+  const leafHashes = fresh.map((r) => hashLeaf(r.record));
+  const state = await lockTreeState(tx);
+  const plan = planAppend(state, leafHashes);
+  const { head } = plan;
+  fresh.forEach((r, j) => {
+    leaves.push({ seq: r.seq, leafIndex: plan.firstIndex + j });
+  });
   const receivedAtMs = ctx.now();
   const treeSignature = await ctx.signer.sign(encodeTreeHead({ ...head, timestampMs: receivedAtMs }));
-  await tx.query(
-    `INSERT INTO merkle_tree_heads (tree_size, root_hash, timestamp_ms, signature) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (tree_size) DO NOTHING`,
-    [head.treeSize, head.rootHash, receivedAtMs, treeSignature],
-  );
   const receipt: BatchReceipt = {
     terminalId,
     heldUpToSeq: headRecord.seq,
@@ -458,10 +526,7 @@ async function storeBatch(
   };
   const receiptBytes = encodeBatchReceipt(receipt);
   const signature = await ctx.signer.sign(receiptBytes);
-  await tx.query(
-    'UPDATE batches SET tree_size = $2, receipt = $3, receipt_signature = $4 WHERE batch_id = $1',
-    [batchId, head.treeSize, receiptBytes, signature],
-  );
+  await writeAppend(tx, plan, { treeSignature, receivedAtMs, batchId, receiptBytes, signature });
   return { status: 'accepted', receiptId: batchId, receipt, receiptBytes, signature, alerts };
 }
 
@@ -823,10 +888,9 @@ async function insertAcceptedRecords(
   merchantId: string,
   batchId: number,
   fresh: readonly VerifiedRecord[],
-  firstLeafIndex: number,
   flags: Map<VerifiedRecord, FraudFlag>,
 ): Promise<void> {
-  const COLUMNS = 15;
+  const COLUMNS = 14;
   const casts = [
     '::bigint',
     '::bytea',
@@ -839,7 +903,6 @@ async function insertAcceptedRecords(
     '::integer',
     '::bigint',
     '::date',
-    '::bigint',
     '::text',
     '::text',
     '::bigint',
@@ -848,7 +911,7 @@ async function insertAcceptedRecords(
   for (let i = 0; i < fresh.length; i += CHUNK) {
     const chunk = fresh.slice(i, i + CHUNK);
     const params: SqlParam[] = [terminalId, merchantId, batchId];
-    chunk.forEach((r, j) => {
+    chunk.forEach((r) => {
       const flag = flags.get(r) ?? null;
       const d = r.decoded;
       params.push(
@@ -864,7 +927,6 @@ async function insertAcceptedRecords(
         r.serviceCode,
         r.occurredAt,
         nairobiBusinessDate(r.occurredAt),
-        firstLeafIndex + i + j,
         flag,
         d.type === 'shift-open' || d.type === 'shift-close' ? d.shiftId : null,
         r.card ? r.card.terminalSeq : null,
@@ -872,7 +934,7 @@ async function insertAcceptedRecords(
     });
     await tx.query(
       `INSERT INTO accepted_records (seq, record_hash, record, record_type, card_number, card_counter, amount_cents,
-         bill_ref, service_code, occurred_at, business_date, merkle_leaf_index, flags, shift_id, terminal_seq,
+         bill_ref, service_code, occurred_at, business_date, flags, shift_id, terminal_seq,
          terminal_id, merchant_id, batch_id)
        SELECT v.*, $1, $2, $3::bigint FROM (VALUES ${valuesList(chunk.length, COLUMNS, casts, 3)}) AS v`,
       params,

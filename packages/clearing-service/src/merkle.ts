@@ -301,3 +301,53 @@ export async function inclusionProof(
   const [leafHash, ...proof] = await rangeHashes(q, [[index, index + 1], ...ranges]);
   return { leafHash: leafHash!, treeSize: size, proof };
 }
+
+/**
+ * The position-dependent part of an append, without I/O: given the locked state and the leaf
+ * hashes (computed before taking the lock), the nodes to insert, the new frontier and head.
+ */
+export function planAppend(
+  state: { treeSize: number; frontier: Uint8Array },
+  leafHashes: readonly Uint8Array[],
+): {
+  firstIndex: number;
+  nodes: Array<{ level: number; index: number; hash: Uint8Array }>;
+  frontier: Uint8Array;
+  head: TreeHead;
+} {
+  let frontier = splitFrontier(state.frontier);
+  let size = state.treeSize;
+  const nodes: Array<{ level: number; index: number; hash: Uint8Array }> = [];
+  for (const leafHash of leafHashes) {
+    let hash = leafHash;
+    nodes.push({ level: 0, index: size, hash });
+    let level = 0;
+    let index = size;
+    while (index % 2 === 1) {
+      hash = hashChildren(frontier.pop()!, hash);
+      level += 1;
+      index = Math.floor(index / 2);
+      nodes.push({ level, index, hash });
+    }
+    frontier.push(hash);
+    size += 1;
+  }
+  frontier = [...frontier];
+  return {
+    firstIndex: state.treeSize,
+    nodes,
+    frontier: joinFrontier(frontier),
+    head: { treeSize: size, rootHash: rootFromFrontier(frontier) },
+  };
+}
+
+/** Locks merkle_state (FOR UPDATE) and returns it; pair with planAppend. */
+export async function lockTreeState(tx: Queryable): Promise<{ treeSize: number; frontier: Uint8Array }> {
+  const rows = await tx.query<{ tree_size: number; frontier: Uint8Array }>(
+    'SELECT tree_size, frontier FROM merkle_state WHERE singleton FOR UPDATE',
+  );
+  const row = rows[0];
+  if (!row)
+    throw new MerkleError('ERR_MERKLE_STORE', 'merkle_state row is missing: were migrations applied?');
+  return { treeSize: row.tree_size, frontier: row.frontier };
+}

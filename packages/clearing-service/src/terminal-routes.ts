@@ -7,7 +7,7 @@ import { Capability } from '@huduma/card-applet-spec';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { bearerToken, secretsEqual, type TerminalAuthenticator } from './auth';
 import type { Db } from './db/types';
-import { type IngestContext, type IngestResult, ingestBatch } from './ingest';
+import { type IngestContext, type IngestResult, ingestBatch, LEAF_INDEX_SQL } from './ingest';
 import { issueLoadAuthorization, type LoadAuthoritySigner } from './loads';
 import { inclusionProof } from './merkle';
 import { reconcileShift } from './reconcile';
@@ -519,8 +519,10 @@ export function registerTerminalRoutes(api: FastifyInstance, deps: TerminalRoute
         batch_id: number | null;
       }>(
         `SELECT b.bill_ref, b.service_code, b.amount_cents, b.status, b.paid_at, r.terminal_id, r.seq, r.record,
-           r.merkle_leaf_index, r.card_number, r.card_counter, r.batch_id
-         FROM bills b LEFT JOIN accepted_records r ON r.record_id = b.paid_record_id WHERE b.bill_ref = $1`,
+           ${LEAF_INDEX_SQL.replaceAll('b.', 'bt.')} AS merkle_leaf_index, r.card_number, r.card_counter, r.batch_id
+         FROM bills b LEFT JOIN accepted_records r ON r.record_id = b.paid_record_id
+           LEFT JOIN batches bt ON bt.batch_id = r.batch_id
+         WHERE b.bill_ref = $1`,
         [request.params.billRef],
       );
       const b = rows[0];

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClearingService } from '../src/app';
 import type { Db } from '../src/db/types';
+import { LEAF_INDEX_SQL } from '../src/ingest';
 import { hashLeaf, verifyInclusion } from '../src/merkle';
 import { decodeBatchReceipt } from '../src/signed-messages';
 import { generateSigner, type Signer, verifyP256 } from '../src/signer';
@@ -378,7 +379,8 @@ for (const backend of BACKENDS) {
       expect(results.map((r) => r.json().status).sort()).toEqual(['accepted', 'duplicate', 'duplicate']);
       expect(await count('TRM-P1')).toBe(201);
       const leaves = await db.query<{ n: number }>(
-        'SELECT COUNT(DISTINCT merkle_leaf_index) AS n FROM accepted_records WHERE terminal_id = $1',
+        `SELECT COUNT(DISTINCT ${LEAF_INDEX_SQL}) AS n FROM accepted_records r JOIN batches b ON b.batch_id = r.batch_id
+         WHERE r.terminal_id = $1`,
         ['TRM-P1'],
       );
       expect(leaves[0]!.n).toBe(201);

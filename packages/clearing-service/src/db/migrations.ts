@@ -239,6 +239,13 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', sql: INITIAL_SCHEMA },
   { version: 2, name: 'seed eCitizen service catalog', sql: CATALOG_SQL },
   { version: 3, name: 'phase 2: verified uploads, fraud rules, load authorizations', sql: PHASE2_SCHEMA },
+  {
+    version: 4,
+    name: 'leaf indexes per batch',
+    // A batch's new records get consecutive leaves, in seq order: leaf = first_leaf_index +
+    // (seq - first_seq). Storing one number per batch keeps the row inserts out of the Merkle lock.
+    sql: 'ALTER TABLE batches ADD COLUMN first_leaf_index BIGINT;',
+  },
 ];
 
 // Arbitrary constant shared by every instance of the service: concurrent startups against one

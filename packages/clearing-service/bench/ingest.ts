@@ -1,0 +1,229 @@
+/**
+ * Ingest benchmark: verified-and-stored records per second through the HTTP API, on PGlite and
+ * on a throwaway PostgreSQL server, against the raw OpenSSL P-256 verify rate of this machine.
+ *
+ *   node --conditions=huduma-source --import tsx packages/clearing-service/bench/ingest.ts \
+ *     [--records 100000] [--terminals 20] [--cards 2000] [--batch 1000] [--backend both|pglite|postgres]
+ *
+ * Every record is a sale with a real card certificate and a real card proof (node:crypto
+ * signatures over the spec's encodings); every batch ends with a terminal-signed checkpoint.
+ * The last line printed is one JSON object with the figures.
+ */
+import { verify } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { transactionSigningMessage } from '@huduma/card-applet-spec';
+import { startPostgres } from '../../../test/support/postgres-harness';
+import { createClearingService } from '../src/app';
+import { migrate } from '../src/db/migrations';
+import { openPgliteDb } from '../src/db/pglite';
+import { openPostgresDb } from '../src/db/postgres';
+import type { Db } from '../src/db/types';
+import { generateSigner } from '../src/signer';
+import { p256KeyObject } from '../src/trust';
+import { cardNumberFor, type TestCard, TestPki, type TestTerminal } from '../test/fixtures';
+
+const { values } = parseArgs({
+  options: {
+    records: { type: 'string', default: '100000' },
+    terminals: { type: 'string', default: '20' },
+    cards: { type: 'string', default: '2000' },
+    batch: { type: 'string', default: '1000' },
+    backend: { type: 'string', default: 'both' },
+    concurrency: { type: 'string', default: '4' },
+  },
+});
+const RECORDS = Number(values.records);
+const TERMINALS = Number(values.terminals);
+const CARDS = Number(values.cards);
+const BATCH = Number(values.batch);
+const CONCURRENCY = Number(values.concurrency);
+
+function log(line: string) {
+  process.stderr.write(`${line}\n`);
+}
+
+/** One core, node:crypto, the same message size and key kind as a card proof. */
+function rawVerifyRate(card: TestCard): number {
+  const message = transactionSigningMessage(card.cardNumber, new Uint8Array(63).fill(7));
+  const signature = card.key.sign(message);
+  const key = p256KeyObject(card.key.publicKey);
+  let n = 0;
+  const start = process.hrtime.bigint();
+  const deadline = start + 2_000_000_000n;
+  while (process.hrtime.bigint() < deadline) {
+    for (let i = 0; i < 200; i++) {
+      if (!verify('sha256', message, { key, dsaEncoding: 'ieee-p1363' }, signature))
+        throw new Error('verify failed');
+    }
+    n += 200;
+  }
+  return n / (Number(process.hrtime.bigint() - start) / 1e9);
+}
+
+interface Workload {
+  pki: TestPki;
+  batches: Map<string, Uint8Array[]>;
+  records: number;
+}
+
+function generate(): Workload {
+  const t0 = performance.now();
+  const pki = new TestPki();
+  const cards = Array.from({ length: CARDS }, (_, i) => pki.card(cardNumberFor(i), 50_000_000));
+  const terminals: TestTerminal[] = Array.from({ length: TERMINALS }, (_, i) =>
+    pki.terminal(`BT-${String(i).padStart(4, '0')}`, { merchantId: `M-${i % 5}` }),
+  );
+  const batches = new Map<string, Uint8Array[]>(terminals.map((t) => [t.terminalId, []]));
+  const salesPerBatch = BATCH - 1;
+  let made = 0;
+  let cardCursor = 0;
+  // Each terminal fills whole batches in turn until the record budget is spent.
+  outer: while (true) {
+    for (const t of terminals) {
+      if (made >= RECORDS) break outer;
+      const from = t.nextSeq;
+      const n = Math.min(salesPerBatch, RECORDS - made - 1);
+      if (n <= 0) break outer;
+      for (let i = 0; i < n; i++) {
+        const card = cards[cardCursor++ % cards.length]!;
+        t.sale(card, 100 + ((made + i) % 5000));
+      }
+      t.checkpoint();
+      made += n + 1;
+      batches.get(t.terminalId)!.push(t.batch(from));
+    }
+  }
+  log(
+    `generated ${made} records (${CARDS} cards, ${TERMINALS} terminals) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
+  return { pki, batches, records: made };
+}
+
+const statementTimes = new Map<string, { n: number; ms: number }>();
+/** --profile-sql: time every statement by its first words (what the optimisation was driven by). */
+function timed(db: Db): Db {
+  if (!process.env.BENCH_PROFILE_SQL) return db;
+  const wrap = (q: Pick<Db, 'query'>) => ({
+    async query(sql: string, params?: readonly unknown[]) {
+      const t0 = performance.now();
+      try {
+        return await q.query(sql, params as never);
+      } finally {
+        const key = sql.replace(/\s+/g, ' ').slice(0, 60);
+        const e = statementTimes.get(key) ?? { n: 0, ms: 0 };
+        e.n++;
+        e.ms += performance.now() - t0;
+        statementTimes.set(key, e);
+      }
+    },
+  });
+  return {
+    ...db,
+    query: wrap(db).query as Db['query'],
+    exec: db.exec,
+    close: db.close,
+    transaction: (fn) => db.transaction((tx) => fn({ ...tx, query: wrap(tx).query as Db['query'] })),
+  };
+}
+
+async function runIngest(name: string, plainDb: Db, work: Workload): Promise<number> {
+  const db = timed(plainDb);
+  await migrate(db);
+  const app = createClearingService({
+    db,
+    signer: generateSigner(),
+    operatorToken: 'bench-operator-token-0123456789',
+    logger: false,
+    trust: work.pki.trust,
+  });
+  await app.ready();
+  const queues = [...work.batches.values()].map((list) => [...list]);
+  const ids = [...work.batches.keys()];
+  let stored = 0;
+  const start = performance.now();
+  // CONCURRENCY terminals upload at once, each its own batches in order.
+  let next = 0;
+  async function worker() {
+    while (next < queues.length) {
+      const i = next++;
+      for (const body of queues[i]!) {
+        const res = await app.inject({
+          method: 'POST',
+          url: `/v1/terminals/${ids[i]}/batches`,
+          headers: { 'content-type': 'application/cbor' },
+          payload: Buffer.from(body.buffer, body.byteOffset, body.length),
+        });
+        if (res.statusCode !== 200) throw new Error(`${name}: upload failed ${res.statusCode} ${res.body}`);
+        stored += res.json().newRecords as number;
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const seconds = (performance.now() - start) / 1000;
+  const rows = await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM accepted_records');
+  if (rows[0]!.n !== work.records || stored !== work.records) {
+    throw new Error(`${name}: stored ${rows[0]!.n} rows, expected ${work.records}`);
+  }
+  await app.close();
+  const rate = work.records / seconds;
+  for (const [k, v] of [...statementTimes.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 15)) {
+    log(`  ${v.ms.toFixed(0).padStart(7)} ms ${String(v.n).padStart(5)}× ${k}`);
+  }
+  statementTimes.clear();
+  log(
+    `${name}: ${work.records} records verified and stored in ${seconds.toFixed(2)} s = ${Math.round(rate)} records/s`,
+  );
+  return rate;
+}
+
+async function main() {
+  const work = generate();
+  const raw = rawVerifyRate(work.pki.card(cardNumberFor(999_999)));
+  log(`raw OpenSSL P-256 verify (node:crypto, one core): ${Math.round(raw)} /s`);
+  const result: Record<string, number | string> = {
+    records: work.records,
+    terminals: TERMINALS,
+    cards: CARDS,
+    batch: BATCH,
+    rawVerifyPerSecond: Math.round(raw),
+  };
+  if (values.backend === 'both' || values.backend === 'pglite') {
+    const dir = mkdtempSync(join(tmpdir(), 'huduma-bench-pglite-'));
+    const db = await openPgliteDb(join(dir, 'pgdata'));
+    try {
+      const rate = await runIngest('pglite (on disk)', db, work);
+      result.pglitePerSecond = Math.round(rate);
+      result.pgliteRatio = Number((rate / raw).toFixed(3));
+    } finally {
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  if (values.backend === 'both' || values.backend === 'postgres') {
+    const server = await startPostgres();
+    try {
+      const db = await openPostgresDb(await server.createDatabase('bench'));
+      try {
+        const rate = await runIngest('postgres', db, work);
+        result.postgresPerSecond = Math.round(rate);
+        result.postgresRatio = Number((rate / raw).toFixed(3));
+      } finally {
+        await db.close();
+      }
+    } finally {
+      await server.stop();
+    }
+  }
+  log(
+    `ratio ingest / raw verify: pglite ${result.pgliteRatio ?? '-'}, postgres ${result.postgresRatio ?? '-'}`,
+  );
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+main().catch((error) => {
+  process.stderr.write(`${(error as Error).stack}\n`);
+  process.exitCode = 1;
+});

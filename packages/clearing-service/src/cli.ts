@@ -11,6 +11,7 @@ const USAGE = `Usage:
   --key FILE          service P-256 key (PKCS#8 PEM, created with mode 0600 if missing)
   --port N            default 8080
   --host ADDR         default 127.0.0.1 (loopback only)
+  --pki DIR           development PKI (huduma pki init): trusted CA keys and the load-authority key
 
 Environment:
   HUDUMA_OPERATOR_TOKEN         operator bearer token (default: DIR/operator-token, generated)
@@ -32,6 +33,7 @@ async function main(argv: string[]): Promise<void> {
       key: { type: 'string' },
       port: { type: 'string' },
       host: { type: 'string' },
+      pki: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -48,6 +50,7 @@ async function main(argv: string[]): Promise<void> {
     ...(values['database-url'] === undefined ? {} : { databaseUrl: values['database-url'] }),
     ...(values.key === undefined ? {} : { keyFile: values.key }),
     ...(values.host === undefined ? {} : { host: values.host }),
+    ...(values.pki === undefined ? {} : { pkiDir: values.pki }),
     port,
   });
   if (service.operatorTokenFile) {

@@ -6,6 +6,14 @@ export {
   type TerminalAuthenticator,
   type TerminalIdentity,
 } from './auth';
+export {
+  BATCH_FORMAT_VERSION,
+  BatchFormatError,
+  decodeUploadBatch,
+  encodeUploadBatch,
+  MAX_BATCH_RECORDS,
+  type UploadBatch,
+} from './batch-format';
 export { CATALOG_SEED, type CatalogEntry } from './catalog-seed';
 export {
   checkpointTreeHead,
@@ -25,6 +33,13 @@ export {
   MigrationError,
   SignerError,
 } from './errors';
+export { type IngestContext, type IngestResult, ingestBatch, UploadRejected, verifyBatch } from './ingest';
+export {
+  type IssuedLoadAuthorization,
+  issueLoadAuthorization,
+  type LoadAuthoritySigner,
+  type LoadAuthorizationRequest,
+} from './loads';
 export {
   appendLeaves,
   currentTreeHead,
@@ -37,11 +52,22 @@ export {
   treeRootAt,
   verifyInclusion,
 } from './merkle';
-export type { RecordVerdict, RecordVerifier, VerifiedRecord } from './record-verifier';
+export { reconcileShift, type ShiftReconciliation } from './reconcile';
+export {
+  CardProofRecordVerifier,
+  type CardTransaction,
+  type RecordVerdict,
+  type RecordVerifier,
+  type VerifiedRecord,
+} from './record-verifier';
 export { type RunningService, type ServeOptions, serve } from './server';
 export {
+  BATCH_RECEIPT_DOMAIN,
+  type BatchReceipt,
   DENY_LIST_DOMAIN,
   type DenyListDelta,
+  decodeBatchReceipt,
+  encodeBatchReceipt,
   encodeDenyListDelta,
   encodeTreeHead,
   packCardNumberBcd,
@@ -57,3 +83,12 @@ export {
   verifyP256,
 } from './signer';
 export * from './store';
+export {
+  type AuthenticatedTerminal,
+  CertificateTerminalAuthenticator,
+  MAX_CLOCK_SKEW_MS,
+  signTerminalRequest,
+  TERMINAL_REQUEST_DOMAIN,
+  terminalRequestMessage,
+} from './terminal-auth';
+export { CertificateError, p256KeyObject, type TrustAnchors, TrustStore } from './trust';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { DevPki, readPkiManifest } from '@huduma/pki';
 import type { FastifyInstance } from 'fastify';
 import { createClearingService } from './app';
 import { migrate } from './db/migrations';
@@ -8,7 +9,9 @@ import { openPgliteDb } from './db/pglite';
 import { openPostgresDb } from './db/postgres';
 import type { Db } from './db/types';
 import { InputError } from './errors';
+import type { LoadAuthoritySigner } from './loads';
 import { loadOrCreateFileSigner } from './signer';
+import type { TrustAnchors } from './trust';
 
 export interface ServeOptions {
   /** Folder for the embedded database, the service key and the generated operator token. */
@@ -23,6 +26,14 @@ export interface ServeOptions {
   host?: string;
   port?: number;
   logger?: boolean;
+  /** Issuer/acquirer CA keys for uploads and terminal requests. */
+  trust?: TrustAnchors;
+  loadAuthority?: LoadAuthoritySigner;
+  /**
+   * A development PKI directory (`huduma pki init`): trust anchors from its pki.json and, when
+   * its key file is present, the load-authority key.
+   */
+  pkiDir?: string;
 }
 
 export interface RunningService {
@@ -65,6 +76,17 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
   }
 
   const { signer } = loadOrCreateFileSigner(keyFile);
+  let trust = options.trust;
+  let loadAuthority = options.loadAuthority;
+  if (options.pkiDir !== undefined) {
+    const manifest = readPkiManifest(options.pkiDir);
+    trust ??= {
+      issuerCaKeys: [manifest.issuerCa.publicKey],
+      acquirerCaKeys: [manifest.acquirerCa.publicKey],
+    };
+    if (existsSync(join(options.pkiDir, 'load-authority.key')))
+      loadAuthority ??= DevPki.open(options.pkiDir).loadAuthority;
+  }
   const db =
     options.databaseUrl !== undefined
       ? await openPostgresDb(options.databaseUrl)
@@ -77,6 +99,8 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
       operatorToken,
       topupCallbackToken: options.topupCallbackToken ?? process.env.HUDUMA_TOPUP_CALLBACK_TOKEN,
       logger: options.logger ?? true,
+      ...(trust ? { trust } : {}),
+      ...(loadAuthority ? { loadAuthority } : {}),
     });
     const url = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
     return {

@@ -246,6 +246,13 @@ export const MIGRATIONS: readonly Migration[] = [
     // (seq - first_seq). Storing one number per batch keeps the row inserts out of the Merkle lock.
     sql: 'ALTER TABLE batches ADD COLUMN first_leaf_index BIGINT;',
   },
+  {
+    version: 5,
+    name: 'load authorizations before a terminal first uploads',
+    // A Huduma Centre terminal may reload a card before it has ever uploaded (and so before it
+    // is enrolled): its certificate authenticated the request, which is what matters.
+    sql: 'ALTER TABLE load_authorizations DROP CONSTRAINT load_authorizations_terminal_id_fkey;',
+  },
 ];
 
 // Arbitrary constant shared by every instance of the service: concurrent startups against one

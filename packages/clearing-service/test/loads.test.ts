@@ -1,0 +1,240 @@
+import { readFileSync } from 'node:fs';
+import {
+  decodeLoadAuthorization,
+  fromHex,
+  transactionSigningMessage,
+  verifyLoadAuthorizationBytes,
+  verifyMessage,
+} from '@huduma/card-applet-spec';
+import { DevPki } from '@huduma/pki';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClearingService } from '../src/app';
+import { migrate } from '../src/db/migrations';
+import { openPgliteDb } from '../src/db/pglite';
+import type { Db } from '../src/db/types';
+import { generateSigner } from '../src/signer';
+import { signTerminalRequest } from '../src/terminal-auth';
+import { p256KeyObject, verifyRaw } from '../src/trust';
+import { cardNumberFor, TestPki, type TestTerminal } from './fixtures';
+
+const OPERATOR = 'operator-token-for-tests-0123456789';
+const CALLBACK = 'mpesa-callback-secret-abcdef';
+
+describe('load authorizations and top-ups', () => {
+  let db: Db;
+  let app: FastifyInstance;
+  const pki = new TestPki();
+  const devPki = DevPki.inMemory();
+
+  beforeAll(async () => {
+    db = await openPgliteDb();
+    await migrate(db);
+    app = createClearingService({
+      db,
+      signer: generateSigner(),
+      operatorToken: OPERATOR,
+      topupCallbackToken: CALLBACK,
+      logger: process.env.DEBUG_LOG ? true : false,
+      trust: pki.trust,
+      loadAuthority: devPki.loadAuthority,
+    });
+    await app.ready();
+  });
+  afterAll(async () => {
+    await app?.close();
+    await db?.close();
+  });
+
+  function signed(t: TestTerminal, method: 'GET' | 'POST', url: string, body?: unknown) {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers = signTerminalRequest({
+      method,
+      path: url,
+      ...(payload === undefined ? {} : { body: payload }),
+      certificate: t.certificate,
+      privateKey: t.key.privateKey,
+      publicKey: t.key.publicKey,
+    });
+    return app.inject({
+      method,
+      url,
+      headers: { ...headers, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(payload === undefined ? {} : { payload }),
+    });
+  }
+
+  it('authorizes a paid M-Pesa top-up for the next tap, and marks it loaded when the reload record arrives', async () => {
+    const card = pki.card(cardNumberFor(500), 0);
+    const agent = pki.terminal('AGT-1', { capabilities: 0x07 });
+    const notify = await app.inject({
+      method: 'POST',
+      url: '/v1/topups/mpesa',
+      headers: { 'x-callback-token': CALLBACK },
+      payload: {
+        TransID: 'QGH7K2LX9P',
+        TransAmount: '250.00',
+        BillRefNumber: card.cardNumber,
+        MSISDN: '254700000001',
+      },
+    });
+    expect(notify.statusCode).toBe(200);
+
+    const pending = await signed(agent, 'GET', `/v1/cards/${card.cardNumber}/pending-topups`);
+    expect(pending.statusCode, pending.body).toBe(200);
+    const topup = pending.json().topups[0];
+    expect(topup).toMatchObject({ amountCents: 250_00, status: 'pending' });
+
+    const challenge = 'ab'.repeat(16);
+    const res = await signed(agent, 'POST', '/v1/load-authorizations', {
+      cardNumber: card.cardNumber,
+      counter: card.counter,
+      challenge,
+      terminalSeq: 1,
+      terminalNonce: '01'.repeat(8),
+      source: 'topup',
+      topupId: topup.topupId,
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const authorization = fromHex(res.json().authorization);
+    expect(verifyLoadAuthorizationBytes(authorization, devPki.loadAuthorityPublicKey)).toBe(true);
+    expect(decodeLoadAuthorization(authorization)).toMatchObject({
+      cardNumber: card.cardNumber,
+      cardCounter: 0,
+      amount: 250_00,
+      terminalId: 'AGT-1',
+      terminalSeq: 1,
+      loadRef: 'QGH7K2LX9P',
+    });
+
+    // The card performs the RELOAD; the agent's log carries the proof; the upload closes the loop.
+    agent.terminalSeq = 1;
+    agent.reload(card, 250_00, 'QGH7K2LX9P', 1);
+    agent.checkpoint();
+    const up = await app.inject({
+      method: 'POST',
+      url: '/v1/terminals/AGT-1/batches',
+      headers: { 'content-type': 'application/cbor' },
+      payload: Buffer.from(agent.batch()),
+    });
+    expect(up.statusCode, up.body).toBe(200);
+    expect(up.json().alerts).toBe(0);
+    const status = await db.query<{ status: string }>(
+      'SELECT status FROM pending_topups WHERE topup_id = $1',
+      [topup.topupId],
+    );
+    expect(status[0]!.status).toBe('loaded');
+    const auth = await db.query<{ status: string }>('SELECT status FROM load_authorizations');
+    expect(auth.map((a) => a.status)).toEqual(['consumed']);
+  });
+
+  it('refuses unsigned, tampered and reload-incapable requests; flags a reload no authorization matches', async () => {
+    const card = pki.card(cardNumberFor(501), 0);
+    const body = {
+      cardNumber: card.cardNumber,
+      counter: 0,
+      challenge: 'cd'.repeat(16),
+      terminalSeq: 7,
+      terminalNonce: '02'.repeat(8),
+      source: 'cash',
+      amountCents: 1_000_00,
+    };
+    const unsigned = await app.inject({ method: 'POST', url: '/v1/load-authorizations', payload: body });
+    expect(unsigned.statusCode).toBe(401);
+    expect(unsigned.json().error).toBe('ERR_TERMINAL_AUTH_MISSING');
+
+    const shop = pki.terminal('SHOP-1', { capabilities: 0x03 });
+    const noReload = await signed(shop, 'POST', '/v1/load-authorizations', body);
+    expect(noReload.statusCode).toBe(403);
+    expect(noReload.json().error).toBe('ERR_TERMINAL_CAPABILITY');
+
+    const centre = pki.terminal('HC-1', { capabilities: 0x07 });
+    const headers = signTerminalRequest({
+      method: 'POST',
+      path: '/v1/load-authorizations',
+      body: JSON.stringify(body),
+      certificate: centre.certificate,
+      privateKey: centre.key.privateKey,
+      publicKey: centre.key.publicKey,
+    });
+    const tampered = await app.inject({
+      method: 'POST',
+      url: '/v1/load-authorizations',
+      headers: { ...headers, 'content-type': 'application/json' },
+      payload: JSON.stringify({ ...body, amountCents: 9_000_00 }),
+    });
+    expect(tampered.statusCode).toBe(401);
+    expect(tampered.json().error).toBe('ERR_TERMINAL_AUTH_SIGNATURE');
+
+    const cash = await signed(centre, 'POST', '/v1/load-authorizations', body);
+    expect(cash.statusCode, cash.body).toBe(200);
+    expect(cash.json()).toMatchObject({ amountCents: 1_000_00, loadRef: 'CASH-7' });
+
+    // A reload of a different amount than authorized (as if the load-authority key had leaked).
+    centre.reload(card, 5_000_00, 'CASH-7', 7);
+    centre.checkpoint();
+    const up = await app.inject({
+      method: 'POST',
+      url: '/v1/terminals/HC-1/batches',
+      headers: { 'content-type': 'application/cbor' },
+      payload: Buffer.from(centre.batch()),
+    });
+    expect(up.statusCode).toBe(200);
+    const alerts = (
+      await app.inject({
+        method: 'GET',
+        url: '/v1/admin/alerts',
+        headers: { authorization: `Bearer ${OPERATOR}` },
+      })
+    ).json().alerts;
+    expect(alerts).toContainEqual(
+      expect.objectContaining({ kind: 'reload-without-authorization', cardNumber: card.cardNumber }),
+    );
+  });
+});
+
+describe('node:crypto (OpenSSL) and the spec’s noble verifyMessage agree', () => {
+  it('on every signature of card-applet-spec/vectors/v1.json, and on each with one bit flipped', () => {
+    const v = JSON.parse(
+      readFileSync(new URL('../../../card-applet-spec/vectors/v1.json', import.meta.url), 'utf8'),
+    );
+    const cases: Array<{ key: string; message: Uint8Array; signature: string }> = [];
+    for (const name of Object.keys(v.transactions)) {
+      const t = v.transactions[name];
+      cases.push({
+        key: v.keys.card.publicKey,
+        message: transactionSigningMessage(v.cardNumber.digits, fromHex(t.recordHex)),
+        signature: t.signature,
+      });
+      expect(
+        Buffer.from(transactionSigningMessage(v.cardNumber.digits, fromHex(t.recordHex))).toString('hex'),
+      ).toBe(t.signingMessage);
+    }
+    cases.push({
+      key: v.keys.issuerCa.publicKey,
+      message: fromHex(v.certificates.card.signingMessage),
+      signature: v.certificates.card.fields.signature,
+    });
+    cases.push({
+      key: v.keys.terminalCa.publicKey,
+      message: fromHex(v.certificates.terminal.signingMessage),
+      signature: v.certificates.terminal.fields.signature,
+    });
+    cases.push({
+      key: v.keys.loadAuthority.publicKey,
+      message: fromHex(v.reload.authorization.signingMessage),
+      signature: v.reload.authorization.fields.signature,
+    });
+    expect(cases.length).toBeGreaterThanOrEqual(6);
+    for (const c of cases) {
+      const pub = fromHex(c.key);
+      const sig = fromHex(c.signature);
+      expect(verifyRaw(p256KeyObject(pub), c.message, sig)).toBe(true);
+      expect(verifyMessage(pub, c.message, sig)).toBe(true);
+      const flipped = sig.slice();
+      flipped[10]! ^= 0x01;
+      expect(verifyRaw(p256KeyObject(pub), c.message, flipped)).toBe(false);
+      expect(verifyMessage(pub, c.message, flipped)).toBe(false);
+    }
+  });
+});

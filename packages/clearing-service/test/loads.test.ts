@@ -35,7 +35,7 @@ describe('load authorizations and top-ups', () => {
       signer: generateSigner(),
       operatorToken: OPERATOR,
       topupCallbackToken: CALLBACK,
-      logger: process.env.DEBUG_LOG ? true : false,
+      logger: Boolean(process.env.DEBUG_LOG),
       trust: pki.trust,
       loadAuthority: devPki.loadAuthority,
     });

@@ -21,6 +21,7 @@ import {
   kes,
   recoveryText,
 } from './format';
+import { runSyncCommand } from './sync';
 
 /** Where the CLI writes; `process` fits. */
 export interface TerminalCliIo {
@@ -86,6 +87,7 @@ export async function runTerminalCli(argv: readonly string[], io: TerminalCliIo)
     return command === undefined ? EXIT_USAGE : EXIT_OK;
   }
   try {
+    if (command === 'sync') return await runSyncCommand(rest, io);
     const known = KNOWN[command];
     if (!known) throw new UsageError(`unknown command "${command}"`);
     const args = parseArgs(rest, known);

@@ -1,0 +1,79 @@
+import { TerminalEngine } from '../engine';
+import {
+  BatchUploader,
+  readClearingConfig,
+  type SyncReport,
+  servicePublicKeyBytes,
+  writeClearingConfig,
+} from '../uploader';
+import { parseArgs, required, UsageError } from './args';
+import { noCardReader } from './card-source';
+import type { TerminalCliIo } from './commands';
+
+export const SYNC_USAGE = `  sync --dir D [--url http://127.0.0.1:8080 --service-key HEX]
+        upload the unsynced log to the clearing service, then fetch the deny list and catalog.
+        --url and --service-key (the service's public key, GET /v1/service-key) are kept in
+        D/clearing.json for the next runs. Exit 0 synced, 1 something failed (reason on stderr)`;
+
+/** `huduma-terminal sync`: one sync with progress lines; exit 0 when every step succeeded. */
+export async function runSyncCommand(argv: readonly string[], io: TerminalCliIo): Promise<number> {
+  const args = parseArgs(argv, ['dir', 'url', 'service-key', 'batch-records']);
+  if (args.positional.length) throw new UsageError(`unexpected argument "${args.positional[0]}"`);
+  const dir = required(args, 'dir');
+  const url = args.flags.get('url');
+  const key = args.flags.get('service-key');
+  if ((url === undefined) !== (key === undefined))
+    throw new UsageError('give --url and --service-key together (or neither, to use clearing.json)');
+  if (url !== undefined && key !== undefined)
+    await writeClearingConfig(dir, { baseUrl: url, servicePublicKey: key });
+  const config = await readClearingConfig(dir);
+  if (!config) throw new UsageError(`${dir} has no clearing.json yet: give --url and --service-key once`);
+  const batchRecords = args.flags.get('batch-records');
+  const engine = await TerminalEngine.open({ dir, reader: noCardReader });
+  try {
+    const uploader = new BatchUploader({
+      engine,
+      baseUrl: config.baseUrl,
+      servicePublicKey: servicePublicKeyBytes(config),
+      ...(batchRecords === undefined ? {} : { maxBatchRecords: Number(batchRecords) }),
+      onProgress: (p) =>
+        io.stdout.write(
+          `  uploaded ${p.records}/${p.totalRecords} records, ${p.bytes} bytes, ${p.recordsPerSecond} records/s\n`,
+        ),
+      retryHooks: {
+        onRetry: ({ attempt, delayMs, error }) =>
+          io.stderr.write(
+            `  attempt ${attempt} failed (${(error as Error).message}); retrying in ${delayMs} ms\n`,
+          ),
+      },
+    });
+    io.stdout.write(`syncing ${engine.config.terminalId} with ${config.baseUrl}\n`);
+    const report = await uploader.syncNow();
+    io.stdout.write(formatSyncReport(report, engine.status().unsyncedRecords));
+    for (const err of report.errors) io.stderr.write(`huduma-terminal: sync: ${err.code}: ${err.message}\n`);
+    return report.errors.length === 0 ? 0 : 1;
+  } finally {
+    await engine.close();
+  }
+}
+
+export function formatSyncReport(report: SyncReport, unsynced: number): string {
+  const lines: string[] = [];
+  const u = report.upload;
+  if (u)
+    lines.push(
+      `upload: ${u.records} records in ${u.batches} batches (${u.bytes} bytes, ${u.elapsedMs} ms); ` +
+        `the service holds the log up to seq ${u.heldUpToSeq}; ${unsynced} records not yet uploaded`,
+    );
+  for (const r of u?.receipts ?? [])
+    lines.push(
+      `  receipt ${r.receiptId ?? '-'}: ${r.status}, ${r.newRecords} new, ${r.duplicateRecords} already held`,
+    );
+  const d = report.denyList;
+  if (d)
+    lines.push(
+      `deny list: version ${d.fromVersion} → ${d.toVersion} (+${d.added} −${d.removed}${d.replaced ? ', replaced' : ''})`,
+    );
+  if (report.catalog) lines.push(`catalog: ${report.catalog.services} services`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,4 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import { decodeCertificate, Size } from '@huduma/card-applet-spec';
+import { cardProofVerifier } from './card-proof';
 import { TxLogError, TxLogKeyError } from './errors';
 import { type ExportFormat, exportLines } from './export';
 import { type LogSummary, verifyLog } from './verify';
@@ -14,18 +16,23 @@ export interface CliIo {
 }
 
 const USAGE = `usage:
-  log verify FILE [--terminal-cert CERT] [--json]
+  log verify FILE [--terminal-cert CERT] [--issuer-ca KEY] [--json]
   log export FILE --format json|csv
-CERT: a file holding the terminal's 65-byte uncompressed P-256 public key as hex,
-      or JSON {"publicKey": "<hex>"}.
+CERT: the terminal certificate (165 bytes, or its hex), or the terminal's 65-byte P-256
+      public key as hex or JSON {"publicKey": "<hex>"}.
+KEY:  the issuer CA public key (hex, or JSON {"publicKey": "<hex>"}): card certificates must
+      chain to it. Card proofs are always verified against each record's card certificate.
 `;
 
 /**
- * Read a terminal public key from a "certificate" file. Until the terminal certificate format is
- * settled this accepts raw hex (130 hex digits) or JSON {"publicKey": "<hex>"}.
+ * Reads a public key from a file: a Huduma certificate (SPEC.md §5; the 165 raw bytes written by
+ * `huduma pki`, or their 330 hex digits) gives its subject key; otherwise a bare 65-byte
+ * uncompressed P-256 key in hex (130 digits) or JSON {"publicKey": "<hex>"}.
  */
-export async function readTerminalPublicKey(path: string): Promise<Uint8Array> {
-  const text = (await readFile(path, 'utf8')).trim();
+export async function readPublicKeyFile(path: string, what = 'terminal'): Promise<Uint8Array> {
+  const raw = new Uint8Array(await readFile(path));
+  if (raw.length === Size.CERTIFICATE && raw[0] === 0x01) return certificateKey(raw, path);
+  const text = Buffer.from(raw).toString('utf8').trim();
   let hex = text;
   if (text.startsWith('{')) {
     let parsed: unknown;
@@ -39,12 +46,24 @@ export async function readTerminalPublicKey(path: string): Promise<Uint8Array> {
     hex = value.trim();
   }
   hex = hex.replace(/^0x/i, '').replace(/\s+/g, '');
+  if (/^[0-9a-fA-F]{330}$/.test(hex)) return certificateKey(new Uint8Array(Buffer.from(hex, 'hex')), path);
   if (!/^[0-9a-fA-F]{130}$/.test(hex) || !/^04/.test(hex)) {
     throw new TxLogKeyError(
-      `${path}: expected a 65-byte uncompressed P-256 public key in hex (130 digits, 04...)`,
+      `${path}: expected a ${what} certificate (165 bytes) or a 65-byte uncompressed P-256 public key in hex`,
     );
   }
   return new Uint8Array(Buffer.from(hex, 'hex'));
+}
+
+/** @deprecated use readPublicKeyFile */
+export const readTerminalPublicKey = (path: string) => readPublicKeyFile(path, 'terminal');
+
+function certificateKey(bytes: Uint8Array, path: string): Uint8Array {
+  try {
+    return decodeCertificate(bytes).publicKey;
+  } catch (err) {
+    throw new TxLogKeyError(`${path}: not a Huduma certificate: ${(err as Error).message}`);
+  }
 }
 
 function parseArgs(args: string[]): { positional: string[]; flags: Map<string, string | true> } {
@@ -125,11 +144,20 @@ export async function runLogCli(argv: string[], io: CliIo): Promise<number> {
     if (!file || extra.length > 0) throw new UsageError(`log ${command} takes exactly one FILE`);
     if (command === 'verify') {
       for (const key of flags.keys()) {
-        if (key !== 'terminal-cert' && key !== 'json') throw new UsageError(`unknown option --${key}`);
+        if (key !== 'terminal-cert' && key !== 'issuer-ca' && key !== 'json') {
+          throw new UsageError(`unknown option --${key}`);
+        }
       }
       const cert = flags.get('terminal-cert');
-      const terminalPublicKey = typeof cert === 'string' ? await readTerminalPublicKey(cert) : undefined;
-      const summary = await verifyLog(file, { terminalPublicKey });
+      const issuer = flags.get('issuer-ca');
+      const terminalPublicKey = typeof cert === 'string' ? await readPublicKeyFile(cert) : undefined;
+      const issuerCaPublicKeys =
+        typeof issuer === 'string' ? [await readPublicKeyFile(issuer, 'issuer CA')] : [];
+      // Card proofs are always checked: each proof-carrying record holds the card's certificate.
+      const summary = await verifyLog(file, {
+        terminalPublicKey,
+        verifyCardProof: cardProofVerifier({ issuerCaPublicKeys }),
+      });
       await write(
         io.stdout,
         flags.has('json') ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(file, summary),

@@ -1,4 +1,12 @@
-export { type CliIo, type CliStream, formatSummary, readTerminalPublicKey, runLogCli } from './cli';
+export { cardProofVerifier } from './card-proof';
+export {
+  type CliIo,
+  type CliStream,
+  formatSummary,
+  readPublicKeyFile,
+  readTerminalPublicKey,
+  runLogCli,
+} from './cli';
 export {
   TxLogClosedError,
   TxLogCorruptError,

@@ -1,7 +1,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { nodeCryptoSigner, runLogCli, TransactionLog } from '../src/index';
-import { sale, TEST_PRIVATE_KEY, TEST_TERMINAL_ID, tempDir } from './fixtures';
+import {
+  provenSale as sale,
+  TEST_ISSUER_CA_PUBLIC_KEY,
+  TEST_PRIVATE_KEY,
+  TEST_TERMINAL_ID,
+  tempDir,
+} from './fixtures';
 
 const tmp = tempDir('txlog-cli-');
 afterAll(() => tmp.cleanup());
@@ -75,6 +81,33 @@ describe('log CLI', () => {
     const missing = await run('verify', tmp.path('nope.log'));
     expect(missing.code).toBe(1);
     expect(missing.err).toContain('ERR_TXLOG_NOT_FOUND');
+  });
+
+  it('verify checks every card proof: a forged proof or an untrusted issuer CA names the record', async () => {
+    const path = tmp.path('forged.log');
+    const log = await TransactionLog.open(path, { create: true, signer });
+    await log.append(sale(1, 1050));
+    const forged = sale(2, 2000);
+    forged.amountCents = 200; // the card signed 2000 cents
+    await log.append(forged);
+    await log.close();
+    const result = await run('verify', path);
+    expect(result.code).toBe(1);
+    expect(result.out).toMatch(/seq 1 .*card-proof: card signed 2000 cents, record says 200/);
+
+    const issuer = tmp.path('issuer.hex');
+    writeFileSync(issuer, Buffer.from(TEST_ISSUER_CA_PUBLIC_KEY).toString('hex'));
+    const trusted = await run('verify', await makeLog('chained.log'), '--issuer-ca', issuer);
+    expect(trusted.code).toBe(0);
+    expect(trusted.out).toMatch(/card proofs\s+verified/);
+    const otherIssuer = tmp.path('other-issuer.hex');
+    writeFileSync(
+      otherIssuer,
+      Buffer.from(nodeCryptoSigner(new Uint8Array(32).fill(7), 'X').publicKey).toString('hex'),
+    );
+    const untrusted = await run('verify', await makeLog('chained2.log'), '--issuer-ca', otherIssuer);
+    expect(untrusted.code).toBe(1);
+    expect(untrusted.out).toMatch(/seq 0 .*not issued by a trusted issuer CA/);
   });
 
   it('export writes JSON or CSV to stdout', async () => {

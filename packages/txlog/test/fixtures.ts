@@ -1,6 +1,19 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  cardNumberFromAccount,
+  encodeCertificate,
+  encodeTransactionProof,
+  encodeTransactionRecord,
+  keyIdOf,
+  publicKeyOf,
+  sha256,
+  signCertificate,
+  signMessage,
+  TxType,
+  transactionSigningMessage,
+} from '@huduma/card-applet-spec';
 import type { SaleEvent } from '../src/index';
 
 /** Fixed test key (never use outside tests). */
@@ -40,5 +53,54 @@ export function sale(
     serviceCode: 'NHIF-01',
     cardProof,
     cardCertificate: new Uint8Array(165).fill(0xce),
+  };
+}
+
+const CARD_NUMBER = cardNumberFromAccount('00000000042');
+const ISSUER_CA_KEY = sha256(new TextEncoder().encode('txlog test issuer CA')); // fixed test keys
+const CARD_KEY = sha256(new TextEncoder().encode('txlog test card key'));
+export const TEST_ISSUER_CA_PUBLIC_KEY = publicKeyOf(ISSUER_CA_KEY);
+const CARD_CERTIFICATE = encodeCertificate(
+  signCertificate(
+    {
+      type: 'card',
+      issuerKeyId: keyIdOf(TEST_ISSUER_CA_PUBLIC_KEY),
+      cardNumber: CARD_NUMBER,
+      notBefore: 1_700_000_000,
+      notAfter: 1_900_000_000,
+      publicKey: publicKeyOf(CARD_KEY),
+    },
+    ISSUER_CA_KEY,
+  ),
+);
+
+/** A sale carrying a real card certificate and a real card-signed debit proof. */
+export function provenSale(terminalSeq: number, amountCents = 1_250, balanceBefore = 1_000_000): SaleEvent {
+  const billRef = `BILL-${terminalSeq}`;
+  const recordBytes = encodeTransactionRecord({
+    type: TxType.DEBIT,
+    counter: terminalSeq,
+    amount: amountCents,
+    balanceAfter: balanceBefore - amountCents,
+    offlineSpendAfter: amountCents,
+    terminalId: TEST_TERMINAL_ID,
+    terminalSeq,
+    terminalNonce: new Uint8Array(8).fill(terminalSeq & 0xff),
+    time: 1_760_000_000 + terminalSeq,
+    billRef,
+    serviceCode: 1,
+    refCounter: 0,
+  });
+  const signature = signMessage(CARD_KEY, transactionSigningMessage(CARD_NUMBER, recordBytes));
+  return {
+    type: 'sale',
+    time: 1_760_000_000_000 + terminalSeq * 1000,
+    terminalSeq,
+    cardNumber: CARD_NUMBER,
+    amountCents,
+    billRef,
+    serviceCode: '1',
+    cardProof: encodeTransactionProof({ recordBytes, signature }),
+    cardCertificate: CARD_CERTIFICATE,
   };
 }

@@ -1,8 +1,12 @@
 // `npm start`: the local Huduma Pay system. Today: a demo world (dev PKI, a terminal at a Huduma
 // Centre, three simulated cards) under ./.huduma (or $HUDUMA_DATA_DIR), then the cashier console
-// on a TTY, or a short narrated demo when stdin is not one (CI, pipes). Each step is a function so
-// that the clearing service can join as one more step (start it, then point the terminal at it).
-import { resolve } from 'node:path';
+// on a TTY, or a short narrated demo when stdin is not one (CI, pipes). The clearing service runs
+// in this process (PGlite under <data>/clearing); the terminal uploads to it in the background and
+// after the demo, and the day's settlement for the merchant is printed.
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { type RunningService, serve } from '@huduma/clearing-service';
 import { formatKes } from '../terminal-app/src/amount';
 import { CashierConsole } from '../terminal-app/src/ui/console';
 import {
@@ -12,6 +16,7 @@ import {
   openDemoCounter,
 } from '../terminal-app/src/ui/demo-world';
 import { runNarratedDemo } from '../terminal-app/src/ui/narrated-demo';
+import { BatchUploader } from '../terminal-app/src/uploader';
 
 function dataDir(): string {
   return resolve(process.env.HUDUMA_DATA_DIR ?? '.huduma');
@@ -47,19 +52,94 @@ async function runConsole(counter: DemoCounter): Promise<void> {
   await cashier.run();
 }
 
+/** The clearing service in this process, on 127.0.0.1, with its PGlite data under <data>/clearing. */
+interface LocalClearing {
+  service: RunningService;
+  operatorToken: string;
+  uploader: BatchUploader;
+}
+
+async function startClearing(world: DemoWorld, counter: DemoCounter): Promise<LocalClearing> {
+  const dir = join(world.dataDir, 'clearing');
+  // A new world has a new PKI and a new terminal log: the old clearing data would not match it.
+  if (world.created) await rm(dir, { recursive: true, force: true });
+  const operatorToken = randomBytes(24).toString('base64url');
+  const service = await serve({
+    dataDir: dir,
+    pkiDir: world.pkiDir,
+    operatorToken,
+    port: Number(process.env.HUDUMA_CLEARING_PORT ?? 0),
+    logger: false,
+  });
+  const key = (await (await fetch(`${service.url}/v1/service-key`)).json()) as { publicKey: string };
+  const uploader = new BatchUploader({
+    engine: counter.engine,
+    baseUrl: service.url,
+    servicePublicKey: new Uint8Array(Buffer.from(key.publicKey, 'hex')),
+  });
+  uploader.start(30_000);
+  console.log(`Clearing service at ${service.url} (data in ${dir}); the terminal uploads every 30 s.`);
+  return { service, operatorToken, uploader };
+}
+
+/** Syncs now and prints what the service settled today for the demo merchant; true if a sale is in it. */
+async function syncAndSettle(clearing: LocalClearing, merchantId: string): Promise<boolean> {
+  const report = await clearing.uploader.syncNow();
+  for (const err of report.errors) console.log(`Sync problem: ${err.code}: ${err.message}`);
+  const u = report.upload;
+  if (u)
+    console.log(
+      `\nSynced: ${u.records} records uploaded in ${u.batches} batch(es), verified by the clearing service.`,
+    );
+  const date = new Date(Date.now() + 3 * 3600_000).toISOString().slice(0, 10); // Africa/Nairobi day
+  const res = await clearing.service.app.inject({
+    method: 'GET',
+    url: `/v1/admin/settlement?date=${date}`,
+    headers: { authorization: `Bearer ${clearing.operatorToken}` },
+  });
+  const line = (
+    res.json().merchants as {
+      merchantId: string;
+      debitCount: number;
+      grossDebitsCents: number;
+      cancelCount: number;
+      cancelsCents: number;
+      netCents: number;
+    }[]
+  ).find((m) => m.merchantId === merchantId);
+  if (!line) {
+    console.log(`Settlement ${date}: nothing for ${merchantId} yet.`);
+    return false;
+  }
+  console.log(
+    `Settlement ${date} ${merchantId}: ${line.debitCount} sales KES ${formatKes(line.grossDebitsCents)}, ` +
+      `${line.cancelCount} cancels KES ${formatKes(line.cancelsCents)}, net KES ${formatKes(line.netCents)}`,
+  );
+  return report.errors.length === 0 && line.debitCount > 0;
+}
+
 async function main(): Promise<number> {
   const world = await setUpWorld();
   const counter = await openDemoCounter(world);
+  const clearing = await startClearing(world, counter);
   try {
     describeCards(counter, world);
     if (process.stdin.isTTY) {
       await runConsole(counter);
+      await syncAndSettle(clearing, counter.engine.config.merchantId);
       return 0;
     }
     console.log('stdin is not a terminal: running the narrated demo.');
-    return (await runNarratedDemo(world, counter, process.stdout)) ? 0 : 1;
+    const demoOk = await runNarratedDemo(world, counter, process.stdout);
+    console.log(
+      '\n>>> 6. The sales above were made offline. The terminal now syncs with the clearing service.',
+    );
+    const settled = await syncAndSettle(clearing, counter.engine.config.merchantId);
+    return demoOk && settled ? 0 : 1;
   } finally {
+    await clearing.uploader.stop();
     await counter.close();
+    await clearing.service.close();
   }
 }
 

@@ -2,22 +2,45 @@
  * Runs the conformance suite and prints the table of checks.
  *
  *   node --conditions=huduma-source --import tsx card-applet-spec/conformance/cli.ts --sim
- *   … --reader "NAME"   (PC/SC; see TARGETS below)
+ *   … --reader "NAME" [--pki DIR] [--pin 1234] [--puk 12345678] [--no-identity]
+ *                       (a card in a PC/SC reader; keys: the test-vector keys, or a DevPki
+ *                        directory with --pki; one card, so destructive checks are not run)
  *   … --json            (print the results as JSON instead of the table)
  *
  * Exit code: 0 when no check failed (checks not run do not fail), 1 when one did, 2 on bad usage.
  */
 import { formatResults, runConformance } from './suite';
-import type { TargetFactory } from './target';
+import { CONFORMANCE_PROFILE, type TargetFactory, vectorConformanceKeys } from './target';
 
-/**
- * Where a target comes from. A PC/SC reader target is added here as `reader: async (o) => …`
- * returning a ConformanceTarget whose openCard connects to the reader named by `o.reader`
- * (freshCards false unless the operator feeds fresh cards), with keys from vectorConformanceKeys()
- * or a DevPki directory.
- */
+class UsageError extends Error {}
+
+/** Where a target comes from: `--sim` (in-process simulator) or `--reader NAME` (PC/SC). */
 export const TARGETS: Record<string, TargetFactory> = {
   sim: async () => (await import('./simulator')).simulatorTarget(),
+  reader: async (o) => {
+    if (typeof o.reader !== 'string') throw new UsageError('--reader needs the reader name');
+    // Loaded only for this target: --sim must work where the pcsclite addon is not built.
+    const { PcscReaders } = await import('@huduma/transport-pcsc');
+    const { pcscTarget } = await import('./pcsc');
+    const keys =
+      typeof o.pki === 'string' ? (await import('@huduma/pki')).DevPki.open(o.pki) : vectorConformanceKeys();
+    const readers = await PcscReaders.open();
+    if (!readers.readers().includes(o.reader)) {
+      const present = readers.readers().map((r) => JSON.stringify(r));
+      await readers.close();
+      throw new Error(
+        `no PC/SC reader named ${JSON.stringify(o.reader)}; readers present: ${present.join(', ') || '(none)'}`,
+      );
+    }
+    return pcscTarget({
+      readers,
+      reader: o.reader,
+      keys,
+      pin: typeof o.pin === 'string' ? o.pin : CONFORMANCE_PROFILE.pin,
+      puk: typeof o.puk === 'string' ? o.puk : CONFORMANCE_PROFILE.puk,
+      hasIdentity: o['no-identity'] === undefined,
+    });
+  },
 };
 
 function parseArgs(argv: string[]): Record<string, string | boolean> {
@@ -35,6 +58,10 @@ function parseArgs(argv: string[]): Record<string, string | boolean> {
   return out;
 }
 
+const USAGE =
+  'usage: conformance --sim [--json]\n' +
+  '       conformance --reader NAME [--pki DIR] [--pin PIN] [--puk PUK] [--no-identity] [--json]';
+
 async function main(): Promise<number> {
   let args: Record<string, string | boolean>;
   try {
@@ -45,12 +72,20 @@ async function main(): Promise<number> {
   }
   const name = Object.keys(TARGETS).find((t) => args[t] !== undefined);
   if (!name) {
-    console.error(`usage: conformance --${Object.keys(TARGETS).join(' | --')} [--json]`);
-    if (args.reader !== undefined)
-      console.error('--reader is not available in this build (no PC/SC target registered)');
+    console.error(USAGE);
     return 2;
   }
-  const target = await TARGETS[name]!(args);
+  let target: Awaited<ReturnType<TargetFactory>>;
+  try {
+    target = await TARGETS[name]!(args);
+  } catch (err) {
+    console.error(`conformance: ${(err as Error).message}`);
+    if (err instanceof UsageError) {
+      console.error(USAGE);
+      return 2;
+    }
+    return 1;
+  }
   if (!args.json) console.log(`Huduma card applet v1 conformance — target: ${target.name}\n`);
   const results = await runConformance(target);
   await target.close?.();

@@ -29,6 +29,12 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** The harness's own fake card (see pcsc-fake-card.ts). */
 export const FAKE_CARD_MODULE = join(here, 'pcsc-fake-card.ts');
 const CARD_HOST = join(here, 'pcsc-card-host.ts');
+/**
+ * setpriv sets the parent-death signal and execs; unshare, nsenter and sh exec in turn, so the
+ * final program (sleep, pcscd, node) is SIGKILLed if the test process dies, even by SIGKILL or a
+ * native crash, when no exit hook runs.
+ */
+const DIE_WITH_PARENT = ['--pdeathsig', 'KILL'];
 const VPCD_DRIVER = '/usr/lib/pcsc/drivers/serial/libifdvpcd.so';
 const VPCD_CONFIG = '/etc/reader.conf.d/vpcd';
 const INSTALL_HINT =
@@ -78,7 +84,7 @@ export interface PcscHarness {
 /** Throws, saying what to install, when the stack cannot run here. Never skips. */
 export function checkPcscPrerequisites(): void {
   const missing: string[] = [];
-  for (const tool of ['pcscd', 'unshare', 'nsenter', 'ip']) {
+  for (const tool of ['pcscd', 'unshare', 'nsenter', 'setpriv', 'ip']) {
     if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) missing.push(tool);
   }
   if (!existsSync(VPCD_DRIVER)) missing.push(`${VPCD_DRIVER} (package vsmartcard-vpcd)`);
@@ -188,7 +194,9 @@ export async function startPcscHarness(options: PcscHarnessOptions = {}): Promis
     'exec sleep infinity',
   ].join('\n');
   const holder = track(
-    spawn('unshare', ['-n', '-m', 'sh', '-c', setup], { stdio: ['ignore', 'pipe', 'pipe'] }),
+    spawn('setpriv', [...DIE_WITH_PARENT, 'unshare', '-n', '-m', 'sh', '-c', setup], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
   );
   let holderOutput = '';
   holder.stdout?.on('data', (d) => (holderOutput += d));
@@ -223,8 +231,10 @@ export async function startPcscHarness(options: PcscHarnessOptions = {}): Promis
     const verbosity = options.debug ? ['-d', '-a'] : ['-i'];
     const child = track(
       spawn(
-        'nsenter',
+        'setpriv',
         [
+          ...DIE_WITH_PARENT,
+          'nsenter',
           `--net=/proc/${holderPid}/ns/net`,
           `--mount=/proc/${holderPid}/ns/mnt`,
           'pcscd',
@@ -277,8 +287,10 @@ export async function startPcscHarness(options: PcscHarnessOptions = {}): Promis
   const cardHostLog = openSync(cardHostLogPath, 'a');
   const host = track(
     spawn(
-      'nsenter',
+      'setpriv',
       [
+        ...DIE_WITH_PARENT,
+        'nsenter',
         `--net=/proc/${holderPid}/ns/net`,
         process.execPath,
         '--conditions=huduma-source',

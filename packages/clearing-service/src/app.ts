@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import swagger from '@fastify/swagger';
 import Fastify, {
   type FastifyBaseLogger,
@@ -28,6 +29,7 @@ import {
 import { CertificateTerminalAuthenticator } from './terminal-auth';
 import { registerTerminalRoutes } from './terminal-routes';
 import { type TrustAnchors, TrustStore } from './trust';
+import { SignatureVerifyPool } from './verify-pool';
 
 export interface ClearingServiceOptions {
   /** Migrated database (see `migrate`). */
@@ -53,6 +55,11 @@ export interface ClearingServiceOptions {
   /** The load-authority key that signs load authorizations. Without it loads answer 503. */
   loadAuthority?: LoadAuthoritySigner;
   now?: () => number;
+  /**
+   * Worker threads verifying card signatures of uploads (terminated by `app.close()`).
+   * Default: the available parallelism, at most 2; 0 verifies on the main thread.
+   */
+  verifyThreads?: number;
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -121,8 +128,10 @@ export function createClearingService(options: ClearingServiceOptions): FastifyI
     (trustStore
       ? new CertificateTerminalAuthenticator(trustStore, (id) => isTerminalRevoked(db, id), now)
       : rejectAllTerminals);
+  const verifyThreads = options.verifyThreads ?? Math.min(2, availableParallelism());
+  const signaturePool = trustStore && verifyThreads > 0 ? new SignatureVerifyPool(verifyThreads) : undefined;
   const ingest: IngestContext | undefined = trustStore
-    ? { db, signer, trust: trustStore, verifier: new CardProofRecordVerifier(trustStore), now }
+    ? { db, signer, trust: trustStore, verifier: new CardProofRecordVerifier(trustStore), now, signaturePool }
     : undefined;
   if (operatorToken.length < 16) {
     throw new InputError('ERR_OPERATOR_TOKEN', 'the operator token must be at least 16 characters');
@@ -729,5 +738,6 @@ export function createClearingService(options: ClearingServiceOptions): FastifyI
     });
   });
 
+  if (signaturePool) app.addHook('onClose', () => signaturePool.close());
   return app;
 }

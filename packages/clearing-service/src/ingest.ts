@@ -22,11 +22,17 @@ import type { Db, Queryable, SqlParam } from './db/types';
 import { ClearingError } from './errors';
 import { hashLeaf, lockTreeState, planAppend } from './merkle';
 import { reconcileShift } from './reconcile';
-import type { CardProofRecordVerifier, VerifiedRecord } from './record-verifier';
+import type {
+  CardProofRecordVerifier,
+  PreparedRecord,
+  RecordVerdict,
+  VerifiedRecord,
+} from './record-verifier';
 import { type BatchReceipt, encodeBatchReceipt, encodeTreeHead } from './signed-messages';
 import type { Signer } from './signer';
 import { appendDenyListEntry, isCardDenied, nairobiBusinessDate, raiseAlert } from './store';
 import { CertificateError, type TrustStore, verifyRaw } from './trust';
+import type { SignatureVerifyPool } from './verify-pool';
 
 export interface IngestContext {
   db: Db;
@@ -34,6 +40,8 @@ export interface IngestContext {
   trust: TrustStore;
   verifier: CardProofRecordVerifier;
   now: () => number;
+  /** Worker threads for the card signatures; without it they are verified on this thread. */
+  signaturePool?: SignatureVerifyPool;
 }
 
 type AlertInput = Parameters<typeof raiseAlert>[1];
@@ -190,17 +198,18 @@ function checkBatchEnvelope(ctx: Pick<IngestContext, 'trust' | 'now'>, terminalI
   };
 }
 
-/** Card proofs verified per slice of records, yielding between slices (see verifyBatch). */
+/** Card proofs verified per slice of records, yielding between slices (the inline path). */
 const VERIFY_SLICE = 64;
 
 /**
- * Steps 1-4: everything that needs no database. Throws UploadRejected. The card-signature loop
- * yields to the event loop every few dozen records: another upload's transaction may be holding
- * the Merkle lock and waiting for its next database reply, and a 1000-record verify (~60 ms)
- * must not stall it.
+ * Steps 1-4: everything that needs no database. Throws UploadRejected for the first bad record
+ * in seq order, whichever thread verified its signature. With a pool the card signatures run on
+ * worker threads (only those of records before the first record failing a cheaper check); without
+ * one the loop yields to the event loop every few dozen records, so that another upload holding
+ * the Merkle lock is not stalled by a 1000-record verify (~60 ms).
  */
 export async function verifyBatch(
-  ctx: Pick<IngestContext, 'trust' | 'verifier' | 'now'>,
+  ctx: Pick<IngestContext, 'trust' | 'verifier' | 'now' | 'signaturePool'>,
   terminalId: string,
   body: Uint8Array,
 ): Promise<{
@@ -211,10 +220,32 @@ export async function verifyBatch(
 }> {
   const { decoded, hashes, raws, ...rest } = checkBatchEnvelope(ctx, terminalId, body);
   const records: VerifiedRecord[] = new Array(raws.length);
+  const reject = (i: number, verdict: Extract<RecordVerdict, { ok: false }>) =>
+    new UploadRejected(422, verdict.code, verdict.message, decoded[i]!.seq);
+  const pool = ctx.signaturePool;
+  if (!pool) {
+    for (let i = 0; i < raws.length; i++) {
+      if (i > 0 && i % VERIFY_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      const verdict = ctx.verifier.verifyDecoded(terminalId, raws[i]!, decoded[i]!, hashes[i]!);
+      if (!verdict.ok) throw reject(i, verdict);
+      records[i] = verdict.record;
+    }
+    return { records, ...rest };
+  }
+  const prepared: PreparedRecord[] = [];
   for (let i = 0; i < raws.length; i++) {
-    if (i > 0 && i % VERIFY_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    const verdict = ctx.verifier.verifyDecoded(terminalId, raws[i]!, decoded[i]!, hashes[i]!);
-    if (!verdict.ok) throw new UploadRejected(422, verdict.code, verdict.message, decoded[i]!.seq);
+    const p = ctx.verifier.prepareDecoded(terminalId, raws[i]!, decoded[i]!, hashes[i]!);
+    prepared.push(p);
+    // Records after a failing one cannot change the answer: stop preparing (and verifying) there.
+    if ('verdict' in p && !p.verdict.ok) break;
+  }
+  const checks = prepared.flatMap((p) => ('check' in p ? [p.check] : []));
+  const valid = await pool.verifyAll(checks);
+  let c = 0;
+  for (let i = 0; i < prepared.length; i++) {
+    const p = prepared[i]!;
+    const verdict = 'verdict' in p ? p.verdict : valid[c++] ? p.complete() : p.badSignature;
+    if (!verdict.ok) throw reject(i, verdict);
     records[i] = verdict.record;
   }
   return { records, ...rest };

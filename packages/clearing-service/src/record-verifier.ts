@@ -6,10 +6,12 @@
  * Terminal signatures are not checked per record: the batch's final checkpoint is, and the hash
  * chain carries that signature to every record before it (see ingest.ts).
  */
+import type { KeyObject } from 'node:crypto';
 import { TxType, type TxTypeCode, transactionSigningMessage } from '@huduma/card-applet-spec';
 import { decodeRecord, type LogRecord, recordHash } from '@huduma/txlog';
 import type { TerminalRow } from './store';
 import { CertificateError, sha256, type TrustStore, verifyRaw } from './trust';
+import type { SignatureCheck } from './verify-pool';
 
 /** What the card signed, for fraud rules (clone detection, shadow balance, load matching). */
 export interface CardTransaction {
@@ -54,6 +56,18 @@ export interface VerifiedRecord {
   /** Present for sale, recovered-sale, cancel and reload. */
   card?: CardTransaction;
 }
+
+/**
+ * A record checked up to its card signature: either a final verdict, or the signature to verify
+ * and what follows from its result.
+ */
+export type PreparedRecord =
+  | { verdict: RecordVerdict }
+  | {
+      check: SignatureCheck & { key: KeyObject };
+      badSignature: RecordVerdict;
+      complete: () => RecordVerdict;
+    };
 
 export type RecordVerdict =
   | { ok: true; record: VerifiedRecord }
@@ -163,6 +177,18 @@ export class CardProofRecordVerifier implements RecordVerifier {
 
   /** verifyRecord for a record the caller already decoded and hashed (the batch path). */
   verifyDecoded(terminalId: string, raw: Uint8Array, decoded: LogRecord, hash: Uint8Array): RecordVerdict {
+    const prepared = this.prepareDecoded(terminalId, raw, decoded, hash);
+    if ('verdict' in prepared) return prepared.verdict;
+    const { key, message, signature } = prepared.check;
+    return verifyRaw(key, message, signature) ? prepared.complete() : prepared.badSignature;
+  }
+
+  /**
+   * Every check of verifyDecoded except the card's ECDSA signature, which the caller runs (on a
+   * worker thread) and then combines: `complete()` when it verifies, else `badSignature`. The
+   * checks before the signature (proof length, card certificate) are in `verdict` when they fail.
+   */
+  prepareDecoded(terminalId: string, raw: Uint8Array, decoded: LogRecord, hash: Uint8Array): PreparedRecord {
     const base = {
       seq: decoded.seq,
       recordHash: hash,
@@ -175,67 +201,93 @@ export class CardProofRecordVerifier implements RecordVerifier {
       case 'recovered-sale':
       case 'cancel':
       case 'reload':
-        return this.verifyProofRecord(terminalId, decoded, base);
+        return this.prepareProofRecord(terminalId, decoded, base);
       case 'card-blocked':
         return {
-          ok: true,
-          record: {
-            ...base,
-            recordType: decoded.type,
-            cardNumber: decoded.cardNumber,
-            cardCounter: null,
-            amountCents: 0,
-            billRef: null,
-            serviceCode: null,
+          verdict: {
+            ok: true,
+            record: {
+              ...base,
+              recordType: decoded.type,
+              cardNumber: decoded.cardNumber,
+              cardCounter: null,
+              amountCents: 0,
+              billRef: null,
+              serviceCode: null,
+            },
           },
         };
       default:
         return {
-          ok: true,
-          record: {
-            ...base,
-            recordType: decoded.type,
-            cardNumber: null,
-            cardCounter: null,
-            amountCents: 0,
-            billRef: null,
-            serviceCode: null,
+          verdict: {
+            ok: true,
+            record: {
+              ...base,
+              recordType: decoded.type,
+              cardNumber: null,
+              cardCounter: null,
+              amountCents: 0,
+              billRef: null,
+              serviceCode: null,
+            },
           },
         };
     }
   }
 
-  private verifyProofRecord(
+  private prepareProofRecord(
     terminalId: string,
     decoded: Extract<LogRecord, { cardProof: Uint8Array }>,
     base: Pick<VerifiedRecord, 'seq' | 'recordHash' | 'record' | 'occurredAt' | 'decoded'>,
-  ): RecordVerdict {
+  ): PreparedRecord {
     const where = `${decoded.type} record ${decoded.seq}`;
     const proof = decoded.cardProof;
     if (proof.length !== 127) {
-      return fail('ERR_CARD_PROOF_FORMAT', `${where}: card proof is ${proof.length} bytes, expected 127`);
+      return {
+        verdict: fail('ERR_CARD_PROOF_FORMAT', `${where}: card proof is ${proof.length} bytes, expected 127`),
+      };
     }
     let card: ReturnType<TrustStore['cardCertificate']>;
     try {
       card = this.trust.cardCertificate(decoded.cardCertificate);
     } catch (error) {
-      if (error instanceof CertificateError) return fail(error.code, `${where}: ${error.message}`);
+      if (error instanceof CertificateError)
+        return { verdict: fail(error.code, `${where}: ${error.message}`) };
       throw error;
     }
     if (card.cert.cardNumber !== decoded.cardNumber) {
-      return fail(
-        'ERR_CARD_CERT_MISMATCH',
-        `${where}: card certificate is for card ${card.cert.cardNumber}, the record names ${decoded.cardNumber}`,
-      );
+      return {
+        verdict: fail(
+          'ERR_CARD_CERT_MISMATCH',
+          `${where}: card certificate is for card ${card.cert.cardNumber}, the record names ${decoded.cardNumber}`,
+        ),
+      };
     }
     const recordBytes = proof.subarray(0, 63);
-    const signature = proof.subarray(63);
-    if (!verifyRaw(card.key, transactionSigningMessage(decoded.cardNumber, recordBytes), signature)) {
-      return fail(
+    return {
+      check: {
+        key: card.key,
+        publicKey: card.cert.publicKey,
+        message: transactionSigningMessage(decoded.cardNumber, recordBytes),
+        signature: proof.subarray(63),
+      },
+      badSignature: fail(
         'ERR_CARD_PROOF_SIGNATURE',
         `${where}: card signature does not verify with the card certificate`,
-      );
-    }
+      ),
+      complete: () => this.checkSignedFields(terminalId, decoded, base, card.cert, recordBytes, where),
+    };
+  }
+
+  /** After the signature verified: what the card signed must be what the record says. */
+  private checkSignedFields(
+    terminalId: string,
+    decoded: Extract<LogRecord, { cardProof: Uint8Array }>,
+    base: Pick<VerifiedRecord, 'seq' | 'recordHash' | 'record' | 'occurredAt' | 'decoded'>,
+    cert: { notBefore: number; notAfter: number },
+    recordBytes: Uint8Array,
+    where: string,
+  ): RecordVerdict {
     const p = readProofRecord(recordBytes);
     const mismatch = (field: string, signed: unknown, logged: unknown) =>
       fail(
@@ -257,10 +309,10 @@ export class CardProofRecordVerifier implements RecordVerifier {
       if (p.serviceCode !== Number(decoded.serviceCode))
         return mismatch('service code', p.serviceCode, decoded.serviceCode);
     }
-    if (p.time < card.cert.notBefore || p.time > card.cert.notAfter) {
+    if (p.time < cert.notBefore || p.time > cert.notAfter) {
       return fail(
         'ERR_CARD_CERT_EXPIRED',
-        `${where}: proof time ${p.time} is outside the card certificate validity ${card.cert.notBefore}..${card.cert.notAfter}`,
+        `${where}: proof time ${p.time} is outside the card certificate validity ${cert.notBefore}..${cert.notAfter}`,
       );
     }
     return {

@@ -1,0 +1,188 @@
+/**
+ * Card signatures verified on a small pool of worker threads, so the main thread can drive the
+ * database (and, with PGlite, run the SQL itself) while OpenSSL works on the other cores.
+ *
+ * Only the ECDSA verification moves: every other check of a record (decoding, chain, card
+ * certificate, signed fields = record) stays on the main thread in record-verifier.ts, and the
+ * caller combines the verdicts in record order, so the first bad record of a batch is reported
+ * exactly as the single-threaded path reports it.
+ *
+ * The worker is a plain-JS `eval` worker using node:crypto only: it runs the same from source
+ * (tsx), from the tsup bundle and under vitest, and loads no TypeScript loader.
+ */
+import { Worker } from 'node:worker_threads';
+import { ClearingError } from './errors';
+
+export interface SignatureCheck {
+  /** 65-byte uncompressed P-256 public key (the worker caches its KeyObject). */
+  publicKey: Uint8Array;
+  message: Uint8Array;
+  /** Raw r‖s, 64 bytes. */
+  signature: Uint8Array;
+}
+
+export class VerifyPoolError extends ClearingError {
+  override name = 'VerifyPoolError';
+}
+
+// Job layout in one transferred buffer: publicKey(65) | signature(64) | u16 length | message.
+const WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const { createPublicKey, verify } = require('node:crypto');
+const keys = new Map();
+function keyFor(pub) {
+  const id = pub.toString('latin1');
+  let key = keys.get(id);
+  if (!key) {
+    if (keys.size >= 200000) keys.clear();
+    try {
+      key = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: pub.subarray(1, 33).toString('base64url'),
+        y: pub.subarray(33, 65).toString('base64url') }, format: 'jwk' });
+    } catch { key = null; }
+    keys.set(id, key);
+  }
+  return key;
+}
+parentPort.on('message', ({ id, count, buffer }) => {
+  const data = Buffer.from(buffer);
+  const results = new Uint8Array(count);
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const pub = data.subarray(at, at + 65);
+    const sig = data.subarray(at + 65, at + 129);
+    const len = data.readUInt16BE(at + 129);
+    const msg = data.subarray(at + 131, at + 131 + len);
+    at += 131 + len;
+    const key = pub[0] === 4 ? keyFor(pub) : null;
+    results[i] = key && verify('sha256', msg, { key, dsaEncoding: 'ieee-p1363' }, sig) ? 1 : 0;
+  }
+  parentPort.postMessage({ id, results }, [results.buffer]);
+});
+`;
+
+/** Checks per message to a worker: small enough that concurrent batches interleave fairly. */
+const CHUNK = 128;
+
+interface Pending {
+  resolve: (results: Uint8Array) => void;
+  reject: (error: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  pending: Map<number, Pending>;
+}
+
+export class SignatureVerifyPool {
+  private readonly slots: Array<Slot | undefined>;
+  private nextId = 1;
+  private closed = false;
+
+  /** `threads` workers, started on first use. */
+  constructor(readonly threads: number) {
+    if (!Number.isInteger(threads) || threads < 1) {
+      throw new RangeError(`a verify pool needs at least one thread, got ${threads}`);
+    }
+    this.slots = new Array(threads).fill(undefined);
+  }
+
+  /** One result per check, in order: true when the signature verifies. */
+  async verifyAll(checks: readonly SignatureCheck[]): Promise<boolean[]> {
+    const parts: Promise<Uint8Array>[] = [];
+    for (let i = 0; i < checks.length; i += CHUNK) parts.push(this.run(checks.slice(i, i + CHUNK)));
+    const out: boolean[] = [];
+    for (const part of await Promise.all(parts)) for (const r of part) out.push(r === 1);
+    return out;
+  }
+
+  /** Terminates the workers; checks still running are rejected. Idempotent. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const running = this.slots.filter((s): s is Slot => s !== undefined);
+    this.slots.fill(undefined);
+    for (const slot of running)
+      this.failAll(slot, new VerifyPoolError('ERR_VERIFY_POOL_CLOSED', 'the verify pool was closed'));
+    await Promise.all(running.map((s) => s.worker.terminate()));
+  }
+
+  private run(checks: readonly SignatureCheck[]): Promise<Uint8Array> {
+    if (this.closed) {
+      return Promise.reject(new VerifyPoolError('ERR_VERIFY_POOL_CLOSED', 'the verify pool was closed'));
+    }
+    let size = 0;
+    for (const c of checks) {
+      if (c.publicKey.length !== 65 || c.signature.length !== 64 || c.message.length > 0xffff) {
+        // Not verifiable as P-256 raw r‖s: the same answer OpenSSL gives, without a round trip.
+        size += 131;
+        continue;
+      }
+      size += 131 + c.message.length;
+    }
+    const buffer = new ArrayBuffer(size);
+    const bytes = new Uint8Array(buffer);
+    const view = new DataView(buffer);
+    let at = 0;
+    for (const c of checks) {
+      const valid = c.publicKey.length === 65 && c.signature.length === 64 && c.message.length <= 0xffff;
+      if (valid) {
+        bytes.set(c.publicKey, at);
+        bytes.set(c.signature, at + 65);
+        view.setUint16(at + 129, c.message.length);
+        bytes.set(c.message, at + 131);
+        at += 131 + c.message.length;
+      } else {
+        // publicKey[0] = 0 makes the worker answer false.
+        at += 131;
+      }
+    }
+    const slot = this.leastBusy();
+    const id = this.nextId++;
+    return new Promise<Uint8Array>((resolve, reject) => {
+      if (slot.pending.size === 0) slot.worker.ref();
+      slot.pending.set(id, { resolve, reject });
+      slot.worker.postMessage({ id, count: checks.length, buffer }, [buffer]);
+    });
+  }
+
+  private leastBusy(): Slot {
+    let best: Slot | undefined;
+    for (let i = 0; i < this.slots.length; i++) {
+      const slot = this.slots[i] ?? this.spawn(i);
+      if (!best || slot.pending.size < best.pending.size) best = slot;
+      if (slot.pending.size === 0) break;
+    }
+    return best!;
+  }
+
+  private spawn(index: number): Slot {
+    // execArgv [] : the worker needs no loader or conditions, only node:crypto.
+    const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
+    const slot: Slot = { worker, pending: new Map() };
+    worker.unref();
+    worker.on('message', ({ id, results }: { id: number; results: Uint8Array }) => {
+      const p = slot.pending.get(id);
+      if (!p) return;
+      slot.pending.delete(id);
+      if (slot.pending.size === 0) worker.unref();
+      p.resolve(results);
+    });
+    const lost = (error: Error) => {
+      if (this.slots[index] === slot) this.slots[index] = undefined;
+      this.failAll(slot, error);
+    };
+    worker.on('error', (error) =>
+      lost(new VerifyPoolError('ERR_VERIFY_WORKER', `signature worker failed: ${error.message}`)),
+    );
+    worker.on('exit', (code) =>
+      lost(new VerifyPoolError('ERR_VERIFY_WORKER', `signature worker exited with code ${code}`)),
+    );
+    this.slots[index] = slot;
+    return slot;
+  }
+
+  private failAll(slot: Slot, error: Error): void {
+    const pending = [...slot.pending.values()];
+    slot.pending.clear();
+    for (const p of pending) p.reject(error);
+  }
+}

@@ -18,7 +18,7 @@ import type { KeyObject } from 'node:crypto';
 import { TxType } from '@huduma/card-applet-spec';
 import { checkpointMessage, decodeRecord, type LogRecord, recordHash } from '@huduma/txlog';
 import { BatchFormatError, decodeUploadBatch } from './batch-format';
-import type { Db, Queryable, SqlParam } from './db/types';
+import type { Db, Queryable } from './db/types';
 import { ClearingError } from './errors';
 import { hashLeaf, lockTreeState, planAppend } from './merkle';
 import { reconcileShift } from './reconcile';
@@ -257,10 +257,8 @@ export async function ingestBatch(
   terminalId: string,
   body: Uint8Array,
 ): Promise<IngestResult> {
+  // Revocation is checked in the transaction, under the terminal's row lock (storeBatch).
   const verified = await verifyBatch(ctx, terminalId, body);
-  if (await isTerminalRevoked(ctx.db, terminalId)) {
-    throw new UploadRejected(403, 'ERR_TERMINAL_REVOKED', `terminal ${terminalId} is revoked`);
-  }
   for (let attempt = 1; ; attempt++) {
     try {
       return await ctx.db.transaction((tx) => storeBatch(ctx, tx, terminalId, verified));
@@ -294,16 +292,6 @@ async function lockTerminal(tx: Queryable, terminalId: string): Promise<Terminal
   return rows[0];
 }
 
-function valuesList(rows: number, columns: number, casts: readonly string[], offset = 0): string {
-  const out: string[] = [];
-  for (let r = 0; r < rows; r++) {
-    const cells: string[] = [];
-    for (let c = 0; c < columns; c++) cells.push(`$${offset + r * columns + c + 1}${casts[c] ?? ''}`);
-    out.push(`(${cells.join(', ')})`);
-  }
-  return out.join(', ');
-}
-
 /** Leaf index of an accepted record `r` joined with its batch `b` (phase-1 rows carry their own). */
 export const LEAF_INDEX_SQL = 'COALESCE(r.merkle_leaf_index, b.first_leaf_index + (r.seq - b.first_seq))';
 
@@ -318,40 +306,33 @@ async function writeAppend(
     signature: Uint8Array;
   },
 ): Promise<void> {
-  const fixed: SqlParam[] = [
-    plan.head.treeSize,
-    plan.frontier,
-    plan.head.rootHash,
-    w.receivedAtMs,
-    w.treeSignature,
-    w.batchId,
-    w.receiptBytes,
-    w.signature,
-    plan.firstIndex,
-  ];
-  // Chunks keep each statement under the 65535-parameter limit; the last one carries the rest.
-  const CHUNK = 20_000;
-  for (let i = 0; i < plan.nodes.length; i += CHUNK) {
-    const chunk = plan.nodes.slice(i, i + CHUNK);
-    const isLast = i + CHUNK >= plan.nodes.length;
-    const offset = isLast ? fixed.length : 0;
-    const params: SqlParam[] = isLast ? [...fixed] : [];
-    for (const n of chunk) params.push(n.level, n.index, n.hash);
-    const insertNodes = `INSERT INTO merkle_nodes (level, node_index, hash) VALUES ${valuesList(chunk.length, 3, ['::smallint', '::bigint', '::bytea'], offset)}`;
-    if (!isLast) {
-      await tx.query(insertNodes, params);
-      continue;
-    }
-    await tx.query(
-      `WITH nodes AS (${insertNodes}),
-       state AS (UPDATE merkle_state SET tree_size = $1, frontier = $2 WHERE singleton),
-       head AS (INSERT INTO merkle_tree_heads (tree_size, root_hash, timestamp_ms, signature)
-                VALUES ($1, $3, $4, $5) ON CONFLICT (tree_size) DO NOTHING)
-       UPDATE batches SET tree_size = $1, receipt = $7, receipt_signature = $8, first_leaf_index = $9
-       WHERE batch_id = $6`,
-      params,
-    );
-  }
+  // Nodes, state, signed tree head and receipt in one statement: the Merkle lock is held for one
+  // round trip after the read.
+  await tx.query(
+    `WITH nodes AS (
+       INSERT INTO merkle_nodes (level, node_index, hash)
+       SELECT u.level, u.node_index, decode(u.hash, 'hex') FROM unnest($10::smallint[], $11::bigint[], $12::text[])
+         AS u(level, node_index, hash)),
+     state AS (UPDATE merkle_state SET tree_size = $1, frontier = $2 WHERE singleton),
+     head AS (INSERT INTO merkle_tree_heads (tree_size, root_hash, timestamp_ms, signature)
+              VALUES ($1, $3, $4, $5) ON CONFLICT (tree_size) DO NOTHING)
+     UPDATE batches SET tree_size = $1, receipt = $7, receipt_signature = $8, first_leaf_index = $9
+     WHERE batch_id = $6`,
+    [
+      plan.head.treeSize,
+      plan.frontier,
+      plan.head.rootHash,
+      w.receivedAtMs,
+      w.treeSignature,
+      w.batchId,
+      w.receiptBytes,
+      w.signature,
+      plan.firstIndex,
+      plan.nodes.map((n) => n.level),
+      plan.nodes.map((n) => n.index),
+      plan.nodes.map((n) => hexOf(n.hash)),
+    ],
+  );
 }
 
 type FraudFlag = 'clone' | 'duplicate-proof' | 'balance-mismatch' | 'reload-unmatched';
@@ -464,22 +445,25 @@ async function storeBatch(
   // Reload matches are found before the insert (they decide flags) and applied after it.
   const reloadMatches = await matchReloads(tx, terminalId, fresh, flags, alert);
 
-  const batchRows = await tx.query<{ batch_id: number }>(
-    `INSERT INTO batches (terminal_id, batch_hash, first_seq, last_seq, record_count)
-     VALUES ($1, $2, $3, $4, $5) RETURNING batch_id`,
-    [terminalId, records[records.length - 1]!.recordHash, firstFresh.seq, batchLastSeq, fresh.length],
+  const batchId = await insertBatchAndRecords(
+    tx,
+    { terminalId, merchantId, batchHash: records[records.length - 1]!.recordHash, lastSeq: batchLastSeq },
+    fresh,
+    flags,
   );
-  const batchId = batchRows[0]!.batch_id;
-  await insertAcceptedRecords(tx, terminalId, merchantId, batchId, fresh, flags);
 
-  const hasDebits = fresh.some((r) => r.recordType === 'debit' && r.billRef);
-  if (hasDebits) {
+  const debitBillRefs = [
+    ...new Set(fresh.flatMap((r) => (r.recordType === 'debit' && r.billRef ? [r.billRef] : []))),
+  ];
+  if (debitBillRefs.length > 0) {
+    // Starts from the batch's bill refs (primary-key probes): most sales name no registered bill.
     await tx.query(
       `UPDATE bills b SET status = 'paid', paid_record_id = r.record_id, paid_at = now()
        FROM accepted_records r
-       WHERE r.terminal_id = $1 AND r.seq BETWEEN $2 AND $3 AND r.record_type = 'debit'
-         AND r.bill_ref = b.bill_ref AND b.status = 'open' AND r.amount_cents = b.amount_cents`,
-      [terminalId, firstFresh.seq, batchLastSeq],
+       WHERE b.bill_ref = ANY($4::text[]) AND b.status = 'open'
+         AND r.terminal_id = $1 AND r.seq BETWEEN $2 AND $3 AND r.record_type = 'debit'
+         AND r.bill_ref = b.bill_ref AND r.amount_cents = b.amount_cents`,
+      [terminalId, firstFresh.seq, batchLastSeq, debitBillRefs],
     );
   }
   if (fresh.some((r) => r.recordType === 'cancel')) {
@@ -719,32 +703,29 @@ async function claimCardCounters(
         : a.card!.counter - b.card!.counter,
   );
   const inserted = new Set<string>();
-  const CHUNK = 1000;
-  for (let i = 0; i < claims.length; i += CHUNK) {
-    const chunk = claims.slice(i, i + CHUNK);
-    const params: SqlParam[] = [terminalId];
-    for (const r of chunk) {
-      const c = r.card!;
-      params.push(
-        c.cardNumber,
-        c.counter,
-        c.proofHash,
-        r.seq,
-        c.txType,
-        c.amountCents,
-        c.balanceAfter,
-        c.offlineSpendAfter,
-      );
-    }
-    const rows = await tx.query<{ card_number: string; counter: number }>(
-      `INSERT INTO card_counters (card_number, counter, record_hash, seq, tx_type, amount_cents, balance_after,
-         offline_spend_after, terminal_id)
-       SELECT v.*, $1 FROM (VALUES ${valuesList(chunk.length, 8, ['::text', '::bigint', '::bytea', '::bigint', '::smallint', '::bigint', '::bigint', '::bigint'], 1)}) AS v
-       ON CONFLICT (card_number, counter) DO NOTHING RETURNING card_number, counter`,
-      params,
-    );
-    for (const row of rows) inserted.add(key(row.card_number, row.counter));
-  }
+  const rows = await tx.query<{ card_number: string; counter: number }>(
+    `INSERT INTO card_counters (card_number, counter, record_hash, seq, tx_type, amount_cents, balance_after,
+       offline_spend_after, terminal_id)
+     SELECT u.card_number, u.counter, decode(u.proof_hash, 'hex'), u.seq, u.tx_type, u.amount_cents,
+       u.balance_after, u.offline_spend_after, $1
+     FROM unnest($2::text[], $3::bigint[], $4::text[], $5::bigint[], $6::smallint[], $7::bigint[], $8::bigint[],
+       $9::bigint[]) WITH ORDINALITY
+       AS u(card_number, counter, proof_hash, seq, tx_type, amount_cents, balance_after, offline_spend_after, n)
+     ORDER BY u.n
+     ON CONFLICT (card_number, counter) DO NOTHING RETURNING card_number, counter`,
+    [
+      terminalId,
+      claims.map((r) => r.card!.cardNumber),
+      claims.map((r) => r.card!.counter),
+      claims.map((r) => hexOf(r.card!.proofHash)),
+      claims.map((r) => r.seq),
+      claims.map((r) => r.card!.txType),
+      claims.map((r) => r.card!.amountCents),
+      claims.map((r) => r.card!.balanceAfter),
+      claims.map((r) => r.card!.offlineSpendAfter),
+    ],
+  );
+  for (const row of rows) inserted.add(key(row.card_number, row.counter));
 
   const conflicts = [
     ...claims.filter((r) => !inserted.has(key(r.card!.cardNumber, r.card!.counter))),
@@ -875,19 +856,16 @@ async function selectCounters(
   keys: Array<[string, number]>,
 ): Promise<Map<string, CounterRow>> {
   const found = new Map<string, CounterRow>();
-  const CHUNK = 2000;
-  for (let i = 0; i < keys.length; i += CHUNK) {
-    const chunk = keys.slice(i, i + CHUNK).filter(([, n]) => n >= 0);
-    if (chunk.length === 0) continue;
-    const rows = await tx.query<CounterRow>(
-      `SELECT c.card_number, c.counter, c.record_hash, c.terminal_id, c.seq, c.tx_type, c.amount_cents,
-         c.balance_after, c.offline_spend_after
-       FROM card_counters c JOIN (VALUES ${valuesList(chunk.length, 2, ['::text', '::bigint'])}) AS w(card_number, counter)
-         ON c.card_number = w.card_number AND c.counter = w.counter`,
-      chunk.flat(),
-    );
-    for (const row of rows) found.set(`${row.card_number}:${row.counter}`, row);
-  }
+  const wanted = keys.filter(([, n]) => n >= 0);
+  if (wanted.length === 0) return found;
+  const rows = await tx.query<CounterRow>(
+    `SELECT c.card_number, c.counter, c.record_hash, c.terminal_id, c.seq, c.tx_type, c.amount_cents,
+       c.balance_after, c.offline_spend_after
+     FROM card_counters c JOIN unnest($1::text[], $2::bigint[]) AS w(card_number, counter)
+       ON c.card_number = w.card_number AND c.counter = w.counter`,
+    [wanted.map(([card]) => card), wanted.map(([, counter]) => counter)],
+  );
+  for (const row of rows) found.set(`${row.card_number}:${row.counter}`, row);
   return found;
 }
 
@@ -913,62 +891,93 @@ function shadowProblem(
   return undefined;
 }
 
-async function insertAcceptedRecords(
+const hexOf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
+
+/**
+ * The batch row and all its new records in one statement: one array parameter per column
+ * (UNNEST), so the statement text is the same for every batch and the server parses 17 values,
+ * not 14 per record. Byte strings travel as hex text (identical on both backends).
+ */
+async function insertBatchAndRecords(
   tx: Queryable,
-  terminalId: string,
-  merchantId: string,
-  batchId: number,
+  batch: { terminalId: string; merchantId: string; batchHash: Uint8Array; lastSeq: number },
   fresh: readonly VerifiedRecord[],
   flags: Map<VerifiedRecord, FraudFlag>,
-): Promise<void> {
-  const COLUMNS = 14;
-  const casts = [
-    '::bigint',
-    '::bytea',
-    '::bytea',
-    '::text',
-    '::text',
-    '::bigint',
-    '::bigint',
-    '::text',
-    '::integer',
-    '::bigint',
-    '::date',
-    '::text',
-    '::text',
-    '::bigint',
-  ];
-  const CHUNK = 1000;
-  for (let i = 0; i < fresh.length; i += CHUNK) {
-    const chunk = fresh.slice(i, i + CHUNK);
-    const params: SqlParam[] = [terminalId, merchantId, batchId];
-    chunk.forEach((r) => {
-      const flag = flags.get(r) ?? null;
-      const d = r.decoded;
-      params.push(
-        r.seq,
-        r.recordHash,
-        r.record,
-        // A proof already counted is stored (it is in the terminal's chain) but never settled twice.
-        flag === 'duplicate-proof' ? 'duplicate' : r.recordType,
-        r.cardNumber,
-        r.cardCounter,
-        r.amountCents,
-        r.billRef,
-        r.serviceCode,
-        r.occurredAt,
-        nairobiBusinessDate(r.occurredAt),
-        flag,
-        d.type === 'shift-open' || d.type === 'shift-close' ? d.shiftId : null,
-        r.card ? r.card.terminalSeq : null,
-      );
-    });
-    await tx.query(
-      `INSERT INTO accepted_records (seq, record_hash, record, record_type, card_number, card_counter, amount_cents,
-         bill_ref, service_code, occurred_at, business_date, flags, shift_id, terminal_seq,
-         terminal_id, merchant_id, batch_id)
-       SELECT v.*, $1, $2, $3::bigint FROM (VALUES ${valuesList(chunk.length, COLUMNS, casts, 3)}) AS v`,
-      params,
-    );
+): Promise<number> {
+  const n = fresh.length;
+  const seq: number[] = new Array(n);
+  const recordHash: string[] = new Array(n);
+  const record: string[] = new Array(n);
+  const recordType: string[] = new Array(n);
+  const cardNumber: (string | null)[] = new Array(n);
+  const cardCounter: (number | null)[] = new Array(n);
+  const amount: number[] = new Array(n);
+  const billRef: (string | null)[] = new Array(n);
+  const serviceCode: (number | null)[] = new Array(n);
+  const occurredAt: number[] = new Array(n);
+  const businessDate: string[] = new Array(n);
+  const flag: (string | null)[] = new Array(n);
+  const shiftId: (string | null)[] = new Array(n);
+  const terminalSeq: (number | null)[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = fresh[i]!;
+    const f = flags.get(r) ?? null;
+    const d = r.decoded;
+    seq[i] = r.seq;
+    recordHash[i] = hexOf(r.recordHash);
+    record[i] = hexOf(r.record);
+    // A proof already counted is stored (it is in the terminal's chain) but never settled twice.
+    recordType[i] = f === 'duplicate-proof' ? 'duplicate' : r.recordType;
+    cardNumber[i] = r.cardNumber;
+    cardCounter[i] = r.cardCounter;
+    amount[i] = r.amountCents;
+    billRef[i] = r.billRef;
+    serviceCode[i] = r.serviceCode;
+    occurredAt[i] = r.occurredAt;
+    businessDate[i] = nairobiBusinessDate(r.occurredAt);
+    flag[i] = f;
+    shiftId[i] = d.type === 'shift-open' || d.type === 'shift-close' ? d.shiftId : null;
+    terminalSeq[i] = r.card ? r.card.terminalSeq : null;
   }
+  const rows = await tx.query<{ batch_id: number }>(
+    `WITH batch AS (
+       INSERT INTO batches (terminal_id, batch_hash, first_seq, last_seq, record_count)
+       VALUES ($1, $3, $4, $5, $6) RETURNING batch_id),
+     recs AS (
+       INSERT INTO accepted_records (terminal_id, merchant_id, batch_id, seq, record_hash, record, record_type,
+         card_number, card_counter, amount_cents, bill_ref, service_code, occurred_at, business_date, flags,
+         shift_id, terminal_seq)
+       SELECT $1, $2, batch.batch_id, u.seq, decode(u.record_hash, 'hex'), decode(u.record, 'hex'), u.record_type,
+         u.card_number, u.card_counter, u.amount_cents, u.bill_ref, u.service_code, u.occurred_at, u.business_date,
+         u.flags, u.shift_id, u.terminal_seq
+       FROM batch, unnest($7::bigint[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[],
+         $13::bigint[], $14::text[], $15::integer[], $16::bigint[], $17::date[], $18::text[], $19::text[],
+         $20::bigint[])
+         AS u(seq, record_hash, record, record_type, card_number, card_counter, amount_cents, bill_ref,
+           service_code, occurred_at, business_date, flags, shift_id, terminal_seq))
+     SELECT batch_id FROM batch`,
+    [
+      batch.terminalId,
+      batch.merchantId,
+      batch.batchHash,
+      fresh[0]!.seq,
+      batch.lastSeq,
+      n,
+      seq,
+      recordHash,
+      record,
+      recordType,
+      cardNumber,
+      cardCounter,
+      amount,
+      billRef,
+      serviceCode,
+      occurredAt,
+      businessDate,
+      flag,
+      shiftId,
+      terminalSeq,
+    ],
+  );
+  return rows[0]!.batch_id;
 }

@@ -253,6 +253,16 @@ export const MIGRATIONS: readonly Migration[] = [
     // is enrolled): its certificate authenticated the request, which is what matters.
     sql: 'ALTER TABLE load_authorizations DROP CONSTRAINT load_authorizations_terminal_id_fkey;',
   },
+  {
+    version: 6,
+    name: 'lighter accepted_records indexes for the upload path',
+    // Every uploaded record paid for two index entries nothing reads: (card_number, card_counter)
+    // (card lookups go to card_counters) and merkle_leaf_index, NULL since version 4 (leaves are
+    // per batch). Uniqueness of the phase-1 leaf indexes is kept by a partial index.
+    sql: `DROP INDEX accepted_records_card;
+ALTER TABLE accepted_records DROP CONSTRAINT accepted_records_merkle_leaf_index_key;
+CREATE UNIQUE INDEX accepted_records_leaf ON accepted_records (merkle_leaf_index) WHERE merkle_leaf_index IS NOT NULL;`,
+  },
 ];
 
 // Arbitrary constant shared by every instance of the service: concurrent startups against one

@@ -7,9 +7,19 @@
  * - BYTEA → `Uint8Array`
  * - DATE → `'YYYY-MM-DD'` string (no time-zone conversion)
  * - TIMESTAMPTZ → `Date`
- * Parameters: `Uint8Array` for BYTEA, `number`/`string` for numbers, `null` for NULL.
+ * Parameters: `Uint8Array` for BYTEA, `number`/`string` for numbers, `null` for NULL, and
+ * one-dimensional arrays of strings / numbers / nulls for `$n::T[]` (bulk statements with UNNEST;
+ * byte strings inside arrays travel as hex text).
  */
-export type SqlParam = string | number | bigint | boolean | null | Uint8Array | Date;
+export type SqlParam =
+  | string
+  | number
+  | bigint
+  | boolean
+  | null
+  | Uint8Array
+  | Date
+  | readonly (string | number | null)[];
 export type Row = Record<string, unknown>;
 
 export interface Queryable {

@@ -313,11 +313,7 @@ export class PcscReaders {
   private dropReader(entry: ReaderEntry): void {
     if (this.entries.get(entry.name) !== entry) return;
     this.entries.delete(entry.name);
-    try {
-      entry.native.close();
-    } catch {
-      // already stopped
-    }
+    closeNativeReader(entry.native);
     if (!entry.announced) return;
     if (entry.cardPresent) this.emit('card-removed', { reader: entry.name });
     this.emit('reader-removed', { reader: entry.name });
@@ -329,11 +325,7 @@ export class PcscReaders {
       if (emit) this.dropReader(entry);
       else {
         this.entries.delete(entry.name);
-        try {
-          entry.native.close();
-        } catch {
-          // already stopped
-        }
+        closeNativeReader(entry.native);
       }
     }
     try {
@@ -374,6 +366,22 @@ export class PcscReaders {
       );
     }, delay);
   }
+}
+
+/**
+ * Closes a reader's native status watcher on the next turn of the event loop, never inside a
+ * callback. The addon runs a reader's status callback holding that reader's mutex, and close()
+ * takes the same (non-recursive) mutex: closing from inside the callback, as a reader error after
+ * pcscd dies would, deadlocks the main thread.
+ */
+function closeNativeReader(native: NativeCardReader): void {
+  setImmediate(() => {
+    try {
+      native.close();
+    } catch {
+      // already stopped
+    }
+  });
 }
 
 export { PROTOCOL, SHARE };

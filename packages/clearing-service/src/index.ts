@@ -1,3 +1,16 @@
+// The terminal ↔ service wire protocol has one home, @huduma/txlog (upstream of both).
+export {
+  BATCH_FORMAT_VERSION,
+  decodeUploadBatch,
+  encodeUploadBatch,
+  MAX_BATCH_RECORDS,
+  MAX_REQUEST_CLOCK_SKEW_MS,
+  signTerminalRequest,
+  TERMINAL_REQUEST_DOMAIN,
+  terminalRequestMessage,
+  type UploadBatch,
+  UploadBatchFormatError,
+} from '@huduma/txlog';
 export { type ClearingServiceOptions, createClearingService, kesToCents } from './app';
 export {
   bearerToken,
@@ -6,14 +19,6 @@ export {
   type TerminalAuthenticator,
   type TerminalIdentity,
 } from './auth';
-export {
-  BATCH_FORMAT_VERSION,
-  BatchFormatError,
-  decodeUploadBatch,
-  encodeUploadBatch,
-  MAX_BATCH_RECORDS,
-  type UploadBatch,
-} from './batch-format';
 export { CATALOG_SEED, type CatalogEntry } from './catalog-seed';
 export {
   checkpointTreeHead,
@@ -83,12 +88,5 @@ export {
   verifyP256,
 } from './signer';
 export * from './store';
-export {
-  type AuthenticatedTerminal,
-  CertificateTerminalAuthenticator,
-  MAX_CLOCK_SKEW_MS,
-  signTerminalRequest,
-  TERMINAL_REQUEST_DOMAIN,
-  terminalRequestMessage,
-} from './terminal-auth';
+export { type AuthenticatedTerminal, CertificateTerminalAuthenticator } from './terminal-auth';
 export { CertificateError, p256KeyObject, type TrustAnchors, TrustStore } from './trust';

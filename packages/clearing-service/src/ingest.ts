@@ -16,8 +16,14 @@
 
 import type { KeyObject } from 'node:crypto';
 import { TxType } from '@huduma/card-applet-spec';
-import { checkpointMessage, decodeRecord, type LogRecord, recordHash } from '@huduma/txlog';
-import { BatchFormatError, decodeUploadBatch } from './batch-format';
+import {
+  checkpointMessage,
+  decodeRecord,
+  decodeUploadBatch,
+  type LogRecord,
+  recordHash,
+  UploadBatchFormatError,
+} from '@huduma/txlog';
 import type { Db, Queryable } from './db/types';
 import { ClearingError } from './errors';
 import { hashLeaf, lockTreeState, planAppend } from './merkle';
@@ -85,7 +91,7 @@ function checkBatchEnvelope(ctx: Pick<IngestContext, 'trust' | 'now'>, terminalI
   try {
     batch = decodeUploadBatch(body);
   } catch (error) {
-    if (error instanceof BatchFormatError) throw new UploadRejected(400, error.code, error.message);
+    if (error instanceof UploadBatchFormatError) throw new UploadRejected(400, error.code, error.message);
     throw error;
   }
   let terminal: { cert: { terminalId: string; merchantId: string; publicKey: Uint8Array }; key: KeyObject };

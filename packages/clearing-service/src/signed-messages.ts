@@ -15,10 +15,11 @@
  *   u64 tree_size | 32-byte RFC 6962 root hash | u64 timestamp_ms
  */
 
+import { denyListMessage } from '@huduma/txlog';
 import { InputError } from './errors';
 import type { DenyListEntry } from './store';
 
-export const DENY_LIST_DOMAIN = 'HUDUMA-CLEARING/DENY-LIST/v1';
+export { DENY_LIST_DOMAIN } from '@huduma/txlog';
 export const TREE_HEAD_DOMAIN = 'HUDUMA-CLEARING/TREE-HEAD/v1';
 
 class ByteWriter {
@@ -78,19 +79,11 @@ export interface DenyListDelta {
   entries: readonly DenyListEntry[];
 }
 
-const ACTION_BYTE = { add: 0x01, remove: 0x02 } as const;
-
+/** The deny-list bytes are part of the terminal protocol, so their one encoder lives in txlog. */
 export function encodeDenyListDelta(delta: DenyListDelta): Uint8Array {
-  const w = new ByteWriter()
-    .domain(DENY_LIST_DOMAIN)
-    .u64(delta.sinceVersion)
-    .u64(delta.version)
-    .u64(delta.issuedAtMs)
-    .u32(delta.entries.length);
-  for (const e of delta.entries) {
-    w.u64(e.version).bytes(packCardNumberBcd(e.cardNumber)).u8(ACTION_BYTE[e.action]);
-  }
-  return w.finish();
+  // A bad card number is the caller's input error here, typed as such, before any encoding.
+  for (const e of delta.entries) packCardNumberBcd(e.cardNumber);
+  return denyListMessage(delta);
 }
 
 export interface SignedTreeHeadBody {

@@ -14,72 +14,10 @@
  * must not be revoked. Batch uploads do not use these headers: the batch carries its own
  * certificate and terminal-signed checkpoint.
  */
-import { createHash, createPrivateKey, sign as nodeSign } from 'node:crypto';
+import { MAX_REQUEST_CLOCK_SKEW_MS, terminalRequestMessage } from '@huduma/txlog';
 import type { FastifyRequest } from 'fastify';
 import type { TerminalAuthenticator, TerminalIdentity } from './auth';
 import { CertificateError, type TrustStore, verifyRaw } from './trust';
-
-export const TERMINAL_REQUEST_DOMAIN = 'HUDUMA-CLEARING/TERMINAL-REQUEST/v1';
-export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
-
-export function terminalRequestMessage(
-  method: string,
-  path: string,
-  timestampMs: number,
-  body: Uint8Array,
-): Uint8Array {
-  const m = Buffer.from(method.toUpperCase(), 'ascii');
-  const p = Buffer.from(path, 'utf8');
-  const head = Buffer.alloc(1 + m.length + 2 + p.length + 8);
-  let at = head.writeUInt8(m.length, 0);
-  at += m.copy(head, at);
-  at = head.writeUInt16BE(p.length, at);
-  at += p.copy(head, at);
-  head.writeBigUInt64BE(BigInt(timestampMs), at);
-  return new Uint8Array(
-    Buffer.concat([
-      Buffer.from(TERMINAL_REQUEST_DOMAIN, 'ascii'),
-      Buffer.of(0),
-      head,
-      createHash('sha256').update(body).digest(),
-    ]),
-  );
-}
-
-/** Client side: the headers for one request, signed with the terminal's raw 32-byte private key. */
-export function signTerminalRequest(args: {
-  method: string;
-  path: string;
-  body?: Uint8Array | string;
-  certificate: Uint8Array;
-  privateKey: Uint8Array;
-  publicKey: Uint8Array;
-  timestampMs?: number;
-}): Record<string, string> {
-  const timestampMs = args.timestampMs ?? Date.now();
-  const body =
-    typeof args.body === 'string' ? Buffer.from(args.body, 'utf8') : (args.body ?? new Uint8Array());
-  const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64url');
-  const key = createPrivateKey({
-    key: {
-      kty: 'EC',
-      crv: 'P-256',
-      d: b64(args.privateKey),
-      x: b64(args.publicKey.subarray(1, 33)),
-      y: b64(args.publicKey.subarray(33)),
-    },
-    format: 'jwk',
-  });
-  const signature = nodeSign('sha256', terminalRequestMessage(args.method, args.path, timestampMs, body), {
-    key,
-    dsaEncoding: 'ieee-p1363',
-  });
-  return {
-    'x-huduma-certificate': Buffer.from(args.certificate).toString('base64'),
-    'x-huduma-timestamp': String(timestampMs),
-    'x-huduma-signature': signature.toString('base64'),
-  };
-}
 
 export interface AuthenticatedTerminal extends TerminalIdentity {
   capabilities: number;
@@ -122,7 +60,7 @@ export class CertificateTerminalAuthenticator implements TerminalAuthenticator {
     }
     const nowMs = this.now();
     const timestampMs = Number(timestampHeader);
-    if (!Number.isSafeInteger(timestampMs) || Math.abs(nowMs - timestampMs) > MAX_CLOCK_SKEW_MS) {
+    if (!Number.isSafeInteger(timestampMs) || Math.abs(nowMs - timestampMs) > MAX_REQUEST_CLOCK_SKEW_MS) {
       return {
         status: 401,
         code: 'ERR_TERMINAL_AUTH_TIME',

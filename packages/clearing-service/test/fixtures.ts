@@ -16,8 +16,14 @@ import {
   transactionSigningMessage,
   type UnsignedCertificate,
 } from '@huduma/card-applet-spec';
-import { checkpointMessage, encodeRecord, GENESIS_HASH, type RecordBody, recordHash } from '@huduma/txlog';
-import { encodeUploadBatch } from '../src/batch-format';
+import {
+  checkpointMessage,
+  encodeRecord,
+  encodeUploadBatch,
+  GENESIS_HASH,
+  type RecordBody,
+  recordHash,
+} from '@huduma/txlog';
 import type { TrustAnchors } from '../src/trust';
 
 export interface TestKey {

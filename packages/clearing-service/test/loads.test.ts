@@ -7,6 +7,7 @@ import {
   verifyMessage,
 } from '@huduma/card-applet-spec';
 import { DevPki } from '@huduma/pki';
+import { signTerminalRequest } from '@huduma/txlog';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClearingService } from '../src/app';
@@ -14,7 +15,6 @@ import { migrate } from '../src/db/migrations';
 import { openPgliteDb } from '../src/db/pglite';
 import type { Db } from '../src/db/types';
 import { generateSigner } from '../src/signer';
-import { signTerminalRequest } from '../src/terminal-auth';
 import { p256KeyObject, verifyRaw } from '../src/trust';
 import { cardNumberFor, TestPki, type TestTerminal } from './fixtures';
 

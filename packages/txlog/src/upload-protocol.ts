@@ -197,7 +197,7 @@ export interface SignedDenyListBody {
   sinceVersion: number;
   version: number;
   issuedAtMs: number;
-  entries: { version: number; cardNumber: string; action: 'add' | 'remove' }[];
+  entries: readonly { version: number; cardNumber: string; action: 'add' | 'remove' }[];
 }
 
 /**

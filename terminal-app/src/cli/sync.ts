@@ -67,7 +67,10 @@ export function formatSyncReport(report: SyncReport, unsynced: number): string {
     );
   for (const r of u?.receipts ?? [])
     lines.push(
-      `  receipt ${r.receiptId ?? '-'}: ${r.status}, ${r.newRecords} new, ${r.duplicateRecords} already held`,
+      // A duplicate answer carries the receipt of the upload that stored the batch first.
+      r.status === 'duplicate'
+        ? `  receipt ${r.receiptId ?? '-'}: already held (stored earlier, ${r.newRecords} records)`
+        : `  receipt ${r.receiptId ?? '-'}: ${r.status}, ${r.newRecords} new, ${r.duplicateRecords} already held`,
     );
   const d = report.denyList;
   if (d)

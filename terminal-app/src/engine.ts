@@ -205,6 +205,9 @@ export class TerminalEngine {
     for (const terminalSeq of [...ledger.saleWithoutResolution])
       await ledger.append({ type: 'pending-resolved', time: clock(), terminalSeq, outcome: 'completed' });
     if (!ledger.shiftId) await engine.openShift();
+    // Completed intents live on in the sidecar (their outcome is in the log); drop them at start.
+    const open = intents.unresolved().filter((i) => engine.intentStillOpen(i)).length;
+    if (intents.lineCount > open + 1) await intents.compact((i) => engine.intentStillOpen(i));
     return engine;
   }
 
@@ -692,15 +695,22 @@ export class TerminalEngine {
     });
   }
 
+  /**
+   * Whether the log leaves this intent's outcome open. A debit is open while its pending-debit
+   * record is (that record is written before the command goes to the card); an undebit or a reload
+   * until the log holds its completed record.
+   */
+  private intentStillOpen(i: Intent): boolean {
+    return i.op === 'debit'
+      ? this.ledger.pendingDebits.has(i.terminalSeq)
+      : !this.ledger.completedSeqs.has(i.terminalSeq);
+  }
+
   /** Unresolved value commands, oldest first. */
   private unresolved(cardNumber?: string): Intent[] {
     const out = new Map<number, Intent>();
     for (const i of this.intents.unresolved(cardNumber)) {
-      const open =
-        i.op === 'debit'
-          ? this.ledger.pendingDebits.has(i.terminalSeq)
-          : !this.ledger.completedSeqs.has(i.terminalSeq);
-      if (open) out.set(i.terminalSeq, i);
+      if (this.intentStillOpen(i)) out.set(i.terminalSeq, i);
     }
     // A pending debit whose sidecar entry is missing still needs settling; counter 0 is a safe
     // lower bound (recovery then only says "not charged" when the card's whole history is in its ring).

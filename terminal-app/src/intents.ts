@@ -1,4 +1,5 @@
-import { type FileHandle, open, readFile, truncate } from 'node:fs/promises';
+import { type FileHandle, open, readFile, rename, truncate } from 'node:fs/promises';
+import { dirname } from 'node:path';
 
 /** A value command the terminal is about to send to a card. */
 export interface Intent {
@@ -23,7 +24,13 @@ export interface IntentResolution {
   outcome: 'completed' | 'not-charged' | 'not-sent';
 }
 
-type Line = Intent | IntentResolution;
+/** Written by compaction: sequence numbers up to this one were used, whatever became of them. */
+export interface IntentSeqFloor {
+  kind: 'floor';
+  terminalSeq: number;
+}
+
+type Line = Intent | IntentResolution | IntentSeqFloor;
 
 /**
  * Sidecar journal of value commands, written (fsync) before the command goes to the card.
@@ -33,14 +40,19 @@ type Line = Intent | IntentResolution;
  * pending record at all. This file also reserves terminal sequence numbers durably, so a crash
  * can never make the terminal reuse a sequence number that already reached a card.
  * One JSON object per line; a torn last line (crash mid-write) is cut on open.
+ *
+ * Most intents end in the transaction log, not here (the engine forgets them in memory), so the
+ * file would grow with every sale; `compact()` rewrites it with only the open intents and a seq
+ * floor, atomically (temporary file, fsync, rename, fsync of the directory).
  */
 export class IntentJournal {
   private readonly open = new Map<number, Intent>();
   private maxSeq = 0;
+  private lines = 0;
 
   private constructor(
     private readonly path: string,
-    private readonly fh: FileHandle,
+    private fh: FileHandle,
   ) {}
 
   static async open(path: string): Promise<IntentJournal> {
@@ -60,6 +72,7 @@ export class IntentJournal {
     for (const l of complete) {
       if (!l) continue;
       journal.apply(JSON.parse(l) as Line);
+      journal.lines++;
     }
     return journal;
   }
@@ -67,6 +80,8 @@ export class IntentJournal {
   private apply(line: Line): void {
     if (line.kind === 'intent') {
       this.open.set(line.terminalSeq, line);
+      this.maxSeq = Math.max(this.maxSeq, line.terminalSeq);
+    } else if (line.kind === 'floor') {
       this.maxSeq = Math.max(this.maxSeq, line.terminalSeq);
     } else {
       this.open.delete(line.terminalSeq);
@@ -109,6 +124,40 @@ export class IntentJournal {
     this.open.delete(terminalSeq);
   }
 
+  /** Lines in the file now (for deciding when compaction is worth it). */
+  get lineCount(): number {
+    return this.lines;
+  }
+
+  /**
+   * Rewrites the file with the floor and the intents `keep` accepts among those still open; the
+   * others are dropped from memory too. A crash at any point leaves either the old file or the
+   * new one, both complete. Call only while no record() or resolve() is running.
+   */
+  async compact(keep: (intent: Intent) => boolean = () => true): Promise<void> {
+    for (const [seq, intent] of this.open) if (!keep(intent)) this.open.delete(seq);
+    const lines: Line[] = [{ kind: 'floor', terminalSeq: this.maxSeq }, ...this.unresolved()];
+    const tmp = `${this.path}.compact`;
+    const out = await open(tmp, 'w');
+    try {
+      await out.write(lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+      await out.sync();
+    } finally {
+      await out.close();
+    }
+    await rename(tmp, this.path);
+    const dir = await open(dirname(this.path), 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+    const old = this.fh;
+    this.fh = await open(this.path, 'a');
+    this.lines = lines.length;
+    await old.close();
+  }
+
   async close(): Promise<void> {
     await this.fh.close();
   }
@@ -116,6 +165,7 @@ export class IntentJournal {
   private async write(line: Line): Promise<void> {
     await this.fh.write(`${JSON.stringify(line)}\n`);
     await this.fh.datasync();
+    this.lines++;
   }
 
   toString(): string {

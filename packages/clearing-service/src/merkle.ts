@@ -11,24 +11,38 @@
  * leaf completes. The frontier (roots of the perfect subtrees of the whole tree, largest first)
  * gives the root without reading anything else.
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash as oneShotHash } from 'node:crypto';
 import type { Queryable } from './db/types';
 import { MerkleError } from './errors';
 
 export const HASH_SIZE = 32;
 
+// One-shot hashing (Node ≥ 20.12) skips a Hash object per call: the ingest path hashes every
+// record leaf and about one interior node per record.
+// Plain Uint8Array views over the digest (no copy): bytes are Uint8Array across the project.
+const asBytes = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.length);
+const digest: (data: Uint8Array) => Uint8Array =
+  typeof oneShotHash === 'function'
+    ? (data) => asBytes(oneShotHash('sha256', data, 'buffer'))
+    : (data) => asBytes(createHash('sha256').update(data).digest());
+
 function sha256(...parts: Uint8Array[]): Uint8Array {
-  const h = createHash('sha256');
-  for (const p of parts) h.update(p);
-  return new Uint8Array(h.digest());
+  return digest(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
 }
 
 export function hashLeaf(data: Uint8Array): Uint8Array {
-  return sha256(Uint8Array.of(0x00), data);
+  const input = Buffer.allocUnsafe(1 + data.length);
+  input[0] = 0x00;
+  input.set(data, 1);
+  return digest(input);
 }
 
 export function hashChildren(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return sha256(Uint8Array.of(0x01), left, right);
+  const input = Buffer.allocUnsafe(1 + left.length + right.length);
+  input[0] = 0x01;
+  input.set(left, 1);
+  input.set(right, 1 + left.length);
+  return digest(input);
 }
 
 /** SHA-256 of the empty string: the RFC's MTH of an empty tree. */

@@ -109,6 +109,13 @@ function fail(code: string, message: string): RecordVerdict {
   return { ok: false, code, message };
 }
 
+function signedFieldMismatch(where: string, field: string, signed: unknown, logged: unknown): RecordVerdict {
+  return fail(
+    'ERR_CARD_PROOF_MISMATCH',
+    `${where}: the card signed ${field} ${JSON.stringify(signed)}, the record says ${JSON.stringify(logged)}`,
+  );
+}
+
 const ascii = new TextDecoder('latin1');
 
 /**
@@ -289,25 +296,28 @@ export class CardProofRecordVerifier implements RecordVerifier {
     where: string,
   ): RecordVerdict {
     const p = readProofRecord(recordBytes);
-    const mismatch = (field: string, signed: unknown, logged: unknown) =>
-      fail(
-        'ERR_CARD_PROOF_MISMATCH',
-        `${where}: the card signed ${field} ${JSON.stringify(signed)}, the record says ${JSON.stringify(logged)}`,
-      );
-    if (p.type !== EXPECTED_TX_TYPE[decoded.type]) return mismatch('transaction type', p.type, decoded.type);
-    if (p.amount !== decoded.amountCents) return mismatch('amount', p.amount, decoded.amountCents);
-    if (p.terminalId !== terminalId) return mismatch('terminal id', p.terminalId, terminalId);
+    if (p.type !== EXPECTED_TX_TYPE[decoded.type])
+      return signedFieldMismatch(where, 'transaction type', p.type, decoded.type);
+    if (p.amount !== decoded.amountCents)
+      return signedFieldMismatch(where, 'amount', p.amount, decoded.amountCents);
+    if (p.terminalId !== terminalId)
+      return signedFieldMismatch(where, 'terminal id', p.terminalId, terminalId);
     if (p.terminalSeq !== decoded.terminalSeq)
-      return mismatch('terminal seq', p.terminalSeq, decoded.terminalSeq);
+      return signedFieldMismatch(where, 'terminal seq', p.terminalSeq, decoded.terminalSeq);
     const reference = decoded.type === 'reload' ? decoded.reference : decoded.billRef;
     if (p.billRef !== reference)
-      return mismatch(decoded.type === 'reload' ? 'load reference' : 'bill reference', p.billRef, reference);
+      return signedFieldMismatch(
+        where,
+        decoded.type === 'reload' ? 'load reference' : 'bill reference',
+        p.billRef,
+        reference,
+      );
     if (
       (decoded.type === 'sale' || decoded.type === 'recovered-sale') &&
       /^[0-9]+$/.test(decoded.serviceCode)
     ) {
       if (p.serviceCode !== Number(decoded.serviceCode))
-        return mismatch('service code', p.serviceCode, decoded.serviceCode);
+        return signedFieldMismatch(where, 'service code', p.serviceCode, decoded.serviceCode);
     }
     if (p.time < cert.notBefore || p.time > cert.notAfter) {
       return fail(

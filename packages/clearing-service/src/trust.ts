@@ -4,7 +4,7 @@
  * and its public key is turned into a node:crypto KeyObject once, so each record costs one
  * OpenSSL P-256 verify and nothing else of note.
  */
-import { createHash, createPublicKey, type KeyObject, verify } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject, hash as oneShotHash, verify } from 'node:crypto';
 import {
   type CardCertificate,
   certificateSigningMessage,
@@ -58,7 +58,12 @@ export function verifyRaw(key: KeyObject, message: Uint8Array, signature: Uint8A
 }
 
 export function sha256(data: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(data).digest());
+  const b =
+    typeof oneShotHash === 'function'
+      ? oneShotHash('sha256', data, 'buffer')
+      : createHash('sha256').update(data).digest();
+  // A plain Uint8Array view (bytes are Uint8Array across the project), without copying.
+  return new Uint8Array(b.buffer, b.byteOffset, b.length);
 }
 
 function keyIdHex(publicKey: Uint8Array): string {

@@ -29,9 +29,16 @@ function exportNamesOfBuild(file: string, how: 'require' | 'import'): string[] {
   return (JSON.parse(out.trim().split('\n').pop()!) as string[]).sort();
 }
 
+interface ExportEntry {
+  'huduma-source': string;
+  types: string;
+  import: string;
+  require: string;
+}
+
 interface Manifest {
   name: string;
-  exports?: { '.': { 'huduma-source': string; types: string; import: string; require: string } };
+  exports?: Record<string, ExportEntry>;
 }
 
 function workspacePackages(): Array<{ dir: string; manifest: Manifest }> {
@@ -56,21 +63,21 @@ describe('built packages (ESM + CJS + types)', () => {
   });
 
   for (const { dir, manifest } of packages) {
-    it(`${manifest.name}: require and import load the same public API`, async () => {
-      const entry = manifest.exports!['.'];
-      for (const file of [entry.types, entry.import, entry.require]) {
-        expect(existsSync(join(dir, file)), `${manifest.name}: ${file} missing (run npm run build)`).toBe(
-          true,
-        );
-      }
-      const source = (await import(pathToFileURL(join(dir, entry['huduma-source'])).href)) as Record<
-        string,
-        unknown
-      >;
-      const names = Object.keys(source).sort();
-      expect(names.length).toBeGreaterThan(0);
-      expect(exportNamesOfBuild(join(dir, entry.import), 'import')).toEqual(names);
-      expect(exportNamesOfBuild(join(dir, entry.require), 'require')).toEqual(names);
-    });
+    for (const [subpath, entry] of Object.entries(manifest.exports!)) {
+      const name = subpath === '.' ? manifest.name : `${manifest.name}/${subpath.slice(2)}`;
+      it(`${name}: require and import load the same public API`, async () => {
+        for (const file of [entry.types, entry.import, entry.require]) {
+          expect(existsSync(join(dir, file)), `${name}: ${file} missing (run npm run build)`).toBe(true);
+        }
+        const source = (await import(pathToFileURL(join(dir, entry['huduma-source'])).href)) as Record<
+          string,
+          unknown
+        >;
+        const names = Object.keys(source).sort();
+        expect(names.length).toBeGreaterThan(0);
+        expect(exportNamesOfBuild(join(dir, entry.import), 'import')).toEqual(names);
+        expect(exportNamesOfBuild(join(dir, entry.require), 'require')).toEqual(names);
+      });
+    }
   }
 });

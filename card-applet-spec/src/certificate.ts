@@ -1,7 +1,14 @@
 import { ByteReader, concatBytes, u16, u32 } from './bytes';
 import { type CardNumber, decodeCardNumber, encodeCardNumber } from './card-number';
 import { CERT_VERSION, CertType, DomainTag, Size } from './constants';
-import { assertPublicKey, domainTag, keyIdOf, signMessage, verifyMessage } from './crypto';
+import {
+  assertPublicKey,
+  domainTag,
+  keyIdOf,
+  type SignatureVerify,
+  signMessage,
+  verifyMessage,
+} from './crypto';
 import { SpecCodecError } from './errors';
 import { decodeEntityId, type EntityId, encodeEntityId } from './ids';
 
@@ -141,10 +148,14 @@ export function verifyCertificateSignature(cert: Certificate, caPublicKey: Uint8
 }
 
 /** Verifies an encoded certificate over its exact bytes (no re-encoding) and returns it decoded. */
-export function verifyCertificateBytes(bytes: Uint8Array, caPublicKey: Uint8Array): Certificate | undefined {
+export function verifyCertificateBytes(
+  bytes: Uint8Array,
+  caPublicKey: Uint8Array,
+  verify: SignatureVerify = verifyMessage,
+): Certificate | undefined {
   const cert = decodeCertificate(bytes);
   const id = keyIdOf(caPublicKey);
   if (id.some((b, i) => b !== cert.issuerKeyId[i])) return undefined;
   const message = certificateSigningMessage(bytes.subarray(0, Size.CERTIFICATE_TBS));
-  return verifyMessage(caPublicKey, message, cert.signature) ? cert : undefined;
+  return verify(caPublicKey, message, cert.signature) ? cert : undefined;
 }

@@ -39,6 +39,13 @@ export function signMessage(privateKey: Uint8Array, message: Uint8Array): Uint8A
 }
 
 /**
+ * A P-256 verification primitive: raw r || s over SHA-256(message), high-S accepted, false for
+ * malformed keys or signatures. {@link verifyMessage} (pure JS) is the default everywhere; hosts
+ * with OpenSSL pass a faster one (see `nodeCryptoVerify` in @huduma/sdk/node) where it matters.
+ */
+export type SignatureVerify = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean;
+
+/**
  * Verifies a raw r || s signature over SHA-256(message). High-S signatures are accepted: Java
  * Card and OpenSSL do not normalise s. Malformed keys or signatures verify as false.
  */

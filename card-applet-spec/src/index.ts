@@ -34,6 +34,7 @@ export {
   generatePrivateKey,
   keyIdOf,
   publicKeyOf,
+  type SignatureVerify,
   sha256,
   signMessage,
   verifyMessage,

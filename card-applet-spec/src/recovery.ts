@@ -1,7 +1,7 @@
 import { ByteReader, concatBytes, u32 } from './bytes';
 import { type CardNumber, encodeCardNumber } from './card-number';
 import { DomainTag, Size } from './constants';
-import { domainTag, verifyMessage } from './crypto';
+import { domainTag, type SignatureVerify, verifyMessage } from './crypto';
 import { SpecCodecError } from './errors';
 import { decodeEntityId, type EntityId, encodeEntityId } from './ids';
 import { decodeTransactionRecord, type TransactionRecord } from './transaction';
@@ -127,8 +127,9 @@ export function verifyRecoveryAttestation(
   requestBytes: Uint8Array,
   response: RecoveryResponse,
   cardPublicKey: Uint8Array,
+  verify: SignatureVerify = verifyMessage,
 ): boolean {
-  return verifyMessage(
+  return verify(
     cardPublicKey,
     recoveryAttestationMessage(cardNumber, requestBytes, response.attestedBytes),
     response.attestation,

@@ -1,7 +1,7 @@
 import { ByteReader, concatBytes, u16, u32 } from './bytes';
 import { type CardNumber, encodeCardNumber } from './card-number';
 import { DomainTag, Size, TxType, type TxTypeCode } from './constants';
-import { domainTag, verifyMessage } from './crypto';
+import { domainTag, type SignatureVerify, verifyMessage } from './crypto';
 import { SpecCodecError } from './errors';
 import { decodeBillRef, decodeEntityId, type EntityId, encodeBillRef, encodeEntityId } from './ids';
 
@@ -132,10 +132,7 @@ export function verifyTransactionProof(
   cardNumber: CardNumber,
   proof: Pick<TransactionProof, 'recordBytes' | 'signature'>,
   cardPublicKey: Uint8Array,
+  verify: SignatureVerify = verifyMessage,
 ): boolean {
-  return verifyMessage(
-    cardPublicKey,
-    transactionSigningMessage(cardNumber, proof.recordBytes),
-    proof.signature,
-  );
+  return verify(cardPublicKey, transactionSigningMessage(cardNumber, proof.recordBytes), proof.signature);
 }

@@ -27,11 +27,13 @@ import {
   ProofInvalidError,
   type TapTelemetry,
   TerminalNotAuthorizedError,
+  type TerminalSigner,
   TransactionOutcomeUnknownError,
   UndebitRefusedError,
   type VerifiedProof,
   WrongPinError,
 } from '@huduma/sdk';
+import { nodeCryptoTerminalSigner, nodeCryptoVerify } from '@huduma/sdk/node';
 import { type LogFileIo, nodeCryptoSigner, type StoredRecord } from '@huduma/txlog';
 import { formatKes } from './amount';
 import { resolveSale, type SaleInput, type SaleOrder, ServiceCatalog } from './catalog';
@@ -170,6 +172,8 @@ export class TerminalEngine {
   private readonly catalogValue: ServiceCatalog;
   private readonly clock: () => number;
   private readonly certificateCache: CardCertificateCache;
+  /** The terminal key for the card, on OpenSSL (a sale's ECDSA costs ~0.1 ms instead of ~4 ms in JS). */
+  private readonly cardAuthSigner: TerminalSigner;
   private busy: string | undefined;
   private lastAllocatedSeq = 0;
   private readonly needsOperator = new Set<number>();
@@ -186,6 +190,10 @@ export class TerminalEngine {
     this.catalogValue = options.catalog ?? new ServiceCatalog();
     this.clock = options.clock ?? Date.now;
     this.certificateCache = options.certificateCache ?? new InMemoryCardCertificateCache();
+    this.cardAuthSigner = nodeCryptoTerminalSigner({
+      certificate: config.certificateBytes,
+      privateKey: config.privateKey,
+    });
     if (options.onEvent) this.listeners.add(options.onEvent);
   }
 
@@ -879,7 +887,8 @@ export class TerminalEngine {
     try {
       const card = await HudumaCard.select(tap.transport, {
         trust: { issuerCaPublicKeys: this.config.issuerCaPublicKeys },
-        terminal: { certificate: this.config.certificateBytes, privateKey: this.config.privateKey },
+        terminal: this.cardAuthSigner,
+        verifySignature: nodeCryptoVerify,
         certificateCache: this.certificateCache,
         clock: () => Math.floor(this.clock() / 1000),
         telemetry: { onTelemetry: (t) => (telemetry = t) },

@@ -29,6 +29,7 @@ import {
   type LoadAuthorization,
   type Purse,
   type RecoveryResponse,
+  type SignatureVerify,
   Size,
   SW,
   type TerminalCertificate,
@@ -38,6 +39,7 @@ import {
   terminalAuthMessage,
   toHex,
   verifyCertificateBytes,
+  verifyMessage,
   verifyRecoveryAttestation,
   verifyTransactionProof,
 } from '@huduma/card-applet-spec';
@@ -71,6 +73,11 @@ export interface HudumaCardOptions {
   telemetry?: { budgetMs?: number; onTelemetry?: (telemetry: TapTelemetry) => void };
   /** Unix time in seconds (default: the system clock); used for request times and certificate expiry. */
   clock?: () => number;
+  /**
+   * The P-256 verification used for card certificates, proofs and recovery attestations
+   * (default: pure JS, `verifyMessage`). On Node, `nodeCryptoVerify` from `@huduma/sdk/node` does the same on OpenSSL.
+   */
+  verifySignature?: SignatureVerify;
 }
 
 /** A debit to perform. Amounts are integer cents. */
@@ -488,7 +495,7 @@ export class HudumaCard {
           const p = this.decodeProof(r.data);
           if (
             !this.recorder.crypto(() =>
-              verifyTransactionProof(this.cardNumber, p, card.certificate.publicKey),
+              verifyTransactionProof(this.cardNumber, p, card.certificate.publicKey, this.verify),
             )
           )
             throw new ProofInvalidError(`record ${n}: the card signature does not verify`, r.data);
@@ -534,7 +541,13 @@ export class HudumaCard {
           throw new ProofInvalidError(`the recovery response does not decode: ${message(e)}`, r.data);
         }
         const attested = this.recorder.crypto(() =>
-          verifyRecoveryAttestation(this.cardNumber, requestBytes, response, card.certificate.publicKey),
+          verifyRecoveryAttestation(
+            this.cardNumber,
+            requestBytes,
+            response,
+            card.certificate.publicKey,
+            this.verify,
+          ),
         );
         if (!attested)
           throw new ProofInvalidError(
@@ -559,7 +572,7 @@ export class HudumaCard {
             );
           if (
             !this.recorder.crypto(() =>
-              verifyTransactionProof(this.cardNumber, proof, card.certificate.publicKey),
+              verifyTransactionProof(this.cardNumber, proof, card.certificate.publicKey, this.verify),
             )
           )
             throw new ProofInvalidError('the recovered record signature does not verify', r.data);
@@ -750,7 +763,7 @@ export class HudumaCard {
         'unknown-issuer',
         `the card certificate is issued by key ${toHex(decoded.issuerKeyId)}, not a trusted issuer CA`,
       );
-    const certificate = verifyCertificateBytes(bytes, issuer);
+    const certificate = verifyCertificateBytes(bytes, issuer, this.verify);
     if (certificate?.type !== 'card')
       throw new CardCertificateInvalidError(
         'signature-invalid',
@@ -762,6 +775,10 @@ export class HudumaCard {
         `the card certificate is for card ${certificate.cardNumber}, the card says ${this.cardNumber}`,
       );
     return { bytes: bytes.slice(), certificate };
+  }
+
+  private get verify(): SignatureVerify {
+    return this.options.verifySignature ?? verifyMessage;
   }
 
   private checkExpiry(cert: VerifiedCardCertificate): void {
@@ -805,7 +822,9 @@ export class HudumaCard {
       );
     const proof = this.decodeProof(bytes);
     if (
-      !this.recorder.crypto(() => verifyTransactionProof(this.cardNumber, proof, card.certificate.publicKey))
+      !this.recorder.crypto(() =>
+        verifyTransactionProof(this.cardNumber, proof, card.certificate.publicKey, this.verify),
+      )
     )
       throw new ProofInvalidError('the card signature over the proof does not verify', bytes);
     const rec = proof.record;

@@ -912,8 +912,13 @@ async function insertBatchAndRecords(
 ): Promise<number> {
   const n = fresh.length;
   const seq: number[] = new Array(n);
-  const recordHash: string[] = new Array(n);
-  const record: string[] = new Array(n);
+  // Record bytes and hashes travel as two byte strings cut apart by the server (substring), not
+  // as text arrays of hex: the driver's per-element array escaping was a visible share of the
+  // ingest CPU. Hashes are 32 bytes each; records are cut at recordEnd.
+  const hashes = Buffer.allocUnsafe(n * 32);
+  const records: Uint8Array[] = new Array(n);
+  const recordEnd: number[] = new Array(n);
+  let recordBytes = 0;
   const recordType: string[] = new Array(n);
   const cardNumber: (string | null)[] = new Array(n);
   const cardCounter: (number | null)[] = new Array(n);
@@ -930,8 +935,10 @@ async function insertBatchAndRecords(
     const f = flags.get(r) ?? null;
     const d = r.decoded;
     seq[i] = r.seq;
-    recordHash[i] = hexOf(r.recordHash);
-    record[i] = hexOf(r.record);
+    hashes.set(r.recordHash, i * 32);
+    records[i] = r.record;
+    recordBytes += r.record.length;
+    recordEnd[i] = recordBytes;
     // A proof already counted is stored (it is in the terminal's chain) but never settled twice.
     recordType[i] = f === 'duplicate-proof' ? 'duplicate' : r.recordType;
     cardNumber[i] = r.cardNumber;
@@ -953,14 +960,15 @@ async function insertBatchAndRecords(
        INSERT INTO accepted_records (terminal_id, merchant_id, batch_id, seq, record_hash, record, record_type,
          card_number, card_counter, amount_cents, bill_ref, service_code, occurred_at, business_date, flags,
          shift_id, terminal_seq)
-       SELECT $1, $2, batch.batch_id, u.seq, decode(u.record_hash, 'hex'), decode(u.record, 'hex'), u.record_type,
+       SELECT $1, $2, batch.batch_id, u.seq, substring($8::bytea FROM ((u.n - 1) * 32 + 1)::integer FOR 32),
+         substring($9::bytea FROM u.record_end - u.record_len + 1 FOR u.record_len), u.record_type,
          u.card_number, u.card_counter, u.amount_cents, u.bill_ref, u.service_code, u.occurred_at, u.business_date,
          u.flags, u.shift_id, u.terminal_seq
-       FROM batch, unnest($7::bigint[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[],
+       FROM batch, unnest($7::bigint[], $21::integer[], $22::integer[], $10::text[], $11::text[], $12::bigint[],
          $13::bigint[], $14::text[], $15::integer[], $16::bigint[], $17::date[], $18::text[], $19::text[],
-         $20::bigint[])
-         AS u(seq, record_hash, record, record_type, card_number, card_counter, amount_cents, bill_ref,
-           service_code, occurred_at, business_date, flags, shift_id, terminal_seq))
+         $20::bigint[]) WITH ORDINALITY
+         AS u(seq, record_end, record_len, record_type, card_number, card_counter, amount_cents, bill_ref,
+           service_code, occurred_at, business_date, flags, shift_id, terminal_seq, n))
      SELECT batch_id FROM batch`,
     [
       batch.terminalId,
@@ -970,8 +978,8 @@ async function insertBatchAndRecords(
       batch.lastSeq,
       n,
       seq,
-      recordHash,
-      record,
+      hashes,
+      Buffer.concat(records, recordBytes),
       recordType,
       cardNumber,
       cardCounter,
@@ -983,6 +991,8 @@ async function insertBatchAndRecords(
       flag,
       shiftId,
       terminalSeq,
+      recordEnd,
+      records.map((r) => r.length),
     ],
   );
   return rows[0]!.batch_id;

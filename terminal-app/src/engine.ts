@@ -213,10 +213,19 @@ export class TerminalEngine {
     for (const terminalSeq of [...ledger.saleWithoutResolution])
       await ledger.append({ type: 'pending-resolved', time: clock(), terminalSeq, outcome: 'completed' });
     if (!ledger.shiftId) await engine.openShift();
-    // Completed intents live on in the sidecar (their outcome is in the log); drop them at start.
-    const open = intents.unresolved().filter((i) => engine.intentStillOpen(i)).length;
-    if (intents.lineCount > open + 1) await intents.compact((i) => engine.intentStillOpen(i));
+    await engine.compactIntents();
     return engine;
+  }
+
+  /**
+   * Completed intents live on in the sidecar (their outcome is in the log): rewrite it with the
+   * open ones when that saves anything. Run at start and at each Z report (no sale in flight).
+   * A failure (full disk) is left for the next time: the old journal stays whole and in use.
+   */
+  private async compactIntents(): Promise<void> {
+    const open = this.intents.unresolved().filter((i) => this.intentStillOpen(i)).length;
+    if (this.intents.lineCount <= open + 1) return;
+    await this.intents.compact((i) => this.intentStillOpen(i)).catch(() => {});
   }
 
   get catalog(): ServiceCatalog {
@@ -289,6 +298,7 @@ export class TerminalEngine {
       });
       await this.ledger.checkpoint(report.at);
       await this.openShift();
+      await this.compactIntents();
       return report;
     });
   }

@@ -1,4 +1,4 @@
-import { type FileHandle, open, readFile, rename, truncate } from 'node:fs/promises';
+import { type FileHandle, open, readFile, rename, rm, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /** A value command the terminal is about to send to a card. */
@@ -132,30 +132,37 @@ export class IntentJournal {
   /**
    * Rewrites the file with the floor and the intents `keep` accepts among those still open; the
    * others are dropped from memory too. A crash at any point leaves either the old file or the
-   * new one, both complete. Call only while no record() or resolve() is running.
+   * new one, both complete; an error before the rename leaves everything as it was. Call only
+   * while no record() or resolve() is running.
    */
   async compact(keep: (intent: Intent) => boolean = () => true): Promise<void> {
-    for (const [seq, intent] of this.open) if (!keep(intent)) this.open.delete(seq);
-    const lines: Line[] = [{ kind: 'floor', terminalSeq: this.maxSeq }, ...this.unresolved()];
+    const kept = this.unresolved().filter(keep);
+    const lines: Line[] = [{ kind: 'floor', terminalSeq: this.maxSeq }, ...kept];
     const tmp = `${this.path}.compact`;
-    const out = await open(tmp, 'w');
+    await rm(tmp, { force: true }); // a leftover of a crash mid-compaction
+    // Opened for appending: after the rename this handle is the journal, so no reopen can fail.
+    const out = await open(tmp, 'a');
     try {
       await out.write(lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
       await out.sync();
-    } finally {
-      await out.close();
+      await rename(tmp, this.path);
+    } catch (err) {
+      await out.close().catch(() => {});
+      await rm(tmp, { force: true }).catch(() => {});
+      throw err;
     }
-    await rename(tmp, this.path);
+    const old = this.fh;
+    this.fh = out;
+    this.lines = lines.length;
+    const keepSeqs = new Set(kept.map((i) => i.terminalSeq));
+    for (const seq of [...this.open.keys()]) if (!keepSeqs.has(seq)) this.open.delete(seq);
+    await old.close().catch(() => {});
     const dir = await open(dirname(this.path), 'r');
     try {
       await dir.sync();
     } finally {
       await dir.close();
     }
-    const old = this.fh;
-    this.fh = await open(this.path, 'a');
-    this.lines = lines.length;
-    await old.close();
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -78,9 +78,25 @@ describe('intent journal compaction', () => {
     expect(again.highestSeq).toBe(3);
     await again.close();
   });
+
+  it('a compaction that fails before the rename changes nothing', async () => {
+    const path = tempFile();
+    const journal = await IntentJournal.open(path);
+    for (let seq = 1; seq <= 4; seq++) await journal.record(intent(seq));
+    // The temporary path is taken by a directory: the compaction cannot even start its file.
+    mkdirSync(`${path}.compact`);
+    writeFileSync(join(`${path}.compact`, 'x'), 'x');
+    await expect(journal.compact((i) => i.terminalSeq === 4)).rejects.toThrow();
+    expect(journal.unresolved().map((i) => i.terminalSeq)).toEqual([1, 2, 3, 4]);
+    await journal.record(intent(5));
+    await journal.close();
+    const reopened = await IntentJournal.open(path);
+    expect(reopened.unresolved().map((i) => i.terminalSeq)).toEqual([1, 2, 3, 4, 5]);
+    await reopened.close();
+  });
 });
 
-describe('the terminal compacts its intent journal when it starts', () => {
+describe('the terminal compacts its intent journal when it starts and at each Z report', () => {
   it('drops settled sales, and sequence numbers keep rising', async () => {
     const rig = await makeRig({ balance: 1_000_000 });
     try {
@@ -96,6 +112,11 @@ describe('the terminal compacts its intent journal when it starts', () => {
       expect(lines.map((l) => JSON.parse(l))).toEqual([{ kind: 'floor', terminalSeq: Math.max(...seqs) }]);
       const next = await rig.engine.sale({ amount: 2_000, billRef: 'C-next' });
       expect(next.terminalSeq).toBeGreaterThan(Math.max(...seqs));
+      // And at the end of a shift, without a restart.
+      await rig.engine.sale({ amount: 2_001, billRef: 'C-last' });
+      expect(readFileSync(path, 'utf8').trim().split('\n').length).toBe(3);
+      await rig.engine.zReport();
+      expect(readFileSync(path, 'utf8').trim().split('\n')).toHaveLength(1);
     } finally {
       await rig.cleanup();
     }

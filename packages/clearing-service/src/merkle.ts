@@ -11,30 +11,17 @@
  * leaf completes. The frontier (roots of the perfect subtrees of the whole tree, largest first)
  * gives the root without reading anything else.
  */
-import { createHash, hash as oneShotHash } from 'node:crypto';
 import type { Queryable } from './db/types';
 import { MerkleError } from './errors';
+import { sha256 } from './sha256';
 
 export const HASH_SIZE = 32;
-
-// One-shot hashing (Node ≥ 20.12) skips a Hash object per call: the ingest path hashes every
-// record leaf and about one interior node per record.
-// Plain Uint8Array views over the digest (no copy): bytes are Uint8Array across the project.
-const asBytes = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.length);
-const digest: (data: Uint8Array) => Uint8Array =
-  typeof oneShotHash === 'function'
-    ? (data) => asBytes(oneShotHash('sha256', data, 'buffer'))
-    : (data) => asBytes(createHash('sha256').update(data).digest());
-
-function sha256(...parts: Uint8Array[]): Uint8Array {
-  return digest(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
-}
 
 export function hashLeaf(data: Uint8Array): Uint8Array {
   const input = Buffer.allocUnsafe(1 + data.length);
   input[0] = 0x00;
   input.set(data, 1);
-  return digest(input);
+  return sha256(input);
 }
 
 export function hashChildren(left: Uint8Array, right: Uint8Array): Uint8Array {
@@ -42,11 +29,11 @@ export function hashChildren(left: Uint8Array, right: Uint8Array): Uint8Array {
   input[0] = 0x01;
   input.set(left, 1);
   input.set(right, 1 + left.length);
-  return digest(input);
+  return sha256(input);
 }
 
 /** SHA-256 of the empty string: the RFC's MTH of an empty tree. */
-export const EMPTY_ROOT = sha256();
+export const EMPTY_ROOT = sha256(new Uint8Array(0));
 
 /** Largest power of two strictly less than n (n ≥ 2). */
 export function splitPoint(n: number): number {

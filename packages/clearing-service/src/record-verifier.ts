@@ -9,8 +9,9 @@
 import type { KeyObject } from 'node:crypto';
 import { TxType, type TxTypeCode, transactionSigningMessage } from '@huduma/card-applet-spec';
 import { decodeRecord, type LogRecord, recordHash } from '@huduma/txlog';
+import { sha256 } from './sha256';
 import type { TerminalRow } from './store';
-import { CertificateError, sha256, type TrustStore, verifyRaw } from './trust';
+import { CertificateError, type TrustStore, verifyRaw } from './trust';
 import type { SignatureCheck } from './verify-pool';
 
 /** What the card signed, for fraud rules (clone detection, shadow balance, load matching). */
@@ -65,7 +66,8 @@ export type PreparedRecord =
   | { verdict: RecordVerdict }
   | {
       check: SignatureCheck & { key: KeyObject };
-      badSignature: RecordVerdict;
+      /** The verdict when the signature does not verify (built only then). */
+      badSignature: () => RecordVerdict;
       complete: () => RecordVerdict;
     };
 
@@ -187,12 +189,12 @@ export class CardProofRecordVerifier implements RecordVerifier {
     const prepared = this.prepareDecoded(terminalId, raw, decoded, hash);
     if ('verdict' in prepared) return prepared.verdict;
     const { key, message, signature } = prepared.check;
-    return verifyRaw(key, message, signature) ? prepared.complete() : prepared.badSignature;
+    return verifyRaw(key, message, signature) ? prepared.complete() : prepared.badSignature();
   }
 
   /**
    * Every check of verifyDecoded except the card's ECDSA signature, which the caller runs (on a
-   * worker thread) and then combines: `complete()` when it verifies, else `badSignature`. The
+   * worker thread) and then combines: `complete()` when it verifies, else `badSignature()`. The
    * checks before the signature (proof length, card certificate) are in `verdict` when they fail.
    */
   prepareDecoded(terminalId: string, raw: Uint8Array, decoded: LogRecord, hash: Uint8Array): PreparedRecord {
@@ -209,29 +211,15 @@ export class CardProofRecordVerifier implements RecordVerifier {
       case 'cancel':
       case 'reload':
         return this.prepareProofRecord(terminalId, decoded, base);
-      case 'card-blocked':
-        return {
-          verdict: {
-            ok: true,
-            record: {
-              ...base,
-              recordType: decoded.type,
-              cardNumber: decoded.cardNumber,
-              cardCounter: null,
-              amountCents: 0,
-              billRef: null,
-              serviceCode: null,
-            },
-          },
-        };
       default:
+        // No card proof: a block record names its card; shift and checkpoint records name none.
         return {
           verdict: {
             ok: true,
             record: {
               ...base,
               recordType: decoded.type,
-              cardNumber: null,
+              cardNumber: decoded.type === 'card-blocked' ? decoded.cardNumber : null,
               cardCounter: null,
               amountCents: 0,
               billRef: null,
@@ -278,10 +266,11 @@ export class CardProofRecordVerifier implements RecordVerifier {
         message: transactionSigningMessage(decoded.cardNumber, recordBytes),
         signature: proof.subarray(63),
       },
-      badSignature: fail(
-        'ERR_CARD_PROOF_SIGNATURE',
-        `${where}: card signature does not verify with the card certificate`,
-      ),
+      badSignature: () =>
+        fail(
+          'ERR_CARD_PROOF_SIGNATURE',
+          `${where}: card signature does not verify with the card certificate`,
+        ),
       complete: () => this.checkSignedFields(terminalId, decoded, base, card.cert, recordBytes, where),
     };
   }

@@ -4,7 +4,7 @@
  * and its public key is turned into a node:crypto KeyObject once, so each record costs one
  * OpenSSL P-256 verify and nothing else of note.
  */
-import { createHash, createPublicKey, type KeyObject, hash as oneShotHash, verify } from 'node:crypto';
+import { createPublicKey, type KeyObject, verify } from 'node:crypto';
 import {
   type CardCertificate,
   certificateSigningMessage,
@@ -13,6 +13,7 @@ import {
   type TerminalCertificate,
 } from '@huduma/card-applet-spec';
 import { ClearingError } from './errors';
+import { sha256 } from './sha256';
 
 export interface TrustAnchors {
   /** Issuer CA public keys (65-byte SEC1) that certify cards. Several allow a key rollover. */
@@ -57,17 +58,8 @@ export function verifyRaw(key: KeyObject, message: Uint8Array, signature: Uint8A
   return verify('sha256', message, { key, dsaEncoding: 'ieee-p1363' }, signature);
 }
 
-export function sha256(data: Uint8Array): Uint8Array {
-  const b =
-    typeof oneShotHash === 'function'
-      ? oneShotHash('sha256', data, 'buffer')
-      : createHash('sha256').update(data).digest();
-  // A plain Uint8Array view (bytes are Uint8Array across the project), without copying.
-  return new Uint8Array(b.buffer, b.byteOffset, b.length);
-}
-
 function keyIdHex(publicKey: Uint8Array): string {
-  return createHash('sha256').update(publicKey).digest().subarray(0, 8).toString('hex');
+  return Buffer.from(sha256(publicKey).subarray(0, 8)).toString('hex');
 }
 
 export interface VerifiedCardCertificate {

@@ -109,31 +109,25 @@ export class SignatureVerifyPool {
     if (this.closed) {
       return Promise.reject(new VerifyPoolError('ERR_VERIFY_POOL_CLOSED', 'the verify pool was closed'));
     }
+    // A check that cannot be P-256 raw r‖s gets an all-zero slot (publicKey[0] = 0): the worker
+    // answers false, as OpenSSL would, without parsing anything.
+    const verifiable = (c: SignatureCheck) =>
+      c.publicKey.length === 65 && c.signature.length === 64 && c.message.length <= 0xffff;
     let size = 0;
-    for (const c of checks) {
-      if (c.publicKey.length !== 65 || c.signature.length !== 64 || c.message.length > 0xffff) {
-        // Not verifiable as P-256 raw r‖s: the same answer OpenSSL gives, without a round trip.
-        size += 131;
-        continue;
-      }
-      size += 131 + c.message.length;
-    }
+    for (const c of checks) size += 131 + (verifiable(c) ? c.message.length : 0);
     const buffer = new ArrayBuffer(size);
     const bytes = new Uint8Array(buffer);
     const view = new DataView(buffer);
     let at = 0;
     for (const c of checks) {
-      const valid = c.publicKey.length === 65 && c.signature.length === 64 && c.message.length <= 0xffff;
-      if (valid) {
+      if (verifiable(c)) {
         bytes.set(c.publicKey, at);
         bytes.set(c.signature, at + 65);
         view.setUint16(at + 129, c.message.length);
         bytes.set(c.message, at + 131);
-        at += 131 + c.message.length;
-      } else {
-        // publicKey[0] = 0 makes the worker answer false.
-        at += 131;
+        at += c.message.length;
       }
+      at += 131;
     }
     const slot = this.leastBusy();
     const id = this.nextId++;

@@ -42,3 +42,20 @@ export class InputError extends ClearingError {
     super(code, message);
   }
 }
+
+/**
+ * A refusal with its HTTP status, for the central error mapper. `field` names the offending
+ * input (a JSON pointer into the body, `query.since`, `params.ref`, `header.x-huduma-nonce`,
+ * `records[12].time`, …) so a client can say what to fix. The stable `code` is the contract; the
+ * message is for people and may change.
+ */
+export class HttpError extends ClearingError {
+  override name = 'HttpError';
+  readonly statusCode: number;
+  readonly field: string | undefined;
+  constructor(statusCode: number, code: string, message: string, field?: string) {
+    super(code, message);
+    this.statusCode = statusCode;
+    this.field = field;
+  }
+}

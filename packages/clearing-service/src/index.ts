@@ -33,6 +33,7 @@ export type { Db, Queryable, Row, SqlParam } from './db/types';
 export {
   ClearingError,
   DbValueError,
+  HttpError,
   InputError,
   MerkleError,
   MigrationError,

@@ -5,12 +5,10 @@
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { formatResults, pcscTarget, runConformance, simulatorTarget } from '@huduma/card-conformance';
 import { DevPki } from '@huduma/pki';
 import { PcscReaders } from '@huduma/transport-pcsc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatResults, runConformance } from '../card-applet-spec/conformance/index';
-import { pcscTarget } from '../card-applet-spec/conformance/pcsc';
-import { simulatorTarget } from '../card-applet-spec/conformance/simulator';
 import {
   blankCardFile,
   insertCardFile,
@@ -23,7 +21,7 @@ import {
 } from './pcsc-e2e-support';
 import { type PcscHarness, startPcscHarness } from './support/pcsc-harness';
 
-const CONFORMANCE_CLI = fileURLToPath(new URL('../card-applet-spec/conformance/cli.ts', import.meta.url));
+const CONFORMANCE_CLI = fileURLToPath(new URL('../packages/card-conformance/src/cli.ts', import.meta.url));
 
 let harness: PcscHarness;
 let readers: PcscReaders;

@@ -109,3 +109,4 @@ export {
   transactionSigningMessage,
   verifyTransactionProof,
 } from './transaction';
+export { VECTOR_INPUTS, VECTOR_KEY_LABELS, vectorKeys, vectorPrivateKey } from './vector-inputs';

@@ -8,14 +8,12 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { p256 } from '@noble/curves/p256';
 import {
   AID,
   BlockReason,
   Capability,
   CLA,
   CURRENCY_KES,
-  cardNumberFromAccount,
   certificateSigningMessage,
   concatBytes,
   encodeBlockRequest,
@@ -34,13 +32,11 @@ import {
   encodeTransactionRecord,
   encodeTrustedKey,
   encodeUndebitRequest,
-  IdentityType,
   INS,
   KeyUsage,
   keyIdOf,
   LifeCycle,
   loadAuthorizationSigningMessage,
-  publicKeyOf,
   recoveryAttestationMessage,
   type SelectResponse,
   StoreDataObject,
@@ -53,15 +49,14 @@ import {
   terminalAuthMessage,
   toHex,
   transactionSigningMessage,
+  VECTOR_INPUTS,
+  VECTOR_KEY_LABELS,
+  vectorKeys,
+  vectorPrivateKey,
 } from '../src/index';
 
-/** A deterministic private key: SHA-256(label) reduced into [1, n-1]. */
-export function vectorPrivateKey(label: string): Uint8Array {
-  const n = p256.CURVE.n;
-  const digest = BigInt(`0x${toHex(sha256(new TextEncoder().encode(label)))}`);
-  const scalar = (digest % (n - 1n)) + 1n;
-  return Uint8Array.from(Buffer.from(scalar.toString(16).padStart(64, '0'), 'hex'));
-}
+/** Re-exported from the spec package (they moved to src/vector-inputs.ts so the conformance package can use them). */
+export { VECTOR_INPUTS, vectorKeys, vectorPrivateKey };
 
 function bytesOf(label: string, size: number): Uint8Array {
   return sha256(new TextEncoder().encode(label)).slice(0, size);
@@ -96,54 +91,11 @@ export function chainedApdus(
 }
 
 const h = toHex;
-const KEY_LABELS = {
-  issuerCa: 'huduma-v1-vector:issuer-ca',
-  terminalCa: 'huduma-v1-vector:acquirer-ca',
-  loadAuthority: 'huduma-v1-vector:load-authority',
-  card: 'huduma-v1-vector:card',
-  terminal: 'huduma-v1-vector:terminal',
-} as const;
-
-/** Fixed inputs of the vectors (also used by the conformance suite as its default test keys). */
-export const VECTOR_INPUTS = {
-  cardNumber: cardNumberFromAccount('00012345678'),
-  terminalId: 'TRM-0001',
-  merchantId: 'ECITIZEN',
-  agentTerminalId: 'AGT-0007',
-  pin: '1234',
-  puk: '12345678',
-  purseParameters: { maxBalance: 10_000_000, offlineLimit: 2_000_000, cvmLimit: 500_000 },
-  cardNotBefore: 1_735_689_600, // 2025-01-01T00:00:00Z
-  cardNotAfter: 1_893_456_000, // 2030-01-01T00:00:00Z
-  terminalNotBefore: 1_735_689_600,
-  terminalNotAfter: 1_798_761_600, // 2027-01-01T00:00:00Z
-  identity: {
-    idType: IdentityType.CITIZEN_NATIONAL_ID,
-    hudumaNamba: 'HN-0034567812',
-    idNumber: '34567812',
-    name: 'Wanjiru Njoroge Müller',
-    nhifNumber: 'NHIF-7781234',
-    nssfNumber: 'NSSF-2219876',
-  },
-} as const;
-
 export interface VectorKey {
   label: string;
   privateKey: string;
   publicKey: string;
   keyId: string;
-}
-
-export function vectorKeys(): Record<
-  keyof typeof KEY_LABELS,
-  { privateKey: Uint8Array; publicKey: Uint8Array }
-> {
-  const out = {} as Record<keyof typeof KEY_LABELS, { privateKey: Uint8Array; publicKey: Uint8Array }>;
-  for (const [name, label] of Object.entries(KEY_LABELS) as Array<[keyof typeof KEY_LABELS, string]>) {
-    const privateKey = vectorPrivateKey(label);
-    out[name] = { privateKey, publicKey: publicKeyOf(privateKey) };
-  }
-  return out;
 }
 
 function recordJson(rec: TransactionRecord) {
@@ -362,8 +314,8 @@ export function generateVectors() {
   const identityBytes = encodeIdentity(input.identity);
 
   const debitProofHex = txs.debit.proof;
-  const keyJson = (name: keyof typeof KEY_LABELS): VectorKey => ({
-    label: KEY_LABELS[name],
+  const keyJson = (name: keyof typeof VECTOR_KEY_LABELS): VectorKey => ({
+    label: VECTOR_KEY_LABELS[name],
     privateKey: h(keys[name].privateKey),
     publicKey: h(keys[name].publicKey),
     keyId: h(keyIdOf(keys[name].publicKey)),

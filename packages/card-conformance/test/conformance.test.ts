@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { simulatorTarget } from './simulator';
-import { formatResults, listChecks, runConformance } from './suite';
+import { simulatorTarget } from '../src/simulator';
+import { formatResults, listChecks, runConformance } from '../src/suite';
 
 describe('conformance suite against the reference simulator', () => {
   it('passes every check, and runs at least the checks SPEC.md §16 lists', async () => {
@@ -12,7 +12,7 @@ describe('conformance suite against the reference simulator', () => {
     // Only the check that no interface can reach may be "not run" on a simulator with fresh cards.
     expect(results.filter((r) => r.status === 'not run').map((r) => r.id)).toEqual(['counter.exhausted']);
 
-    const spec = readFileSync(new URL('../SPEC.md', import.meta.url), 'utf8');
+    const spec = readFileSync(new URL('../../../card-applet-spec/SPEC.md', import.meta.url), 'utf8');
     const listed = [...spec.slice(spec.indexOf('## 16.')).matchAll(/^\| `([a-z0-9.-]+)`\s*\|/gm)].map(
       (m) => m[1],
     );
@@ -23,7 +23,7 @@ describe('conformance suite against the reference simulator', () => {
   });
 
   it('every command of the command table has at least one check', async () => {
-    const { COMMANDS } = await import('../src/index');
+    const { COMMANDS } = await import('@huduma/card-applet-spec');
     const sections = new Set(listChecks(await simulatorTarget()).map((c) => c.section));
     const missing = COMMANDS.filter((cmd) => !sections.has(cmd.section) && !(cmd.section === '7.2')).map(
       (c) => c.name,

@@ -1,8 +1,9 @@
+#!/usr/bin/env node
 /**
  * Runs the conformance suite and prints the table of checks.
  *
- *   node --conditions=huduma-source --import tsx card-applet-spec/conformance/cli.ts --sim
- *   … --reader "NAME" [--pki DIR] [--pin 1234] [--puk 12345678] [--no-identity]
+ *   huduma-conformance --sim                 (in this repo: npm run conformance -- --sim)
+ *   huduma-conformance --reader "NAME" [--pki DIR] [--pin 1234] [--puk 12345678] [--no-identity]
  *                       (a card in a PC/SC reader; keys: the test-vector keys, or a DevPki
  *                        directory with --pki; one card, so destructive checks are not run)
  *   … --json            (print the results as JSON instead of the table)
@@ -59,8 +60,8 @@ function parseArgs(argv: string[]): Record<string, string | boolean> {
 }
 
 const USAGE =
-  'usage: conformance --sim [--json]\n' +
-  '       conformance --reader NAME [--pki DIR] [--pin PIN] [--puk PUK] [--no-identity] [--json]';
+  'usage: huduma-conformance --sim [--json]\n' +
+  '       huduma-conformance --reader NAME [--pki DIR] [--pin PIN] [--puk PUK] [--no-identity] [--json]';
 
 async function main(): Promise<number> {
   let args: Record<string, string | boolean>;

@@ -18,8 +18,9 @@ import {
   StoreDataObject,
   signMessage,
   type UnsignedCertificate,
-} from '../src/index';
-import { VECTOR_INPUTS, vectorKeys } from '../vectors/generate';
+  VECTOR_INPUTS,
+  vectorKeys,
+} from '@huduma/card-applet-spec';
 import { type CardTransport, RawCard, swHex } from './raw';
 
 /** Something that signs with a P-256 key (a DevPki role, an HSM, a software key). */

@@ -2,7 +2,7 @@
  * Raw APDU exchange for the conformance suite. Deliberately independent of @huduma/apdu and the
  * SDK: the suite judges a card by the bytes of SPEC.md alone, so it builds every command itself.
  */
-import { toHex } from '../src/index';
+import { toHex } from '@huduma/card-applet-spec';
 
 /** The one thing the suite needs from a card connection (structurally @huduma/apdu's Transport). */
 export interface CardTransport {

@@ -26,6 +26,20 @@ export {
   verifyCertificateBytes,
   verifyCertificateSignature,
 } from './certificate';
+export {
+  CHIP_TIMINGS,
+  type ChipMeasurement,
+  type ChipPrimitive,
+  type ChipSubstitute,
+  ChipTimingError,
+  type ChipTimings,
+  JCALGTEST_REPOSITORY,
+  modelV1Tap,
+  type TapModel,
+  type TapModelStep,
+  V1_TAP_BUDGET_MS,
+  V1_TAP_WIRE_BYTES,
+} from './chip-timings';
 export { COMMANDS, type CommandSpec, commandByIns } from './commands';
 export * from './constants';
 export {

@@ -379,9 +379,11 @@ export const Tag = {
 } as const;
 
 /**
- * Expected card time (ms) on a typical Java Card 3.0.5 with P-256 in hardware (sign ≈ 80 ms,
- * verify ≈ 100 ms, an EEPROM transaction ≈ 15 ms), excluding transmission. Used by the
- * simulator's latency model and the terminal's tap budget (SPEC.md §9).
+ * The simulator's latency model (ms per command, excluding transmission): round planning figures
+ * (sign ≈ 80 ms, verify ≈ 100 ms, an EEPROM transaction ≈ 15 ms), not measurements. Published
+ * on-card measurements per chip, and the v1 tap costed from them, are `CHIP_TIMINGS` and
+ * `modelV1Tap` (chip-timings.ts, SPEC.md §9.1–9.2): real chips range from well under to well
+ * over these figures.
  */
 export const TypicalCardTimeMs = {
   ECDSA_SIGN: 80,

@@ -3,18 +3,21 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   Capability,
+  CURRENCY_KES,
   decodeCertificate,
   decodeLoadAuthorization,
   generatePrivateKey,
   KeyUsage,
+  keyIdOf,
   publicKeyOf,
+  Size,
   toHex,
   verifyCertificateBytes,
   verifyLoadAuthorizationBytes,
   verifyMessage,
 } from '@huduma/card-applet-spec';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DevPki, PkiError, parseCapabilities, runPkiCli, softwareSigner } from './index';
+import { DevPki, PkiError, parseCapabilities, privateKeyFromJwk, runPkiCli, softwareSigner } from './index';
 
 const dirs: string[] = [];
 function tmp(): string {
@@ -60,12 +63,14 @@ describe('DevPki in memory', () => {
       merchantId: 'M-01',
       capabilities: ['DEBIT', 'UNDEBIT'],
     });
-    expect(t.certificate).toHaveLength(165);
+    expect(t.certificate).toHaveLength(Size.TERMINAL_CERTIFICATE);
+    expect(t.certificate[0]).toBe(0x02); // v2
     const cert = verifyCertificateBytes(t.certificate, pki.acquirerCaPublicKey);
     expect(cert?.type).toBe('terminal');
     if (cert?.type !== 'terminal') throw new Error('unreachable');
     expect(cert.capabilities).toBe(Capability.DEBIT | Capability.UNDEBIT);
-    expect(cert.publicKey).toEqual(publicKeyOf(t.privateKey));
+    expect(cert.keyAgreementKey).toEqual(publicKeyOf(t.privateKey));
+    expect(t.keyId).toEqual(keyIdOf(t.publicKey));
     expect(cert.notAfter - cert.notBefore).toBe(730 * 86400);
     expect(verifyCertificateBytes(t.certificate, pki.issuerCaPublicKey)).toBeUndefined();
     expect(verifyCertificateBytes(t.certificate, DevPki.inMemory().acquirerCaPublicKey)).toBeUndefined();
@@ -74,13 +79,17 @@ describe('DevPki in memory', () => {
   it('issues card certificates (5 years) signed by the issuer CA', async () => {
     const pki = DevPki.inMemory();
     const pub = publicKeyOf(generatePrivateKey());
+    const ka = publicKeyOf(generatePrivateKey());
     const bytes = await pki.issueCardCertificate({
       cardNumber: CARD,
-      publicKey: pub,
+      signingKey: pub,
+      keyAgreementKey: ka,
       notBefore: 1_700_000_000,
     });
+    expect(bytes).toHaveLength(Size.CARD_CERTIFICATE);
     const cert = verifyCertificateBytes(bytes, pki.issuerCaPublicKey);
     expect(cert).toMatchObject({ type: 'card', cardNumber: CARD, notBefore: 1_700_000_000 });
+    expect(cert).toMatchObject({ signingKey: pub, keyAgreementKey: ka });
     expect(cert!.notAfter - cert!.notBefore).toBe(1826 * 86400);
     expect(verifyCertificateBytes(bytes, pki.acquirerCaPublicKey)).toBeUndefined();
   });
@@ -100,12 +109,14 @@ describe('DevPki in memory', () => {
       cardCounter: 3,
       cardChallenge: new Uint8Array(16).fill(7),
       amount: 5000,
+      currency: CURRENCY_KES,
       time: 1_700_000_000,
       terminalId: 'ISSUER',
       terminalSeq: 1,
       terminalNonce: new Uint8Array(8),
       loadRef: 'MPESA-1',
     });
+    expect(bytes).toHaveLength(Size.LOAD_AUTHORIZATION);
     expect(verifyLoadAuthorizationBytes(bytes, pki.loadAuthorityPublicKey)).toBe(true);
     expect(verifyLoadAuthorizationBytes(bytes, pki.issuerCaPublicKey)).toBe(false);
     expect(decodeLoadAuthorization(bytes).keyId).toEqual(pki.loadAuthority.keyId);
@@ -113,7 +124,27 @@ describe('DevPki in memory', () => {
 
   it('parses capability lists and rejects unknown names', () => {
     expect(parseCapabilities('debit,undebit,reload,identity-read,block')).toBe(0x1f);
+    expect(parseCapabilities('unblock-pin')).toBe(Capability.UNBLOCK_PIN);
     expect(() => parseCapabilities('debit,teleport')).toThrow(PkiError);
+    // bits 0xFFC0 are undefined in v2 (§4.3): a certificate with them is invalid, so never issue one
+    expect(() => parseCapabilities(0x0040)).toThrow(/undefined bits/);
+    expect(() => parseCapabilities(0x8001)).toThrow(/undefined bits/);
+  });
+
+  it('grants UNBLOCK_PIN only when asked, and refuses notAfter before notBefore', async () => {
+    const pki = DevPki.inMemory();
+    const centre = await pki.issueTerminal({
+      terminalId: 'HC-01',
+      merchantId: 'HUDUMA',
+      capabilities: ['UNBLOCK_PIN'],
+    });
+    const till = await pki.issueTerminal({ terminalId: 'T-01', merchantId: 'M', capabilities: 'debit' });
+    const caps = (b: Uint8Array) => (decodeCertificate(b) as { capabilities: number }).capabilities;
+    expect(caps(centre.certificate) & Capability.UNBLOCK_PIN).toBe(Capability.UNBLOCK_PIN);
+    expect(caps(till.certificate) & Capability.UNBLOCK_PIN).toBe(0);
+    await expect(
+      pki.issueTerminal({ terminalId: 'T', merchantId: 'M', capabilities: 1, notBefore: 10, notAfter: 9 }),
+    ).rejects.toMatchObject({ code: 'ERR_PKI_VALIDITY' });
   });
 });
 
@@ -132,6 +163,39 @@ describe('DevPki on disk', () => {
     expect(again.issuerCaPublicKey).toEqual(pki.issuerCaPublicKey);
     expect(again.loadTerminal('T1').privateKey).toEqual(t.privateKey);
     expect(() => DevPki.init(dir)).toThrow(/already holds a PKI/);
+    for (const f of ['perso-master.key', 'attestation-master.key']) {
+      expect(fs.statSync(path.join(dir, f)).mode & 0o777).toBe(0o600);
+    }
+    const chip = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(again.installKeys(chip)).toEqual(pki.installKeys(chip));
+  });
+
+  it("writes the terminal's own key id into its .key file, never the acquirer CA's (§14)", async () => {
+    const dir = tmp();
+    const pki = DevPki.init(dir);
+    const t = await pki.issueTerminal({ terminalId: 'T2', merchantId: 'M1', capabilities: 1 });
+    const file = path.join(dir, 'terminals', 'T2.key');
+    const jwk = JSON.parse(fs.readFileSync(file, 'utf8'));
+    expect(jwk.kid).toBe(toHex(keyIdOf(t.publicKey)));
+    expect(jwk.kid).not.toBe(toHex(pki.acquirerCa.keyId));
+    expect(pki.loadTerminal('T2').keyId).toEqual(keyIdOf(t.publicKey));
+  });
+
+  it('refuses a key file whose kid is not its key id (a v1 file naming the acquirer CA)', async () => {
+    const dir = tmp();
+    const pki = DevPki.init(dir);
+    await pki.issueTerminal({ terminalId: 'T3', merchantId: 'M1', capabilities: 1 });
+    const file = path.join(dir, 'terminals', 'T3.key');
+    const jwk = JSON.parse(fs.readFileSync(file, 'utf8'));
+    fs.writeFileSync(file, JSON.stringify({ ...jwk, kid: toHex(pki.acquirerCa.keyId) }));
+    expect(() => pki.loadTerminal('T3')).toThrow(
+      expect.objectContaining({ code: 'ERR_PKI_KEY_ID_MISMATCH' }),
+    );
+    fs.writeFileSync(file, JSON.stringify({ ...jwk, kid: undefined }));
+    expect(() => pki.loadTerminal('T3')).toThrow(
+      expect.objectContaining({ code: 'ERR_PKI_KEY_ID_MISMATCH' }),
+    );
+    expect(() => privateKeyFromJwk({ ...jwk, x: jwk.y }, 'x')).toThrow(/x\/y do not match/);
   });
 });
 

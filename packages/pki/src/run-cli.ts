@@ -20,9 +20,9 @@ export interface CliIo {
 
 const USAGE = `usage: huduma-pki <command>
   init DIR                               create issuer CA, acquirer CA and load authority keys in DIR
-  issue-terminal DIR --id T --merchant M --caps debit,undebit,reload,identity-read,block [--days N]
+  issue-terminal DIR --id T --merchant M --caps debit,undebit,reload,identity-read,block,unblock-pin [--days N]
                                          issue a terminal key (DIR/terminals/T.key, 0600) and certificate (T.cert)
-  issue-card DIR --card-number N --public-key HEX [--days N]
+  issue-card DIR --card-number N --signing-key HEX --key-agreement-key HEX [--days N]
                                          sign a card certificate for a card's public key (DIR/cards/N.cert)
   show CERTFILE [--pki DIR]              print a certificate (raw 165 bytes or hex); with --pki, verify it
 Private keys are written to files with mode 0600 and never printed.`;
@@ -77,14 +77,18 @@ export function describeCertificate(cert: Certificate): string[] {
     `issuer key id: ${toHex(cert.issuerKeyId)}`,
     `not before:    ${iso(cert.notBefore)}`,
     `not after:     ${iso(cert.notAfter)}`,
-    `public key:    ${toHex(cert.publicKey)}`,
   );
+  if (cert.type === 'card') {
+    lines.push(`signing key:   ${toHex(cert.signingKey)}`, `key agreement: ${toHex(cert.keyAgreementKey)}`);
+  } else {
+    lines.push(`key agreement: ${toHex(cert.keyAgreementKey)}`);
+  }
   return lines;
 }
 
 function readCertFile(file: string): Uint8Array {
   const raw = new Uint8Array(fs.readFileSync(file));
-  if (raw.length === Size.CERTIFICATE) return raw;
+  if (raw.length === Size.CARD_CERTIFICATE || raw.length === Size.TERMINAL_CERTIFICATE) return raw;
   return fromHex(new TextDecoder().decode(raw).trim());
 }
 
@@ -135,7 +139,8 @@ export async function runPkiCli(argv: string[], io: CliIo = process): Promise<nu
         const notBefore = Math.floor(Date.now() / 1000);
         const cert = await pki.issueCardCertificate({
           cardNumber,
-          publicKey: fromHex(need(flags, 'public-key')),
+          signingKey: fromHex(need(flags, 'signing-key')),
+          keyAgreementKey: fromHex(need(flags, 'key-agreement-key')),
           notBefore,
           ...(d === undefined ? {} : { notAfter: notBefore + d * 86_400 }),
         });

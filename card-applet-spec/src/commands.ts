@@ -1,227 +1,145 @@
-import { Capability, CLA_OF_INS, INS, type InsName, LifeCycle, type LifeCycleState, Size } from './constants';
+import {
+  CLA_OF_INS,
+  INS,
+  type InsName,
+  LifeCycle,
+  type LifeCycleState,
+  SessionType,
+  Size,
+} from './constants';
+import { wrappedLength } from './sm';
+
+/** How a command uses secure messaging (§6 table, "SM" column). */
+export type SmMode =
+  | { kind: 'none' }
+  /** A session command: allowed session types, and whether command / response payloads are encrypted. */
+  | { kind: 'session'; sessions: readonly number[]; encryptCommand: boolean; encryptResponse: boolean };
 
 /**
- * The command table of applet v1 (SPEC.md §6): one row per instruction with what the card
- * accepts. The simulator dispatches on it, the conformance suite iterates it, and SPEC.md's
- * summary table is written from it.
+ * The command table of applet v2 (SPEC.md §6): one row per instruction with what the card
+ * accepts. The simulator dispatches on it and the conformance suite iterates it.
  */
 export interface CommandSpec {
   name: InsName;
+  /** The only accepted CLA (plus the chaining bit when chainable). */
   cla: number;
   ins: number;
-  /** Accepted P1-P2 (as P1 << 8 | P2); 'record' = READ RECORD's P1 1..16 with P2 04; 'store' = STORE DATA object ids. */
-  p1p2: number | 'record' | 'store';
-  /** Exact data length, or [min, max]. */
-  lc: number | readonly [number, number];
-  /** Response data length (exact or max). */
-  responseLength: number | readonly [number, number];
-  /** Life-cycle states in which the command runs. */
+  /** Accepted P1-P2 (P1 << 8 | P2), or a named rule checked by the card (§6.0.3 step 6). */
+  p1p2: number | 'record' | 'store' | 'open-session' | 'key-kind';
+  /**
+   * Accepted data lengths (assembled, wrapped for SM commands). 'store' = STORE DATA's rule
+   * 16·⌈(n+1)/16⌉ + 8 for the object's allowed n.
+   */
+  lc: readonly number[] | 'store';
   states: readonly LifeCycleState[];
-  /** For terminal-authenticated commands: the capability and the body size of the envelope. */
-  terminalAuth?: { capability: number; bodySize: number };
-  /** Whether the command may arrive as an ISO command chain. */
+  sm: SmMode;
   chainable: boolean;
-  /** SPEC.md section. */
   section: string;
 }
 
-const { PERSONALIZATION: PERSO, ACTIVE, BLOCKED, TERMINATED } = LifeCycle;
-const AUTH = (body: number) => Size.CERTIFICATE + body + Size.SIGNATURE;
+const { PERSONALIZATION: P, ACTIVE: A, BLOCKED: B } = LifeCycle;
+const { TAP, SECURE, PERSO } = SessionType;
+const NONE: SmMode = { kind: 'none' };
+const mac = (sessions: readonly number[]): SmMode => ({
+  kind: 'session',
+  sessions,
+  encryptCommand: false,
+  encryptResponse: false,
+});
+const enc = (sessions: readonly number[]): SmMode => ({
+  kind: 'session',
+  sessions,
+  encryptCommand: true,
+  encryptResponse: false,
+});
+
+function row(
+  name: InsName,
+  p1p2: CommandSpec['p1p2'],
+  lc: CommandSpec['lc'],
+  states: readonly LifeCycleState[],
+  sm: SmMode,
+  chainable: boolean,
+  section: string,
+): CommandSpec {
+  return { name, cla: CLA_OF_INS[name], ins: INS[name], p1p2, lc, states, sm, chainable, section };
+}
 
 export const COMMANDS: readonly CommandSpec[] = [
-  {
-    name: 'SELECT',
-    cla: CLA_OF_INS.SELECT,
-    ins: INS.SELECT,
-    p1p2: 0x0400,
-    lc: Size.AID,
-    responseLength: [60, 90],
-    states: [PERSO, ACTIVE, BLOCKED, TERMINATED],
-    chainable: false,
-    section: '6.1',
-  },
-  {
-    name: 'GET_CHALLENGE',
-    cla: CLA_OF_INS.GET_CHALLENGE,
-    ins: INS.GET_CHALLENGE,
-    p1p2: 0x0000,
-    lc: 0,
-    responseLength: Size.CHALLENGE,
-    states: [PERSO, ACTIVE, BLOCKED],
-    chainable: false,
-    section: '6.2',
-  },
-  {
-    name: 'GET_DATA',
-    cla: CLA_OF_INS.GET_DATA,
-    ins: INS.GET_DATA,
-    p1p2: 0x7f21,
-    lc: 0,
-    responseLength: Size.CERTIFICATE,
-    states: [PERSO, ACTIVE, BLOCKED],
-    chainable: false,
-    section: '6.3',
-  },
-  {
-    name: 'VERIFY_PIN',
-    cla: CLA_OF_INS.VERIFY_PIN,
-    ins: INS.VERIFY_PIN,
-    p1p2: 0x0081,
-    lc: [0, Size.PIN_BLOCK],
-    responseLength: 0,
-    states: [ACTIVE],
-    chainable: false,
-    section: '6.4',
-  },
-  {
-    name: 'CHANGE_PIN',
-    cla: CLA_OF_INS.CHANGE_PIN,
-    ins: INS.CHANGE_PIN,
-    p1p2: 0x0081,
-    lc: 2 * Size.PIN_BLOCK,
-    responseLength: 0,
-    states: [ACTIVE],
-    chainable: false,
-    section: '6.5',
-  },
-  {
-    name: 'UNBLOCK_PIN',
-    cla: CLA_OF_INS.UNBLOCK_PIN,
-    ins: INS.UNBLOCK_PIN,
-    p1p2: 0x0081,
-    lc: 2 * Size.PIN_BLOCK,
-    responseLength: 0,
-    states: [ACTIVE],
-    chainable: false,
-    section: '6.6',
-  },
-  {
-    name: 'READ_PURSE',
-    cla: CLA_OF_INS.READ_PURSE,
-    ins: INS.READ_PURSE,
-    p1p2: 0x0000,
-    lc: 0,
-    responseLength: Size.PURSE,
-    states: [PERSO, ACTIVE, BLOCKED],
-    chainable: false,
-    section: '6.7',
-  },
-  {
-    name: 'DEBIT',
-    cla: CLA_OF_INS.DEBIT,
-    ins: INS.DEBIT,
-    p1p2: 0x0000,
-    lc: AUTH(Size.DEBIT_BODY),
-    responseLength: Size.TRANSACTION_PROOF,
-    states: [ACTIVE],
-    terminalAuth: { capability: Capability.DEBIT, bodySize: Size.DEBIT_BODY },
-    chainable: true,
-    section: '6.8',
-  },
-  {
-    name: 'UNDEBIT',
-    cla: CLA_OF_INS.UNDEBIT,
-    ins: INS.UNDEBIT,
-    p1p2: 0x0000,
-    lc: AUTH(Size.UNDEBIT_BODY),
-    responseLength: Size.TRANSACTION_PROOF,
-    states: [ACTIVE],
-    terminalAuth: { capability: Capability.UNDEBIT, bodySize: Size.UNDEBIT_BODY },
-    chainable: true,
-    section: '6.9',
-  },
-  {
-    name: 'RELOAD',
-    cla: CLA_OF_INS.RELOAD,
-    ins: INS.RELOAD,
-    p1p2: 0x0000,
-    lc: Size.LOAD_AUTHORIZATION,
-    responseLength: Size.TRANSACTION_PROOF,
-    states: [ACTIVE],
-    chainable: true,
-    section: '6.10',
-  },
-  {
-    name: 'READ_RECORD',
-    cla: CLA_OF_INS.READ_RECORD,
-    ins: INS.READ_RECORD,
-    p1p2: 'record',
-    lc: 0,
-    responseLength: Size.TRANSACTION_PROOF,
-    states: [ACTIVE, BLOCKED],
-    chainable: false,
-    section: '6.11',
-  },
-  {
-    name: 'GET_LAST_TRANSACTION',
-    cla: CLA_OF_INS.GET_LAST_TRANSACTION,
-    ins: INS.GET_LAST_TRANSACTION,
-    p1p2: 0x0000,
-    lc: Size.RECOVERY_REQUEST,
-    responseLength: Size.RECOVERY_RESPONSE,
-    states: [ACTIVE, BLOCKED],
-    chainable: false,
-    section: '6.12',
-  },
-  {
-    name: 'READ_IDENTITY',
-    cla: CLA_OF_INS.READ_IDENTITY,
-    ins: INS.READ_IDENTITY,
-    p1p2: 0x0000,
-    lc: AUTH(Size.IDENTITY_BODY),
-    responseLength: [20, 240],
-    states: [ACTIVE],
-    terminalAuth: { capability: Capability.IDENTITY_READ, bodySize: Size.IDENTITY_BODY },
-    chainable: true,
-    section: '6.13',
-  },
-  {
-    name: 'BLOCK_CARD',
-    cla: CLA_OF_INS.BLOCK_CARD,
-    ins: INS.BLOCK_CARD,
-    p1p2: 0x0000,
-    lc: AUTH(Size.BLOCK_BODY),
-    responseLength: 0,
-    states: [ACTIVE, BLOCKED],
-    terminalAuth: { capability: Capability.BLOCK, bodySize: Size.BLOCK_BODY },
-    chainable: true,
-    section: '6.14',
-  },
-  {
-    name: 'STORE_DATA',
-    cla: CLA_OF_INS.STORE_DATA,
-    ins: INS.STORE_DATA,
-    p1p2: 'store',
-    lc: [1, 255],
-    responseLength: 0,
-    states: [PERSO],
-    chainable: false,
-    section: '7.1',
-  },
-  {
-    name: 'GENERATE_KEY_PAIR',
-    cla: CLA_OF_INS.GENERATE_KEY_PAIR,
-    ins: INS.GENERATE_KEY_PAIR,
-    p1p2: 0x0000,
-    lc: 0,
-    responseLength: Size.PUBLIC_KEY,
-    states: [PERSO],
-    chainable: false,
-    section: '7.2',
-  },
-  {
-    name: 'FINALIZE',
-    cla: CLA_OF_INS.FINALIZE,
-    ins: INS.FINALIZE,
-    p1p2: 0x0000,
-    lc: 0,
-    responseLength: 0,
-    states: [PERSO],
-    chainable: false,
-    section: '7.3',
-  },
+  row('SELECT', 0x0400, [Size.AID], [P, A, B], NONE, false, '6.1'),
+  row('GET_CHALLENGE', 0x0000, [0], [P, A, B], NONE, false, '6.2'),
+  row('GET_DATA', 0x7f21, [0], [P, A, B], NONE, false, '6.3'),
+  row(
+    'VERIFY_PIN',
+    0x0081,
+    [wrappedLength(8, true), wrappedLength(0, false)],
+    [A],
+    enc([SECURE]),
+    false,
+    '6.4',
+  ),
+  row('CHANGE_PIN', 0x0081, [wrappedLength(16, true)], [A], enc([SECURE]), false, '6.5'),
+  row('UNBLOCK_PIN', 0x0081, [wrappedLength(16, true)], [A], enc([SECURE]), false, '6.6'),
+  row('READ_PURSE', 0x0000, [0], [P, A, B], NONE, false, '6.7'),
+  row('DEBIT', 0x0000, [wrappedLength(Size.DEBIT_REQUEST, false)], [A], mac([TAP, SECURE]), false, '6.8'),
+  row('UNDEBIT', 0x0000, [wrappedLength(Size.UNDEBIT_REQUEST, false)], [A], mac([TAP, SECURE]), false, '6.9'),
+  row('RELOAD', 0x0000, [Size.LOAD_AUTHORIZATION], [A], NONE, true, '6.10'),
+  row('READ_RECORD', 'record', [0], [A, B], NONE, false, '6.11'),
+  row('GET_TRANSACTION', 0x0000, [Size.GET_TRANSACTION_REQUEST], [A, B], NONE, false, '6.12'),
+  row(
+    'READ_IDENTITY',
+    0x0000,
+    [wrappedLength(0, false)],
+    [A],
+    { kind: 'session', sessions: [SECURE], encryptCommand: false, encryptResponse: true },
+    false,
+    '6.13',
+  ),
+  row(
+    'BLOCK_CARD',
+    0x0000,
+    [wrappedLength(Size.BLOCK_REQUEST, false)],
+    [A, B],
+    mac([TAP, SECURE]),
+    false,
+    '6.14',
+  ),
+  row('REGISTER_TERMINAL', 0x0000, [Size.TERMINAL_CERTIFICATE], [A, B], NONE, true, '6.15'),
+  row(
+    'OPEN_SESSION',
+    'open-session',
+    [Size.OPEN_SESSION_TAP, Size.OPEN_SESSION_SECURE],
+    [A, B],
+    NONE,
+    false,
+    '6.16',
+  ),
+  row('INITIALIZE_PERSO', 0x0000, [Size.CHALLENGE], [P], NONE, false, '7.2'),
+  row(
+    'EXTERNAL_AUTHENTICATE_PERSO',
+    0x0000,
+    [wrappedLength(Size.CRYPTOGRAM, false)],
+    [P],
+    mac([PERSO]),
+    false,
+    '7.3',
+  ),
+  row('STORE_DATA', 'store', 'store', [P], enc([PERSO]), true, '7.4'),
+  row(
+    'GENERATE_KEY_PAIR',
+    'key-kind',
+    [wrappedLength(Size.ATT_NONCE, false)],
+    [P],
+    mac([PERSO]),
+    false,
+    '7.5',
+  ),
+  row('FINALIZE', 0x0000, [wrappedLength(0, false)], [P], mac([PERSO]), false, '7.7'),
 ];
 
-export function commandByIns(cla: number, ins: number): CommandSpec | undefined {
-  return COMMANDS.find((c) => c.ins === ins && c.cla === cla);
+const BY_INS = new Map(COMMANDS.map((c) => [c.ins, c]));
+
+/** The command with this INS, if any (the CLA decides whether it is valid for the class). */
+export function commandByIns(ins: number): CommandSpec | undefined {
+  return BY_INS.get(ins);
 }

@@ -1,19 +1,19 @@
 import { bytesEqual, concatBytes } from './bytes';
 import { type CardNumber, decodeCardNumber, encodeCardNumber } from './card-number';
-import { AID, LifeCycle, type LifeCycleState, Size, Tag } from './constants';
+import { AID, type CryptoProfileCode, LifeCycle, type LifeCycleState, Size, Tag } from './constants';
 import { SpecCodecError } from './errors';
 import { decodePurse, encodePurse, type Purse } from './purse';
 import { parseSimpleTlv, tlv } from './simple-tlv';
 
 /**
- * SELECT response (SPEC.md §6.1): FCI template
+ * SELECT response (SPEC.md §6.1), 96 bytes:
  *
- *   6F L { 84 0B AID, A5 L { C0 01 version, C1 01 life cycle, C2 08 card number,
- *                             C3 10 card challenge, C4 1C purse } }
+ *   6F 5E { 84 0B AID, A5 4F { C0 01 version, C1 01 life cycle, C2 08 card number,
+ *                               C3 10 RND.C, C4 28 purse, C5 01 crypto profile } }
  *
- * The FCI carries a fresh challenge and the purse, so a debit needs no GET CHALLENGE and no
- * READ PURSE: SELECT + DEBIT is the whole tap. Before personalization sets a card number, C2
- * holds eight zero bytes.
+ * The FCI carries the challenge and the purse (whose counter is the DEBIT's expectedCounter), so
+ * SELECT + OPEN SESSION + DEBIT is the whole cached tap. Before personalization sets a card
+ * number, C2 holds eight zero bytes.
  */
 export interface SelectResponse {
   version: number;
@@ -22,6 +22,8 @@ export interface SelectResponse {
   cardNumber?: CardNumber;
   challenge: Uint8Array;
   purse: Purse;
+  /** ECDH output the card uses (§4.6.3). */
+  cryptoProfile: CryptoProfileCode;
 }
 
 export function encodeSelectResponse(fci: SelectResponse): Uint8Array {
@@ -33,6 +35,7 @@ export function encodeSelectResponse(fci: SelectResponse): Uint8Array {
     tlv(Tag.CARD_NUMBER, fci.cardNumber ? encodeCardNumber(fci.cardNumber) : new Uint8Array(8)),
     tlv(Tag.CHALLENGE, fci.challenge),
     tlv(Tag.PURSE, encodePurse(fci.purse)),
+    tlv(Tag.CRYPTO_PROFILE, new Uint8Array([fci.cryptoProfile])),
   );
   return tlv(Tag.FCI, concatBytes(tlv(Tag.DF_NAME, AID), tlv(Tag.FCI_PROPRIETARY, proprietary)));
 }
@@ -64,8 +67,9 @@ export function decodeSelectResponse(bytes: Uint8Array): SelectResponse {
   const cn = need(Tag.CARD_NUMBER, 8, 'card number');
   const challenge = need(Tag.CHALLENGE, Size.CHALLENGE, 'challenge').slice();
   const purse = decodePurse(need(Tag.PURSE, Size.PURSE, 'purse'));
+  const cryptoProfile = need(Tag.CRYPTO_PROFILE, 1, 'crypto profile')[0]!;
+  if (cryptoProfile > 1) throw new SpecCodecError('ERR_FCI', `unknown crypto profile ${cryptoProfile}`);
   const cardNumber = cn.every((b) => b === 0) ? undefined : decodeCardNumber(cn);
-  return cardNumber === undefined
-    ? { version, lifeCycle, challenge, purse }
-    : { version, lifeCycle, cardNumber, challenge, purse };
+  const base = { version, lifeCycle, challenge, purse, cryptoProfile: cryptoProfile as CryptoProfileCode };
+  return cardNumber === undefined ? base : { ...base, cardNumber };
 }

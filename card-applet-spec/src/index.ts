@@ -1,6 +1,7 @@
 /**
- * @huduma/card-applet-spec — the machine-readable half of SPEC.md: constants, the command
- * table, byte-exact encoders/decoders of every structure, and the signed-message builders.
+ * @huduma/card-applet-spec — the machine-readable half of SPEC.md (applet v2): constants, the
+ * command table, byte-exact encoders/decoders of every structure, the signed-message builders
+ * and the symmetric crypto both sides share (KDF, secure messaging, AES-CMAC, ECDH).
  */
 export { ByteReader, bytesEqual, concatBytes, fromHex, toHex, u16, u32 } from './bytes';
 export {
@@ -16,15 +17,17 @@ export {
 export {
   type CardCertificate,
   type Certificate,
+  certificateIdOf,
   certificateSigningMessage,
   decodeCertificate,
   encodeCertificate,
   encodeCertificateBody,
   signCertificate,
   type TerminalCertificate,
+  type UnsignedCardCertificate,
   type UnsignedCertificate,
+  type UnsignedTerminalCertificate,
   verifyCertificateBytes,
-  verifyCertificateSignature,
 } from './certificate';
 export {
   CHIP_TIMINGS,
@@ -40,13 +43,23 @@ export {
   V1_TAP_BUDGET_MS,
   V1_TAP_WIRE_BYTES,
 } from './chip-timings';
-export { COMMANDS, type CommandSpec, commandByIns } from './commands';
+export { COMMANDS, type CommandSpec, commandByIns, type SmMode } from './commands';
 export * from './constants';
 export {
+  aesCbcDecrypt,
+  aesCbcEncrypt,
+  aesEncryptBlock,
   assertPublicKey,
+  cmac,
+  cmac8,
   domainTag,
+  ecdh,
   generatePrivateKey,
+  isValidPublicKey,
+  kdfExpand,
+  kdfExtract,
   keyIdOf,
+  macEqual,
   publicKeyOf,
   type SignatureVerify,
   sha256,
@@ -75,43 +88,58 @@ export {
 } from './load-authorization';
 export { decodeTrustedKey, encodePinBlock, encodeTrustedKey, isValidPinBlock, type TrustedKey } from './pin';
 export {
+  assertBcdCurrency,
   decodePurse,
   decodePurseParameters,
   encodePurse,
   encodePurseParameters,
+  isBcdCurrency,
   type Purse,
   type PurseParameters,
 } from './purse';
 export {
-  decodeRecoveryRequest,
-  decodeRecoveryResponse,
-  encodeRecoveryRequest,
-  encodeRecoveryResponseBody,
-  type RecoveryRequest,
-  type RecoveryResponse,
+  decodeGetTransactionRequest,
+  decodeGetTransactionResponse,
+  encodeGetTransactionRequest,
+  encodeGetTransactionResponseBody,
+  type GetTransactionRequest,
+  type GetTransactionResponse,
   recoveryAttestationMessage,
   verifyRecoveryAttestation,
 } from './recovery';
+export {
+  decodeInitializePersoResponse,
+  decodeKeyAttestation,
+  decodeOpenSessionRequest,
+  encodeInitializePersoResponse,
+  encodeKeyAttestation,
+  encodeOpenSessionRequest,
+  type InitializePersoResponse,
+  type KeyAttestation,
+  keyAttestationMessage,
+  type OpenSessionRequest,
+} from './session';
 export { parseSimpleTlv, tlv } from './simple-tlv';
 export {
-  type AuthenticatedCommand,
-  type BlockRequest,
-  type DebitRequest,
-  decodeAuthenticatedCommand,
-  decodeBlockRequest,
-  decodeDebitRequest,
-  decodeIdentityReadRequest,
-  decodeUndebitRequest,
-  encodeAuthenticatedCommand,
-  encodeBlockRequest,
-  encodeDebitRequest,
-  encodeIdentityReadRequest,
-  encodeUndebitRequest,
-  type IdentityReadRequest,
-  signAuthenticatedCommand,
-  terminalAuthMessage,
-  type UndebitRequest,
-} from './terminal-auth';
+  cardCryptogram,
+  deriveLinkKey,
+  derivePersoSessionKeys,
+  deriveSessionKeys,
+  diversifyCardKeys,
+  hostCryptogram,
+  padM2,
+  type SessionKeys,
+  type SmHeader,
+  sessionContext,
+  sscBytes,
+  type UnwrapCommandResult,
+  unpadM2,
+  unwrapCommand,
+  unwrapResponse,
+  wrapCommand,
+  wrappedLength,
+  wrapResponse,
+} from './sm';
 export {
   type DebitProof,
   decodeTransactionProof,
@@ -123,4 +151,24 @@ export {
   transactionSigningMessage,
   verifyTransactionProof,
 } from './transaction';
-export { VECTOR_INPUTS, VECTOR_KEY_LABELS, vectorKeys, vectorPrivateKey } from './vector-inputs';
+export {
+  type BlockRequest,
+  type DebitRequest,
+  decodeBlockRequest,
+  decodeDebitRequest,
+  decodeUndebitRequest,
+  decodeValueResponse,
+  encodeBlockRequest,
+  encodeDebitRequest,
+  encodeUndebitRequest,
+  encodeValueResponse,
+  type UndebitRequest,
+  type ValueResponse,
+} from './value';
+export {
+  VECTOR_INPUTS,
+  VECTOR_KEY_LABELS,
+  vectorKeys,
+  vectorPrivateKey,
+  vectorRawKey,
+} from './vector-inputs';

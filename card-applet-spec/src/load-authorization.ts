@@ -1,27 +1,16 @@
-import { ByteReader, concatBytes, u32 } from './bytes';
+import { ByteReader, concatBytes, u16, u32 } from './bytes';
 import { type CardNumber, decodeCardNumber, encodeCardNumber } from './card-number';
 import { DomainTag, Size } from './constants';
-import { domainTag, signMessage, verifyMessage } from './crypto';
+import { domainTag, type SignatureVerify, signMessage, verifyMessage } from './crypto';
 import { SpecCodecError } from './errors';
 import { decodeBillRef, decodeEntityId, type EntityId, encodeBillRef, encodeEntityId } from './ids';
+import { assertBcdCurrency } from './purse';
 
 /**
- * RELOAD data (SPEC.md §6.10, signed as §8.4): an authorization signed by the issuer's load authority, bound to
- * one card, its current counter and a fresh card challenge, so it can be used once only. 144 bytes:
- *
- * | off | len | field |
- * |----:|----:|-------|
- * | 0  | 8  | key id of the load-authority key (a LOAD_AUTHORITY key on the card) |
- * | 8  | 8  | card number (BCD) |
- * | 16 | 4  | card counter before the reload |
- * | 20 | 16 | card challenge |
- * | 36 | 4  | amount, cents (0 = online contact only: resets offline spend) |
- * | 40 | 4  | issuer time, Unix seconds (the card's trusted-time high-water mark) |
- * | 44 | 8  | terminal id |
- * | 52 | 4  | terminal sequence number |
- * | 56 | 8  | terminal nonce |
- * | 64 | 16 | load reference (e.g. the mobile-money receipt) |
- * | 80 | 64 | signature over "HUDUMA-LOAD-v1"(16) ‖ bytes 0..79 |
+ * RELOAD data (SPEC.md §6.10, signed as §8.4), 146 bytes: keyId 8 ‖ card number 8 ‖ counter 4 ‖
+ * challenge 16 ‖ amount 4 ‖ currency 2 ‖ time 4 ‖ terminalId 8 ‖ terminalSeq 4 ‖ terminalNonce 8 ‖
+ * loadRef 16 ‖ signature 64 over T("HUDUMA-LOAD-v2") ‖ bytes 0..81. Bound to one card, its
+ * counter and its current challenge: usable once.
  */
 export interface LoadAuthorization {
   keyId: Uint8Array;
@@ -29,6 +18,7 @@ export interface LoadAuthorization {
   cardCounter: number;
   cardChallenge: Uint8Array;
   amount: number;
+  currency: number;
   time: number;
   terminalId: EntityId;
   terminalSeq: number;
@@ -43,12 +33,14 @@ export function encodeLoadAuthorizationBody(auth: Omit<LoadAuthorization, 'signa
     throw new SpecCodecError('ERR_CHALLENGE', 'challenge must be 16 bytes');
   if (auth.terminalNonce.length !== Size.NONCE)
     throw new SpecCodecError('ERR_NONCE', 'terminal nonce must be 8 bytes');
+  assertBcdCurrency(auth.currency);
   return concatBytes(
     auth.keyId,
     encodeCardNumber(auth.cardNumber),
     u32(auth.cardCounter),
     auth.cardChallenge,
     u32(auth.amount),
+    u16(auth.currency),
     u32(auth.time),
     encodeEntityId(auth.terminalId, 'terminal id'),
     u32(auth.terminalSeq),
@@ -57,8 +49,8 @@ export function encodeLoadAuthorizationBody(auth: Omit<LoadAuthorization, 'signa
   );
 }
 
-export function loadAuthorizationSigningMessage(body: Uint8Array): Uint8Array {
-  return concatBytes(domainTag(DomainTag.LOAD), body);
+export function loadAuthorizationSigningMessage(tbs: Uint8Array): Uint8Array {
+  return concatBytes(domainTag(DomainTag.LOAD), tbs);
 }
 
 export function encodeLoadAuthorization(auth: LoadAuthorization): Uint8Array {
@@ -67,7 +59,7 @@ export function encodeLoadAuthorization(auth: LoadAuthorization): Uint8Array {
   return concatBytes(encodeLoadAuthorizationBody(auth), auth.signature);
 }
 
-/** Signs a load authorization (clearing service / tests). */
+/** Signs a load authorization (load authority / clearing service / tests). */
 export function signLoadAuthorization(
   auth: Omit<LoadAuthorization, 'signature'>,
   loadAuthorityPrivateKey: Uint8Array,
@@ -87,11 +79,12 @@ export function decodeLoadAuthorization(bytes: Uint8Array): LoadAuthorization {
     cardCounter: r.u32('cardCounter'),
     cardChallenge: r.take(16, 'cardChallenge').slice(),
     amount: r.u32('amount'),
+    currency: r.u16('currency'),
     time: r.u32('time'),
-    terminalId: decodeEntityId(r.take(8, 'terminalId'), 'terminal id', 44),
+    terminalId: decodeEntityId(r.take(8, 'terminalId'), 'terminal id', 46),
     terminalSeq: r.u32('terminalSeq'),
     terminalNonce: r.take(8, 'terminalNonce').slice(),
-    loadRef: decodeBillRef(r.take(16, 'loadRef'), 64),
+    loadRef: decodeBillRef(r.take(16, 'loadRef'), 66),
     signature: r.take(64, 'signature').slice(),
   };
   r.end();
@@ -99,9 +92,13 @@ export function decodeLoadAuthorization(bytes: Uint8Array): LoadAuthorization {
 }
 
 /** Verifies an encoded load authorization over its exact bytes. */
-export function verifyLoadAuthorizationBytes(bytes: Uint8Array, loadAuthorityPublicKey: Uint8Array): boolean {
+export function verifyLoadAuthorizationBytes(
+  bytes: Uint8Array,
+  loadAuthorityPublicKey: Uint8Array,
+  verify: SignatureVerify = verifyMessage,
+): boolean {
   if (bytes.length !== Size.LOAD_AUTHORIZATION) return false;
-  return verifyMessage(
+  return verify(
     loadAuthorityPublicKey,
     loadAuthorizationSigningMessage(bytes.subarray(0, Size.LOAD_AUTHORIZATION_TBS)),
     bytes.subarray(Size.LOAD_AUTHORIZATION_TBS),

@@ -1,33 +1,22 @@
 import { ByteReader, concatBytes, u16, u32 } from './bytes';
 import { type CardNumber, encodeCardNumber } from './card-number';
-import { DomainTag, Size, TxType, type TxTypeCode } from './constants';
+import { Cvm, DomainTag, Size, TxType, type TxTypeCode } from './constants';
 import { domainTag, type SignatureVerify, verifyMessage } from './crypto';
 import { SpecCodecError } from './errors';
 import { decodeBillRef, decodeEntityId, type EntityId, encodeBillRef, encodeEntityId } from './ids';
+import { assertBcdCurrency } from './purse';
 
 /**
- * One entry of the card's transaction ring, and the body of every card proof (SPEC.md §2.7, signed as §8.3).
- * 63 bytes:
- *
- * | off | len | field |
- * |----:|----:|-------|
- * | 0  | 1  | type: 01 debit, 02 undebit, 03 reload |
- * | 1  | 4  | counter: the card's transaction counter after this transaction |
- * | 5  | 4  | amount in KES cents (always > 0 except a zero-amount online reload) |
- * | 9  | 4  | balance after, cents |
- * | 13 | 4  | cumulative offline spend after, cents |
- * | 17 | 8  | terminal id |
- * | 25 | 4  | terminal sequence number |
- * | 29 | 8  | terminal nonce (the terminal's challenge) |
- * | 37 | 4  | time, Unix seconds: the terminal's clock (debit/undebit) or the issuer's (reload) |
- * | 41 | 16 | bill reference (debit; undebit copies the cancelled debit's) or load reference |
- * | 57 | 2  | service code (debit; undebit copies it) or 0 |
- * | 59 | 4  | referenced counter: the cancelled debit's counter (undebit) or 0 |
+ * A transaction record (SPEC.md §2.7), 66 bytes: type 1 ‖ counter 4 ‖ amount 4 ‖ currency 2 ‖
+ * balanceAfter 4 ‖ offlineSpendAfter 4 ‖ terminalId 8 ‖ terminalSeq 4 ‖ terminalNonce 8 ‖ time 4 ‖
+ * billRef 16 ‖ serviceCode 2 ‖ refCounter 4 ‖ cvm 1.
  */
 export interface TransactionRecord {
   type: TxTypeCode;
   counter: number;
   amount: number;
+  /** BCD ISO 4217 (KES = 0x0404). */
+  currency: number;
   balanceAfter: number;
   offlineSpendAfter: number;
   terminalId: EntityId;
@@ -37,18 +26,27 @@ export interface TransactionRecord {
   billRef: string;
   serviceCode: number;
   refCounter: number;
+  /** 01 when a PIN token authorised this debit, else 00. */
+  cvm: number;
+}
+
+function checkType(type: number, offset?: number): asserts type is TxTypeCode {
+  if (type !== TxType.DEBIT && type !== TxType.UNDEBIT && type !== TxType.RELOAD) {
+    throw new SpecCodecError('ERR_TX_TYPE', `unknown transaction type ${type}`, offset);
+  }
 }
 
 export function encodeTransactionRecord(rec: TransactionRecord): Uint8Array {
-  if (rec.type !== TxType.DEBIT && rec.type !== TxType.UNDEBIT && rec.type !== TxType.RELOAD) {
-    throw new SpecCodecError('ERR_TX_TYPE', `unknown transaction type ${rec.type}`);
-  }
+  checkType(rec.type);
   if (rec.terminalNonce.length !== Size.NONCE)
     throw new SpecCodecError('ERR_NONCE', 'terminal nonce must be 8 bytes');
+  if (rec.cvm !== Cvm.NONE && rec.cvm !== Cvm.PIN) throw new SpecCodecError('ERR_CVM', `cvm byte ${rec.cvm}`);
+  assertBcdCurrency(rec.currency);
   return concatBytes(
     new Uint8Array([rec.type]),
     u32(rec.counter),
     u32(rec.amount),
+    u16(rec.currency),
     u32(rec.balanceAfter),
     u32(rec.offlineSpendAfter),
     encodeEntityId(rec.terminalId, 'terminal id'),
@@ -58,34 +56,35 @@ export function encodeTransactionRecord(rec: TransactionRecord): Uint8Array {
     encodeBillRef(rec.billRef),
     u16(rec.serviceCode),
     u32(rec.refCounter),
+    new Uint8Array([rec.cvm]),
   );
 }
 
 export function decodeTransactionRecord(bytes: Uint8Array): TransactionRecord {
   const r = new ByteReader(bytes, 'transaction record');
   const type = r.u8('type');
-  if (type !== TxType.DEBIT && type !== TxType.UNDEBIT && type !== TxType.RELOAD) {
-    throw new SpecCodecError('ERR_TX_TYPE', `unknown transaction type ${type}`, 0);
-  }
+  checkType(type, 0);
   const rec: TransactionRecord = {
     type,
     counter: r.u32('counter'),
     amount: r.u32('amount'),
+    currency: r.u16('currency'),
     balanceAfter: r.u32('balanceAfter'),
     offlineSpendAfter: r.u32('offlineSpendAfter'),
-    terminalId: decodeEntityId(r.take(8, 'terminalId'), 'terminal id', 17),
+    terminalId: decodeEntityId(r.take(8, 'terminalId'), 'terminal id', 19),
     terminalSeq: r.u32('terminalSeq'),
     terminalNonce: r.take(8, 'terminalNonce').slice(),
     time: r.u32('time'),
-    billRef: decodeBillRef(r.take(16, 'billRef'), 41),
+    billRef: decodeBillRef(r.take(16, 'billRef'), 43),
     serviceCode: r.u16('serviceCode'),
     refCounter: r.u32('refCounter'),
+    cvm: r.u8('cvm'),
   };
   r.end();
   return rec;
 }
 
-/** The message a card signs for a transaction: "HUDUMA-TXN-v1"(16) ‖ card number (8, BCD) ‖ record (63). */
+/** The proof message: T("HUDUMA-TXN-v2") ‖ card number (8, BCD) ‖ record (66) = 90 bytes (§8.3). */
 export function transactionSigningMessage(
   cardNumber: CardNumber | Uint8Array,
   recordBytes: Uint8Array,
@@ -94,12 +93,9 @@ export function transactionSigningMessage(
   return concatBytes(domainTag(DomainTag.TRANSACTION), cn, recordBytes);
 }
 
-/**
- * A card proof as returned by DEBIT, UNDEBIT, RELOAD and READ RECORD: the exact record bytes the
- * card signed (63) followed by the card's signature (64). `DebitProof` is the debit case.
- */
+/** A card proof: the exact record bytes the card signed (66) and its signature (64). */
 export interface TransactionProof {
-  /** The 63 record bytes exactly as signed; keep these, not a re-encoding. */
+  /** The 66 record bytes exactly as signed; keep these, not a re-encoding. */
   recordBytes: Uint8Array;
   record: TransactionRecord;
   signature: Uint8Array;
@@ -127,12 +123,12 @@ export function encodeTransactionProof(
   return concatBytes(proof.recordBytes, proof.signature);
 }
 
-/** Verifies a card proof with the card's public key (from its verified certificate). */
+/** Verifies a card proof with PK.card (from the verified card certificate). */
 export function verifyTransactionProof(
   cardNumber: CardNumber,
   proof: Pick<TransactionProof, 'recordBytes' | 'signature'>,
-  cardPublicKey: Uint8Array,
+  cardSigningKey: Uint8Array,
   verify: SignatureVerify = verifyMessage,
 ): boolean {
-  return verify(cardPublicKey, transactionSigningMessage(cardNumber, proof.recordBytes), proof.signature);
+  return verify(cardSigningKey, transactionSigningMessage(cardNumber, proof.recordBytes), proof.signature);
 }

@@ -168,6 +168,7 @@ export {
 export {
   VECTOR_INPUTS,
   VECTOR_KEY_LABELS,
+  VECTOR_RAW_LABELS,
   vectorKeys,
   vectorPrivateKey,
   vectorRawKey,

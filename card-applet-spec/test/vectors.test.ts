@@ -1,380 +1,281 @@
-import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  AID,
-  type Certificate,
-  certificateSigningMessage,
-  decodeAuthenticatedCommand,
-  decodeBlockRequest,
-  decodeCardNumber,
+  Capability,
+  certificateIdOf,
+  cmac,
   decodeCertificate,
   decodeDebitRequest,
+  decodeGetTransactionResponse,
   decodeIdentity,
-  decodeIdentityReadRequest,
+  decodeInitializePersoResponse,
   decodeLoadAuthorization,
   decodePurse,
   decodePurseParameters,
-  decodeRecoveryRequest,
-  decodeRecoveryResponse,
   decodeSelectResponse,
-  decodeTransactionProof,
   decodeTransactionRecord,
   decodeTrustedKey,
   decodeUndebitRequest,
-  encodeCardNumber,
+  decodeValueResponse,
+  derivePersoSessionKeys,
   encodeCertificate,
   encodeDebitRequest,
-  encodeIdentity,
   encodeLoadAuthorization,
-  encodePinBlock,
   encodePurse,
-  encodePurseParameters,
-  encodeRecoveryRequest,
-  encodeRecoveryResponseBody,
-  encodeSelectResponse,
   encodeTransactionRecord,
-  encodeTrustedKey,
-  encodeUndebitRequest,
   fromHex,
-  INS,
-  isValidPinBlock,
-  KeyUsage,
-  keyIdOf,
-  loadAuthorizationSigningMessage,
+  hostCryptogram,
+  Outcome,
   publicKeyOf,
-  recoveryAttestationMessage,
-  type TransactionRecord,
-  terminalAuthMessage,
+  SessionType,
+  TransactionStatus,
   toHex,
-  transactionSigningMessage,
+  unwrapCommand,
+  unwrapResponse,
   verifyCertificateBytes,
   verifyLoadAuthorizationBytes,
   verifyMessage,
   verifyRecoveryAttestation,
   verifyTransactionProof,
 } from '../src/index';
-import { type generateVectors, VECTORS_PATH, vectorsJson } from '../vectors/generate';
+import { VECTORS_PATH, type VectorsV2, vectorsJson } from '../vectors/generate';
 
-const committed = JSON.parse(readFileSync(VECTORS_PATH, 'utf8')) as ReturnType<typeof generateVectors>;
-const v = committed;
-const x = fromHex;
+const v = JSON.parse(readFileSync(VECTORS_PATH, 'utf8')) as VectorsV2;
+const specPath = ['SPEC.md', 'SPEC-v2.md']
+  .map((f) => new URL(`../${f}`, import.meta.url))
+  .find((u) => readFileSync(u, 'utf8').includes('HUDUMA-TXN-v2'))!;
+/** The spec text with all whitespace removed, upper-case: hex values split over lines still match. */
+const specHex = readFileSync(specPath, 'utf8').replace(/\s+/g, '').toUpperCase();
 
-function openSslVerify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-  const b64url = (b: Uint8Array) => Buffer.from(b).toString('base64url');
-  const key = createPublicKey({
-    key: {
-      kty: 'EC',
-      crv: 'P-256',
-      x: b64url(publicKey.subarray(1, 33)),
-      y: b64url(publicKey.subarray(33, 65)),
-    },
-    format: 'jwk',
-  });
-  return nodeVerify('sha256', message, { key, dsaEncoding: 'ieee-p1363' }, signature);
-}
-
-function recordFromJson(r: (typeof v.transactions)['debit']['record']): TransactionRecord {
-  return { ...r, type: r.type as TransactionRecord['type'], terminalNonce: x(r.terminalNonce) };
-}
-
-describe('vectors/v1.json', () => {
-  it('is exactly what vectors/generate.ts produces (reproducible, not hand-edited)', () => {
+describe('vectors/v2.json', () => {
+  it('is what vectors/generate.ts produces (regenerate after a codec change)', () => {
     expect(readFileSync(VECTORS_PATH, 'utf8')).toBe(vectorsJson());
   });
+});
 
-  it('derives every public key and key id from its private key', () => {
-    for (const [name, key] of Object.entries(v.keys)) {
-      expect(toHex(publicKeyOf(x(key.privateKey))), name).toBe(key.publicKey);
-      expect(toHex(keyIdOf(x(key.publicKey))), name).toBe(key.keyId);
+// Every value of §15, copied from the spec text; each is also asserted to appear in the spec so
+// the spec, these literals and the code cannot drift apart (§14: the vectors reproduce §15).
+const EXAMPLE = {
+  termCertId: '3B55F825F828E876',
+  qaCard:
+    '045665DF3591986387DBC276111DA08968ED7B6CAF05709F8CD85C07F17B6651761F0E654BC9839020DE6D22BDFA08FE42195165CF1374359CB131DF85DADBBD97',
+  kaCard: 'E93FA5381D1A52E4033076AF4D9C6DD188745BFF1B800C076DEC67870EF7936C',
+  zs: '44E17EAA0D392BD31E9B1CA1C93EE542CFB9C8A7E528DAC086CBE281764BFF10',
+  prkLink: '6F4986F1B1D29D7D44C9921C67CE30E6',
+  kLink: '9B2E9FE650D3CB079CF5D31564C7CC26',
+  rndT: '239281EA2D58E154A3A52C7B3E42941B',
+  sMac: 'E0545033BBED08DD00320B00AF8ECE5C',
+  sRmac: '22B67E59BBBF769E2AEE74D7F48B09BC',
+  cardCryptogram: '760BDC5B21C9D920',
+  debitRequest: '0000000100003A9804040000002A8309A1D5F11BC296684EE3D845435A2D323032352D303030313233000101',
+  cmac: '51C897E82ECD966B',
+  record:
+    '010000000200003A980404000088B800003A9854524D2D303030310000002A8309A1D5F11BC296684EE3D845435A2D323032352D303030313233000101000000000',
+  signature:
+    'DFF68805540BB33F222AAE5D730363A140D2C638296849B3F3DA63374C8420C56941FF30B1A42BF812F07A4953C5B8B6757CA80403D6AB85C5094D4BD5C7BD1E',
+  rmac: '7B13BD1CC626B41D',
+  fci: '6F5E840BF0485544554D4150415902A54FC00102C10102C2088404000123456787C3102054AA22C5674816C296ED696AC43A1AC4280000C35000989680000000010000000100000000001E84800007A12000000000000F424004040203C50100',
+} as const;
+
+describe('§15 worked example, byte by byte', () => {
+  const ex = v.example;
+  it('every literal appears in the spec text', () => {
+    // (the record and the FCI are printed with annotations between their fields: their literals
+    // were transcribed from those listings)
+    for (const [name, value] of Object.entries(EXAMPLE).filter(([n]) => n !== 'record' && n !== 'fci')) {
+      // the signature is printed in two 32-byte lines with annotations between them
+      const parts = name === 'signature' ? [value.slice(0, 64), value.slice(64)] : [value];
+      for (const part of parts) expect(specHex.includes(part), `${name} not in spec`).toBe(true);
     }
   });
-
-  it('card number: BCD and Luhn', () => {
-    expect(toHex(encodeCardNumber(v.cardNumber.digits))).toBe(v.cardNumber.bcd);
-    expect(decodeCardNumber(x(v.cardNumber.bcd))).toBe(v.cardNumber.digits);
-    expect(v.aid).toBe(toHex(AID));
+  it('registration: termCertId, QA.card, Z.s, PRK.link, K.link', () => {
+    expect(ex.registration.termCertId).toBe(EXAMPLE.termCertId.toLowerCase());
+    expect(v.keys.cardKeyAgreement.privateKey).toBe(EXAMPLE.kaCard.toLowerCase());
+    expect(ex.registration.qaCard).toBe(EXAMPLE.qaCard.toLowerCase());
+    expect(ex.registration.zs).toBe(EXAMPLE.zs.toLowerCase());
+    expect(ex.registration.prkLink).toBe(EXAMPLE.prkLink.toLowerCase());
+    expect(ex.registration.kLink).toBe(EXAMPLE.kLink.toLowerCase());
+    expect(specHex).toContain(v.certificates.terminal.hex.slice(0, 72).toUpperCase());
   });
+  it('SELECT: the 96-byte FCI', () => {
+    expect(ex.select.fci).toBe(EXAMPLE.fci.toLowerCase());
+    const fci = decodeSelectResponse(fromHex(ex.select.fci));
+    expect(fci.purse.counter).toBe(1);
+    expect(fci.purse.syncedThrough).toBe(1);
+    expect(fci.cryptoProfile).toBe(0);
+    expect(fromHex(ex.select.fci).length).toBe(96);
+  });
+  it('OPEN SESSION (TAP): S.MAC, S.RMAC, card cryptogram', () => {
+    expect(ex.openSession.rndT).toBe(EXAMPLE.rndT.toLowerCase());
+    expect(ex.openSession.sMac).toBe(EXAMPLE.sMac.toLowerCase());
+    expect(ex.openSession.sRmac).toBe(EXAMPLE.sRmac.toLowerCase());
+    expect(ex.openSession.cardCryptogram).toBe(EXAMPLE.cardCryptogram.toLowerCase());
+  });
+  it('DEBIT: request, C-MAC, record, signature, R-MAC', () => {
+    expect(ex.debit.request).toBe(EXAMPLE.debitRequest.toLowerCase());
+    expect(ex.debit.cmac).toBe(EXAMPLE.cmac.toLowerCase());
+    expect(`${ex.debit.recordHex}`.startsWith(EXAMPLE.record.toLowerCase())).toBe(true);
+    expect(ex.debit.recordHex.length).toBe(132);
+    expect(ex.debit.signature).toBe(EXAMPLE.signature.toLowerCase());
+    expect(ex.debit.rmac).toBe(EXAMPLE.rmac.toLowerCase());
+  });
+  it('the card side accepts the C-MAC and the terminal side the R-MAC', () => {
+    const keys = { mac: fromHex(ex.openSession.sMac), rmac: fromHex(ex.openSession.sRmac) };
+    const apdu = fromHex(ex.debit.apdu);
+    const data = apdu.subarray(5, 5 + apdu[4]!);
+    const card = unwrapCommand(keys, 1, { cla: apdu[0]!, ins: apdu[1]!, p1: 0, p2: 0 }, data, false);
+    expect(card.ok && toHex(card.payload)).toBe(ex.debit.request);
+    const { sw, payload } = unwrapResponse(keys, 1, fromHex(ex.debit.responseData), false);
+    expect(sw).toBe(0x9000);
+    const outcome = decodeValueResponse(payload);
+    expect(outcome.outcome).toBe(Outcome.EXECUTED);
+    if (outcome.outcome !== Outcome.EXECUTED) return;
+    expect(outcome.counter).toBe(2);
+    const cardPub = fromHex(v.keys.card.publicKey);
+    expect(verifyTransactionProof('8404000123456787', outcome.proof, cardPub)).toBe(true);
+  });
+});
 
-  it('certificates re-encode from their fields and decode back', () => {
-    for (const which of ['card', 'terminal'] as const) {
-      const c = v.certificates[which];
-      const fields = {
-        ...c.fields,
-        issuerKeyId: x(c.fields.issuerKeyId),
-        publicKey: x(c.fields.publicKey),
-        signature: x(c.fields.signature),
-      } as Certificate;
-      expect(toHex(encodeCertificate(fields))).toBe(c.hex);
-      expect(decodeCertificate(x(c.hex))).toEqual(fields);
-      expect(toHex(certificateSigningMessage(x(c.hex).subarray(0, 101)))).toBe(c.signingMessage);
+describe('structures decode and re-encode byte for byte', () => {
+  it('certificates verify with their CA and round-trip', () => {
+    for (const [hex, ca] of [
+      [v.certificates.card.hex, v.keys.issuerCa.publicKey],
+      [v.certificates.terminal.hex, v.keys.terminalCa.publicKey],
+    ] as const) {
+      const bytes = fromHex(hex);
+      const cert = verifyCertificateBytes(bytes, fromHex(ca));
+      expect(cert).toBeDefined();
+      expect(toHex(encodeCertificate(decodeCertificate(bytes)))).toBe(hex);
+      expect(verifyCertificateBytes(bytes, fromHex(v.keys.loadAuthority.publicKey))).toBeUndefined();
     }
-    expect(verifyCertificateBytes(x(v.certificates.card.hex), x(v.keys.issuerCa.publicKey))).toBeDefined();
-    expect(
-      verifyCertificateBytes(x(v.certificates.terminal.hex), x(v.keys.terminalCa.publicKey)),
-    ).toBeDefined();
-    // A certificate names its CA by key id: the other CA's key must not verify it.
-    expect(
-      verifyCertificateBytes(x(v.certificates.card.hex), x(v.keys.terminalCa.publicKey)),
-    ).toBeUndefined();
-  });
-
-  it('trusted keys, PIN blocks, purse parameters, purse, identity', () => {
-    expect(
-      toHex(encodeTrustedKey({ usage: KeyUsage.TERMINAL_CA, publicKey: x(v.keys.terminalCa.publicKey) })),
-    ).toBe(v.trustedKeys.terminalCa);
-    expect(decodeTrustedKey(x(v.trustedKeys.loadAuthority))).toEqual({
-      usage: KeyUsage.LOAD_AUTHORITY,
-      keyId: x(v.keys.loadAuthority.keyId),
-      publicKey: x(v.keys.loadAuthority.publicKey),
-    });
-    expect(toHex(encodePinBlock(v.pinBlocks.pin.digits))).toBe(v.pinBlocks.pin.hex);
-    expect(toHex(encodePinBlock(v.pinBlocks.pin8.digits))).toBe(v.pinBlocks.pin8.hex);
-    expect(toHex(encodePinBlock(v.pinBlocks.puk.digits, 'PUK'))).toBe(v.pinBlocks.puk.hex);
-    expect(isValidPinBlock(x(v.pinBlocks.puk.hex), 'PUK')).toBe(true);
-    expect(isValidPinBlock(x(v.pinBlocks.pin.hex), 'PUK')).toBe(false);
-    expect(toHex(encodePurseParameters(v.purseParameters.fields))).toBe(v.purseParameters.hex);
-    expect(decodePurseParameters(x(v.purseParameters.hex))).toEqual(v.purseParameters.fields);
-    expect(toHex(encodePurse(v.purse.fields as Parameters<typeof encodePurse>[0]))).toBe(v.purse.hex);
-    expect(decodePurse(x(v.purse.hex))).toEqual(v.purse.fields);
-    expect(toHex(encodeIdentity(v.identity.fields as Parameters<typeof encodeIdentity>[0]))).toBe(
-      v.identity.hex,
+    expect(toHex(certificateIdOf(fromHex(v.certificates.terminal.hex)))).toBe(
+      v.example.registration.termCertId,
     );
-    expect(decodeIdentity(x(v.identity.hex))).toEqual(v.identity.fields);
   });
-
-  it('FCI and the SELECT exchange', () => {
-    const fci = { ...v.fci.fields, challenge: x(v.fci.fields.challenge) } as Parameters<
-      typeof encodeSelectResponse
-    >[0];
-    expect(toHex(encodeSelectResponse(fci))).toBe(v.fci.hex);
-    expect(decodeSelectResponse(x(v.fci.hex))).toEqual(fci);
-    expect(v.fci.selectCommand).toBe(`00a404000b${toHex(AID)}00`);
-    expect(v.fci.selectResponse).toBe(`${v.fci.hex}9000`);
-  });
-
-  it('DEBIT: body, terminal-auth message, the chained command APDUs and the response', () => {
-    const req = { ...v.debit.request, terminalNonce: x(v.debit.request.terminalNonce) };
-    expect(toHex(encodeDebitRequest(req))).toBe(v.debit.body);
-    expect(decodeDebitRequest(x(v.debit.body))).toEqual(req);
-    const message = terminalAuthMessage(
-      INS.DEBIT,
-      0,
-      0,
-      x(v.debit.challenge),
-      v.cardNumber.digits,
-      x(v.debit.body),
+  it('records, purse, requests, load authorization round-trip', () => {
+    const rec = decodeTransactionRecord(fromHex(v.example.debit.recordHex));
+    expect(rec.currency).toBe(0x0404);
+    expect(rec.cvm).toBe(0);
+    expect(toHex(encodeTransactionRecord(rec))).toBe(v.example.debit.recordHex);
+    expect(toHex(encodePurse(decodePurse(fromHex(v.purse))))).toBe(v.purse);
+    expect(toHex(encodeDebitRequest(decodeDebitRequest(fromHex(v.example.debit.request))))).toBe(
+      v.example.debit.request,
     );
-    expect(toHex(message)).toBe(v.debit.authMessage);
-    expect(v.debit.commandData).toBe(v.certificates.terminal.hex + v.debit.body + v.debit.authSignature);
-    const split = decodeAuthenticatedCommand(x(v.debit.commandData), 38);
-    expect(toHex(split.certificate)).toBe(v.certificates.terminal.hex);
-    expect(toHex(split.signature)).toBe(v.debit.authSignature);
-    // Chain: 255 bytes with CLA 90 and no Le, then 12 bytes with CLA 80 and Le 00.
-    expect(v.debit.commandApdus).toHaveLength(2);
-    const [first, last] = v.debit.commandApdus.map(x) as [Uint8Array, Uint8Array];
-    expect(toHex(first.subarray(0, 5))).toBe('90540000ff');
-    expect(first.length).toBe(5 + 255);
-    expect(toHex(last.subarray(0, 5))).toBe('805400000c');
-    expect(last.length).toBe(5 + 12 + 1);
-    expect(toHex(new Uint8Array([...first.subarray(5), ...last.subarray(5, 17)]))).toBe(v.debit.commandData);
-    expect(v.debit.responseApdu).toBe(`${v.transactions.debit.proof}9000`);
-  });
-
-  it('UNDEBIT body and message', () => {
-    const req = { ...v.undebit.request, terminalNonce: x(v.undebit.request.terminalNonce) };
-    expect(toHex(encodeUndebitRequest(req))).toBe(v.undebit.body);
-    expect(decodeUndebitRequest(x(v.undebit.body))).toEqual(req);
-    const message = terminalAuthMessage(
-      INS.UNDEBIT,
-      0,
-      0,
-      x(v.undebit.challenge),
-      v.cardNumber.digits,
-      x(v.undebit.body),
-    );
-    expect(toHex(message)).toBe(v.undebit.authMessage);
-    // 253 bytes fit one short APDU.
-    expect(v.undebit.commandApdus).toHaveLength(1);
-  });
-
-  it('READ IDENTITY and BLOCK CARD bodies decode', () => {
-    expect(decodeIdentityReadRequest(x(v.identityRead.body)).time).toBe(1_750_000_800);
-    expect(decodeBlockRequest(x(v.blockCard.body))).toEqual({
-      reason: 2,
-      terminalSeq: 44,
-      time: 1_750_000_900,
-    });
-  });
-
-  it('load authorization re-encodes, decodes and verifies over its exact bytes', () => {
-    const f = v.reload.authorization.fields;
-    const auth = {
-      ...f,
-      keyId: x(f.keyId),
-      cardChallenge: x(f.cardChallenge),
-      terminalNonce: x(f.terminalNonce),
-      signature: x(f.signature),
-    };
-    expect(toHex(encodeLoadAuthorization(auth))).toBe(v.reload.authorization.hex);
-    expect(decodeLoadAuthorization(x(v.reload.authorization.hex))).toEqual(auth);
-    expect(toHex(loadAuthorizationSigningMessage(x(v.reload.authorization.hex).subarray(0, 80)))).toBe(
-      v.reload.authorization.signingMessage,
-    );
+    expect(decodeUndebitRequest(fromHex(v.undebit.request)).refCounter).toBe(2);
+    const auth = fromHex(v.reload.authorization);
+    expect(auth.length).toBe(146);
+    expect(toHex(encodeLoadAuthorization(decodeLoadAuthorization(auth)))).toBe(v.reload.authorization);
+    expect(verifyLoadAuthorizationBytes(auth, fromHex(v.keys.loadAuthority.publicKey))).toBe(true);
     expect(
-      verifyLoadAuthorizationBytes(x(v.reload.authorization.hex), x(v.keys.loadAuthority.publicKey)),
+      verifyTransactionProof(
+        '8404000123456787',
+        { recordBytes: fromHex(v.reload.recordHex), signature: fromHex(v.reload.signature) },
+        fromHex(v.keys.card.publicKey),
+      ),
     ).toBe(true);
-    expect(v.reload.commandApdu).toBe(`8058000090${v.reload.authorization.hex}00`);
+    for (const k of v.personalization.trustedKeys) expect(decodeTrustedKey(fromHex(k)).keyId.length).toBe(8);
+    expect(decodeIdentity(fromHex(v.personalization.identity)).name).toBe('Wanjiru Njoroge Müller');
   });
-
-  it('transaction records (debit, undebit, reload) re-encode, decode, and their proofs verify', () => {
-    for (const t of Object.values(v.transactions)) {
-      const rec = recordFromJson(t.record);
-      expect(toHex(encodeTransactionRecord(rec)), t.name).toBe(t.recordHex);
-      expect(decodeTransactionRecord(x(t.recordHex)), t.name).toEqual(rec);
-      expect(toHex(transactionSigningMessage(v.cardNumber.digits, x(t.recordHex)))).toBe(t.signingMessage);
-      const proof = decodeTransactionProof(x(t.proof));
-      expect(proof.record).toEqual(rec);
-      expect(verifyTransactionProof(v.cardNumber.digits, proof, x(v.keys.card.publicKey)), t.name).toBe(true);
-    }
-  });
-
-  it('recovery: requests, responses and attestations', () => {
-    for (const r of [v.recovery.found, v.recovery.notFound]) {
-      const req = { ...r.request, terminalNonce: x(r.request.terminalNonce) };
-      expect(toHex(encodeRecoveryRequest(req))).toBe(r.requestHex);
-      expect(decodeRecoveryRequest(x(r.requestHex))).toEqual(req);
-      const resp = decodeRecoveryResponse(x(r.responseHex));
-      expect(toHex(resp.attestedBytes)).toBe(r.attestedBody);
-      expect(
-        toHex(recoveryAttestationMessage(v.cardNumber.digits, x(r.requestHex), resp.attestedBytes)),
-      ).toBe(r.attestationMessage);
-      expect(
-        verifyRecoveryAttestation(v.cardNumber.digits, x(r.requestHex), resp, x(v.keys.card.publicKey)),
-      ).toBe(true);
-      // The attestation is bound to the request: another request's bytes do not verify.
-      const other = r === v.recovery.found ? v.recovery.notFound : v.recovery.found;
-      expect(
-        verifyRecoveryAttestation(v.cardNumber.digits, x(other.requestHex), resp, x(v.keys.card.publicKey)),
-      ).toBe(false);
-    }
-    const found = decodeRecoveryResponse(x(v.recovery.found.responseHex));
-    expect(found.found).toBe(true);
-    expect(toHex(found.recordBytes!)).toBe(v.transactions.debit.recordHex);
-    expect(toHex(found.recordSignature!)).toBe(v.transactions.debit.signature);
+  it('GET TRANSACTION answer is FOUND with a valid attestation', () => {
+    const r = decodeGetTransactionResponse(fromHex(v.getTransaction.response));
+    expect(r.status).toBe(TransactionStatus.FOUND);
+    expect(toHex(r.recordBytes!)).toBe(v.example.debit.recordHex);
     expect(
-      toHex(
-        encodeRecoveryResponseBody({
-          found: true,
-          counter: 3,
-          balance: 50_000,
-          recordBytes: x(v.transactions.debit.recordHex),
-          recordSignature: x(v.transactions.debit.signature),
-        }),
+      verifyRecoveryAttestation(
+        '8404000123456787',
+        fromHex(v.getTransaction.request),
+        r,
+        fromHex(v.keys.card.publicKey),
       ),
-    ).toBe(v.recovery.found.attestedBody);
-    const notFound = decodeRecoveryResponse(x(v.recovery.notFound.responseHex));
-    expect(notFound).toMatchObject({ found: false, counter: 3, balance: 50_000 });
-  });
-
-  describe('every signature verifies with noble AND with OpenSSL (node:crypto); a flipped bit fails both', () => {
-    const cases: Array<[string, string, string, string]> = [
-      [
-        'card certificate',
-        v.keys.issuerCa.publicKey,
-        v.certificates.card.signingMessage,
-        v.certificates.card.fields.signature,
-      ],
-      [
-        'terminal certificate',
-        v.keys.terminalCa.publicKey,
-        v.certificates.terminal.signingMessage,
-        v.certificates.terminal.fields.signature,
-      ],
-      ['debit terminal auth', v.keys.terminal.publicKey, v.debit.authMessage, v.debit.authSignature],
-      ['undebit terminal auth', v.keys.terminal.publicKey, v.undebit.authMessage, v.undebit.authSignature],
-      [
-        'load authorization',
-        v.keys.loadAuthority.publicKey,
-        v.reload.authorization.signingMessage,
-        v.reload.authorization.fields.signature,
-      ],
-      ...Object.values(v.transactions).map(
-        (t) =>
-          [`${t.name} proof`, v.keys.card.publicKey, t.signingMessage, t.signature] as [
-            string,
-            string,
-            string,
-            string,
-          ],
+    ).toBe(true);
+    const tampered = fromHex(v.getTransaction.response);
+    tampered[9]! ^= 1;
+    expect(
+      verifyRecoveryAttestation(
+        '8404000123456787',
+        fromHex(v.getTransaction.request),
+        decodeGetTransactionResponse(tampered),
+        fromHex(v.keys.card.publicKey),
       ),
-      [
-        'recovery found',
-        v.keys.card.publicKey,
-        v.recovery.found.attestationMessage,
-        v.recovery.found.attestation,
-      ],
-      [
-        'recovery not found',
-        v.keys.card.publicKey,
-        v.recovery.notFound.attestationMessage,
-        v.recovery.notFound.attestation,
-      ],
-    ];
-    it.each(cases)('%s', (_name, pubHex, messageHex, signatureHex) => {
-      const pub = x(pubHex);
-      const message = x(messageHex);
-      const signature = x(signatureHex);
-      expect(verifyMessage(pub, message, signature)).toBe(true);
-      expect(openSslVerify(pub, message, signature)).toBe(true);
-      for (const [what, bytes] of [
-        ['message', message],
-        ['signature', signature],
-      ] as const) {
-        for (const bit of [0, 7, bytes.length * 8 - 1]) {
-          const flipped = bytes.slice();
-          flipped[bit >> 3]! ^= 1 << (bit & 7);
-          const m = what === 'message' ? flipped : message;
-          const s = what === 'signature' ? flipped : signature;
-          expect(verifyMessage(pub, m, s), `${what} bit ${bit}`).toBe(false);
-          expect(openSslVerify(pub, m, s), `${what} bit ${bit}`).toBe(false);
-        }
-      }
-    });
-
-    it('both accept a high-S signature (cards and OpenSSL do not normalise s)', () => {
-      const [, pubHex, messageHex, signatureHex] = cases[2]!;
-      const sig = x(signatureHex);
-      const n = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
-      const s = BigInt(`0x${toHex(sig.subarray(32))}`);
-      const highS = x((n - s).toString(16).padStart(64, '0'));
-      const flippedS = new Uint8Array([...sig.subarray(0, 32), ...highS]);
-      expect(verifyMessage(x(pubHex), x(messageHex), flippedS)).toBe(true);
-      expect(openSslVerify(x(pubHex), x(messageHex), flippedS)).toBe(true);
-    });
+    ).toBe(false);
   });
+});
 
-  it('SPEC.md §15 worked example shows the DEBIT APDUs of the vectors byte for byte', () => {
-    const spec = readFileSync(new URL('../SPEC.md', import.meta.url), 'utf8');
-    const section = spec.slice(spec.indexOf('**3. DEBIT, chained**'));
-    const lines = section.split('\n');
-    const hexOf = (line: string) =>
-      line
-        .replace(/^\s*[→←]?\s*/, '')
-        .split(/\s{3,}/)[0]!
-        .replace(/\s+/g, '')
-        .toLowerCase();
-    const start = lines.findIndex((l) => l.startsWith('→ 90 54'));
-    const end = lines.findIndex((l, i) => i > start && l.startsWith('← 90 00'));
-    const first = lines.slice(start, end).map(hexOf).join('');
-    expect(first).toBe(v.debit.commandApdus[0]);
-    expect(hexOf(lines[end + 1]!)).toBe(v.debit.commandApdus[1]);
-    const respStart = end + 2;
-    const respEnd = lines.findIndex((l, i) => i > respStart && l.trim() === '90 00');
-    const response = lines
-      .slice(respStart, respEnd + 1)
-      .map(hexOf)
-      .join('');
-    expect(response).toBe(v.debit.responseApdu);
+describe('personalization vectors (§7)', () => {
+  const p = v.personalization;
+  it('the host verifies the card cryptogram and the card the host cryptogram', () => {
+    const resp = decodeInitializePersoResponse(fromHex(p.initializePerso.response));
+    expect(toHex(resp.chipSerial)).toBe(p.chipSerial.toLowerCase());
+    const keys = derivePersoSessionKeys({
+      persoEncKey: fromHex(p.persoEncKey),
+      persoMacKey: fromHex(p.persoMacKey),
+      rndC: resp.rndC,
+      rndH: fromHex(p.initializePerso.rndH),
+    });
+    expect(toHex(keys.mac)).toBe(p.initializePerso.sMac);
+    expect(toHex(hostCryptogram(keys, fromHex(p.initializePerso.rndH), resp.rndC))).toBe(
+      p.externalAuthenticate.hostCryptogram,
+    );
+    const apdu = fromHex(p.storePurseParameters.apdu);
+    const out = unwrapCommand(
+      keys,
+      2,
+      { cla: apdu[0]!, ins: apdu[1]!, p1: apdu[2]!, p2: 0 },
+      apdu.subarray(5, 5 + apdu[4]!),
+      true,
+    );
+    expect(out.ok && decodePurseParameters(out.payload).noCvmLimit).toBe(1_000_000);
+    expect(SessionType.PERSO).toBe(2);
+  });
+  it('key attestations: attSig under PK.card, attMac under K.att', () => {
+    const pk = fromHex(v.keys.card.publicKey);
+    for (const a of [p.keyAttestation.signing, p.keyAttestation.keyAgreement]) {
+      expect(fromHex(a.message).length).toBe(106);
+      expect(verifyMessage(pk, fromHex(a.message), fromHex(a.attSig))).toBe(true);
+      expect(toHex(cmac(fromHex(p.attestationKey), fromHex(a.message)))).toBe(a.attMac);
+    }
+    expect(toHex(publicKeyOf(fromHex(v.keys.cardKeyAgreement.privateKey)))).toBe(
+      v.keys.cardKeyAgreement.publicKey,
+    );
+  });
+});
+
+describe('refusals of the codecs (§5, §6.8)', () => {
+  const term = fromHex(v.certificates.terminal.hex);
+  const ca = fromHex(v.keys.terminalCa.publicKey);
+  it('a version-01 certificate, undefined capability bits or notAfter < notBefore do not decode', () => {
+    const v1 = term.slice();
+    v1[0] = 0x01;
+    expect(() => decodeCertificate(v1)).toThrow(/version/);
+    const caps = term.slice();
+    caps[26] = 0x00;
+    caps[27] = 0x40;
+    expect(() => decodeCertificate(caps)).toThrow(/capability/);
+    const validity = term.slice();
+    validity.set([0xff, 0xff, 0xff, 0xff], 28);
+    expect(() => decodeCertificate(validity)).toThrow(/notAfter/);
+    expect(verifyCertificateBytes(caps, ca)).toBeUndefined();
+  });
+  it('capabilities raised after signing fail verification', () => {
+    const raised = term.slice();
+    raised[27]! |= Capability.BLOCK;
+    expect(verifyCertificateBytes(raised, ca)).toBeUndefined();
+  });
+  it('a debit request with a non-BCD currency or a non-printable bill byte does not decode', () => {
+    const req = fromHex(v.example.debit.request);
+    const cur = req.slice();
+    cur[9] = 0x0a;
+    expect(() => decodeDebitRequest(cur)).toThrow(/BCD/);
+    const bill = req.slice();
+    bill[27] = 0x07;
+    expect(() => decodeDebitRequest(bill)).toThrow();
+    const gap = req.slice();
+    gap[26 + 10] = 0x00; // "ECZ-2025-0" 00 "123" 00: a non-00 byte after the padding started
+    expect(() => decodeDebitRequest(gap)).toThrow();
+  });
+  it('a purse reporting state 04 (v1 TERMINATED) does not decode', () => {
+    const p = fromHex(v.purse);
+    p[38] = 0x04;
+    expect(() => decodePurse(p)).toThrow(/life-cycle/);
   });
 });

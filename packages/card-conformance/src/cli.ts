@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { CONFORMANCE_PROFILE } from './perso';
 /**
  * Runs the conformance suite and prints the table of checks.
  *
@@ -11,7 +12,7 @@
  * Exit code: 0 when no check failed (checks not run do not fail), 1 when one did, 2 on bad usage.
  */
 import { formatResults, runConformance } from './suite';
-import { CONFORMANCE_PROFILE, type TargetFactory, vectorConformanceKeys } from './target';
+import { type TargetFactory, vectorConformanceKeys } from './target';
 
 class UsageError extends Error {}
 
@@ -87,7 +88,7 @@ async function main(): Promise<number> {
     }
     return 1;
   }
-  if (!args.json) console.log(`Huduma card applet v1 conformance — target: ${target.name}\n`);
+  if (!args.json) console.log(`Huduma card applet v2 conformance — target: ${target.name}\n`);
   const results = await runConformance(target);
   await target.close?.();
   console.log(args.json ? JSON.stringify(results, null, 2) : formatResults(results));

@@ -1,31 +1,83 @@
-import { issueTestCard, SimulatedCard, SimulatedReader } from '@huduma/card-simulator';
-import { DevPki } from '@huduma/pki';
-import type { ConformanceTarget } from './target';
-
 /**
- * The in-process reference simulator as a conformance target: every `openCard` is a NEW card
- * issued with `issueTestCard` (the SDK's personalization) under one in-memory DevPki; blank cards
- * for the personalization checks come straight from `SimulatedCard.create()`.
+ * The in-process reference simulator as a conformance target. Every card starts blank, keyed with
+ * the issuer's per-chip install keys (§7.1, from the DevPki), and the suite personalizes it itself
+ * with raw §7 commands (src/perso.ts): nothing of the SDK is on the path, so the suite judges the
+ * simulator by the spec alone. Tearable cards arm the simulator's power loss by tear-point label.
  */
+import { SimulatedCard, SimulatedReader } from '@huduma/card-simulator';
+import { DevPki } from '@huduma/pki';
+import { CONFORMANCE_PROFILE, personalizeRaw } from './perso';
+import { RawCard } from './raw';
+import type { ConformanceTarget, TearableCard } from './target';
+
+type Sim = SimulatedCard & {
+  armTearAt?: (label: string) => void;
+  armTear(n: number): void;
+  lastTearPoints: readonly string[];
+  persistedImage(): Uint8Array;
+};
+
 export async function simulatorTarget(opts: { pki?: DevPki } = {}): Promise<ConformanceTarget> {
   const pki = opts.pki ?? DevPki.inMemory();
-  const pin = '1234';
-  const puk = '12345678';
+  const blank = () => {
+    const chipSerial = crypto.getRandomValues(new Uint8Array(8));
+    const install = pki.installKeys(chipSerial);
+    // The v2 simulator takes the §7.1 install parameters at creation (see .notes/conformance-needs.md).
+    const create = SimulatedCard.create as unknown as (path: undefined, o: object) => SimulatedCard;
+    const card = create(undefined, { install });
+    const reader = new SimulatedReader();
+    reader.insert(card);
+    return { card: card as Sim, reader };
+  };
+  const personalized = async () => {
+    const b = blank();
+    await personalizeRaw(new RawCard(b.reader), pki, CONFORMANCE_PROFILE);
+    return b;
+  };
   return {
     name: 'simulator (in-process)',
     keys: pki,
-    pin,
-    puk,
+    pin: CONFORMANCE_PROFILE.pin,
+    puk: CONFORMANCE_PROFILE.puk,
     hasIdentity: true,
     freshCards: true,
     async openCard() {
-      const { reader } = await issueTestCard({ pki, pin, puk });
-      return reader;
+      return (await personalized()).reader;
     },
     async openBlankCard() {
-      const reader = new SimulatedReader();
-      reader.insert(SimulatedCard.create());
-      return reader;
+      return blank().reader;
+    },
+    async openTearableCard(): Promise<TearableCard> {
+      const { card, reader } = await personalized();
+      let armed: string | undefined;
+      return {
+        async transmit(command) {
+          const label = armed;
+          armed = undefined;
+          if (label !== undefined) {
+            if (card.armTearAt) card.armTearAt(label);
+            else {
+              // Find the index of the label by running the command on a copy of the card.
+              const copy = SimulatedCard.fromImage(card.persistedImage()) as Sim;
+              try {
+                copy.transmit(command);
+              } catch {
+                // a copy without RAM state may refuse: the index search below then fails
+              }
+              const at = copy.lastTearPoints.indexOf(label);
+              if (at < 0) throw new Error(`the simulator passes no tear point "${label}" for this command`);
+              card.armTear(at);
+            }
+          }
+          return reader.transmit(command);
+        },
+        armTear(point) {
+          armed = point;
+        },
+        async powerUp() {
+          reader.reinsert();
+        },
+      };
     },
   };
 }

@@ -1,65 +1,52 @@
 /**
- * Runs the conformance checks (src/groups/, one file per command group) against a target and
- * formats the results.
+ * Runs the SPEC-v2 §16 conformance checks (src/groups/, one file per command family) against a
+ * target and formats the results, one result per numbered check, in the spec's order.
  */
-import { Capability } from '@huduma/card-applet-spec';
 import {
+  Card,
   type CheckDef,
   CheckFailure,
   type CheckResult,
   type CheckStatus,
   type ConformanceOptions,
-  type Group,
   type GroupContext,
   makeTerminal,
-  Session,
-  type SharedState,
+  NotRun,
 } from './check';
-import { basicsGroup } from './groups/basics';
-import { blockGroup } from './groups/block';
-import { debitGroup } from './groups/debit';
-import { identityGroup } from './groups/identity';
-import { persoGroup } from './groups/perso';
-import { pinBlockGroup, pinGroup, pukExhaustGroup } from './groups/pin';
-import { reloadGroup } from './groups/reload';
-import { undebitGroup } from './groups/undebit';
+import { blockChecks } from './groups/block';
+import { debitChecks } from './groups/debit';
+import { genericChecks } from './groups/generic';
+import { persoChecks } from './groups/perso';
+import { pinChecks } from './groups/pin';
+import { recoveryChecks } from './groups/recovery';
+import { reloadChecks } from './groups/reload';
+import { sessionChecks } from './groups/sessions';
+import { tearChecks } from './groups/tear';
 import { type CardTransport, RawCard } from './raw';
 import type { ConformanceTarget } from './target';
+import { ALL_CAPS } from './wire';
 
 export type { CheckResult, CheckStatus, ConformanceOptions } from './check';
 
-function groups(target: ConformanceTarget): Group[] {
-  const { keys } = target;
-  const ALL = Capability.DEBIT | Capability.UNDEBIT | Capability.IDENTITY_READ | Capability.BLOCK;
-  const term = (id: string, caps = ALL, opts: Parameters<typeof makeTerminal>[3] = {}) =>
-    makeTerminal(keys, id, caps, opts);
-  const ctx: GroupContext = { target, keys, ALL, term, shared: {} as SharedState };
+/** Every numbered check of §16, grouped by command family (a group shares one card). */
+export function checkGroups(): Array<{ name: string; checks: CheckDef[] }> {
   return [
-    basicsGroup(),
-    pinGroup(ctx),
-    reloadGroup(ctx),
-    debitGroup(ctx),
-    undebitGroup(ctx),
-    identityGroup(ctx),
-    pinBlockGroup(ctx),
-    pukExhaustGroup(ctx),
-    blockGroup(ctx),
-    persoGroup(ctx),
+    { name: 'generic', checks: genericChecks() },
+    { name: 'sessions', checks: sessionChecks() },
+    { name: 'debit', checks: debitChecks() },
+    { name: 'reload', checks: reloadChecks() },
+    { name: 'recovery', checks: recoveryChecks() },
+    { name: 'pin', checks: pinChecks() },
+    { name: 'block', checks: blockChecks() },
+    { name: 'perso', checks: persoChecks() },
+    { name: 'tear', checks: tearChecks() },
   ];
 }
 
-/** Checks that are part of the spec but cannot be exercised through the interface. */
-const UNTESTABLE: Array<Omit<CheckResult, 'status' | 'passed'>> = [
-  {
-    id: 'counter.exhausted',
-    section: '6.8',
-    title: 'counter 0xFFFFFFFF answers 9F0C',
-    detail: 'not run (needs a card whose counter reached 0xFFFFFFFF)',
-  },
-];
+const meta = (c: CheckDef) => ({ n: c.n, id: c.id, section: c.section, title: c.title });
 
 /**
- * Runs every check of the suite against `target` and returns the results (in order). Never
+ * Runs every check of the suite against `target` and returns the results in §16 order. Never
  * throws for a card's misbehaviour: a failing check is a result with `status: 'failed'`.
  */
 export async function runConformance(
@@ -71,90 +58,114 @@ export async function runConformance(
     results.push(r);
     options.onResult?.(r);
   };
-  let reusedCard: CardTransport | undefined;
-  for (const group of groups(target)) {
-    const notRun = (reason: string) => {
-      for (const check of group.checks)
-        push({ ...meta(check), status: 'not run', passed: false, detail: `not run (${reason})` });
-    };
-    if (group.blank && !target.openBlankCard) {
-      notRun('needs a blank card in PERSONALIZATION');
-      continue;
-    }
-    if (group.destructive && !target.freshCards) {
-      notRun('needs a fresh card');
-      continue;
-    }
+  const seed = options.seed ?? Date.now() % 2 ** 31;
+  let reused: CardTransport | undefined;
+  const opened: CardTransport[] = [];
+
+  const activeCard = async (fresh: boolean): Promise<Card> => {
     let transport: CardTransport;
+    if (fresh) {
+      transport = await target.openCard();
+      opened.push(transport);
+    } else transport = reused ??= await target.openCard();
+    const card = new Card(new RawCard(transport), target);
+    await card.select();
+    await card.readCert();
+    return card;
+  };
+  const ctx: GroupContext = {
+    target,
+    keys: target.keys,
+    seed,
+    term: (id, caps = ALL_CAPS, opts = {}) => makeTerminal(target.keys, id, caps, opts),
+    freshCard: () => activeCard(target.freshCards),
+  };
+
+  const run = async (c: CheckDef, card: () => Promise<Card>) => {
+    if (c.todo)
+      return push({
+        ...meta(c),
+        status: 'not run',
+        passed: false,
+        detail: `not run (not implemented: ${c.todo})`,
+      });
     try {
-      if (group.blank) transport = await target.openBlankCard!();
-      else if (target.freshCards) transport = await target.openCard();
-      else transport = reusedCard ??= await target.openCard();
+      const note = await c.run(await card(), ctx);
+      push({ ...meta(c), status: 'passed', passed: true, detail: typeof note === 'string' ? note : '' });
     } catch (err) {
-      for (const check of group.checks)
-        push({
-          ...meta(check),
-          status: 'failed',
-          passed: false,
-          detail: `could not open a card: ${(err as Error).message}`,
-        });
-      continue;
+      if (err instanceof NotRun)
+        return push({ ...meta(c), status: 'not run', passed: false, detail: `not run (${err.message})` });
+      const detail =
+        err instanceof CheckFailure ? err.message : `${(err as Error).name}: ${(err as Error).message}`;
+      push({ ...meta(c), status: 'failed', passed: false, detail });
     }
-    const session = new Session(new RawCard(transport), target);
-    if (!group.blank) {
-      try {
-        await session.select();
-        await session.loadCardKey();
-      } catch (err) {
-        for (const check of group.checks)
-          push({
-            ...meta(check),
-            status: 'failed',
-            passed: false,
-            detail: `card setup failed: ${(err as Error).message}`,
-          });
+  };
+
+  for (const group of checkGroups()) {
+    let shared: Card | undefined;
+    for (const c of group.checks) {
+      const notRun = (why: string) =>
+        push({ ...meta(c), status: 'not run', passed: false, detail: `not run (${why})` });
+      if (c.needs === 'fresh' && !target.freshCards && !c.todo) {
+        notRun('needs a fresh card');
         continue;
       }
-    }
-    for (const check of group.checks) {
-      try {
-        const note = await check.run(session);
-        push({
-          ...meta(check),
-          status: 'passed',
-          passed: true,
-          detail: typeof note === 'string' ? note : '',
-        });
-      } catch (err) {
-        const detail =
-          err instanceof CheckFailure ? err.message : `${(err as Error).name}: ${(err as Error).message}`;
-        push({ ...meta(check), status: 'failed', passed: false, detail });
+      if (c.needs === 'blank' && !target.openBlankCard && !c.todo) {
+        notRun('needs a blank card in PERSONALIZATION');
+        continue;
       }
+      if (c.needs === 'tear' && !target.openTearableCard && !c.todo) {
+        notRun('needs a target that can cut power');
+        continue;
+      }
+      if (c.needs === 'shared') {
+        await run(c, async () => {
+          shared ??= await activeCard(target.freshCards);
+          return shared;
+        });
+      } else if (c.needs === 'fresh') await run(c, () => activeCard(true));
+      else if (c.needs === 'blank')
+        await run(c, async () => {
+          const t = await target.openBlankCard!();
+          opened.push(t);
+          return new Card(new RawCard(t), target);
+        });
+      else if (c.needs === 'tear')
+        await run(c, async () => {
+          const t = await target.openTearableCard!();
+          opened.push(t);
+          const card = new Card(new RawCard(t), target);
+          await card.select();
+          await card.readCert();
+          return card;
+        });
+      else await run(c, async () => undefined as unknown as Card);
     }
-    if (target.freshCards || group.blank) await transport.close?.();
   }
-  for (const u of UNTESTABLE) push({ ...u, status: 'not run', passed: false });
-  if (reusedCard) await reusedCard.close?.();
-  return results;
+  for (const t of opened) await t.close?.();
+  if (reused) await reused.close?.();
+  return results.sort((a, b) => a.n - b.n);
 }
 
-function meta(check: CheckDef) {
-  return { id: check.id, section: check.section, title: check.title };
+/** The checks of the suite, without running them (for the spec table and the tests). */
+export function listChecks(): Array<{
+  n: number;
+  id: string;
+  section: string;
+  title: string;
+  implemented: boolean;
+}> {
+  return checkGroups()
+    .flatMap((g) => g.checks)
+    .map((c) => ({ ...meta(c), implemented: !c.todo }))
+    .sort((a, b) => a.n - b.n);
 }
 
-/** The check ids and sections of the suite, without running it (for SPEC.md and the tests). */
-export function listChecks(target: ConformanceTarget): Array<{ id: string; section: string; title: string }> {
-  return [
-    ...groups(target).flatMap((g) => g.checks.map(meta)),
-    ...UNTESTABLE.map(({ id, section, title }) => ({ id, section, title })),
-  ];
-}
-
-/** A plain-text table of results: status, section, id, title, detail; then the totals. */
+/** A plain-text table of results: status, number, section, id, title, detail; then the totals. */
 export function formatResults(results: CheckResult[]): string {
   const mark = { passed: 'PASS', failed: 'FAIL', 'not run': 'SKIP' } as const;
-  const rows = results.map((r) => [mark[r.status], `§${r.section}`, r.id, r.title, r.detail]);
-  const widths = [4, 7, 28, 60];
+  const rows = results.map((r) => [mark[r.status], String(r.n).padStart(3), `§${r.section}`, r.id, r.detail]);
+  const widths = [4, 3, 12, 36];
   const lines = rows.map((row) =>
     row
       .map((cell, i) => (i < widths.length ? cell.padEnd(widths[i]!) : cell))

@@ -80,7 +80,9 @@ export function recoveryChecks(): CheckDef[] {
       '6.11',
       'READ RECORD 1..n returns the ring newest first, each proof verifying',
       'shared',
-      async (card) => {
+      async (card, ctx) => {
+        await card.ensureBalance(1000);
+        for (let i = 0; i < 3; i++) await debitOk(card, await ctx.term('CONF-T1'), 5 + i, `debit ${i + 1}`);
         const p = await card.readPurse();
         const n = Math.min(32, p.counter);
         for (let i = 1; i <= n; i++) {

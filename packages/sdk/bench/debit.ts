@@ -1,21 +1,22 @@
 /**
- * Host-side cost of one complete debit (SELECT, terminal signature, chained DEBIT, proof
- * verification) against the in-process simulator with no latency model. Repeat taps of a known
- * card (certificate cached, terminal certificate cached on the card), as at a busy counter.
+ * Host-side cost of one complete v2 debit (SELECT, OPEN SESSION with the cached link key, DEBIT
+ * under secure messaging, proof verification) against the in-process simulator with no latency
+ * model. Repeat taps of a known card (link key cached on the terminal, registration on the card),
+ * as at a busy counter.
  *
  *   node --conditions=huduma-source --import tsx packages/sdk/bench/debit.ts [rounds] [debitsPerRound]
  *
  * Card side = time the simulator spent computing (its ECDSA verify + sign, state commit); terminal
- * crypto = the SDK's signing and proof verification; the rest is APDU and SDK overhead.
+ * crypto = the SDK's session keys, MACs and proof verification; the rest is APDU and SDK overhead.
  *
  * Beside it, per named chip, the v1 tap as SPEC.md §9.2 models it from published on-card
  * measurements (`CHIP_TIMINGS`, JCAlgTest), against the 300 ms tap budget: what a real card would
  * add to the host-side time measured here.
  */
-import { CHIP_TIMINGS, modelV1Tap, V1_TAP_BUDGET_MS } from '@huduma/card-applet-spec';
+import { CHIP_TIMINGS, CURRENCY_KES, modelV1Tap, V1_TAP_BUDGET_MS } from '@huduma/card-applet-spec';
 import { issueTestCard } from '@huduma/card-simulator';
 import { DevPki } from '@huduma/pki';
-import { HudumaCard, InMemoryCardCertificateCache } from '../src/index';
+import { HudumaCard, InMemoryCardLinkCache } from '../src/index';
 
 const rounds = Number(process.argv[2] ?? 7);
 const perRound = Number(process.argv[3] ?? 40);
@@ -30,7 +31,13 @@ const pki = DevPki.inMemory();
 const { reader } = await issueTestCard({
   pki,
   balance: 9_000_000,
-  purse: { maxBalance: 10_000_000, offlineLimit: 10_000_000, cvmLimit: 100_000 },
+  purse: {
+    maxBalance: 10_000_000,
+    offlineLimit: 10_000_000,
+    cvmLimit: 100_000,
+    noCvmLimit: 10_000_000,
+    currency: CURRENCY_KES,
+  },
 });
 const terminal = await pki.issueTerminal({
   terminalId: 'BENCH-1',
@@ -40,7 +47,7 @@ const terminal = await pki.issueTerminal({
 const options = {
   trust: { issuerCaPublicKeys: [pki.issuerCaPublicKey] },
   terminal,
-  certificateCache: new InMemoryCardCertificateCache(),
+  linkCache: new InMemoryCardLinkCache(),
 };
 
 let seq = 1;
@@ -51,7 +58,7 @@ async function tap(): Promise<{ apdus: number; terminalCryptoMs: number; withinB
   return { apdus: t.apdus, terminalCryptoMs: t.hostCryptoMs, withinBudget: t.withinBudget };
 }
 
-// Warm-up: JIT, the certificate cache and the card's terminal-certificate cache.
+// Warm-up: JIT, the terminal's link-key cache and the card's registration.
 for (let i = 0; i < 5; i++) await tap();
 
 const perRoundMs: number[] = [];
@@ -116,7 +123,7 @@ function round(x: number): number {
 }
 
 console.log(
-  `complete debit (SELECT + chained DEBIT + proof check), repeat tap, ${rounds} rounds x ${perRound}`,
+  `complete debit (SELECT + OPEN SESSION + DEBIT + proof check), repeat tap, ${rounds} rounds x ${perRound}`,
 );
 console.log(`  ${figures.msPerDebit} ms per debit (median), ${figures.debitsPerSecond} debits/s`);
 console.log(`  card side (simulator, incl. its ECDSA):   ${figures.cardSideMs} ms`);

@@ -13,5 +13,7 @@ const card = await HudumaCard.select(reader, {
   trust: { issuerCaPublicKeys: [pki.issuerCaPublicKey] },
   terminal,
 });
-const proof = await card.debit({ amount: 1_250, terminalSeq: 1, billRef: 'ECITIZEN-0042', serviceCode: 7 });
-console.log(proof.record.amount, proof.record.balanceAfter, card.telemetry.apdus); // -> 1250 48750 4
+// Journal (card number, terminalSeq, card.purse.counter, amount, bill) durably first, then:
+const result = await card.debit({ amount: 1_250, terminalSeq: 1, billRef: 'ECITIZEN-0042', serviceCode: 7 });
+if (result.outcome === 'stale') throw new Error('the card moved on: run card.recoverTransaction');
+console.log(result.outcome, result.proof.record.balanceAfter, card.telemetry.apdus); // -> executed 48750 6

@@ -1,109 +1,81 @@
-import { type ResponseApdu, type Transport, transceive } from '@huduma/apdu';
+import type { Transport } from '@huduma/apdu';
 import {
-  AID,
   BlockReason,
   bytesEqual,
+  Capability,
   type CardNumber,
-  CLA_OF_INS,
-  concatBytes,
-  decodeCertificate,
+  decodeGetTransactionResponse,
   decodeIdentity,
   decodeLoadAuthorization,
   decodePurse,
-  decodeRecoveryResponse,
-  decodeSelectResponse,
   decodeTransactionProof,
+  decodeValueResponse,
   encodeBlockRequest,
   encodeDebitRequest,
-  encodeIdentityReadRequest,
+  encodeGetTransactionRequest,
   encodePinBlock,
-  encodeRecoveryRequest,
   encodeUndebitRequest,
+  type GetTransactionResponse,
   type HolderIdentity,
-  INS,
-  type InsName,
-  keyIdOf,
   LifeCycle,
-  type LifeCycleState,
-  Limits,
-  type LoadAuthorization,
+  Outcome,
   type Purse,
-  type RecoveryResponse,
-  type SignatureVerify,
-  Size,
   SW,
-  type TerminalCertificate,
   type TransactionProof,
+  type TransactionRecord,
+  TransactionStatus,
   TxType,
   type TxTypeCode,
-  terminalAuthMessage,
-  toHex,
-  verifyCertificateBytes,
-  verifyMessage,
   verifyRecoveryAttestation,
   verifyTransactionProof,
 } from '@huduma/card-applet-spec';
 import { randomBytes } from '@noble/hashes/utils';
-import type { CardCertificateCache, VerifiedCardCertificate } from './certificate-cache';
+import { HudumaCardCore, type HudumaCardOptions } from './card-core';
 import {
-  CardCertificateInvalidError,
-  CardError,
   CardResponseMalformedError,
   DebitOutcomeUnknownError,
   errorForStatusWord,
   LoadAuthorizationInvalidError,
+  NoCvmLimitReachedError,
   ProofInvalidError,
   type SentDebitRequest,
-  TerminalRequiredError,
   TransactionOutcomeUnknownError,
-  WrongPinError,
 } from './errors';
-import { type TapStep, type TapTelemetry, TapTelemetryRecorder } from './telemetry';
-import { resolveTerminal, type TerminalCredentials, type TerminalSigner } from './terminal';
-
-/** Options of {@link HudumaCard.select}. */
-export interface HudumaCardOptions {
-  /** The issuer CA public keys (65-byte uncompressed P-256) whose card certificates are trusted. */
-  trust: { issuerCaPublicKeys: readonly Uint8Array[] };
-  /** Terminal credentials; needed for debit, undebit, readIdentity, block and recoverTransaction. */
-  terminal?: TerminalCredentials;
-  /** Remembers verified card certificates between taps so repeat taps skip GET DATA. */
-  certificateCache?: CardCertificateCache;
-  /** Tap telemetry: `onTelemetry` is called after every SDK call with the figures of the tap so far. */
-  telemetry?: { budgetMs?: number; onTelemetry?: (telemetry: TapTelemetry) => void };
-  /** Unix time in seconds (default: the system clock); used for request times and certificate expiry. */
-  clock?: () => number;
-  /**
-   * The P-256 verification used for card certificates, proofs and recovery attestations
-   * (default: pure JS, `verifyMessage`). On Node, `nodeCryptoVerify` from `@huduma/sdk/node` does the same on OpenSSL.
-   */
-  verifySignature?: SignatureVerify;
-}
 
 /** A debit to perform. Amounts are integer cents. */
 export interface DebitParams {
   /** Amount in cents, > 0. */
   amount: number;
-  /** The terminal's sequence number for this request: unique per terminal, the idempotency and recovery key. */
+  /** The terminal's sequence number for this request: unique per terminal, never reused. */
   terminalSeq: number;
+  /**
+   * The card counter the terminal journaled with the intent (SPEC-v2 §10.4): the debit executes
+   * only while the card's counter still equals it (compare-and-swap, §6.8). Default: the counter
+   * of this tap's FCI. Pass the journaled value when retrying an earlier request.
+   */
+  expectedCounter?: number;
   /** Bill reference, up to 16 printable ASCII characters. */
   billRef: string;
   /** Service code, 0..65535. */
   serviceCode: number;
+  /** BCD ISO 4217 currency (default: the purse's, KES `0x0404`). */
+  currency?: number;
   /** Unix seconds (default: now). */
   time?: number;
-  /** 8 bytes (default: random). Reuse the original one when retrying a request. */
+  /** 8 bytes (default: random). */
   terminalNonce?: Uint8Array;
 }
 
 /** An undebit (cancellation of this terminal's last debit on the card, within 15 minutes). */
 export interface UndebitParams {
-  /** Counter of the debit to cancel (its proof's `record.counter`). */
+  /** Counter of the debit to cancel (its proof's `record.counter`): it must still be the card's counter. */
   refCounter: number;
   /** Amount of that debit, cents. */
   amount: number;
   /** A new terminal sequence number for the undebit. */
   terminalSeq: number;
+  /** BCD ISO 4217 (default: the purse's). */
+  currency?: number;
   /** Unix seconds (default: now). */
   time?: number;
   /** 8 bytes (default: random). */
@@ -115,14 +87,43 @@ export interface VerifiedProof extends TransactionProof {
   /** The card that signed it. */
   cardNumber: CardNumber;
   /**
-   * True when the card returned the proof it stored for an earlier identical request (same
-   * terminal sequence) instead of charging again: a retry after a lost response.
+   * True when the card returned the proof it stored for an earlier identical request
+   * (ALREADY_APPLIED: a retry after a lost response) instead of executing now.
    */
   replayed: boolean;
 }
 
 /** The proof of a debit: the record the card signed and its signature, verified. */
 export type DebitProof = VerifiedProof;
+
+/**
+ * The authenticated outcome of a DEBIT or UNDEBIT (SPEC-v2 §6.8). REFUSED outcomes are thrown
+ * as typed errors (nothing changed on the card); a lost or unauthenticated answer is thrown as
+ * {@link DebitOutcomeUnknownError} / {@link TransactionOutcomeUnknownError}.
+ */
+export type ValueResult =
+  | {
+      /** `executed`: done now. `already-applied`: done by an earlier attempt whose answer was lost. */
+      outcome: 'executed' | 'already-applied';
+      proof: VerifiedProof;
+      /** The card's counter after the command. */
+      counter: number;
+      syncedThrough: number;
+    }
+  | {
+      /**
+       * The card's counter is not the request's expectedCounter: not executed by this command and
+       * never will be with this counter. Whether an earlier attempt executed:
+       * `recoverTransaction` (GET TRANSACTION for expectedCounter + 1).
+       */
+      outcome: 'stale';
+      counter: number;
+      syncedThrough: number;
+      expectedCounter: number;
+    };
+
+/** A debit's result. */
+export type DebitResult = ValueResult;
 
 /** What the clearing service needs to sign a load authorization for this card right now. */
 export interface ReloadContext {
@@ -133,282 +134,457 @@ export interface ReloadContext {
   challenge: Uint8Array;
 }
 
-/** The signed evidence of a recovery answer: the exact request sent and the 200-byte response. */
-export interface RecoveryEvidence {
-  requestBytes: Uint8Array;
-  responseBytes: Uint8Array;
+/** A GET TRANSACTION answer whose attestation (and record signature, when FOUND) the SDK verified. */
+export interface TransactionLookup {
+  status: 'found' | 'not-executed' | 'synced';
+  counter: number;
+  syncedThrough: number;
+  balance: number;
+  /** FOUND only: the record and its original signature, verified. */
+  proof?: VerifiedProof;
+  /** The exact request (12) and response (207) bytes: the card-signed evidence. */
+  evidence: { requestBytes: Uint8Array; responseBytes: Uint8Array };
+}
+
+/** The journaled intent a terminal resolves after an unknown outcome (§10.4). */
+export interface JournaledIntent {
+  expectedCounter: number;
+  terminalSeq: number;
+  amount: number;
+  /** Default: the purse's currency. */
+  currency?: number;
+  /** The command that was in flight (default debit). */
+  type?: 'debit' | 'undebit';
 }
 
 /**
- * What the card attests about an earlier request (GET LAST TRANSACTION, spec §6.12):
- * `completed` (here is its proof), `not-charged` (it never happened), or `unknown` (the ring
- * rolled over since: settle the transaction by other means).
+ * The resolution of a journaled intent (§10.4), final in every case:
+ * - `executed`: it happened; here is the card's original proof.
+ * - `not-executed`: it did not. `resendable` is true when the card's counter is still the
+ *   intent's expectedCounter (the identical request may be sent again), false when another
+ *   transaction took that counter (the request can never execute).
+ * - `synced`: the record left the card for the clearing service: ask it for (card number,
+ *   expectedCounter + 1).
  */
 export type RecoveryResult =
-  | {
-      status: 'completed';
-      proof: VerifiedProof;
-      counter: number;
-      balance: number;
-      evidence: RecoveryEvidence;
-    }
-  | { status: 'not-charged'; counter: number; balance: number; evidence: RecoveryEvidence }
-  | { status: 'unknown'; counter: number; balance: number; evidence: RecoveryEvidence };
+  | { status: 'executed'; proof: VerifiedProof; counter: number; evidence?: TransactionLookup['evidence'] }
+  | { status: 'not-executed'; resendable: boolean; counter: number; evidence?: TransactionLookup['evidence'] }
+  | { status: 'synced'; counter: number; syncedThrough: number; evidence: TransactionLookup['evidence'] };
 
 /** Reasons accepted by {@link HudumaCard.block}. */
 export type BlockReasonName = keyof typeof BlockReason;
 
-const RESPONSE_LE = 256;
-
 /**
- * A selected Huduma card. Create one per tap with {@link HudumaCard.select}; every method checks
- * what the card signed before it reports success, and maps status words to typed errors.
+ * A selected Huduma card (applet v2). Create one per tap with {@link HudumaCard.select}. Value,
+ * PIN and identity commands run inside a secure-messaging session the SDK opens as needed (TAP
+ * for debits, SECURE for PIN and identity); every answer is MAC-verified, every proof and
+ * attestation signature-checked, and every status word maps to a typed error.
  */
-export class HudumaCard {
-  private challenge: Uint8Array | undefined;
-  private verifiedCertificate: VerifiedCardCertificate | undefined;
-  private depth = 0;
-
-  private constructor(
-    private readonly transport: Transport,
-    private readonly options: HudumaCardOptions,
-    private readonly recorder: TapTelemetryRecorder,
-    private readonly terminal: { signer: TerminalSigner; certificate: TerminalCertificate } | undefined,
-    /** The card number read from the FCI. */
-    readonly cardNumber: CardNumber,
-    private currentLifeCycle: LifeCycleState,
-    private currentPurse: Purse,
-    challenge: Uint8Array,
-  ) {
-    this.challenge = challenge;
-  }
-
+export class HudumaCard extends HudumaCardCore {
   /**
-   * Selects the Huduma applet on the card behind `transport` and reads its FCI (card number,
-   * life-cycle state, purse and a fresh challenge). A blocked or terminated card is selected too
-   * (check `lifeCycle`); its value commands will then fail with the matching error.
+   * Selects the Huduma v2 applet on the card behind `transport` and reads its FCI (card number,
+   * life-cycle state, purse with the counter, challenge, crypto profile). A blocked card is
+   * selected too (check `lifeCycle`); its value commands then fail with CardBlockedError.
    */
   static async select(transport: Transport, options: HudumaCardOptions): Promise<HudumaCard> {
-    const recorder = new TapTelemetryRecorder(options.telemetry?.budgetMs);
-    const wrapped = recorder.wrap(transport);
-    const terminal = options.terminal ? resolveTerminal(options.terminal) : undefined;
-    try {
-      const fci = await recorder.time('select', async () => {
-        const r = await transceive(wrapped, {
-          cla: 0x00,
-          ins: INS.SELECT,
-          p1: 0x04,
-          p2: 0x00,
-          data: AID,
-          le: RESPONSE_LE,
-        });
-        if (r.sw !== SW.OK && r.sw !== SW.SELECTED_FILE_DEACTIVATED && r.sw !== SW.SELECTED_FILE_TERMINATED) {
-          throw errorForStatusWord(r.sw, 'SELECT');
-        }
-        try {
-          return decodeSelectResponse(r.data);
-        } catch (e) {
-          throw new CardResponseMalformedError(
-            `SELECT returned an FCI that does not decode: ${message(e)}`,
-            r.sw,
-            e,
-          );
-        }
-      });
-      if (fci.cardNumber === undefined) {
-        throw new CardError(
-          'ERR_CARD_NOT_PERSONALIZED',
-          'the card has no card number yet (personalization state)',
-        );
-      }
-      recorder.cardNumber = fci.cardNumber;
-      return new HudumaCard(
-        wrapped,
-        options,
-        recorder,
-        terminal,
-        fci.cardNumber,
-        fci.lifeCycle,
-        fci.purse,
-        fci.challenge,
-      );
-    } finally {
-      options.telemetry?.onTelemetry?.(recorder.snapshot());
-    }
-  }
-
-  /** The card's life-cycle state as last seen. */
-  get lifeCycle(): LifeCycleState {
-    return this.currentLifeCycle;
-  }
-
-  /** The purse as last seen (FCI, READ PURSE, or updated from verified proofs). */
-  get purse(): Purse {
-    return { ...this.currentPurse };
-  }
-
-  /** The figures of this tap so far. */
-  get telemetry(): TapTelemetry {
-    return this.recorder.snapshot();
-  }
-
-  /** Reads the purse (READ PURSE). */
-  readPurse(): Promise<Purse> {
-    return this.run(async () => {
-      const r = await this.time('read', () => this.send('READ_PURSE', 0, 0, undefined, Size.PURSE));
-      this.expectOk(r, 'READ_PURSE');
-      const purse = this.decode('purse', () => decodePurse(r.data));
-      this.currentPurse = purse;
-      this.currentLifeCycle = purse.lifeCycle;
-      return { ...purse };
-    });
+    const { recorder, wrapped, fci } = await HudumaCardCore.selectApplet(transport, options);
+    const card = new HudumaCard(
+      wrapped,
+      options,
+      recorder,
+      fci.cardNumber,
+      fci.lifeCycle,
+      fci.purse,
+      fci.cryptoProfile,
+      fci.challenge,
+    );
+    options.telemetry?.onTelemetry?.(recorder.snapshot());
+    return card;
   }
 
   /**
-   * The card's certificate, verified against the trusted issuer CA keys (key id, signature,
-   * card number, expiry). Served from the certificate cache when the card was seen before.
+   * Whether a debit of `amount` needs the holder's PIN on this card (from the purse as last seen):
+   * `'amount'` above the single-amount CVM limit, `'cumulative'` when the spend without PIN would
+   * pass the cumulative limit, else false. The card decides; this saves a refused round trip.
    */
-  certificate(): Promise<VerifiedCardCertificate> {
-    return this.run(() => this.loadCertificate());
-  }
-
-  /** Verifies the cardholder PIN (4-8 digits). Throws `WrongPinError` (with `triesLeft`) or `PinBlockedError`. */
-  verifyPin(pin: string): Promise<void> {
-    return this.run(() =>
-      this.time('pin', async () => {
-        const r = await this.send('VERIFY_PIN', 0x00, 0x81, encodePinBlock(pin));
-        this.pinOutcome(r, 'VERIFY_PIN');
-      }),
-    );
-  }
-
-  /** Changes the PIN; the old PIN counts as a verification attempt. */
-  changePin(oldPin: string, newPin: string): Promise<void> {
-    return this.run(() =>
-      this.time('pin', async () => {
-        const data = concatBytes(encodePinBlock(oldPin), encodePinBlock(newPin));
-        const r = await this.send('CHANGE_PIN', 0x00, 0x81, data);
-        this.pinOutcome(r, 'CHANGE_PIN');
-      }),
-    );
-  }
-
-  /** Unblocks the PIN with the 8-digit PUK and sets a new PIN. Throws `WrongPukError` on a wrong PUK. */
-  unblockPin(puk: string, newPin: string): Promise<void> {
-    return this.run(() =>
-      this.time('pin', async () => {
-        const data = concatBytes(encodePinBlock(puk, 'PUK'), encodePinBlock(newPin));
-        const r = await this.send('UNBLOCK_PIN', 0x00, 0x81, data);
-        this.pinOutcome(r, 'UNBLOCK_PIN');
-      }),
-    );
+  pinRequiredFor(amount: number): false | 'amount' | 'cumulative' {
+    const p = this.currentPurse;
+    if (amount > p.cvmLimit) return 'amount';
+    if (p.noCvmSpend + amount > p.noCvmLimit) return 'cumulative';
+    return false;
   }
 
   /**
-   * Debits the card and returns the card's verified proof. If the link fails while the DEBIT is
-   * in flight this throws `DebitOutcomeUnknownError`: call {@link recoverTransaction} on the next
-   * tap, or retry with `err.request` (same terminal sequence: the card never charges twice).
+   * DEBIT (§6.8): a compare-and-swap on the card counter. Journal the intent (with
+   * `expectedCounter`, default this tap's FCI counter) **before** calling. Resolves with the
+   * authenticated outcome; throws the refusal as a typed error (PinRequiredError /
+   * NoCvmLimitReachedError: verify the PIN and send the same request again), and
+   * DebitOutcomeUnknownError when the answer was lost.
    */
-  debit(params: DebitParams): Promise<DebitProof> {
+  debit(params: DebitParams): Promise<DebitResult> {
     return this.run(async () => {
-      const terminal = this.requireTerminal('debit');
-      checkAmount(params.amount, 'debit amount', false);
-      checkU32(params.terminalSeq, 'terminalSeq');
-      const card = await this.loadCertificate();
       const request: SentDebitRequest = {
+        expectedCounter: params.expectedCounter ?? this.currentPurse.counter,
         amount: params.amount,
+        currency: params.currency ?? this.currentPurse.currency,
         terminalSeq: params.terminalSeq,
-        terminalNonce: params.terminalNonce ?? randomBytes(Size.NONCE),
+        terminalNonce: params.terminalNonce ?? randomBytes(8),
         time: params.time ?? this.now(),
         billRef: params.billRef,
         serviceCode: params.serviceCode,
       };
-      const body = encodeDebitRequest(request);
-      const before = { ...this.currentPurse };
-      const data = await this.time('debit', () => this.authenticate(INS.DEBIT, body));
-      let r: ResponseApdu;
+      const body = this.decode('debit request', () => encodeDebitRequest(request));
+      await this.cardLink();
+      await this.ensureSession('tap');
+      let answer: { sw: number; payload: Uint8Array };
       try {
-        r = await this.time('debit', () => this.send('DEBIT', 0, 0, data, Size.TRANSACTION_PROOF));
+        answer = await this.time('debit', () => this.sm('tap', { name: 'DEBIT', payload: body }));
       } catch (cause) {
         throw new DebitOutcomeUnknownError({
           cardNumber: this.cardNumber,
-          counterBefore: before.counter,
+          counterBefore: request.expectedCounter,
           request,
           cause,
         });
       }
-      this.expectOk(r, 'DEBIT');
-      return this.time('verify', async () =>
-        this.checkProof(r.data, card, before, {
-          type: TxType.DEBIT,
-          amount: request.amount,
-          terminalId: terminal.certificate.terminalId,
-          terminalSeq: request.terminalSeq,
-          terminalNonce: request.terminalNonce,
-          time: request.time,
-          billRef: request.billRef,
-          serviceCode: request.serviceCode,
-          refCounter: 0,
-          balanceAfter: before.balance - request.amount,
-          offlineSpendAfter: before.offlineSpend + request.amount,
-          replayable: true,
-        }),
-      );
+      return this.valueOutcome('debit', answer, request, (rec) => {
+        const same =
+          rec.type === TxType.DEBIT &&
+          rec.amount === request.amount &&
+          rec.currency === request.currency &&
+          rec.terminalSeq === request.terminalSeq &&
+          rec.billRef === request.billRef &&
+          rec.serviceCode === request.serviceCode;
+        return same ? undefined : 'the debit record does not match the request';
+      });
     });
   }
 
-  /** Cancels this terminal's last debit on the card (within the card's 15-minute window). */
-  undebit(params: UndebitParams): Promise<VerifiedProof> {
+  /** UNDEBIT (§6.9): cancels this terminal's last debit on the card; outcomes as {@link debit}. */
+  undebit(params: UndebitParams): Promise<ValueResult> {
     return this.run(async () => {
-      const terminal = this.requireTerminal('undebit');
-      checkAmount(params.amount, 'undebit amount', false);
-      checkU32(params.terminalSeq, 'terminalSeq');
-      checkU32(params.refCounter, 'refCounter');
-      const card = await this.loadCertificate();
       const request = {
         refCounter: params.refCounter,
         amount: params.amount,
+        currency: params.currency ?? this.currentPurse.currency,
         terminalSeq: params.terminalSeq,
-        terminalNonce: params.terminalNonce ?? randomBytes(Size.NONCE),
+        terminalNonce: params.terminalNonce ?? randomBytes(8),
         time: params.time ?? this.now(),
       };
-      const before = { ...this.currentPurse };
-      const data = await this.time('undebit', () =>
-        this.authenticate(INS.UNDEBIT, encodeUndebitRequest(request)),
-      );
-      let r: ResponseApdu;
+      const body = this.decode('undebit request', () => encodeUndebitRequest(request));
+      await this.ensureSession('tap');
+      let answer: { sw: number; payload: Uint8Array };
       try {
-        r = await this.time('undebit', () => this.send('UNDEBIT', 0, 0, data, Size.TRANSACTION_PROOF));
+        answer = await this.time('undebit', () => this.sm('tap', { name: 'UNDEBIT', payload: body }));
       } catch (cause) {
         throw new TransactionOutcomeUnknownError('ERR_UNDEBIT_OUTCOME_UNKNOWN', {
           operation: 'undebit',
           cardNumber: this.cardNumber,
           terminalSeq: request.terminalSeq,
-          counterBefore: before.counter,
+          counterBefore: request.refCounter,
           cause,
         });
       }
-      this.expectOk(r, 'UNDEBIT');
-      return this.time('verify', async () =>
-        this.checkProof(r.data, card, before, {
-          type: TxType.UNDEBIT,
-          amount: request.amount,
-          terminalId: terminal.certificate.terminalId,
-          terminalSeq: request.terminalSeq,
-          terminalNonce: request.terminalNonce,
-          time: request.time,
-          refCounter: request.refCounter,
-          balanceAfter: before.balance + request.amount,
-          offlineSpendAfter: Math.max(0, before.offlineSpend - request.amount),
-          replayable: true,
-        }),
+      const sent = { ...request, expectedCounter: request.refCounter };
+      return this.valueOutcome('undebit', answer, sent, (rec) =>
+        rec.type === TxType.UNDEBIT &&
+        rec.refCounter === request.refCounter &&
+        rec.amount === request.amount &&
+        rec.currency === request.currency &&
+        rec.terminalSeq === request.terminalSeq
+          ? undefined
+          : 'the undebit record does not match the request',
       );
     });
   }
 
+  /** Turns an authenticated DEBIT/UNDEBIT answer into a {@link ValueResult} or a typed refusal. */
+  private async valueOutcome(
+    op: 'debit' | 'undebit',
+    answer: { sw: number; payload: Uint8Array },
+    request: { expectedCounter: number; amount: number; terminalSeq: number; terminalNonce: Uint8Array },
+    matches: (rec: TransactionRecord) => string | undefined,
+  ): Promise<ValueResult> {
+    const command = op === 'debit' ? 'DEBIT' : 'UNDEBIT';
+    // A non-9000 inner SW is authenticated: the card refused before executing (e.g. bad padding).
+    if (answer.sw !== SW.OK) throw errorForStatusWord(answer.sw, command);
+    const res = this.decode(`${command} response`, () => decodeValueResponse(answer.payload));
+    if (res.outcome === Outcome.REFUSED) {
+      if (res.reason === SW.CVM_REQUIRED && op === 'debit' && request.amount <= this.currentPurse.cvmLimit) {
+        throw new NoCvmLimitReachedError(
+          this.currentPurse.noCvmSpend,
+          this.currentPurse.noCvmLimit,
+          res.reason,
+        );
+      }
+      throw errorForStatusWord(res.reason, command);
+    }
+    if (res.outcome === Outcome.STALE) {
+      this.currentPurse = { ...this.currentPurse, counter: res.counter, syncedThrough: res.syncedThrough };
+      return {
+        outcome: 'stale',
+        counter: res.counter,
+        syncedThrough: res.syncedThrough,
+        expectedCounter: request.expectedCounter,
+      };
+    }
+    if (!('proof' in res)) throw new CardResponseMalformedError(`${command}: unknown outcome`);
+    const replayed = res.outcome === Outcome.ALREADY_APPLIED;
+    const proof = await this.checkProof(res.proof, op === 'debit' ? TxType.DEBIT : TxType.UNDEBIT, replayed);
+    const rec = proof.record;
+    const mismatch =
+      matches(rec) ??
+      (rec.counter !== request.expectedCounter + 1
+        ? `record counter ${rec.counter} is not expectedCounter + 1`
+        : undefined) ??
+      (!replayed && !bytesEqual(rec.terminalNonce, request.terminalNonce)
+        ? 'the record does not carry this command’s terminal nonce'
+        : undefined);
+    if (mismatch) throw new ProofInvalidError(`${command}: ${mismatch}`, res.proof.recordBytes);
+    if (!replayed) {
+      const cvmUsed = rec.cvm !== 0;
+      this.currentPurse = {
+        ...this.currentPurse,
+        balance: rec.balanceAfter,
+        counter: rec.counter,
+        syncedThrough: res.syncedThrough,
+        offlineSpend: rec.offlineSpendAfter,
+        noCvmSpend:
+          op === 'debit' && !cvmUsed
+            ? this.currentPurse.noCvmSpend + rec.amount
+            : op === 'undebit'
+              ? Math.max(0, this.currentPurse.noCvmSpend - rec.amount)
+              : this.currentPurse.noCvmSpend,
+      };
+    }
+    return {
+      outcome: replayed ? 'already-applied' : 'executed',
+      proof,
+      counter: res.counter,
+      syncedThrough: res.syncedThrough,
+    };
+  }
+
+  /** Verifies a proof's type, card and signature (PK.card from the verified certificate). */
+  private async checkProof(
+    proof: TransactionProof,
+    type: TxTypeCode,
+    replayed: boolean,
+  ): Promise<VerifiedProof> {
+    const cert = await this.certificate();
+    if (proof.record.type !== type) {
+      throw new ProofInvalidError(
+        `expected a record of type ${type}, got ${proof.record.type}`,
+        proof.recordBytes,
+      );
+    }
+    const ok = this.recorder.crypto(() =>
+      verifyTransactionProof(this.cardNumber, proof, cert.certificate.signingKey, this.verify),
+    );
+    if (!ok)
+      throw new ProofInvalidError('the card signature over the record does not verify', proof.recordBytes);
+    return { ...proof, cardNumber: this.cardNumber, replayed };
+  }
+
   /**
-   * The card number, counter and a fresh challenge: what the clearing service signs into a load
-   * authorization. Send nothing else to the card between this and {@link reload}.
+   * GET TRANSACTION (§6.12) for counter k: whether the card executed a transaction with that
+   * counter, attested by the card for this request's fresh nonce. No session needed.
+   */
+  getTransaction(counter: number): Promise<TransactionLookup> {
+    return this.run(() => this.lookup(counter));
+  }
+
+  private async lookup(counter: number): Promise<TransactionLookup> {
+    return this.time('recovery', async () => {
+      const requestBytes = this.decode('GET TRANSACTION request', () =>
+        encodeGetTransactionRequest({ counter, terminalNonce: randomBytes(8) }),
+      );
+      const r = await this.plain({ name: 'GET_TRANSACTION', data: requestBytes, le: 256 });
+      this.expectOk(r, 'GET_TRANSACTION');
+      const res: GetTransactionResponse = this.decode('GET TRANSACTION response', () =>
+        decodeGetTransactionResponse(r.data),
+      );
+      const cert = await this.certificate();
+      const attested = this.recorder.crypto(() =>
+        verifyRecoveryAttestation(
+          this.cardNumber,
+          requestBytes,
+          res,
+          cert.certificate.signingKey,
+          this.verify,
+        ),
+      );
+      if (!attested)
+        throw new ProofInvalidError('the card attestation over GET TRANSACTION does not verify', r.data);
+      const evidence = { requestBytes, responseBytes: r.data.slice() };
+      const base = { counter: res.counter, syncedThrough: res.syncedThrough, balance: res.balance, evidence };
+      this.currentPurse = {
+        ...this.currentPurse,
+        counter: res.counter,
+        syncedThrough: res.syncedThrough,
+        balance: res.balance,
+      };
+      if (res.status === TransactionStatus.FOUND) {
+        if (!res.record || !res.recordBytes || !res.recordSignature || res.record.counter !== counter) {
+          throw new ProofInvalidError(
+            `GET TRANSACTION FOUND answered another counter than ${counter}`,
+            r.data,
+          );
+        }
+        const proof = await this.checkProof(
+          { record: res.record, recordBytes: res.recordBytes, signature: res.recordSignature },
+          res.record.type,
+          true,
+        );
+        return { status: 'found', ...base, proof };
+      }
+      return { status: res.status === TransactionStatus.SYNCED ? 'synced' : 'not-executed', ...base };
+    });
+  }
+
+  /**
+   * Resolves a journaled intent whose outcome is unknown (§10.4), on a later contact with the
+   * card: the FCI counter still equal to expectedCounter means it did not execute (and may be
+   * resent); otherwise GET TRANSACTION (expectedCounter + 1) says whether the record with that
+   * counter is this terminal's request, or that it was synced to the clearing service.
+   */
+  recoverTransaction(intent: JournaledIntent): Promise<RecoveryResult> {
+    return this.run(async () => {
+      const terminal = this.requireTerminal('recoverTransaction');
+      const counter = this.currentPurse.counter;
+      if (counter === intent.expectedCounter) return { status: 'not-executed', resendable: true, counter };
+      if (counter < intent.expectedCounter) {
+        throw new ProofInvalidError(
+          `the card counter ${counter} is below the journaled expectedCounter ${intent.expectedCounter}: another card?`,
+        );
+      }
+      const found = await this.lookup(intent.expectedCounter + 1);
+      if (found.status === 'synced') {
+        return {
+          status: 'synced',
+          counter: found.counter,
+          syncedThrough: found.syncedThrough,
+          evidence: found.evidence,
+        };
+      }
+      const rec = found.proof?.record;
+      const type = intent.type === 'undebit' ? TxType.UNDEBIT : TxType.DEBIT;
+      const mine =
+        rec !== undefined &&
+        rec.type === type &&
+        rec.terminalId === terminal.certificate.terminalId &&
+        rec.terminalSeq === intent.terminalSeq &&
+        rec.amount === intent.amount &&
+        rec.currency === (intent.currency ?? this.currentPurse.currency);
+      if (mine && found.proof) {
+        return { status: 'executed', proof: found.proof, counter: found.counter, evidence: found.evidence };
+      }
+      return { status: 'not-executed', resendable: false, counter: found.counter, evidence: found.evidence };
+    });
+  }
+
+  /** VERIFY PIN (§6.4) in a SECURE session: authorises exactly one value command that executes. */
+  verifyPin(pin: string): Promise<void> {
+    return this.run(async () => {
+      const block = this.decode('PIN', () => encodePinBlock(pin, 'PIN'));
+      const r = await this.time('pin', () =>
+        this.sm('secure', { name: 'VERIFY_PIN', p2: 0x81, payload: block, encryptCommand: true }),
+      );
+      this.expectOk(r, 'VERIFY_PIN');
+      this.currentPurse = { ...this.currentPurse, noCvmSpend: 0, pinTriesLeft: 3 };
+    });
+  }
+
+  /** VERIFY PIN status query (§6.4): whether this session holds a CVM token, else the tries left. */
+  pinStatus(): Promise<{ verified: boolean; triesLeft: number }> {
+    return this.run(async () => {
+      const r = await this.time('pin', () => this.sm('secure', { name: 'VERIFY_PIN', p2: 0x81 }));
+      if (r.sw === SW.OK) return { verified: true, triesLeft: this.currentPurse.pinTriesLeft };
+      if ((r.sw & 0xfff0) === SW.VERIFY_FAILED_BASE) return { verified: false, triesLeft: r.sw & 0x0f };
+      if (r.sw === SW.AUTH_METHOD_BLOCKED) return { verified: false, triesLeft: 0 };
+      throw errorForStatusWord(r.sw, 'VERIFY_PIN');
+    });
+  }
+
+  /** CHANGE PIN (§6.5) in a SECURE session; on success the session holds a CVM token. */
+  changePin(oldPin: string, newPin: string): Promise<void> {
+    return this.run(async () => {
+      const payload = this.decode('PIN', () => {
+        const a = encodePinBlock(oldPin, 'PIN');
+        const b = encodePinBlock(newPin, 'PIN');
+        const out = new Uint8Array(16);
+        out.set(a);
+        out.set(b, 8);
+        return out;
+      });
+      const r = await this.time('pin', () =>
+        this.sm('secure', { name: 'CHANGE_PIN', p2: 0x81, payload, encryptCommand: true }),
+      );
+      this.expectOk(r, 'CHANGE_PIN');
+      this.currentPurse = { ...this.currentPurse, noCvmSpend: 0, pinTriesLeft: 3 };
+    });
+  }
+
+  /**
+   * UNBLOCK PIN (§6.6) with the PUK, in a SECURE session. Only a terminal whose certificate grants
+   * UNBLOCK_PIN (Huduma Centre counters) may: others get TerminalNotAuthorizedError without a
+   * command being sent. Does not verify the new PIN (call verifyPin).
+   */
+  unblockPin(puk: string, newPin: string): Promise<void> {
+    return this.run(async () => {
+      this.requireCapability(Capability.UNBLOCK_PIN, 'UNBLOCK_PIN');
+      const payload = this.decode('PUK/PIN', () => {
+        const out = new Uint8Array(16);
+        out.set(encodePinBlock(puk, 'PUK'));
+        out.set(encodePinBlock(newPin, 'PIN'), 8);
+        return out;
+      });
+      const r = await this.time('pin', () =>
+        this.sm('secure', { name: 'UNBLOCK_PIN', p2: 0x81, payload, encryptCommand: true }),
+      );
+      this.expectOk(r, 'UNBLOCK_PIN');
+      this.currentPurse = { ...this.currentPurse, noCvmSpend: 0, pinTriesLeft: 3 };
+    });
+  }
+
+  /**
+   * READ IDENTITY (§6.13): needs IDENTITY_READ and the PIN verified in this SECURE session. The
+   * identity arrives encrypted under the session key and authenticated by the card's R-MAC (only
+   * the card holding the certified QA.card can produce it).
+   */
+  readIdentity(): Promise<HolderIdentity> {
+    return this.run(async () => {
+      this.requireCapability(Capability.IDENTITY_READ, 'READ_IDENTITY');
+      const r = await this.time('identity', () =>
+        this.sm('secure', { name: 'READ_IDENTITY', encryptResponse: true }),
+      );
+      this.expectOk(r, 'READ_IDENTITY');
+      return this.decode('identity', () => decodeIdentity(r.payload));
+    });
+  }
+
+  /** BLOCK CARD (§6.14), needs the BLOCK capability; idempotent. */
+  block(args: { reason: BlockReasonName; terminalSeq: number; time?: number }): Promise<void> {
+    return this.run(async () => {
+      this.requireCapability(Capability.BLOCK, 'BLOCK_CARD');
+      const payload = this.decode('block request', () =>
+        encodeBlockRequest({
+          reason: BlockReason[args.reason],
+          terminalSeq: args.terminalSeq,
+          time: args.time ?? this.now(),
+        }),
+      );
+      const r = await this.time('block', () => this.sm('tap', { name: 'BLOCK_CARD', payload }));
+      this.expectOk(r, 'BLOCK_CARD');
+      this.currentLifeCycle = LifeCycle.BLOCKED;
+      this.currentPurse = { ...this.currentPurse, lifeCycle: LifeCycle.BLOCKED };
+    });
+  }
+
+  /**
+   * What the clearing service needs to authorize a reload now: the card's counter and a fresh
+   * challenge (GET CHALLENGE, which also ends any open session). Upload the unsynced records
+   * first (`readRecord(1..counter − syncedThrough)`): the load authority signs only after sync.
    */
   reloadContext(): Promise<ReloadContext> {
     return this.run(async () => {
@@ -421,464 +597,70 @@ export class HudumaCard {
     });
   }
 
-  /** Applies a load authorization (144 bytes) signed by the issuer's load authority; returns the verified proof. */
-  reload(loadAuthorization: Uint8Array): Promise<VerifiedProof> {
+  /** RELOAD (§6.10) with a 146-byte load authorization; resolves with the verified reload proof. */
+  reload(authorization: Uint8Array): Promise<VerifiedProof> {
     return this.run(async () => {
-      let auth: LoadAuthorization;
-      try {
-        auth = decodeLoadAuthorization(loadAuthorization);
-      } catch (e) {
-        throw new LoadAuthorizationInvalidError(`the load authorization does not decode: ${message(e)}`);
+      const auth = this.decode('load authorization', () => decodeLoadAuthorization(authorization));
+      if (auth.cardNumber !== this.cardNumber) {
+        throw new LoadAuthorizationInvalidError(`the authorization is for card ${auth.cardNumber}`);
       }
-      // Checked here because the card would consume its challenge and answer only 9F08.
-      if (auth.cardNumber !== this.cardNumber)
-        throw new LoadAuthorizationInvalidError(
-          `the load authorization is for card ${auth.cardNumber}, not ${this.cardNumber}`,
-        );
-      if (auth.cardCounter !== this.currentPurse.counter)
-        throw new LoadAuthorizationInvalidError(
-          `the load authorization is for counter ${auth.cardCounter}, the card is at ${this.currentPurse.counter}`,
-        );
-      if (!this.challenge || !bytesEqual(this.challenge, auth.cardChallenge))
-        throw new LoadAuthorizationInvalidError(
-          'the load authorization carries another challenge than the card current one: call reloadContext() and have it signed again',
-        );
-      const card = await this.loadCertificate();
-      const before = { ...this.currentPurse };
-      this.challenge = undefined;
-      let r: ResponseApdu;
+      let r: { sw: number; data: Uint8Array };
       try {
-        r = await this.time('reload', () =>
-          this.send('RELOAD', 0, 0, loadAuthorization, Size.TRANSACTION_PROOF),
-        );
+        r = await this.time('reload', () => this.plain({ name: 'RELOAD', data: authorization, le: 256 }));
       } catch (cause) {
         throw new TransactionOutcomeUnknownError('ERR_RELOAD_OUTCOME_UNKNOWN', {
           operation: 'reload',
           cardNumber: this.cardNumber,
           terminalSeq: auth.terminalSeq,
-          counterBefore: before.counter,
+          counterBefore: auth.cardCounter,
           cause,
         });
+      } finally {
+        this.challenge = undefined; // RELOAD consumes the challenge whatever the outcome (§6.10 step 1)
       }
       this.expectOk(r, 'RELOAD');
-      return this.time('verify', async () =>
-        this.checkProof(r.data, card, before, {
-          type: TxType.RELOAD,
-          amount: auth.amount,
-          terminalId: auth.terminalId,
-          terminalSeq: auth.terminalSeq,
-          terminalNonce: auth.terminalNonce,
-          time: auth.time,
-          billRef: auth.loadRef,
-          serviceCode: 0,
-          refCounter: 0,
-          balanceAfter: before.balance + auth.amount,
-          offlineSpendAfter: 0,
-          replayable: false,
-        }),
+      const proof = await this.checkProof(
+        this.decode('RELOAD proof', () => decodeTransactionProof(r.data)),
+        TxType.RELOAD,
+        false,
       );
-    });
-  }
-
-  /** Reads the transaction ring (newest first), verifying every proof's signature with the card key. */
-  readRecords(): Promise<TransactionProof[]> {
-    return this.run(async () => {
-      const card = await this.loadCertificate();
-      const proofs: TransactionProof[] = [];
-      for (let n = 1; n <= Limits.RING_SIZE; n++) {
-        const r = await this.time('read', () =>
-          this.send('READ_RECORD', n, 0x04, undefined, Size.TRANSACTION_PROOF),
-        );
-        if (r.sw === SW.RECORD_NOT_FOUND) break;
-        this.expectOk(r, 'READ_RECORD');
-        const proof = this.time('verify', async () => {
-          const p = this.decodeProof(r.data);
-          if (
-            !this.recorder.crypto(() =>
-              verifyTransactionProof(this.cardNumber, p, card.certificate.publicKey, this.verify),
-            )
-          )
-            throw new ProofInvalidError(`record ${n}: the card signature does not verify`, r.data);
-          return p;
-        });
-        proofs.push(await proof);
+      const rec = proof.record;
+      if (
+        rec.counter !== auth.cardCounter + 1 ||
+        rec.amount !== auth.amount ||
+        rec.terminalSeq !== auth.terminalSeq
+      ) {
+        throw new ProofInvalidError('RELOAD: the record does not match the authorization', r.data);
       }
-      return proofs;
+      this.currentPurse = {
+        ...this.currentPurse,
+        balance: rec.balanceAfter,
+        counter: rec.counter,
+        syncedThrough: rec.counter,
+        offlineSpend: 0,
+      };
+      return proof;
     });
   }
 
-  /**
-   * Asks the card whether an earlier request of this terminal (by terminal sequence) happened,
-   * and verifies the card's signed attestation. `counterBefore` is the card counter seen before
-   * the attempt (e.g. `DebitOutcomeUnknownError.counterBefore`): not found with fewer than 16
-   * transactions since means not charged; more means unknown (the ring rolled over).
-   */
-  recoverTransaction(args: {
-    terminalSeq: number;
-    counterBefore: number;
-    terminalId?: string;
-  }): Promise<RecoveryResult> {
+  /** READ RECORD (§6.11): entry 1 = newest … 32 = oldest, signature verified. */
+  readRecord(n: number): Promise<VerifiedProof> {
     return this.run(async () => {
-      const terminalId = args.terminalId ?? this.terminal?.certificate.terminalId;
-      if (terminalId === undefined) throw new TerminalRequiredError('recoverTransaction');
-      checkU32(args.terminalSeq, 'terminalSeq');
-      checkU32(args.counterBefore, 'counterBefore');
-      const card = await this.loadCertificate();
-      const requestBytes = encodeRecoveryRequest({
-        terminalId,
-        terminalSeq: args.terminalSeq,
-        terminalNonce: randomBytes(Size.NONCE),
-      });
-      const r = await this.time('recovery', () =>
-        this.send('GET_LAST_TRANSACTION', 0, 0, requestBytes, Size.RECOVERY_RESPONSE),
-      );
-      this.expectOk(r, 'GET_LAST_TRANSACTION');
-      return this.time('verify', async () => {
-        let response: RecoveryResponse;
-        try {
-          response = decodeRecoveryResponse(r.data);
-        } catch (e) {
-          throw new ProofInvalidError(`the recovery response does not decode: ${message(e)}`, r.data);
-        }
-        const attested = this.recorder.crypto(() =>
-          verifyRecoveryAttestation(
-            this.cardNumber,
-            requestBytes,
-            response,
-            card.certificate.publicKey,
-            this.verify,
-          ),
-        );
-        if (!attested)
-          throw new ProofInvalidError(
-            'the card attestation over the recovery response does not verify',
-            r.data,
-          );
-        const evidence = { requestBytes, responseBytes: r.data.slice() };
-        this.currentPurse = { ...this.currentPurse, counter: response.counter, balance: response.balance };
-        const { counter, balance } = response;
-        if (response.found && response.record && response.recordBytes && response.recordSignature) {
-          const proof: VerifiedProof = {
-            recordBytes: response.recordBytes,
-            record: response.record,
-            signature: response.recordSignature,
-            cardNumber: this.cardNumber,
-            replayed: true,
-          };
-          if (proof.record.terminalId !== terminalId || proof.record.terminalSeq !== args.terminalSeq)
-            throw new ProofInvalidError(
-              `the card returned the record of ${proof.record.terminalId}/${proof.record.terminalSeq}, not ${terminalId}/${args.terminalSeq}`,
-              r.data,
-            );
-          if (
-            !this.recorder.crypto(() =>
-              verifyTransactionProof(this.cardNumber, proof, card.certificate.publicKey, this.verify),
-            )
-          )
-            throw new ProofInvalidError('the recovered record signature does not verify', r.data);
-          return { status: 'completed' as const, proof, counter, balance, evidence };
-        }
-        if (counter >= args.counterBefore && counter - args.counterBefore < Limits.RING_SIZE)
-          return { status: 'not-charged' as const, counter, balance, evidence };
-        return { status: 'unknown' as const, counter, balance, evidence };
-      });
+      const r = await this.time('read', () => this.plain({ name: 'READ_RECORD', p1: n, p2: 0x04, le: 256 }));
+      this.expectOk(r, 'READ_RECORD');
+      const proof = this.decode('record', () => decodeTransactionProof(r.data));
+      return this.checkProof(proof, proof.record.type, true);
     });
   }
 
-  /** Reads the holder's identity (terminal with IDENTITY_READ capability, PIN verified in this session). */
-  readIdentity(params?: { time?: number; terminalNonce?: Uint8Array }): Promise<HolderIdentity> {
+  /** READ PURSE (§6.7): the purse now (also refreshes `purse`). */
+  readPurse(): Promise<Purse> {
     return this.run(async () => {
-      this.requireTerminal('readIdentity');
-      const body = encodeIdentityReadRequest({
-        terminalNonce: params?.terminalNonce ?? randomBytes(Size.NONCE),
-        time: params?.time ?? this.now(),
-      });
-      const r = await this.time('identity', async () => {
-        const data = await this.authenticate(INS.READ_IDENTITY, body);
-        return this.send('READ_IDENTITY', 0, 0, data, RESPONSE_LE);
-      });
-      this.expectOk(r, 'READ_IDENTITY');
-      return this.decode('identity', () => decodeIdentity(r.data));
+      const r = await this.time('read', () => this.plain({ name: 'READ_PURSE', le: 256 }));
+      this.expectOk(r, 'READ_PURSE');
+      this.currentPurse = this.decode('purse', () => decodePurse(r.data));
+      if (this.currentPurse.lifeCycle === LifeCycle.BLOCKED) this.currentLifeCycle = LifeCycle.BLOCKED;
+      return this.purse;
     });
   }
-
-  /** Blocks the card (terminal with BLOCK capability). Blocking a blocked card succeeds. */
-  block(reason: BlockReasonName | number, params?: { terminalSeq?: number; time?: number }): Promise<void> {
-    return this.run(async () => {
-      this.requireTerminal('block');
-      const code = typeof reason === 'number' ? reason : BlockReason[reason];
-      const body = encodeBlockRequest({
-        reason: code,
-        terminalSeq: params?.terminalSeq ?? 0,
-        time: params?.time ?? this.now(),
-      });
-      const r = await this.time('block', async () => {
-        const data = await this.authenticate(INS.BLOCK_CARD, body);
-        return this.send('BLOCK_CARD', 0, 0, data);
-      });
-      this.expectOk(r, 'BLOCK_CARD');
-      this.currentLifeCycle = LifeCycle.BLOCKED;
-      this.currentPurse = { ...this.currentPurse, lifeCycle: LifeCycle.BLOCKED };
-    });
-  }
-
-  // ---------------------------------------------------------------------------------------------
-
-  private async run<T>(fn: () => Promise<T>): Promise<T> {
-    this.depth++;
-    try {
-      return await fn();
-    } finally {
-      this.depth--;
-      if (this.depth === 0) this.options.telemetry?.onTelemetry?.(this.recorder.snapshot());
-    }
-  }
-
-  private time<T>(step: TapStep, fn: () => Promise<T>): Promise<T> {
-    return this.recorder.time(step, fn);
-  }
-
-  private now(): number {
-    return this.options.clock ? this.options.clock() : Math.floor(Date.now() / 1000);
-  }
-
-  private requireTerminal(operation: string): { signer: TerminalSigner; certificate: TerminalCertificate } {
-    if (!this.terminal) throw new TerminalRequiredError(operation);
-    return this.terminal;
-  }
-
-  private send(
-    command: InsName,
-    p1: number,
-    p2: number,
-    data?: Uint8Array,
-    le?: number,
-  ): Promise<ResponseApdu> {
-    return transceive(this.transport, {
-      cla: CLA_OF_INS[command],
-      ins: INS[command],
-      p1,
-      p2,
-      ...(data === undefined ? {} : { data }),
-      ...(le === undefined ? {} : { le }),
-    });
-  }
-
-  private expectOk(r: ResponseApdu, command: InsName): void {
-    if (r.sw !== SW.OK) throw errorForStatusWord(r.sw, command);
-  }
-
-  private decode<T>(what: string, fn: () => T): T {
-    try {
-      return fn();
-    } catch (e) {
-      throw new CardResponseMalformedError(`the card's ${what} does not decode: ${message(e)}`, SW.OK, e);
-    }
-  }
-
-  private decodeProof(bytes: Uint8Array): TransactionProof {
-    try {
-      return decodeTransactionProof(bytes);
-    } catch (e) {
-      throw new ProofInvalidError(`the card's proof does not decode: ${message(e)}`, bytes);
-    }
-  }
-
-  private pinOutcome(r: ResponseApdu, command: InsName): void {
-    if (r.sw === SW.OK) {
-      this.currentPurse = { ...this.currentPurse, pinTriesLeft: Limits.PIN_TRIES };
-      return;
-    }
-    const error = errorForStatusWord(r.sw, command);
-    if (error instanceof WrongPinError)
-      this.currentPurse = { ...this.currentPurse, pinTriesLeft: error.triesLeft };
-    throw error;
-  }
-
-  /** The current challenge, or a new one from GET CHALLENGE when the last was consumed. */
-  private async freshChallenge(): Promise<Uint8Array> {
-    if (this.challenge) return this.challenge;
-    const r = await this.send('GET_CHALLENGE', 0, 0, undefined, Size.CHALLENGE);
-    this.expectOk(r, 'GET_CHALLENGE');
-    if (r.data.length !== Size.CHALLENGE)
-      throw new CardResponseMalformedError(`GET CHALLENGE returned ${r.data.length} bytes, not 16`, r.sw);
-    this.challenge = r.data.slice();
-    return this.challenge;
-  }
-
-  /** Builds the data of a terminal-authenticated command; the card consumes the challenge whatever happens. */
-  private async authenticate(ins: number, body: Uint8Array): Promise<Uint8Array> {
-    const terminal = this.requireTerminal('this command');
-    const challenge = await this.freshChallenge();
-    const messageBytes = terminalAuthMessage(ins, 0, 0, challenge, this.cardNumber, body);
-    const signature = await this.recorder.cryptoAsync(() => terminal.signer.sign(messageBytes));
-    if (signature.length !== Size.SIGNATURE)
-      throw new TypeError(
-        `the terminal signer returned ${signature.length} bytes, not a 64-byte r||s signature`,
-      );
-    this.challenge = undefined;
-    return concatBytes(terminal.signer.certificate, body, signature);
-  }
-
-  private async loadCertificate(): Promise<VerifiedCardCertificate> {
-    if (this.verifiedCertificate) return this.verifiedCertificate;
-    return this.time('certificate', async () => {
-      const cache = this.options.certificateCache;
-      const cached = await cache?.get(this.cardNumber);
-      if (cached && cached.certificate.cardNumber === this.cardNumber) {
-        this.checkExpiry(cached);
-        this.verifiedCertificate = cached;
-        return cached;
-      }
-      const r = await this.send('GET_DATA', 0x7f, 0x21, undefined, RESPONSE_LE);
-      this.expectOk(r, 'GET_DATA');
-      const verified = this.recorder.crypto(() => this.verifyCardCertificate(r.data));
-      this.checkExpiry(verified);
-      await cache?.set(this.cardNumber, verified);
-      this.verifiedCertificate = verified;
-      return verified;
-    });
-  }
-
-  private verifyCardCertificate(bytes: Uint8Array): VerifiedCardCertificate {
-    let decoded: ReturnType<typeof decodeCertificate>;
-    try {
-      decoded = decodeCertificate(bytes);
-    } catch (e) {
-      throw new CardCertificateInvalidError(
-        'malformed',
-        `the card certificate does not decode: ${message(e)}`,
-      );
-    }
-    if (decoded.type !== 'card')
-      throw new CardCertificateInvalidError(
-        'not-a-card-certificate',
-        'the card presented a terminal certificate',
-      );
-    const issuer = this.options.trust.issuerCaPublicKeys.find((k) =>
-      bytesEqual(keyIdOf(k), decoded.issuerKeyId),
-    );
-    if (!issuer)
-      throw new CardCertificateInvalidError(
-        'unknown-issuer',
-        `the card certificate is issued by key ${toHex(decoded.issuerKeyId)}, not a trusted issuer CA`,
-      );
-    const certificate = verifyCertificateBytes(bytes, issuer, this.verify);
-    if (certificate?.type !== 'card')
-      throw new CardCertificateInvalidError(
-        'signature-invalid',
-        'the card certificate signature does not verify',
-      );
-    if (certificate.cardNumber !== this.cardNumber)
-      throw new CardCertificateInvalidError(
-        'card-number-mismatch',
-        `the card certificate is for card ${certificate.cardNumber}, the card says ${this.cardNumber}`,
-      );
-    return { bytes: bytes.slice(), certificate };
-  }
-
-  private get verify(): SignatureVerify {
-    return this.options.verifySignature ?? verifyMessage;
-  }
-
-  private checkExpiry(cert: VerifiedCardCertificate): void {
-    const now = this.now();
-    if (cert.certificate.notAfter < now)
-      throw new CardCertificateInvalidError(
-        'expired',
-        `the card certificate expired at ${cert.certificate.notAfter} (now ${now})`,
-      );
-  }
-
-  /**
-   * Checks a proof against the card key and the request. A proof with counter = before + 1 is
-   * fresh and must match everything including nonce, time and balances; a proof with an older
-   * counter is the card's stored answer to an earlier identical request (idempotent retry) and
-   * must match what identifies the request (type, terminal, seq, amount, bill, service).
-   */
-  private checkProof(
-    bytes: Uint8Array,
-    card: VerifiedCardCertificate,
-    before: Purse,
-    expected: {
-      type: TxTypeCode;
-      amount: number;
-      terminalId: string;
-      terminalSeq: number;
-      terminalNonce: Uint8Array;
-      time: number;
-      billRef?: string;
-      serviceCode?: number;
-      refCounter: number;
-      balanceAfter: number;
-      offlineSpendAfter: number;
-      replayable: boolean;
-    },
-  ): VerifiedProof {
-    if (bytes.length !== Size.TRANSACTION_PROOF)
-      throw new ProofInvalidError(
-        `the card's proof is ${bytes.length} bytes, not ${Size.TRANSACTION_PROOF}`,
-        bytes,
-      );
-    const proof = this.decodeProof(bytes);
-    if (
-      !this.recorder.crypto(() =>
-        verifyTransactionProof(this.cardNumber, proof, card.certificate.publicKey, this.verify),
-      )
-    )
-      throw new ProofInvalidError('the card signature over the proof does not verify', bytes);
-    const rec = proof.record;
-    const mismatch = (field: string, got: unknown, want: unknown): never => {
-      throw new ProofInvalidError(
-        `the card signed ${field} = ${String(got)}, the request had ${String(want)}`,
-        bytes,
-      );
-    };
-    if (rec.type !== expected.type) mismatch('type', rec.type, expected.type);
-    if (rec.amount !== expected.amount) mismatch('amount', rec.amount, expected.amount);
-    if (rec.terminalId !== expected.terminalId) mismatch('terminalId', rec.terminalId, expected.terminalId);
-    if (rec.terminalSeq !== expected.terminalSeq)
-      mismatch('terminalSeq', rec.terminalSeq, expected.terminalSeq);
-    if (expected.billRef !== undefined && rec.billRef !== expected.billRef)
-      mismatch('billRef', rec.billRef, expected.billRef);
-    if (expected.serviceCode !== undefined && rec.serviceCode !== expected.serviceCode)
-      mismatch('serviceCode', rec.serviceCode, expected.serviceCode);
-    if (rec.refCounter !== expected.refCounter) mismatch('refCounter', rec.refCounter, expected.refCounter);
-    const fresh = rec.counter === before.counter + 1;
-    if (!fresh) {
-      if (!expected.replayable || rec.counter > before.counter || rec.counter === 0)
-        mismatch('counter', rec.counter, before.counter + 1);
-      return { ...proof, cardNumber: this.cardNumber, replayed: true };
-    }
-    if (!bytesEqual(rec.terminalNonce, expected.terminalNonce))
-      mismatch('terminalNonce', toHex(rec.terminalNonce), toHex(expected.terminalNonce));
-    if (rec.time !== expected.time) mismatch('time', rec.time, expected.time);
-    if (rec.balanceAfter !== expected.balanceAfter)
-      mismatch('balanceAfter', rec.balanceAfter, expected.balanceAfter);
-    if (rec.offlineSpendAfter !== expected.offlineSpendAfter)
-      mismatch('offlineSpendAfter', rec.offlineSpendAfter, expected.offlineSpendAfter);
-    this.currentPurse = {
-      ...this.currentPurse,
-      counter: rec.counter,
-      balance: rec.balanceAfter,
-      offlineSpend: rec.offlineSpendAfter,
-    };
-    return { ...proof, cardNumber: this.cardNumber, replayed: false };
-  }
-}
-
-function checkAmount(amount: number, what: string, allowZero: boolean): void {
-  if (!Number.isInteger(amount) || amount < (allowZero ? 0 : 1) || amount > Limits.MAX_COUNTER)
-    throw new RangeError(
-      `${what} must be an integer number of cents ${allowZero ? '>= 0' : '> 0'}, got ${amount}`,
-    );
-}
-
-function checkU32(value: number, what: string): void {
-  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff)
-    throw new RangeError(`${what} must be an integer 0..4294967295, got ${value}`);
-}
-
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }

@@ -1,4 +1,4 @@
-import { INS, type InsName, STATUS_WORD_MEANINGS, SW } from '@huduma/card-applet-spec';
+import { type InsName, STATUS_WORD_MEANINGS, SW } from '@huduma/card-applet-spec';
 
 /**
  * Base class of every error the SDK raises about the card or what it answered.
@@ -53,9 +53,9 @@ export type TerminalRefusalReason =
   | 'certificate-expired'
   | 'unknown-ca'
   | 'capability-missing'
-  | 'signature-invalid';
+  | 'not-registered';
 
-/** The card refused the terminal's certificate or signature; `reason` says which check failed. */
+/** The card refused the terminal's certificate, registration or capability; `reason` says which check failed. */
 export class TerminalNotAuthorizedError extends HudumaCardError {
   /** Which of the card's terminal checks failed. */
   readonly reason: TerminalRefusalReason;
@@ -75,7 +75,10 @@ export class WrongPinError extends HudumaCardError {
   }
 }
 
-/** A wrong PUK was presented to UNBLOCK PIN; `triesLeft` is what the card reports (63Cx). At 0 the card is terminated. */
+/**
+ * A wrong PUK was presented to UNBLOCK PIN; `triesLeft` is what the card reports (63Cx). At 0
+ * the PUK is blocked for good; the card itself keeps working (v2 never terminates a card).
+ */
 export class WrongPukError extends HudumaCardError {
   /** PUK tries left on the card. */
   readonly triesLeft: number;
@@ -83,7 +86,7 @@ export class WrongPukError extends HudumaCardError {
     super(
       'ERR_WRONG_PUK',
       triesLeft === 0
-        ? 'wrong PUK: no tries left, the card is now terminated'
+        ? 'wrong PUK: no tries left, the PUK is now blocked (the card still works without PIN unblocking)'
         : `wrong PUK: ${triesLeft} ${triesLeft === 1 ? 'try' : 'tries'} left`,
       { sw },
     );
@@ -91,17 +94,61 @@ export class WrongPukError extends HudumaCardError {
   }
 }
 
-/** The PIN try counter is exhausted (6983): unblock with the PUK. */
+/** The PIN try counter is exhausted (6983): unblock it with the PUK at a Huduma Centre. */
 export class PinBlockedError extends HudumaCardError {
-  constructor(message = 'the PIN is blocked: unblock it with the PUK', sw: number = SW.AUTH_METHOD_BLOCKED) {
+  constructor(
+    message = 'the PIN is blocked: unblock it with the PUK at a Huduma Centre',
+    sw: number = SW.AUTH_METHOD_BLOCKED,
+  ) {
     super('ERR_PIN_BLOCKED', message, { sw });
   }
 }
 
-/** The command needs the PIN verified in this session (9F0E): call `verifyPin` first. */
+/** The PUK is blocked for good (6983 to UNBLOCK PIN): the PIN can no longer be unblocked on this card. */
+export class PukBlockedError extends HudumaCardError {
+  constructor(
+    message = 'the PUK is blocked: the PIN cannot be unblocked',
+    sw: number = SW.AUTH_METHOD_BLOCKED,
+  ) {
+    super('ERR_PUK_BLOCKED', message, { sw });
+  }
+}
+
+/**
+ * The command needs the holder's PIN verified in this session (9F0E): call `verifyPin` and send
+ * the same request again (same terminalSeq and expectedCounter: a refused debit changed nothing).
+ * A debit above the card's single-amount CVM limit raises this class (`ERR_PIN_REQUIRED`); one
+ * refused because the cumulative spend without PIN would pass its limit raises the subclass
+ * {@link NoCvmLimitReachedError}.
+ */
 export class PinRequiredError extends HudumaCardError {
-  constructor(message = 'the PIN must be verified first in this session', sw: number = SW.PIN_REQUIRED) {
-    super('ERR_PIN_REQUIRED', message, { sw });
+  constructor(
+    message = 'the PIN must be verified first in this session',
+    sw: number = SW.CVM_REQUIRED,
+    code = 'ERR_PIN_REQUIRED',
+  ) {
+    super(code, message, { sw });
+  }
+}
+
+/**
+ * The debit is within the single-amount limit, but the spend without PIN since the last PIN
+ * entry would pass the card's cumulative no-CVM limit (`noCvmLimit`, SPEC-v2 §6.8 step 10):
+ * the holder must enter the PIN once, which resets the cumulative count.
+ */
+export class NoCvmLimitReachedError extends PinRequiredError {
+  /** The card's cumulative spend without PIN before this debit, cents. */
+  readonly noCvmSpend: number;
+  /** The card's cumulative limit, cents. */
+  readonly noCvmLimit: number;
+  constructor(noCvmSpend: number, noCvmLimit: number, sw: number = SW.CVM_REQUIRED) {
+    super(
+      `PIN required: spend without PIN (${noCvmSpend}) plus this amount would pass the card's cumulative limit (${noCvmLimit})`,
+      sw,
+      'ERR_NO_CVM_LIMIT_REACHED',
+    );
+    this.noCvmSpend = noCvmSpend;
+    this.noCvmLimit = noCvmLimit;
   }
 }
 
@@ -112,10 +159,44 @@ export class CardBlockedError extends HudumaCardError {
   }
 }
 
-/** The card is terminated for good (9F0D, or 6285 on SELECT). */
-export class CardTerminatedError extends HudumaCardError {
-  constructor(message = 'the card is terminated', sw: number = SW.CARD_TERMINATED) {
-    super('ERR_CARD_TERMINATED', message, { sw });
+/** 32 records on the card are not yet at the clearing service (9F14): it must go online (a reload, possibly of 0). */
+export class SyncRequiredError extends HudumaCardError {
+  constructor(
+    message = 'the card must go online (reload, possibly of 0) before more payments: 32 unsynced transactions',
+    sw: number = SW.SYNC_REQUIRED,
+  ) {
+    super('ERR_SYNC_REQUIRED', message, { sw });
+  }
+}
+
+/** The request's currency is not the purse's (9F15). */
+export class CurrencyMismatchError extends HudumaCardError {
+  constructor(
+    message = "the request's currency is not the card's purse currency",
+    sw: number = SW.CURRENCY_MISMATCH,
+  ) {
+    super('ERR_CURRENCY_MISMATCH', message, { sw });
+  }
+}
+
+/** Why a secure-messaging exchange failed. */
+export type SecureMessagingFailure =
+  | 'card-cryptogram'
+  | 'response-mac'
+  | 'command-mac-rejected'
+  | 'session-closed';
+
+/**
+ * Secure messaging failed (SPEC-v2 §4.7.5): the card's session cryptogram or a response MAC
+ * did not verify (a fake card, a man in the middle, or a corrupted link), the card rejected our
+ * C-MAC (6988), or the session was already closed. Nothing the card said in that exchange is
+ * believed; for a value command the SDK raises the outcome-unknown error instead.
+ */
+export class SecureMessagingError extends HudumaCardError {
+  readonly reason: SecureMessagingFailure;
+  constructor(reason: SecureMessagingFailure, message: string, cause?: unknown) {
+    super('ERR_SECURE_MESSAGING', message, cause === undefined ? undefined : { cause });
+    this.reason = reason;
   }
 }
 
@@ -204,7 +285,11 @@ export class CardResponseMalformedError extends HudumaCardError {
 
 /** The debit request as it was sent, kept so a retry or a recovery can use the same values. */
 export interface SentDebitRequest {
+  /** The card counter the request is bound to (compare-and-swap, SPEC-v2 §6.8): the FCI counter when journaled. */
+  expectedCounter: number;
   amount: number;
+  /** BCD ISO 4217, e.g. 0x0404 for KES. */
+  currency: number;
   terminalSeq: number;
   terminalNonce: Uint8Array;
   time: number;
@@ -213,10 +298,11 @@ export interface SentDebitRequest {
 }
 
 /**
- * The link to the card failed while a value-changing command was in flight: the card may or may
- * not have applied it. Call `recoverTransaction({ terminalSeq, counterBefore })` on the next tap
- * to learn, with the card's signature, which. Retrying the same request with the same
- * `terminalSeq` never charges twice.
+ * The card's answer to a value command was lost or not authenticated (a link failure, a plain
+ * status word, an R-MAC that does not verify: SPEC-v2 §4.7.5): the card may or may not have
+ * applied it. Keep the intent UNKNOWN in the journal and resolve it on the next contact with
+ * `recoverTransaction({ expectedCounter: counterBefore, terminalSeq, ... })` (§10.4), or send the
+ * identical request again: the counter compare-and-swap makes a repeat execute at most once.
  */
 export class TransactionOutcomeUnknownError extends HudumaCardError {
   /** Which command was in flight. */
@@ -225,7 +311,7 @@ export class TransactionOutcomeUnknownError extends HudumaCardError {
   readonly cardNumber: string;
   /** The terminal sequence number of the command (the recovery key). */
   readonly terminalSeq: number;
-  /** The card's transaction counter before the command. */
+  /** The card's transaction counter before the command: the request's expectedCounter. */
   readonly counterBefore: number;
 
   constructor(
@@ -242,7 +328,7 @@ export class TransactionOutcomeUnknownError extends HudumaCardError {
       code,
       `${args.operation} outcome unknown: the link to card ${args.cardNumber} failed during the command ` +
         `(terminal seq ${args.terminalSeq}, counter before ${args.counterBefore}); ` +
-        'run recoverTransaction on the next tap',
+        'resolve it with recoverTransaction on the next tap (SPEC-v2 §10.4)',
       { cause: args.cause },
     );
     this.operation = args.operation;
@@ -285,15 +371,13 @@ function hex4(sw: number): string {
   return sw.toString(16).toUpperCase().padStart(4, '0');
 }
 
-const TERMINAL_AUTH_INS = new Set<number>([INS.DEBIT, INS.UNDEBIT, INS.READ_IDENTITY, INS.BLOCK_CARD]);
-
 /**
- * The typed error for a status word the card returned to `command`. Some SWs mean different
- * things per command (63Cx: PIN or PUK; 6A88: unknown terminal CA, unknown load key, or missing
- * data), so the command is part of the input.
+ * The typed error for a status word (plain, inner, or a REFUSED outcome's reason) the card
+ * returned to `command`. Some SWs mean different things per command (63Cx: PIN or PUK; 6983:
+ * PIN or PUK blocked; 6A88: unknown CA, unknown load key or missing data), so the command is
+ * part of the input.
  */
 export function errorForStatusWord(sw: number, command: CommandName): HudumaCardError {
-  const ins = INS[command];
   if ((sw & 0xfff0) === SW.VERIFY_FAILED_BASE) {
     const tries = sw & 0x0f;
     return command === 'UNBLOCK_PIN' ? new WrongPukError(tries, sw) : new WrongPinError(tries, sw);
@@ -308,13 +392,7 @@ export function errorForStatusWord(sw: number, command: CommandName): HudumaCard
     case SW.TERMINAL_CERT_INVALID:
       return new TerminalNotAuthorizedError(
         'certificate-invalid',
-        'the card rejected the terminal certificate (malformed or bad CA signature)',
-        sw,
-      );
-    case SW.TERMINAL_SIGNATURE_INVALID:
-      return new TerminalNotAuthorizedError(
-        'signature-invalid',
-        "the card rejected the terminal's signature over the command",
+        'the card rejected the terminal certificate (malformed, undefined capability, key off the curve or bad CA signature)',
         sw,
       );
     case SW.CAPABILITY_MISSING:
@@ -329,6 +407,12 @@ export function errorForStatusWord(sw: number, command: CommandName): HudumaCard
         "the terminal certificate expired before the card's latest trusted time",
         sw,
       );
+    case SW.TERMINAL_NOT_REGISTERED:
+      return new TerminalNotAuthorizedError(
+        'not-registered',
+        'the card holds no registration for this terminal certificate',
+        sw,
+      );
     case SW.UNDEBIT_REFUSED:
       return new UndebitRefusedError(undefined, sw);
     case SW.LOAD_AUTH_INVALID:
@@ -339,18 +423,24 @@ export function errorForStatusWord(sw: number, command: CommandName): HudumaCard
     case SW.SEQUENCE_REUSED:
       return new SequenceReusedError(undefined, sw);
     case SW.CARD_BLOCKED:
-    case SW.SELECTED_FILE_DEACTIVATED:
+    case SW.CARD_BLOCKED_SELECTED:
       return new CardBlockedError(undefined, sw);
-    case SW.CARD_TERMINATED:
-    case SW.SELECTED_FILE_TERMINATED:
-      return new CardTerminatedError(undefined, sw);
     case SW.COUNTER_EXHAUSTED:
       return new CounterExhaustedError(undefined, sw);
-    case SW.PIN_REQUIRED:
+    case SW.CVM_REQUIRED:
       return new PinRequiredError(undefined, sw);
+    case SW.SYNC_REQUIRED:
+      return new SyncRequiredError(undefined, sw);
+    case SW.CURRENCY_MISMATCH:
+      return new CurrencyMismatchError(undefined, sw);
+    case SW.SM_DATA_INCORRECT:
+      return new SecureMessagingError(
+        'command-mac-rejected',
+        `${command}: the card rejected the command MAC (6988) and closed the session`,
+      );
     case SW.AUTH_METHOD_BLOCKED:
       return command === 'UNBLOCK_PIN'
-        ? new PinBlockedError('the PUK is blocked', sw)
+        ? new PukBlockedError(undefined, sw)
         : new PinBlockedError(undefined, sw);
     case SW.REFERENCED_DATA_NOT_FOUND:
       if (command === 'RELOAD')
@@ -358,8 +448,7 @@ export function errorForStatusWord(sw: number, command: CommandName): HudumaCard
           'the load authorization names a key the card does not hold',
           sw,
         );
-      // READ IDENTITY answers 6A88 both for an unknown terminal CA and for a card without identity.
-      if (TERMINAL_AUTH_INS.has(ins) && command !== 'READ_IDENTITY')
+      if (command === 'REGISTER_TERMINAL')
         return new TerminalNotAuthorizedError(
           'unknown-ca',
           "the terminal certificate's issuer is not a terminal CA this card trusts",

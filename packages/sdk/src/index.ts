@@ -1,7 +1,8 @@
 /**
- * `@huduma/sdk`: the typed Huduma card API over any {@link Transport}. Select a card with
- * {@link HudumaCard.select}, then debit, reload, recover and read it; every result is checked
- * against what the card signed, and every status word maps to a typed error.
+ * `@huduma/sdk`: the typed Huduma card API (applet v2) over any {@link Transport}. Select a card
+ * with {@link HudumaCard.select}, then debit, recover, reload, verify the PIN and read it; every
+ * answer inside a session is MAC-verified, every proof and attestation signature-checked, and
+ * every status word maps to a typed error.
  *
  * @packageDocumentation
  */
@@ -16,40 +17,43 @@ export {
   type BlockReasonName,
   type DebitParams,
   type DebitProof,
+  type DebitResult,
   HudumaCard,
-  type HudumaCardOptions,
-  type RecoveryEvidence,
+  type JournaledIntent,
   type RecoveryResult,
   type ReloadContext,
+  type TransactionLookup,
   type UndebitParams,
+  type ValueResult,
   type VerifiedProof,
 } from './card';
-export {
-  type CardCertificateCache,
-  InMemoryCardCertificateCache,
-  type VerifiedCardCertificate,
-} from './certificate-cache';
+export type { HudumaCardOptions, VerifiedCardCertificate } from './card-core';
 export {
   CardBlockedError,
   CardCertificateInvalidError,
   type CardCertificateRejection,
   CardError,
   CardResponseMalformedError,
-  CardTerminatedError,
   type CommandName,
   CounterExhaustedError,
+  CurrencyMismatchError,
   DebitOutcomeUnknownError,
   errorForStatusWord,
   HudumaCardError,
   InsufficientFundsError,
   LoadAuthorizationInvalidError,
   MaxBalanceExceededError,
+  NoCvmLimitReachedError,
   OfflineLimitExceededError,
   PinBlockedError,
   PinRequiredError,
   ProofInvalidError,
+  PukBlockedError,
+  SecureMessagingError,
+  type SecureMessagingFailure,
   type SentDebitRequest,
   SequenceReusedError,
+  SyncRequiredError,
   TerminalNotAuthorizedError,
   type TerminalRefusalReason,
   TerminalRequiredError,
@@ -58,17 +62,21 @@ export {
   WrongPinError,
   WrongPukError,
 } from './errors';
+export { type CardLink, type CardLinkCache, InMemoryCardLinkCache } from './link-cache';
 export {
+  type CardIssuer,
+  type PersoKeys,
   PersonalizationError,
   type PersonalizationStep,
   type PersonalizeArgs,
   type PersonalizeResult,
   personalizeCard,
 } from './personalize';
+export type { SessionKind } from './session';
 export { TAP_BUDGET_MS, type TapStep, type TapTelemetry, TapTelemetryRecorder } from './telemetry';
 export {
   type TerminalCredentials,
+  type TerminalKeyAgreement,
   type TerminalKeyPair,
-  type TerminalSigner,
-  terminalSignerFromPrivateKey,
+  terminalKeyAgreementFromPrivateKey,
 } from './terminal';

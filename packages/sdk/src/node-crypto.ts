@@ -1,10 +1,17 @@
-import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
-import { publicKeyOf, type SignatureVerify } from '@huduma/card-applet-spec';
-import type { TerminalKeyPair, TerminalSigner } from './terminal';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  type KeyObject,
+  verify,
+} from 'node:crypto';
+import { CryptoProfile, publicKeyOf, type SignatureVerify } from '@huduma/card-applet-spec';
+import type { TerminalKeyAgreement, TerminalKeyPair } from './terminal';
 
 /**
- * OpenSSL (node:crypto) versions of the SDK's two P-256 operations, for Node hosts where the
- * few milliseconds of pure-JS ECDSA per tap matter (a counter terminal). Same contract as the
+ * OpenSSL (node:crypto) versions of the SDK's two P-256 operations (ECDSA verify, ECDH), for
+ * Node hosts where the few milliseconds of pure-JS curve arithmetic per tap matter. Same contract as the
  * defaults: raw r‖s over SHA-256(message), high-S accepted, malformed input verifies as false.
  */
 
@@ -51,8 +58,11 @@ export const nodeCryptoVerify: SignatureVerify = (publicKey, message, signature)
   }
 };
 
-/** A {@link TerminalSigner} whose private key stays in an OpenSSL KeyObject. */
-export function nodeCryptoTerminalSigner(credentials: TerminalKeyPair): TerminalSigner {
+/**
+ * A {@link TerminalKeyAgreement} whose static private key stays in an OpenSSL KeyObject: ECDH
+ * with the card's QA.card in the card's crypto profile (00: x-coordinate; 01: SHA-1 of it).
+ */
+export function nodeCryptoKeyAgreement(credentials: TerminalKeyPair): TerminalKeyAgreement {
   const publicKey = publicKeyOf(credentials.privateKey);
   const key = createPrivateKey({
     key: {
@@ -66,6 +76,11 @@ export function nodeCryptoTerminalSigner(credentials: TerminalKeyPair): Terminal
   });
   return {
     certificate: credentials.certificate,
-    sign: async (message) => new Uint8Array(sign('sha256', message, { key, dsaEncoding: 'ieee-p1363' })),
+    agree: async (peer, profile) => {
+      const peerKey = publicKeyObject(peer);
+      if (!peerKey) throw new TypeError('the card key-agreement key is not a P-256 point');
+      const x = new Uint8Array(diffieHellman({ privateKey: key, publicKey: peerKey }));
+      return profile === CryptoProfile.SHA1_X ? new Uint8Array(createHash('sha1').update(x).digest()) : x;
+    },
   };
 }

@@ -7,6 +7,8 @@ export const TAP_BUDGET_MS = 300;
 export type TapStep =
   | 'select'
   | 'certificate'
+  | 'register'
+  | 'session'
   | 'pin'
   | 'debit'
   | 'undebit'
@@ -19,7 +21,7 @@ export type TapStep =
 
 /**
  * What one tap cost so far: APDU exchanges and bytes on the link, wall time per step, and the
- * host's own crypto time (terminal signature, certificate and proof verification). `totalMs` is
+ * host's own crypto time (ECDH, session keys and MACs, certificate and proof verification). `totalMs` is
  * the sum of the steps (time spent inside the SDK, not time the application waited between calls).
  */
 export interface TapTelemetry {

@@ -1,360 +1,389 @@
 /**
- * A small hand-built card for the SDK's unit tests: it answers the commands the SDK sends with
- * responses built by the spec codecs and signed with a real card key, and lets a test replace
- * any answer. It is not the reference simulator (simulators/card); it implements just enough.
+ * A small hand-built v2 card for the SDK's unit tests: it answers the commands the SDK sends with
+ * bytes built by the spec package's codecs and its card-side SM helpers, signs with real card
+ * keys, and can tear (execute a command, then lose the answer). It is not the reference
+ * simulator (simulators/card); it implements just enough of SPEC-v2 §6 for the SDK's paths.
  */
 import {
-  CLA_CHAINING,
   type DecodedCommandApdu,
   decodeCommand,
   encodeResponse,
   type Transport,
+  TransportError,
 } from '@huduma/apdu';
 import {
-  bytesEqual,
+  Capability,
+  CryptoProfile,
+  CURRENCY_KES,
+  cardCryptogram,
+  certificateIdOf,
   concatBytes,
-  decodeAuthenticatedCommand,
-  decodeCertificate,
   decodeDebitRequest,
-  decodeLoadAuthorization,
-  decodeRecoveryRequest,
+  decodeGetTransactionRequest,
+  decodeOpenSessionRequest,
   decodeTransactionRecord,
-  decodeUndebitRequest,
-  encodeCertificate,
+  deriveLinkKey,
+  deriveSessionKeys,
+  ecdh,
+  encodeCardNumber,
+  encodeGetTransactionResponseBody,
   encodeIdentity,
-  encodePinBlock,
   encodePurse,
-  encodeRecoveryResponseBody,
   encodeSelectResponse,
   encodeTransactionRecord,
+  encodeValueResponse,
   generatePrivateKey,
+  type HolderIdentity,
   INS,
-  keyIdOf,
   LifeCycle,
   type LifeCycleState,
+  Outcome,
   type Purse,
   publicKeyOf,
   recoveryAttestationMessage,
+  type SessionKeys,
+  SessionType,
   SW,
-  signCertificate,
   signMessage,
+  TransactionStatus,
   TxType,
-  terminalAuthMessage,
+  toHex,
   transactionSigningMessage,
-  verifyLoadAuthorizationBytes,
-  verifyMessage,
+  unwrapCommand,
+  verifyCertificateBytes,
+  wrapResponse,
 } from '@huduma/card-applet-spec';
+import { DevPki, type IssuedTerminal } from '@huduma/pki';
 
 export const CARD_NUMBER = '8404000000000013';
-const NOW = 1_760_000_000;
+export const IDENTITY: HolderIdentity = {
+  idType: 1,
+  hudumaNamba: 'HN12345678',
+  idNumber: '12345678',
+  name: "Wanjiru Ng'ang'a",
+};
 
-/** A CA key pair (issuer, acquirer or load authority). */
-export function caKey(): { privateKey: Uint8Array; publicKey: Uint8Array } {
-  const privateKey = generatePrivateKey();
-  return { privateKey, publicKey: publicKeyOf(privateKey) };
+interface Registration {
+  linkKey: Uint8Array;
+  terminalId: string;
+  capabilities: number;
 }
 
-/** A terminal certificate and key signed by `acquirer`. */
-export function makeTerminal(
-  acquirer: { privateKey: Uint8Array; publicKey: Uint8Array },
-  terminalId = 'T-0001',
-  capabilities = 0x1f,
-): { certificate: Uint8Array; privateKey: Uint8Array } {
-  const privateKey = generatePrivateKey();
-  const cert = signCertificate(
-    {
-      type: 'terminal',
-      issuerKeyId: keyIdOf(acquirer.publicKey),
-      terminalId,
-      merchantId: 'M-1',
-      capabilities,
-      notBefore: NOW - 86_400,
-      notAfter: NOW + 86_400 * 365 * 5,
-      publicKey: publicKeyOf(privateKey),
-    },
-    acquirer.privateKey,
-  );
-  return { certificate: encodeCertificate(cert), privateKey };
+interface Session {
+  type: number;
+  keys: SessionKeys;
+  ssc: number;
+  reg: Registration;
+  cvm: boolean;
 }
+
+type Answer = { sw: number; payload?: Uint8Array; encrypted?: boolean };
 
 export class FakeCard implements Transport {
-  readonly cardKey = generatePrivateKey();
-  certificate: Uint8Array;
   lifeCycle: LifeCycleState = LifeCycle.ACTIVE;
-  purse: Omit<Purse, 'lifeCycle' | 'pinTriesLeft'> = {
-    balance: 100_000,
-    maxBalance: 1_000_000,
-    counter: 5,
-    offlineSpend: 0,
-    offlineLimit: 500_000,
-    cvmLimit: 50_000,
-    currency: 0x0404,
-  };
+  balance = 100_000;
+  counter = 5;
+  syncedThrough = 5;
+  offlineSpend = 0;
+  noCvmSpend = 0;
+  limits = { maxBalance: 10_000_000, offlineLimit: 500_000, cvmLimit: 5_000, noCvmLimit: 10_000 };
   pin = '1234';
-  puk = '12345678';
   pinTries = 3;
+  puk = '12345678';
   pukTries = 10;
-  /** Newest first: record (63) ‖ signature (64). */
-  ring: Uint8Array[] = [];
-  challenge: Uint8Array | undefined;
-  pinVerified = false;
-  private chain: Uint8Array | undefined;
-  /** Every command received (chain segments included). */
-  readonly log: DecodedCommandApdu[] = [];
-  /** Replaces the answer to a (reassembled) command when it returns bytes. */
-  override: ((cmd: DecodedCommandApdu) => Uint8Array | undefined) | undefined;
-  identity = encodeIdentity({
-    idType: 1,
-    hudumaNamba: 'HN-0001',
-    idNumber: '12345678',
-    name: 'Wanjiku Kamau',
-  });
+  ring: { recordBytes: Uint8Array; signature: Uint8Array }[] = [];
+  registrations = new Map<string, Registration>();
+  /** Commands seen, by INS name, for assertions. */
+  log: string[] = [];
+  /** Execute the next command with this INS, then lose the answer (a tear after commit). */
+  tearAfter: number | undefined;
+  private challenge: Uint8Array | undefined;
+  private session: Session | undefined;
 
   constructor(
-    issuer: { privateKey: Uint8Array; publicKey: Uint8Array },
-    readonly loadAuthorityPublicKey?: Uint8Array,
-    cardNumber = CARD_NUMBER,
-  ) {
-    this.cardNumber = cardNumber;
-    this.certificate = encodeCertificate(
-      signCertificate(
-        {
-          type: 'card',
-          issuerKeyId: keyIdOf(issuer.publicKey),
-          cardNumber,
-          notBefore: NOW - 86_400,
-          notAfter: 4_000_000_000,
-          publicKey: publicKeyOf(this.cardKey),
-        },
-        issuer.privateKey,
-      ),
-    );
-  }
-  readonly cardNumber: string;
+    readonly signingKey: Uint8Array,
+    readonly keyAgreementKey: Uint8Array,
+    readonly certificate: Uint8Array,
+    readonly acquirerCaPublicKey: Uint8Array,
+  ) {}
 
-  fullPurse(): Purse {
-    return { ...this.purse, lifeCycle: this.lifeCycle, pinTriesLeft: this.pinTries };
+  purse(): Purse {
+    return {
+      balance: this.balance,
+      maxBalance: this.limits.maxBalance,
+      counter: this.counter,
+      syncedThrough: this.syncedThrough,
+      offlineSpend: this.offlineSpend,
+      offlineLimit: this.limits.offlineLimit,
+      cvmLimit: this.limits.cvmLimit,
+      noCvmSpend: this.noCvmSpend,
+      noCvmLimit: this.limits.noCvmLimit,
+      currency: CURRENCY_KES,
+      lifeCycle: this.lifeCycle,
+      pinTriesLeft: this.pinTries,
+      pukBlocked: this.pukTries === 0,
+    };
   }
 
   async transmit(bytes: Uint8Array): Promise<Uint8Array> {
-    const segment = decodeCommand(bytes);
-    this.log.push(segment);
-    if (segment.cla & CLA_CHAINING) {
-      this.chain = concatBytes(this.chain ?? new Uint8Array(0), segment.data ?? new Uint8Array(0));
-      return encodeResponse(new Uint8Array(0), SW.OK);
+    const cmd = decodeCommand(bytes);
+    const name = Object.entries(INS).find(([, v]) => v === cmd.ins)?.[0] ?? '?';
+    this.log.push(name);
+    const { sw, data } = this.dispatch(cmd);
+    if (this.tearAfter === cmd.ins) {
+      this.tearAfter = undefined;
+      this.session = undefined; // power lost: transient state gone
+      this.challenge = undefined;
+      throw new TransportError('card removed during the command');
     }
-    const data = this.chain ? concatBytes(this.chain, segment.data ?? new Uint8Array(0)) : segment.data;
-    this.chain = undefined;
-    const cmd: DecodedCommandApdu = { ...segment, ...(data ? { data } : {}) };
-    const replaced = this.override?.(cmd);
-    if (replaced) return replaced;
-    const [out, sw] = this.handle(cmd);
-    return encodeResponse(out, sw);
+    return encodeResponse(data ?? new Uint8Array(0), sw);
   }
 
-  private sign(record: Uint8Array): Uint8Array {
-    return concatBytes(record, signMessage(this.cardKey, transactionSigningMessage(this.cardNumber, record)));
-  }
-
-  private handle(cmd: DecodedCommandApdu): [Uint8Array, number] {
-    const none = new Uint8Array(0);
-    const data = cmd.data ?? none;
+  private dispatch(cmd: DecodedCommandApdu): { sw: number; data?: Uint8Array } {
+    const data = cmd.data ?? new Uint8Array(0);
+    if ((cmd.cla & 0x0c) === 0x0c) return this.secure(cmd, data);
     switch (cmd.ins) {
       case INS.SELECT:
+        this.session = undefined;
         this.challenge = crypto.getRandomValues(new Uint8Array(16));
-        this.pinVerified = false;
-        return [
-          encodeSelectResponse({
-            version: 1,
+        return {
+          sw: this.lifeCycle === LifeCycle.BLOCKED ? SW.CARD_BLOCKED_SELECTED : SW.OK,
+          data: encodeSelectResponse({
+            version: 2,
             lifeCycle: this.lifeCycle,
-            cardNumber: this.cardNumber,
+            cardNumber: CARD_NUMBER,
             challenge: this.challenge,
-            purse: this.fullPurse(),
+            purse: this.purse(),
+            cryptoProfile: CryptoProfile.PLAIN_X,
           }),
-          this.lifeCycle === LifeCycle.BLOCKED ? SW.SELECTED_FILE_DEACTIVATED : SW.OK,
-        ];
+        };
       case INS.GET_CHALLENGE:
+        this.session = undefined;
         this.challenge = crypto.getRandomValues(new Uint8Array(16));
-        return [this.challenge, SW.OK];
+        return { sw: SW.OK, data: this.challenge };
       case INS.GET_DATA:
-        return [this.certificate, SW.OK];
+        return { sw: SW.OK, data: this.certificate };
       case INS.READ_PURSE:
-        return [encodePurse(this.fullPurse()), SW.OK];
-      case INS.VERIFY_PIN:
-        return [none, this.checkPin(data)];
-      case INS.CHANGE_PIN: {
-        const sw = this.checkPin(data.subarray(0, 8));
-        if (sw === SW.OK) this.pin = String.fromCharCode(...data.subarray(8).filter((b) => b !== 0xff));
-        return [none, sw];
+        return { sw: SW.OK, data: encodePurse(this.purse()) };
+      case INS.REGISTER_TERMINAL: {
+        const cert = verifyCertificateBytes(data, this.acquirerCaPublicKey);
+        if (cert?.type !== 'terminal') return { sw: SW.TERMINAL_CERT_INVALID };
+        const zs = ecdh(this.keyAgreementKey, cert.keyAgreementKey, CryptoProfile.PLAIN_X);
+        const id = certificateIdOf(data);
+        this.registrations.set(toHex(id), {
+          linkKey: deriveLinkKey(zs, encodeCardNumber(CARD_NUMBER), id),
+          terminalId: cert.terminalId,
+          capabilities: cert.capabilities,
+        });
+        return { sw: SW.OK, data: id };
+      }
+      case INS.OPEN_SESSION: {
+        if (!this.challenge) return { sw: SW.SECURITY_STATUS_NOT_SATISFIED };
+        const req = decodeOpenSessionRequest(data, cmd.p1);
+        const reg = this.registrations.get(toHex(req.termCertId));
+        if (!reg) return { sw: SW.TERMINAL_NOT_REGISTERED };
+        const rndC = this.challenge;
+        this.challenge = undefined;
+        const type = cmd.p1 === SessionType.SECURE ? SessionType.SECURE : SessionType.TAP;
+        const keys = deriveSessionKeys({
+          linkKey: reg.linkKey,
+          type,
+          rndC,
+          rndT: req.rndT,
+          ...(req.ephemeralKey
+            ? { ze: ecdh(this.keyAgreementKey, req.ephemeralKey, CryptoProfile.PLAIN_X) }
+            : {}),
+        });
+        this.session = { type, keys, ssc: 0, reg, cvm: false };
+        return { sw: SW.OK, data: cardCryptogram(keys, rndC, req.rndT, type) };
+      }
+      case INS.GET_TRANSACTION:
+        return this.getTransaction(data);
+      default:
+        return { sw: SW.INS_NOT_SUPPORTED };
+    }
+  }
+
+  private secure(cmd: DecodedCommandApdu, data: Uint8Array): { sw: number; data?: Uint8Array } {
+    const s = this.session;
+    if (!s) return { sw: SW.SECURITY_STATUS_NOT_SATISFIED };
+    const needsSecure = [INS.VERIFY_PIN, INS.CHANGE_PIN, INS.UNBLOCK_PIN, INS.READ_IDENTITY].includes(
+      cmd.ins as never,
+    );
+    if (needsSecure && s.type !== SessionType.SECURE) return { sw: SW.SECURITY_STATUS_NOT_SATISFIED };
+    s.ssc += 1;
+    const encrypted =
+      [INS.CHANGE_PIN, INS.UNBLOCK_PIN].includes(cmd.ins as never) ||
+      (cmd.ins === INS.VERIFY_PIN && data.length > 8);
+    const un = unwrapCommand(s.keys, s.ssc, cmd, data, encrypted);
+    if (!un.ok && un.reason === 'mac') {
+      this.session = undefined;
+      return { sw: SW.SM_DATA_INCORRECT };
+    }
+    const answer: Answer = un.ok ? this.smCommand(cmd.ins, un.payload, s) : { sw: SW.WRONG_DATA };
+    return {
+      sw: SW.OK,
+      data: wrapResponse(
+        s.keys,
+        s.ssc,
+        answer.sw,
+        answer.payload ?? new Uint8Array(0),
+        answer.encrypted === true,
+      ),
+    };
+  }
+
+  private smCommand(ins: number, payload: Uint8Array, s: Session): Answer {
+    const pinBlock = (b: Uint8Array) => new TextDecoder().decode(b.filter((x) => x !== 0xff));
+    switch (ins) {
+      case INS.DEBIT:
+        return this.debit(payload, s);
+      case INS.VERIFY_PIN: {
+        if (payload.length === 0) return { sw: s.cvm ? SW.OK : 0x63c0 | this.pinTries };
+        if (this.pinTries === 0) return { sw: SW.AUTH_METHOD_BLOCKED };
+        this.pinTries -= 1;
+        if (pinBlock(payload) !== this.pin) {
+          s.cvm = false;
+          return { sw: 0x63c0 | this.pinTries };
+        }
+        this.pinTries = 3;
+        this.noCvmSpend = 0;
+        s.cvm = true;
+        return { sw: SW.OK };
       }
       case INS.UNBLOCK_PIN: {
-        if (this.pukTries === 0) return [none, SW.AUTH_METHOD_BLOCKED];
-        this.pukTries--;
-        if (!bytesEqual(data.subarray(0, 8), encodePinBlock(this.puk, 'PUK')))
-          return [none, SW.VERIFY_FAILED_BASE | this.pukTries];
-        this.pin = String.fromCharCode(...data.subarray(8).filter((b) => b !== 0xff));
+        if ((s.reg.capabilities & Capability.UNBLOCK_PIN) === 0) return { sw: SW.CAPABILITY_MISSING };
+        if (this.pukTries === 0) return { sw: SW.AUTH_METHOD_BLOCKED };
+        this.pukTries -= 1;
+        if (pinBlock(payload.subarray(0, 8)) !== this.puk) return { sw: 0x63c0 | this.pukTries };
+        this.pin = pinBlock(payload.subarray(8));
         this.pinTries = 3;
         this.pukTries = 10;
-        return [none, SW.OK];
+        return { sw: SW.OK };
       }
-      case INS.READ_RECORD: {
-        const entry = this.ring[cmd.p1 - 1];
-        return entry ? [entry, SW.OK] : [none, SW.RECORD_NOT_FOUND];
-      }
-      case INS.GET_LAST_TRANSACTION: {
-        const req = decodeRecoveryRequest(data);
-        const hit = this.ring.find((e) => {
-          const r = decodeTransactionRecord(e.subarray(0, 63));
-          return r.terminalId === req.terminalId && r.terminalSeq === req.terminalSeq;
-        });
-        const body = encodeRecoveryResponseBody({
-          found: hit !== undefined,
-          counter: this.purse.counter,
-          balance: this.purse.balance,
-          ...(hit ? { recordBytes: hit.subarray(0, 63), recordSignature: hit.subarray(63) } : {}),
-        });
-        const att = signMessage(this.cardKey, recoveryAttestationMessage(this.cardNumber, data, body));
-        return [concatBytes(body, att), SW.OK];
-      }
-      case INS.RELOAD: {
-        if (!this.challenge) return [none, SW.SECURITY_STATUS_NOT_SATISFIED];
-        const challenge = this.challenge;
-        this.challenge = undefined;
-        const auth = decodeLoadAuthorization(data);
-        if (
-          !this.loadAuthorityPublicKey ||
-          !verifyLoadAuthorizationBytes(data, this.loadAuthorityPublicKey) ||
-          auth.cardCounter !== this.purse.counter ||
-          !bytesEqual(auth.cardChallenge, challenge)
-        )
-          return [none, SW.LOAD_AUTH_INVALID];
-        if (this.purse.balance + auth.amount > this.purse.maxBalance) return [none, SW.MAX_BALANCE_EXCEEDED];
-        this.purse.counter++;
-        this.purse.balance += auth.amount;
-        this.purse.offlineSpend = 0;
-        const entry = this.sign(
-          encodeTransactionRecord({
-            type: TxType.RELOAD,
-            counter: this.purse.counter,
-            amount: auth.amount,
-            balanceAfter: this.purse.balance,
-            offlineSpendAfter: 0,
-            terminalId: auth.terminalId,
-            terminalSeq: auth.terminalSeq,
-            terminalNonce: auth.terminalNonce,
-            time: auth.time,
-            billRef: auth.loadRef,
-            serviceCode: 0,
-            refCounter: 0,
-          }),
-        );
-        this.ring.unshift(entry);
-        return [entry, SW.OK];
-      }
-      case INS.DEBIT:
-      case INS.UNDEBIT:
       case INS.READ_IDENTITY:
+        if ((s.reg.capabilities & Capability.IDENTITY_READ) === 0) return { sw: SW.CAPABILITY_MISSING };
+        if (!s.cvm) return { sw: SW.CVM_REQUIRED };
+        return { sw: SW.OK, payload: encodeIdentity(IDENTITY), encrypted: true };
       case INS.BLOCK_CARD:
-        return this.authenticated(cmd.ins, data);
+        if ((s.reg.capabilities & Capability.BLOCK) === 0) return { sw: SW.CAPABILITY_MISSING };
+        this.lifeCycle = LifeCycle.BLOCKED;
+        return { sw: SW.OK };
       default:
-        return [none, SW.INS_NOT_SUPPORTED];
+        return { sw: SW.INS_NOT_SUPPORTED };
     }
   }
 
-  private checkPin(block: Uint8Array): number {
-    if (this.pinTries === 0) return SW.AUTH_METHOD_BLOCKED;
-    this.pinTries--;
-    if (!bytesEqual(block, encodePinBlock(this.pin))) return SW.VERIFY_FAILED_BASE | this.pinTries;
-    this.pinTries = 3;
-    this.pinVerified = true;
-    return SW.OK;
-  }
-
-  private authenticated(ins: number, data: Uint8Array): [Uint8Array, number] {
-    const none = new Uint8Array(0);
-    const bodySize = { [INS.DEBIT]: 38, [INS.UNDEBIT]: 24, [INS.READ_IDENTITY]: 12, [INS.BLOCK_CARD]: 9 }[
-      ins
-    ]!;
-    if (!this.challenge) return [none, SW.SECURITY_STATUS_NOT_SATISFIED];
-    const challenge = this.challenge;
-    this.challenge = undefined;
-    const { certificate, body, signature } = decodeAuthenticatedCommand(data, bodySize);
-    const cert = decodeCertificate(certificate);
-    if (cert.type !== 'terminal') return [none, SW.TERMINAL_CERT_INVALID];
-    const message = terminalAuthMessage(ins, 0, 0, challenge, this.cardNumber, body);
-    if (!verifyMessage(cert.publicKey, message, signature)) return [none, SW.TERMINAL_SIGNATURE_INVALID];
-    if (ins === INS.READ_IDENTITY) return this.pinVerified ? [this.identity, SW.OK] : [none, SW.PIN_REQUIRED];
-    if (ins === INS.BLOCK_CARD) {
-      this.lifeCycle = LifeCycle.BLOCKED;
-      return [none, SW.OK];
-    }
-    if (ins === INS.UNDEBIT) {
-      const req = decodeUndebitRequest(body);
-      const last = this.ring[0] && decodeTransactionRecord(this.ring[0].subarray(0, 63));
-      if (
-        !last ||
-        last.type !== TxType.DEBIT ||
-        last.counter !== req.refCounter ||
-        last.amount !== req.amount
-      )
-        return [none, SW.UNDEBIT_REFUSED];
-      this.purse.counter++;
-      this.purse.balance += req.amount;
-      this.purse.offlineSpend = Math.max(0, this.purse.offlineSpend - req.amount);
-      const entry = this.sign(
-        encodeTransactionRecord({
-          ...last,
-          type: TxType.UNDEBIT,
-          counter: this.purse.counter,
-          balanceAfter: this.purse.balance,
-          offlineSpendAfter: this.purse.offlineSpend,
-          terminalSeq: req.terminalSeq,
-          terminalNonce: req.terminalNonce,
-          time: req.time,
-          refCounter: req.refCounter,
-        }),
-      );
-      this.ring.unshift(entry);
-      return [entry, SW.OK];
-    }
-    const req = decodeDebitRequest(body);
+  private debit(payload: Uint8Array, s: Session): Answer {
+    const out = (outcome: number, reason: number, proofBytes?: Uint8Array): Answer => ({
+      sw: SW.OK,
+      payload: encodeValueResponse({
+        outcome: outcome as never,
+        reason,
+        counter: this.counter,
+        syncedThrough: this.syncedThrough,
+        ...(proofBytes ? { proofBytes } : {}),
+      }),
+    });
+    if ((s.reg.capabilities & Capability.DEBIT) === 0) return out(Outcome.REFUSED, SW.CAPABILITY_MISSING);
+    const req = decodeDebitRequest(payload);
     for (const e of this.ring) {
-      const r = decodeTransactionRecord(e.subarray(0, 63));
-      if (r.terminalId === cert.terminalId && r.terminalSeq === req.terminalSeq) {
+      const r = decodeTransactionRecord(e.recordBytes);
+      if (r.terminalId === s.reg.terminalId && r.terminalSeq === req.terminalSeq) {
         const same =
           r.type === TxType.DEBIT &&
+          r.counter === req.expectedCounter + 1 &&
           r.amount === req.amount &&
           r.billRef === req.billRef &&
           r.serviceCode === req.serviceCode;
-        return same ? [e, SW.OK] : [none, SW.SEQUENCE_REUSED];
+        return same
+          ? out(Outcome.ALREADY_APPLIED, SW.OK, concatBytes(e.recordBytes, e.signature))
+          : out(Outcome.REFUSED, SW.SEQUENCE_REUSED);
       }
     }
-    if (req.amount > this.purse.cvmLimit && !this.pinVerified) return [none, SW.PIN_REQUIRED];
-    if (this.purse.balance < req.amount) return [none, SW.INSUFFICIENT_FUNDS];
-    if (this.purse.offlineSpend + req.amount > this.purse.offlineLimit)
-      return [none, SW.OFFLINE_LIMIT_EXCEEDED];
-    this.purse.counter++;
-    this.purse.balance -= req.amount;
-    this.purse.offlineSpend += req.amount;
-    const entry = this.sign(
-      encodeTransactionRecord({
-        type: TxType.DEBIT,
-        counter: this.purse.counter,
-        amount: req.amount,
-        balanceAfter: this.purse.balance,
-        offlineSpendAfter: this.purse.offlineSpend,
-        terminalId: cert.terminalId,
-        terminalSeq: req.terminalSeq,
-        terminalNonce: req.terminalNonce,
-        time: req.time,
-        billRef: req.billRef,
-        serviceCode: req.serviceCode,
-        refCounter: 0,
-      }),
-    );
-    this.ring.unshift(entry);
-    return [entry, SW.OK];
+    if (this.counter !== req.expectedCounter) return out(Outcome.STALE, SW.STALE_COUNTER);
+    if (this.counter - this.syncedThrough >= 32) return out(Outcome.REFUSED, SW.SYNC_REQUIRED);
+    if (this.balance < req.amount) return out(Outcome.REFUSED, SW.INSUFFICIENT_FUNDS);
+    if (
+      !s.cvm &&
+      (req.amount > this.limits.cvmLimit || this.noCvmSpend + req.amount > this.limits.noCvmLimit)
+    ) {
+      return out(Outcome.REFUSED, SW.CVM_REQUIRED);
+    }
+    const recordBytes = encodeTransactionRecord({
+      type: TxType.DEBIT,
+      counter: this.counter + 1,
+      amount: req.amount,
+      currency: req.currency,
+      balanceAfter: this.balance - req.amount,
+      offlineSpendAfter: this.offlineSpend + req.amount,
+      terminalId: s.reg.terminalId,
+      terminalSeq: req.terminalSeq,
+      terminalNonce: req.terminalNonce,
+      time: req.time,
+      billRef: req.billRef,
+      serviceCode: req.serviceCode,
+      refCounter: 0,
+      cvm: s.cvm ? 1 : 0,
+    });
+    const signature = signMessage(this.signingKey, transactionSigningMessage(CARD_NUMBER, recordBytes));
+    this.counter += 1;
+    this.balance -= req.amount;
+    this.offlineSpend += req.amount;
+    if (!s.cvm) this.noCvmSpend += req.amount;
+    s.cvm = false;
+    this.ring.unshift({ recordBytes, signature });
+    return out(Outcome.EXECUTED, SW.OK, concatBytes(recordBytes, signature));
+  }
+
+  private getTransaction(data: Uint8Array): { sw: number; data?: Uint8Array } {
+    const req = decodeGetTransactionRequest(data);
+    const hit = this.ring.find((e) => decodeTransactionRecord(e.recordBytes).counter === req.counter);
+    const status = hit
+      ? TransactionStatus.FOUND
+      : req.counter > this.counter
+        ? TransactionStatus.NOT_EXECUTED
+        : TransactionStatus.SYNCED;
+    const body = encodeGetTransactionResponseBody({
+      status,
+      counter: this.counter,
+      syncedThrough: this.syncedThrough,
+      balance: this.balance,
+      ...(hit ? { recordBytes: hit.recordBytes, recordSignature: hit.signature } : {}),
+    });
+    const att = signMessage(this.signingKey, recoveryAttestationMessage(CARD_NUMBER, data, body));
+    return { sw: SW.OK, data: concatBytes(body, att) };
   }
 }
 
-export { NOW };
+/** A fake card personalized under a fresh in-memory PKI, and terminals issued by the same PKI. */
+export async function fakeCardWithPki(): Promise<{
+  card: FakeCard;
+  pki: DevPki;
+  terminal: IssuedTerminal;
+  centre: IssuedTerminal;
+}> {
+  const pki = DevPki.inMemory();
+  const sk = generatePrivateKey();
+  const ka = generatePrivateKey();
+  const certificate = await pki.issueCardCertificate({
+    cardNumber: CARD_NUMBER,
+    signingKey: publicKeyOf(sk),
+    keyAgreementKey: publicKeyOf(ka),
+    notBefore: 1_700_000_000,
+  });
+  const card = new FakeCard(sk, ka, certificate, pki.acquirerCaPublicKey);
+  const terminal = await pki.issueTerminal({
+    terminalId: 'T-001',
+    merchantId: 'M-01',
+    capabilities: ['DEBIT', 'UNDEBIT', 'IDENTITY_READ', 'BLOCK'],
+    notBefore: 1_700_000_000,
+  });
+  const centre = await pki.issueTerminal({
+    terminalId: 'HC-001',
+    merchantId: 'HUDUMA',
+    capabilities: ['UNBLOCK_PIN', 'IDENTITY_READ'],
+    notBefore: 1_700_000_000,
+  });
+  return { card, pki, terminal, centre };
+}

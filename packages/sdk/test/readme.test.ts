@@ -23,7 +23,7 @@ describe('README quickstart', () => {
       },
     );
     const expected = /\/\/ -> (.*)$/m.exec(readFileSync(examplePath, 'utf8'))?.[1];
-    expect(expected).toBe('1250 48750 4');
+    expect(expected).toBe('executed 48750 6');
     expect(output.trim()).toBe(expected);
   });
 });

@@ -16,7 +16,7 @@ export {
   personalizeRaw,
 } from './perso';
 export { type CardTransport, RawCard, type RawResponse, shortApdu } from './raw';
-export { simulatorTarget } from './simulator';
+export { blankSimulatedCard, conformanceSimulatedCard, simulatorTarget } from './simulator';
 export {
   type CheckResult,
   type CheckStatus,

@@ -17,23 +17,36 @@ type Sim = SimulatedCard & {
   persistedImage(): Uint8Array;
 };
 
+/**
+ * A blank simulated card keyed with `pki`'s install keys for a random chipSerial (§7.1); with a
+ * path it is persisted there (a card file for vpcd).
+ */
+export function blankSimulatedCard(pki: DevPki, path?: string): SimulatedCard {
+  const chipSerial = crypto.getRandomValues(new Uint8Array(8));
+  const install = pki.installKeys(chipSerial);
+  // The v2 simulator takes the §7.1 install parameters at creation (see .notes/conformance-needs.md).
+  const create = SimulatedCard.create as unknown as (path: string | undefined, o: object) => SimulatedCard;
+  return create(path, { install, overwrite: true });
+}
+
+/** A simulated card personalized by the suite with raw §7 commands (CONFORMANCE_PROFILE). */
+export async function conformanceSimulatedCard(pki: DevPki, path?: string) {
+  const card = blankSimulatedCard(pki, path);
+  const reader = new SimulatedReader();
+  reader.insert(card);
+  await personalizeRaw(new RawCard(reader), pki, CONFORMANCE_PROFILE);
+  return { card: card as Sim, reader };
+}
+
 export async function simulatorTarget(opts: { pki?: DevPki } = {}): Promise<ConformanceTarget> {
   const pki = opts.pki ?? DevPki.inMemory();
   const blank = () => {
-    const chipSerial = crypto.getRandomValues(new Uint8Array(8));
-    const install = pki.installKeys(chipSerial);
-    // The v2 simulator takes the §7.1 install parameters at creation (see .notes/conformance-needs.md).
-    const create = SimulatedCard.create as unknown as (path: undefined, o: object) => SimulatedCard;
-    const card = create(undefined, { install });
+    const card = blankSimulatedCard(pki);
     const reader = new SimulatedReader();
     reader.insert(card);
     return { card: card as Sim, reader };
   };
-  const personalized = async () => {
-    const b = blank();
-    await personalizeRaw(new RawCard(b.reader), pki, CONFORMANCE_PROFILE);
-    return b;
-  };
+  const personalized = () => conformanceSimulatedCard(pki);
   return {
     name: 'simulator (in-process)',
     keys: pki,

@@ -2,11 +2,10 @@
  * The suite's own implementation of SPEC-v2 §4.6 (key derivation) and §4.7 (secure messaging),
  * written from the spec text, not taken from the SDK or the simulator: a card is judged by what
  * §4.6–4.7 say, so the terminal side of every session is computed here independently (§16).
- * Node's AES (the suite runs on a host, never in a browser); P-256 from @noble/curves.
+ * Node's AES (the suite runs on a host, never in a browser); the curve arithmetic is the spec package's.
  */
-import { createCipheriv, createDecipheriv, createHash } from 'node:crypto';
-import { concatBytes } from '@huduma/card-applet-spec';
-import { p256 } from '@noble/curves/p256';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { concatBytes, ecdh as specEcdh } from '@huduma/card-applet-spec';
 
 /** The 16-byte domain tag T("…") of §4.9: ASCII right-padded with 00. */
 export function tag(text: string): Uint8Array {
@@ -85,10 +84,12 @@ export function unpad(x: Uint8Array): Uint8Array | undefined {
   return i >= 0 && x[i] === 0x80 ? x.subarray(0, i) : undefined;
 }
 
-/** ECDH output by crypto profile (§4.6.3): 00 = x (32), 01 = SHA-1(x) (20). */
+/**
+ * ECDH output by crypto profile (§4.6.3): 00 = x (32), 01 = SHA-1(x) (20). The curve arithmetic
+ * is the spec package's (@noble/curves); what the suite derives from it is its own.
+ */
 export function ecdh(privateKey: Uint8Array, publicKey: Uint8Array, profile: number): Uint8Array {
-  const x = p256.getSharedSecret(privateKey, publicKey, true).subarray(1);
-  return profile === 1 ? new Uint8Array(createHash('sha1').update(x).digest()) : x;
+  return specEcdh(privateKey, publicKey, profile as 0 | 1);
 }
 
 /** §4.4: K.link for (card number, termCertId) from the static ECDH secret. */

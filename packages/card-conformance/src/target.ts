@@ -1,6 +1,5 @@
 /** What the suite runs against: a target's keys and how it hands out cards. */
-import { fromHex, publicKeyOf, sha256, signMessage, toHex } from '@huduma/card-applet-spec';
-import { p256 } from '@noble/curves/p256';
+import { publicKeyOf, signMessage, vectorPrivateKey } from '@huduma/card-applet-spec';
 import type { CardTransport } from './raw';
 
 /** Something that signs with a P-256 key (a DevPki role, an HSM, a software key). */
@@ -74,11 +73,7 @@ export type TargetFactory = (
  * personalized with them: SHA-256(label) reduced into [1, n-1].
  */
 export function vectorConformanceKeys(): ConformanceKeys {
-  const key = (label: string) => {
-    const n = p256.CURVE.n;
-    const d = BigInt(`0x${toHex(sha256(new TextEncoder().encode(label)))}`);
-    return fromHex(((d % (n - 1n)) + 1n).toString(16).padStart(64, '0'));
-  };
+  const key = vectorPrivateKey;
   const issuer = key('huduma-v1-vector:issuer-ca');
   return {
     issuerCaPublicKey: publicKeyOf(issuer),

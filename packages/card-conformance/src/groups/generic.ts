@@ -171,7 +171,7 @@ export function genericChecks(): CheckDef[] {
       'a logical channel other than 0 answers 6881',
       'shared',
       async (card) => {
-        for (const cla of [0x01, 0x03, 0x81, 0x40, 0x7f])
+        for (const cla of [0x01, 0x03, 0x0d, 0x40, 0x7f])
           expectSw(
             await card.send(cla, Ins.GET_CHALLENGE, 0, 0, undefined, 16),
             Sw.LOGICAL_CHANNEL,

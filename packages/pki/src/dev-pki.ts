@@ -260,7 +260,7 @@ export class DevPki {
   async issueTerminal(args: {
     terminalId: string;
     merchantId: string;
-    capabilities: readonly (CapabilityName | string)[] | number;
+    capabilities: readonly (CapabilityName | string)[] | number | string;
     notBefore?: number;
     notAfter?: number;
   }): Promise<IssuedTerminal> {
@@ -320,6 +320,16 @@ export class DevPki {
       this.saveChips();
     }
     return keys;
+  }
+
+  /**
+   * The bureau HSM's view of `installKeys`: only the two personalization keys (never K.att, which
+   * stays with the issuer CA). With `attestationNonce` and `certifyCard` this makes a DevPki the
+   * `CardIssuer` that @huduma/sdk's `personalizeCard` talks to.
+   */
+  persoKeys(chipSerial: Uint8Array): { persoEncKey: Uint8Array; persoMacKey: Uint8Array } {
+    const k = this.installKeys(chipSerial);
+    return { persoEncKey: k.persoEnc, persoMacKey: k.persoMac };
   }
 
   /** A fresh attNonce for one GENERATE KEY PAIR on this chip (§7.5); usable once by `certifyCard`. */

@@ -194,8 +194,11 @@ export type SecureMessagingFailure =
  */
 export class SecureMessagingError extends HudumaCardError {
   readonly reason: SecureMessagingFailure;
-  constructor(reason: SecureMessagingFailure, message: string, cause?: unknown) {
-    super('ERR_SECURE_MESSAGING', message, cause === undefined ? undefined : { cause });
+  constructor(reason: SecureMessagingFailure, message: string, cause?: unknown, sw?: number) {
+    super('ERR_SECURE_MESSAGING', message, {
+      ...(cause === undefined ? {} : { cause }),
+      ...(sw === undefined ? {} : { sw }),
+    });
     this.reason = reason;
   }
 }
@@ -437,6 +440,8 @@ export function errorForStatusWord(sw: number, command: CommandName): HudumaCard
       return new SecureMessagingError(
         'command-mac-rejected',
         `${command}: the card rejected the command MAC (6988) and closed the session`,
+        undefined,
+        sw,
       );
     case SW.AUTH_METHOD_BLOCKED:
       return command === 'UNBLOCK_PIN'

@@ -102,6 +102,8 @@ export async function makeTerminal(
   capabilities: number,
   opts: Partial<TerminalCertFields> & { ca?: ConformanceSigner; privateKey?: Uint8Array } = {},
 ): Promise<TestTerminal> {
+  // §1 entity ids: 1–8 of A–Z 0–9 '-'; a longer id would be cut and compare wrong later.
+  if (!/^[A-Z0-9-]{1,8}$/.test(id)) throw new Error(`test terminal id "${id}" is not a §1 entity id`);
   const privateKey = opts.privateKey ?? keyFrom(`terminal:${id}`);
   const ca = opts.ca ?? keys.acquirerCa;
   const fields: TerminalCertFields = {

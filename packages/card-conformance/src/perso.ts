@@ -143,9 +143,10 @@ export class PersoSession {
       data.length > 255
         ? await this.card.sendChained(0x8c, ins, p1, 0, data)
         : await this.card.send(0x8c, ins, p1, 0, data, 0);
-    if (r.sw === 0x6700) return { sw: r.sw, inner: 0, payload: new Uint8Array() };
-    this.ssc = ssc;
+    // Plain errors come before the SSC moves (§6.0.3 steps 1–7, §4.7.5), except 6988 (session gone).
+    if (r.sw === 0x6988) this.keys = undefined;
     if (r.sw !== 0x9000) return { sw: r.sw, inner: 0, payload: new Uint8Array() };
+    this.ssc = ssc;
     const res = unprotectResponse(this.keys, ssc, r.data, false);
     if (!res.rmacValid)
       throw new PersoError(`R-MAC of the PERSO response to ${ins.toString(16)} does not verify`, r.sw);

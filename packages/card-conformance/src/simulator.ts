@@ -10,24 +10,38 @@ import { CONFORMANCE_PROFILE, personalizeRaw } from './perso';
 import { RawCard } from './raw';
 import type { ConformanceTarget, TearableCard } from './target';
 
-type Sim = SimulatedCard & {
-  armTearAt?: (label: string) => void;
-  armTear(n: number): void;
-  lastTearPoints: readonly string[];
-  persistedImage(): Uint8Array;
-};
-
 /**
  * A blank simulated card keyed with `pki`'s install keys for a random chipSerial (§7.1); with a
  * path it is persisted there (a card file for vpcd).
  */
 export function blankSimulatedCard(pki: DevPki, path?: string): SimulatedCard {
   const chipSerial = crypto.getRandomValues(new Uint8Array(8));
-  const install = pki.installKeys(chipSerial);
-  // The v2 simulator takes the §7.1 install parameters at creation (see .notes/conformance-needs.md).
-  const create = SimulatedCard.create as unknown as (path: string | undefined, o: object) => SimulatedCard;
-  return create(path, { install, overwrite: true });
+  const k = pki.installKeys(chipSerial);
+  const install = { chipSerial, persoEncKey: k.persoEnc, persoMacKey: k.persoMac, attestationKey: k.att };
+  return SimulatedCard.create(path, { install, overwrite: true });
 }
+
+/**
+ * The suite's tear point names (TearPoint, §10) as the simulator labels them. T2 ("inside the
+ * transaction") is the point just before the one atomic write: the simulator's write is
+ * all-or-nothing, so a cut there leaves the old state, as a rolled-back transaction does.
+ */
+const SIM_LABELS: Record<string, string> = {
+  'debit:T0': 'debit:checked',
+  'debit:T1': 'debit:signed',
+  'debit:T2': 'before-write:debit',
+  'debit:T3': 'after-write:debit',
+  'debit:T4': 'debit:committed',
+  'reload:T0': 'reload:checked',
+  'reload:T1': 'reload:signed',
+  'reload:T2': 'before-write:reload',
+  'reload:T3': 'after-write:reload',
+  'reload:T4': 'after-write:reload',
+  'pin:after-decrement': 'pin:decremented',
+  'register:1': 'after-write:register:invalidate',
+  'register:2': 'after-write:register:link-key',
+  'register:3': 'before-write:register:complete',
+};
 
 /** A simulated card personalized by the suite with raw §7 commands (CONFORMANCE_PROFILE). */
 export async function conformanceSimulatedCard(pki: DevPki, path?: string) {
@@ -35,7 +49,7 @@ export async function conformanceSimulatedCard(pki: DevPki, path?: string) {
   const reader = new SimulatedReader();
   reader.insert(card);
   await personalizeRaw(new RawCard(reader), pki, CONFORMANCE_PROFILE);
-  return { card: card as Sim, reader };
+  return { card, reader };
 }
 
 export async function simulatorTarget(opts: { pki?: DevPki } = {}): Promise<ConformanceTarget> {
@@ -44,7 +58,7 @@ export async function simulatorTarget(opts: { pki?: DevPki } = {}): Promise<Conf
     const card = blankSimulatedCard(pki);
     const reader = new SimulatedReader();
     reader.insert(card);
-    return { card: card as Sim, reader };
+    return { card, reader };
   };
   const personalized = () => conformanceSimulatedCard(pki);
   return {
@@ -68,19 +82,18 @@ export async function simulatorTarget(opts: { pki?: DevPki } = {}): Promise<Conf
           const label = armed;
           armed = undefined;
           if (label !== undefined) {
-            if (card.armTearAt) card.armTearAt(label);
-            else {
-              // Find the index of the label by running the command on a copy of the card.
-              const copy = SimulatedCard.fromImage(card.persistedImage()) as Sim;
-              try {
-                copy.transmit(command);
-              } catch {
-                // a copy without RAM state may refuse: the index search below then fails
-              }
-              const at = copy.lastTearPoints.indexOf(label);
-              if (at < 0) throw new Error(`the simulator passes no tear point "${label}" for this command`);
-              card.armTear(at);
+            // Find where the label falls in this command by running it on a copy (RAM included).
+            const simLabel = SIM_LABELS[label] ?? label;
+            const copy = card.clone();
+            try {
+              copy.transmit(command);
+            } catch {
+              // the copy's answer does not matter, only the points it passed
             }
+            const at = copy.lastTearPoints.indexOf(simLabel);
+            if (at < 0)
+              throw new Error(`the command passes no simulator tear point "${simLabel}" (${label})`);
+            card.armTear(at);
           }
           return reader.transmit(command);
         },

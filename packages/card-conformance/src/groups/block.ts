@@ -39,7 +39,7 @@ export function blockChecks(): CheckDef[] {
       'BLOCK CARD without BLOCK answers 9F06',
       'shared',
       async (card, ctx) => {
-        await card.session(await ctx.term('CONF-NOBLK', Cap.DEBIT));
+        await card.session(await ctx.term('NOBLK', Cap.DEBIT));
         const before = await card.readPurse();
         await card.smExpect(
           Ins.BLOCK_CARD,

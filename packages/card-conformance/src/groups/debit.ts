@@ -203,7 +203,7 @@ export function debitChecks(): CheckDef[] {
       'a registration without DEBIT gets REFUSED 9F06',
       'shared',
       async (card, ctx) => {
-        await card.session(await ctx.term('CONF-NODEBIT', Cap.UNDEBIT | Cap.BLOCK));
+        await card.session(await ctx.term('NODEBIT', Cap.UNDEBIT | Cap.BLOCK));
         await card.readPurse();
         await refused(card, card.debitRequest(10), Outcome.REFUSED, Sw.CAPABILITY, 'DEBIT without DEBIT');
       },
@@ -576,7 +576,7 @@ export function debitChecks(): CheckDef[] {
       'a registration without UNDEBIT gets REFUSED 9F06',
       'shared',
       async (card, ctx) => {
-        const t = await ctx.term('CONF-NOUNDO', Cap.DEBIT);
+        const t = await ctx.term('NOUNDO', Cap.DEBIT);
         await card.ensureBalance(1000);
         const d = await debitOk(card, t, 20);
         const o = await card.undebit({

@@ -53,10 +53,15 @@ export function persoChecks(): CheckDef[] {
       56,
       'debit.offline-overflow',
       '6.8, 1',
-      'offlineSpend + amount ≥ 2³² (offlineLimit FFFFFFFF) answers REFUSED 9F03, not EXECUTED',
+      'a 33-bit limit sum ≥ 2³² (limits FFFFFFFF) is REFUSED, never EXECUTED',
       'blank',
       async (card, ctx) => {
+        // offlineSpend + balance never exceeds the balance at the last RELOAD (< 2³²), and §6.8
+        // checks the balance (step 8) before the offline limit (step 9): the offline sum cannot
+        // reach 2³² through any command sequence. noCvmSpend survives RELOADs, so its sum (step 10)
+        // can: that is the 33-bit rule a card can be caught breaking.
         const max = 0xffffffff;
+        const half = 0x80000000;
         await personalize(card, ctx, {
           ...CONFORMANCE_PROFILE,
           maxBalance: max,
@@ -68,11 +73,15 @@ export function persoChecks(): CheckDef[] {
         await card.readCert();
         expectSw(await card.reload(max), 0x9000, 'RELOAD FFFFFFFF');
         const t = await ctx.term('CONF-T1');
-        await debitOk(card, t, 0x80000000, 'DEBIT 80000000');
+        await debitOk(card, t, half, 'DEBIT 80000000 without PIN');
+        expectSw(await card.reload(half), 0x9000, 'RELOAD 80000000 (offlineSpend 0, noCvmSpend kept)');
+        await card.session(t);
         const before = await card.readPurse();
-        const o = await card.debit(card.debitRequest(0x80000000), 'DEBIT 80000000 again');
-        card.expectOutcome(o, Outcome.REFUSED, Sw.OFFLINE_LIMIT, 'the overflowing DEBIT');
+        expectEq(before.noCvmSpend, half, 'noCvmSpend');
+        const o = await card.debit(card.debitRequest(half), 'DEBIT 80000000 again');
+        card.expectOutcome(o, Outcome.REFUSED, Sw.CVM_REQUIRED, 'noCvmSpend + amount = 2³²');
         await card.unchanged(before, 'overflowing DEBIT');
+        return 'the offlineSpend sum cannot reach 2³² (balance is checked first): the noCvmSpend sum is tested';
       },
     ),
     check(

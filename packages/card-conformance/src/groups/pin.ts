@@ -194,7 +194,7 @@ export function pinChecks(): CheckDef[] {
       'UNBLOCK PIN without UNBLOCK_PIN answers 9F06 and consumes no PUK try',
       'shared',
       async (card, ctx) => {
-        await secure(card, ctx, ALL_CAPS & ~Cap.UNBLOCK_PIN, 'CONF-NOPUK');
+        await secure(card, ctx, ALL_CAPS & ~Cap.UNBLOCK_PIN, 'NOPUK');
         for (let i = 0; i < 2; i++)
           expectEq(
             hexSw(await unblock(card, wrongPuk(ctx.target.puk), ctx.target.pin)),
@@ -308,7 +308,7 @@ export function pinChecks(): CheckDef[] {
       'without IDENTITY_READ answers 9F06 even with the token',
       'shared',
       async (card, ctx) => {
-        await secure(card, ctx, Cap.DEBIT, 'CONF-NOID');
+        await secure(card, ctx, Cap.DEBIT, 'NOID');
         expectEq(hexSw(await card.verifyPin(ctx.target.pin)), '9000', 'VERIFY PIN');
         expectEq(hexSw((await readIdentity(card)).innerSw), '9F06', 'READ IDENTITY without IDENTITY_READ');
       },

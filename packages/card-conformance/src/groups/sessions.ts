@@ -28,8 +28,8 @@ export function sessionChecks(): CheckDef[] {
       'REGISTER works without a challenge and does not consume the current one',
       'shared',
       async (card, ctx) => {
-        const a = await ctx.term('CONF-R23A');
-        const b = await ctx.term('CONF-R23B');
+        const a = await ctx.term('R23A');
+        const b = await ctx.term('R23B');
         await card.select();
         await card.register(a);
         await card.open(a, 'tap'); // consumes the challenge
@@ -47,8 +47,8 @@ export function sessionChecks(): CheckDef[] {
       'shared',
       async (card, ctx) => {
         await card.select();
-        await card.register(await ctx.term('CONF-R24A', undefined, { version: 1 }), Sw.CERT_INVALID);
-        await card.register(await ctx.term('CONF-R24B', undefined, { type: 1 }), Sw.CERT_INVALID);
+        await card.register(await ctx.term('R24A', undefined, { version: 1 }), Sw.CERT_INVALID);
+        await card.register(await ctx.term('R24B', undefined, { type: 1 }), Sw.CERT_INVALID);
       },
     ),
     check(
@@ -73,10 +73,7 @@ export function sessionChecks(): CheckDef[] {
       'shared',
       async (card, ctx) => {
         for (const bit of [0x0040, 0x0100, 0x8000])
-          await card.register(
-            await ctx.term(`CONF-R26${bit.toString(16)}`, Cap.DEBIT | bit),
-            Sw.CERT_INVALID,
-          );
+          await card.register(await ctx.term(`R26-${bit.toString(16)}`, Cap.DEBIT | bit), Sw.CERT_INVALID);
       },
     ),
     check(
@@ -115,11 +112,8 @@ export function sessionChecks(): CheckDef[] {
       'shared',
       async (card, ctx) => {
         const rogue = softwareSigner(keyFrom('rogue-ca'));
-        await card.register(await ctx.term('CONF-R29A', undefined, { ca: rogue }), Sw.NOT_FOUND);
-        await card.register(
-          await ctx.term('CONF-R29B', undefined, { ca: ctx.keys.loadAuthority }),
-          Sw.NOT_FOUND,
-        );
+        await card.register(await ctx.term('R29A', undefined, { ca: rogue }), Sw.NOT_FOUND);
+        await card.register(await ctx.term('R29B', undefined, { ca: ctx.keys.loadAuthority }), Sw.NOT_FOUND);
       },
     ),
     check(
@@ -178,7 +172,7 @@ export function sessionChecks(): CheckDef[] {
       'an unknown termCertId answers 9F12 and keeps the challenge',
       'shared',
       async (card, ctx) => {
-        const t = await ctx.term(`CONF-U${now() % 10_000}`, undefined, {
+        const t = await ctx.term(`U${now() % 100_000}`, undefined, {
           privateKey: keyFrom(`unreg:${Math.random()}`),
         });
         await card.select();

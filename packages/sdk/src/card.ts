@@ -32,6 +32,7 @@ import {
 import { randomBytes } from '@noble/hashes/utils';
 import { HudumaCardCore, type HudumaCardOptions } from './card-core';
 import {
+  CardBlockedError,
   CardResponseMalformedError,
   DebitOutcomeUnknownError,
   errorForStatusWord,
@@ -234,7 +235,7 @@ export class HudumaCard extends HudumaCardCore {
         serviceCode: params.serviceCode,
       };
       const body = this.decode('debit request', () => encodeDebitRequest(request));
-      await this.cardLink();
+      this.refuseIfBlocked();
       await this.ensureSession('tap');
       let answer: { sw: number; payload: Uint8Array };
       try {
@@ -272,6 +273,7 @@ export class HudumaCard extends HudumaCardCore {
         time: params.time ?? this.now(),
       };
       const body = this.decode('undebit request', () => encodeUndebitRequest(request));
+      this.refuseIfBlocked();
       await this.ensureSession('tap');
       let answer: { sw: number; payload: Uint8Array };
       try {
@@ -298,6 +300,14 @@ export class HudumaCard extends HudumaCardCore {
     });
   }
 
+  /**
+   * A BLOCKED card answers value commands with a plain 9F0B, which (unauthenticated) would make
+   * the outcome unknown; the FCI already said BLOCKED, so the command is not sent at all.
+   */
+  private refuseIfBlocked(): void {
+    if (this.currentLifeCycle === LifeCycle.BLOCKED) throw new CardBlockedError();
+  }
+
   /** Turns an authenticated DEBIT/UNDEBIT answer into a {@link ValueResult} or a typed refusal. */
   private async valueOutcome(
     op: 'debit' | 'undebit',
@@ -306,6 +316,8 @@ export class HudumaCard extends HudumaCardCore {
     matches: (rec: TransactionRecord) => string | undefined,
   ): Promise<ValueResult> {
     const command = op === 'debit' ? 'DEBIT' : 'UNDEBIT';
+    const before = this.currentPurse;
+    const terminalId = this.requireTerminal(command).certificate.terminalId;
     // A non-9000 inner SW is authenticated: the card refused before executing (e.g. bad padding).
     if (answer.sw !== SW.OK) throw errorForStatusWord(answer.sw, command);
     const res = this.decode(`${command} response`, () => decodeValueResponse(answer.payload));
@@ -332,8 +344,18 @@ export class HudumaCard extends HudumaCardCore {
     const replayed = res.outcome === Outcome.ALREADY_APPLIED;
     const proof = await this.checkProof(res.proof, op === 'debit' ? TxType.DEBIT : TxType.UNDEBIT, replayed);
     const rec = proof.record;
+    // When the purse we hold is the one the request was bound to, the new balances follow from it.
+    const fresh = !replayed && before.counter === request.expectedCounter;
+    const sign = op === 'debit' ? -1 : 1;
     const mismatch =
       matches(rec) ??
+      (rec.terminalId !== terminalId ? `the record names terminal ${rec.terminalId}` : undefined) ??
+      (fresh && rec.balanceAfter !== before.balance + sign * rec.amount
+        ? `balanceAfter ${rec.balanceAfter} does not follow from balance ${before.balance}`
+        : undefined) ??
+      (fresh && rec.offlineSpendAfter !== Math.max(0, before.offlineSpend - sign * rec.amount)
+        ? `offlineSpendAfter ${rec.offlineSpendAfter} does not follow from offlineSpend ${before.offlineSpend}`
+        : undefined) ??
       (rec.counter !== request.expectedCounter + 1
         ? `record counter ${rec.counter} is not expectedCounter + 1`
         : undefined) ??

@@ -97,6 +97,8 @@ export class FakeCard implements Transport {
   log: string[] = [];
   /** Execute the next command with this INS, then lose the answer (a tear after commit). */
   tearAfter: number | undefined;
+  /** Lose the next command with this INS before the card sees it (a pull before it arrives). */
+  tearBefore: number | undefined;
   private challenge: Uint8Array | undefined;
   private session: Session | undefined;
 
@@ -127,6 +129,12 @@ export class FakeCard implements Transport {
 
   async transmit(bytes: Uint8Array): Promise<Uint8Array> {
     const cmd = decodeCommand(bytes);
+    if (this.tearBefore === cmd.ins) {
+      this.tearBefore = undefined;
+      this.session = undefined;
+      this.challenge = undefined;
+      throw new TransportError('card removed before the command');
+    }
     const name = Object.entries(INS).find(([, v]) => v === cmd.ins)?.[0] ?? '?';
     this.log.push(name);
     const { sw, data } = this.dispatch(cmd);

@@ -79,4 +79,27 @@ describe('conformance suite against the reference simulator', async () => {
     },
     300_000,
   );
+
+  it.skipIf(!v2)(
+    'catches a card that breaks a rule: the checks can fail',
+    async () => {
+      const sim = await simulatorTarget();
+      // A card with two v1-style bugs (issue 7): 6700 for a foreign AID of another length, and
+      // 6A83 instead of 6A86 for READ RECORD 33.
+      const buggy = (t: { transmit(c: Uint8Array): Promise<Uint8Array> }) => ({
+        async transmit(c: Uint8Array) {
+          if (c[1] === 0xa4 && c[4] === 5) return new Uint8Array([0x67, 0x00]);
+          if (c[1] === 0xb2 && c[2] === 33) return new Uint8Array([0x6a, 0x83]);
+          return t.transmit(c);
+        },
+      });
+      const results = await runConformance(
+        { ...sim, openCard: async () => buggy(await sim.openCard()) },
+        { seed: 1 },
+      );
+      const failed = results.filter((r) => r.status === 'failed').map((r) => r.id);
+      expect(failed).toEqual(['select.foreign-aid-any-length', 'read-record.errors']);
+    },
+    300_000,
+  );
 });

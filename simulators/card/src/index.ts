@@ -1,10 +1,22 @@
 /**
- * @huduma/card-simulator — the reference Huduma card: every command of applet v1, a persisted
+ * @huduma/card-simulator — the reference Huduma card: every command of applet v2, a persisted
  * EEPROM image (CBOR file or memory) with atomic writes, power-loss injection at every tear
  * point, an in-process reader with removal faults and a latency model.
  */
-export { type AppletHost, CardApplet, type CommandInfo, memoryHost } from './applet';
+export { CardApplet, memoryHost } from './applet';
+export type { AppletHost, CommandInfo } from './context';
 export { CardFileError, PowerLossError } from './errors';
+export {
+  type Answer,
+  cardKeyAgreementKey,
+  type PersonalizationPlan,
+  RawTerminal,
+  type SmAnswer,
+  type TerminalIdentity,
+  type TerminalSession,
+  type Transmit,
+  terminalLinkKey,
+} from './raw-terminal';
 export { modelledCardTimeMs, SimulatedReader, type SimulatedReaderOptions } from './reader';
 export {
   type CliIo,
@@ -17,6 +29,7 @@ export {
 } from './run-cli';
 export {
   HUDUMA_ATR,
+  randomInstallParameters,
   SimulatedCard,
   type SimulatedCardOptions,
   type TearOutcome,
@@ -28,6 +41,9 @@ export {
   CardStateFormatError,
   decodeCardState,
   encodeCardState,
+  type InstallParameters,
+  type Registration,
+  type Session,
   type StoredTrustedKey,
   type TransientState,
 } from './state';

@@ -16,29 +16,31 @@ const BASE_TIME_BY_INS: Record<number, number> = {
   [INS.DEBIT]: TypicalCardTimeMs.DEBIT,
   [INS.UNDEBIT]: TypicalCardTimeMs.UNDEBIT,
   [INS.RELOAD]: TypicalCardTimeMs.RELOAD,
-  [INS.GET_LAST_TRANSACTION]: TypicalCardTimeMs.GET_LAST_TRANSACTION,
+  [INS.GET_TRANSACTION]: TypicalCardTimeMs.GET_TRANSACTION,
   [INS.READ_IDENTITY]: TypicalCardTimeMs.READ_IDENTITY,
   [INS.BLOCK_CARD]: TypicalCardTimeMs.BLOCK_CARD,
+  [INS.REGISTER_TERMINAL]: TypicalCardTimeMs.REGISTER_TERMINAL,
+  [INS.INITIALIZE_PERSO]: TypicalCardTimeMs.INITIALIZE_PERSO,
+  [INS.EXTERNAL_AUTHENTICATE_PERSO]: TypicalCardTimeMs.EXTERNAL_AUTHENTICATE_PERSO,
   [INS.STORE_DATA]: TypicalCardTimeMs.STORE_DATA,
   [INS.GENERATE_KEY_PAIR]: TypicalCardTimeMs.GENERATE_KEY_PAIR,
   [INS.FINALIZE]: TypicalCardTimeMs.FINALIZE,
 };
 
-const CERT_CHECKED = new Set<number>([INS.DEBIT, INS.UNDEBIT, INS.READ_IDENTITY, INS.BLOCK_CARD]);
-
 /**
- * Modelled card time (ms) of one exchange on a typical Java Card: the command's base time (which
- * for terminal-authenticated commands assumes a cached certificate), one more ECDSA verify when
- * the terminal certificate had to be verified, and transmission of every byte both ways.
+ * Modelled card time (ms) of one exchange on a typical Java Card (chip C of SPEC.md §9): the
+ * command's base time and transmission of every byte both ways. OPEN SESSION costs the TAP or
+ * the SECURE figure by its P1; a refusal before the work is charged the base time anyway (an
+ * upper bound).
  */
 export function modelledCardTimeMs(info: CommandInfo, commandBytes: number, responseBytes: number): number {
-  let ms = (commandBytes + responseBytes) * TypicalCardTimeMs.PER_BYTE;
+  const ms = (commandBytes + responseBytes) * TypicalCardTimeMs.PER_BYTE;
   if (info.chainSegment) return ms + TypicalCardTimeMs.CHAIN_SEGMENT;
   if (info.ins === undefined) return ms;
-  ms += BASE_TIME_BY_INS[info.ins] ?? 0;
-  // The base time counts the terminal-signature verify; a third verify means the cert was not cached.
-  if (CERT_CHECKED.has(info.ins) && info.verifies >= 2) ms += TypicalCardTimeMs.ECDSA_VERIFY;
-  return ms;
+  if (info.ins === INS.OPEN_SESSION) {
+    return ms + (info.p1 === 1 ? TypicalCardTimeMs.OPEN_SESSION_SECURE : TypicalCardTimeMs.OPEN_SESSION_TAP);
+  }
+  return ms + (BASE_TIME_BY_INS[info.ins] ?? 0);
 }
 
 export interface SimulatedReaderOptions {

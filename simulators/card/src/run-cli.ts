@@ -44,8 +44,9 @@ export function describeCardState(s: CardState): string[] {
     `card number:    ${s.cardNumber ? formatCardNumber(s.cardNumber) : '(not set)'}`,
     `state:          ${LIFE_CYCLE_NAMES[s.lifeCycle] ?? s.lifeCycle}`,
     `balance:        ${formatKes(s.balance)} (max ${formatKes(s.maxBalance)})`,
-    `counter:        ${s.counter}`,
+    `counter:        ${s.counter} (synced through ${s.syncedThrough})`,
     `offline spend:  ${formatKes(s.offlineSpend)} of ${formatKes(s.offlineLimit)}; PIN above ${formatKes(s.cvmLimit)}`,
+    `no-PIN spend:   ${formatKes(s.noCvmSpend)} of ${formatKes(s.noCvmLimit)}`,
     `PIN tries left: ${s.pinTries}   PUK tries left: ${s.pukTries}`,
   ];
   if (s.identity) {
@@ -57,7 +58,8 @@ export function describeCardState(s: CardState): string[] {
       lines.push('holder:         (undecodable identity)');
     }
   }
-  lines.push(`trusted keys:   ${s.trustedKeys.length}   cached terminal certificates: ${s.certCache.length}`);
+  const registered = s.registrations.filter((r) => r?.valid).length;
+  lines.push(`trusted keys:   ${s.trustedKeys.length}   registered terminals: ${registered}`);
   lines.push(`ring:           ${s.ring.length} record(s), newest first`);
   s.ring.forEach((entry, i) => {
     const r = decodeTransactionRecord(entry.subarray(0, Size.TRANSACTION_RECORD));

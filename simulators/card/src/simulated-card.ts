@@ -2,7 +2,13 @@ import * as fs from 'node:fs';
 import { generatePrivateKey } from '@huduma/card-applet-spec';
 import { type AppletHost, CardApplet, type CommandInfo } from './applet';
 import { CardFileError, PowerLossError } from './errors';
-import { blankCardState, type CardState, decodeCardState, encodeCardState } from './state';
+import {
+  blankCardState,
+  type CardState,
+  decodeCardState,
+  encodeCardState,
+  type InstallParameters,
+} from './state';
 import { type CardStore, FileCardStore, MemoryCardStore } from './store';
 
 /**
@@ -31,6 +37,18 @@ export interface SimulatedCardOptions {
   generatePrivateKey?: () => Uint8Array;
   /** Overwrite an existing file in `create`. */
   overwrite?: boolean;
+  /**
+   * The install parameters of §7.1 (chipSerial and the per-chip K.perso-enc/mac and K.att, from
+   * the issuer HSM, e.g. `DevPki.installKeys`). `create` draws random ones when absent; read
+   * them back with `installParameters()`.
+   */
+  install?: InstallParameters;
+}
+
+/** Random install parameters (a chip nobody's HSM knows: for tests that personalize it themselves). */
+export function randomInstallParameters(): InstallParameters {
+  const r = (n: number) => crypto.getRandomValues(new Uint8Array(n));
+  return { chipSerial: r(8), persoEncKey: r(16), persoMacKey: r(16), attestationKey: r(16) };
 }
 
 /** Outcome of one command with a tear armed. */
@@ -69,7 +87,7 @@ export class SimulatedCard implements VirtualCard {
 
   /** A new blank card (PERSONALIZATION). With a path it is written there; without, it lives in memory. */
   static create(path?: string, opts: SimulatedCardOptions = {}): SimulatedCard {
-    const state = blankCardState();
+    const state = blankCardState(opts.install ?? randomInstallParameters());
     const image = encodeCardState(state);
     if (path === undefined) return new SimulatedCard(new MemoryCardStore(image), state, opts);
     if (!opts.overwrite && fs.existsSync(path)) {
@@ -95,6 +113,21 @@ export class SimulatedCard implements VirtualCard {
     return new SimulatedCard(new MemoryCardStore(image), decodeCardState(image), opts);
   }
 
+  /**
+   * The install parameters as persisted (simulator-only: a real applet never reveals its keys);
+   * undefined once FINALIZE has cleared the perso keys.
+   */
+  installParameters(): InstallParameters | undefined {
+    const s = this.applet.state;
+    if (!s.persoEncKey || !s.persoMacKey || !s.attestationKey) return undefined;
+    return {
+      chipSerial: s.chipSerial.slice(),
+      persoEncKey: s.persoEncKey.slice(),
+      persoMacKey: s.persoMacKey.slice(),
+      attestationKey: s.attestationKey.slice(),
+    };
+  }
+
   get path(): string | undefined {
     return this.store.path;
   }
@@ -118,6 +151,8 @@ export class SimulatedCard implements VirtualCard {
   get lastCommand(): CommandInfo {
     return this.applet.lastCommand;
   }
+
+  /** Labels of the tear points every command passed since the card was made (diagnostics). */
 
   /** Labels of the tear points the last command passed, in order. */
   get lastTearPoints(): readonly string[] {

@@ -1,4 +1,10 @@
-import { LifeCycle, type LifeCycleState, Limits } from '@huduma/card-applet-spec';
+import {
+  CryptoProfile,
+  type CryptoProfileCode,
+  LifeCycle,
+  type LifeCycleState,
+  Limits,
+} from '@huduma/card-applet-spec';
 import { decode, encode } from 'cbor-x';
 
 /** A key the card trusts (STORE DATA object 06). */
@@ -8,12 +14,42 @@ export interface StoredTrustedKey {
   publicKey: Uint8Array;
 }
 
+/** A terminal registration (§2.9): the link-key cache entry made by REGISTER TERMINAL. */
+export interface Registration {
+  termCertId: Uint8Array;
+  terminalId: string;
+  merchantId: string;
+  capabilities: number;
+  notAfter: number;
+  issuerKeyId: Uint8Array;
+  lastUsed: number;
+  /** False while the slot is being (re)written (§10.6): an invalid slot answers 9F12. */
+  valid: boolean;
+  /** K.link (the card's `AESKey`); written in its own step, between valid := 0 and valid := 1. */
+  linkKey?: Uint8Array;
+}
+
+/** The per-chip install parameters (§7.1), loaded before personalization. */
+export interface InstallParameters {
+  chipSerial: Uint8Array;
+  persoEncKey: Uint8Array;
+  persoMacKey: Uint8Array;
+  attestationKey: Uint8Array;
+}
+
 /**
- * Everything the card keeps in "EEPROM". Treated as immutable: every command that changes it
- * builds a new CardState and hands it to one `persist` step.
+ * Everything the card keeps in "EEPROM" (§10.1). Treated as immutable: every command that changes
+ * it builds a new CardState and hands it to one `persist` step (one Java Card transaction).
  */
 export interface CardState {
   lifeCycle: LifeCycleState;
+  cryptoProfile: CryptoProfileCode;
+  chipSerial: Uint8Array;
+  /** K.perso-enc, K.perso-mac, K.att: cleared after FINALIZE. */
+  persoEncKey?: Uint8Array;
+  persoMacKey?: Uint8Array;
+  attestationKey?: Uint8Array;
+  persoFailures: number;
   cardNumber?: string;
   identity?: Uint8Array;
   /** True once STORE DATA 03 (purse parameters) has run. */
@@ -21,47 +57,83 @@ export interface CardState {
   balance: number;
   maxBalance: number;
   counter: number;
+  syncedThrough: number;
   offlineSpend: number;
   offlineLimit: number;
   cvmLimit: number;
+  noCvmSpend: number;
+  noCvmLimit: number;
+  currency: number;
   pinBlock?: Uint8Array;
   pinTries: number;
   pukBlock?: Uint8Array;
   pukTries: number;
-  privateKey?: Uint8Array;
-  publicKey?: Uint8Array;
+  /** SK.card / PK.card (signing) and KA.card / QA.card (key agreement). */
+  signingKey?: Uint8Array;
+  signingPublicKey?: Uint8Array;
+  keyAgreementKey?: Uint8Array;
+  keyAgreementPublicKey?: Uint8Array;
   certificate?: Uint8Array;
   trustedKeys: StoredTrustedKey[];
   lastTrustedTime: number;
-  /** Transaction ring, newest first: each entry is record (63) || card signature (64). */
+  /** Transaction ring, newest first: each entry is record (66) ‖ card signature (64). */
   ring: Uint8Array[];
-  /** SHA-256 of recently verified terminal certificates, newest first (FIFO, at most 4). */
-  certCache: Uint8Array[];
+  /** TERMINAL_SLOTS slots; null = never used. */
+  registrations: (Registration | null)[];
+  /** The u16 LRU stamp counter (§2.9). */
+  lruStamp: number;
 }
 
-/** RAM state: lost on SELECT (challenge/PIN flag), reset and power-off. */
+/** A session (§2.10, §4.5). */
+export interface Session {
+  type: number;
+  /** Registration slot (TAP / SECURE). */
+  slot?: number;
+  keys: { enc?: Uint8Array; mac: Uint8Array; rmac: Uint8Array };
+  ssc: number;
+  /** PERSO: true after EXTERNAL AUTHENTICATE PERSO. TAP/SECURE: true after the first valid C-MAC. */
+  authenticated: boolean;
+  /** The CVM token (§2.11), SECURE only. */
+  cvmToken: boolean;
+  /** PERSO: both challenges, for the host cryptogram (§7.3). */
+  rndH?: Uint8Array;
+  rndC?: Uint8Array;
+}
+
+/** RAM state: lost on reset and power-off; SELECT clears the session and replaces the challenge. */
 export interface TransientState {
   challenge?: Uint8Array;
-  pinVerified: boolean;
+  session?: Session;
   chain?: { cla: number; ins: number; p1: number; p2: number; data: Uint8Array };
 }
 
-export function blankCardState(): CardState {
+export function blankCardState(install: InstallParameters): CardState {
   return {
     lifeCycle: LifeCycle.PERSONALIZATION,
+    cryptoProfile: CryptoProfile.PLAIN_X,
+    chipSerial: install.chipSerial.slice(),
+    persoEncKey: install.persoEncKey.slice(),
+    persoMacKey: install.persoMacKey.slice(),
+    attestationKey: install.attestationKey.slice(),
+    persoFailures: 0,
     purseParametersSet: false,
     balance: 0,
     maxBalance: 0,
     counter: 0,
+    syncedThrough: 0,
     offlineSpend: 0,
     offlineLimit: 0,
     cvmLimit: 0,
+    noCvmSpend: 0,
+    noCvmLimit: 0,
+    currency: 0,
     pinTries: Limits.PIN_TRIES,
     pukTries: Limits.PUK_TRIES,
     trustedKeys: [],
     lastTrustedTime: 0,
     ring: [],
-    certCache: [],
+    registrations: Array.from({ length: Limits.TERMINAL_SLOTS }, () => null),
+    lruStamp: 0,
   };
 }
 
@@ -70,39 +142,38 @@ export function cloneCardState(s: CardState): CardState {
 }
 
 const FORMAT = 'huduma-card-eeprom';
-const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 2;
 
-const bytesOf = (v: unknown): Uint8Array | undefined =>
-  v === undefined || v === null ? undefined : new Uint8Array(v as Uint8Array);
-
-/** The persisted form: CBOR of a versioned map with a fixed key order (so equal states encode equally). */
+/** The persisted form: CBOR of a versioned map (keys sorted, so equal states encode equally). */
 export function encodeCardState(s: CardState): Uint8Array {
-  const doc = {
-    format: FORMAT,
-    version: FORMAT_VERSION,
-    lifeCycle: s.lifeCycle,
-    cardNumber: s.cardNumber ?? null,
-    identity: s.identity ?? null,
-    purseParametersSet: s.purseParametersSet,
-    balance: s.balance,
-    maxBalance: s.maxBalance,
-    counter: s.counter,
-    offlineSpend: s.offlineSpend,
-    offlineLimit: s.offlineLimit,
-    cvmLimit: s.cvmLimit,
-    pinBlock: s.pinBlock ?? null,
-    pinTries: s.pinTries,
-    pukBlock: s.pukBlock ?? null,
-    pukTries: s.pukTries,
-    privateKey: s.privateKey ?? null,
-    publicKey: s.publicKey ?? null,
-    certificate: s.certificate ?? null,
-    trustedKeys: s.trustedKeys.map((k) => ({ usage: k.usage, keyId: k.keyId, publicKey: k.publicKey })),
-    lastTrustedTime: s.lastTrustedTime,
-    ring: s.ring,
-    certCache: s.certCache,
-  };
-  return new Uint8Array(encode(doc));
+  return new Uint8Array(encode({ format: FORMAT, version: FORMAT_VERSION, state: canonical(s) }));
+}
+
+function canonical(v: unknown): unknown {
+  if (v instanceof Uint8Array) return v;
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v === undefined) return null;
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) {
+      const x = (v as Record<string, unknown>)[k];
+      if (x !== undefined) out[k] = canonical(x);
+    }
+    return out;
+  }
+  return v;
+}
+
+/** CBOR decoders return Buffers in Node: turn every byte string back into a plain Uint8Array. */
+function normalise(v: unknown): unknown {
+  if (v instanceof Uint8Array) return new Uint8Array(v);
+  if (Array.isArray(v)) return v.map(normalise);
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = normalise(x);
+    return out;
+  }
+  return v;
 }
 
 export class CardStateFormatError extends Error {
@@ -111,41 +182,19 @@ export class CardStateFormatError extends Error {
 }
 
 export function decodeCardState(bytes: Uint8Array): CardState {
-  // biome-ignore lint/suspicious/noExplicitAny: validated field by field below
+  // biome-ignore lint/suspicious/noExplicitAny: checked below
   let d: any;
   try {
     d = decode(bytes);
   } catch (err) {
     throw new CardStateFormatError(`card file is not CBOR: ${(err as Error).message}`);
   }
-  if (d?.format !== FORMAT || d.version !== FORMAT_VERSION) {
+  if (d?.format !== FORMAT || d.version !== FORMAT_VERSION || typeof d.state !== 'object') {
     throw new CardStateFormatError(`not a ${FORMAT} v${FORMAT_VERSION} document`);
   }
-  const s: CardState = {
-    lifeCycle: d.lifeCycle,
-    purseParametersSet: !!d.purseParametersSet,
-    balance: d.balance,
-    maxBalance: d.maxBalance,
-    counter: d.counter,
-    offlineSpend: d.offlineSpend,
-    offlineLimit: d.offlineLimit,
-    cvmLimit: d.cvmLimit,
-    pinTries: d.pinTries,
-    pukTries: d.pukTries,
-    trustedKeys: (d.trustedKeys as StoredTrustedKey[]).map((k) => ({
-      usage: k.usage,
-      keyId: new Uint8Array(k.keyId),
-      publicKey: new Uint8Array(k.publicKey),
-    })),
-    lastTrustedTime: d.lastTrustedTime,
-    ring: (d.ring as Uint8Array[]).map((e) => new Uint8Array(e)),
-    certCache: (d.certCache as Uint8Array[]).map((e) => new Uint8Array(e)),
-  };
-  if (d.cardNumber !== null) s.cardNumber = d.cardNumber;
-  const opt = ['identity', 'pinBlock', 'pukBlock', 'privateKey', 'publicKey', 'certificate'] as const;
-  for (const k of opt) {
-    const v = bytesOf(d[k]);
-    if (v !== undefined) s[k] = v;
+  const s = normalise(d.state) as CardState;
+  if (!Array.isArray(s.ring) || !Array.isArray(s.registrations) || typeof s.counter !== 'number') {
+    throw new CardStateFormatError('card state is missing fields');
   }
   return s;
 }

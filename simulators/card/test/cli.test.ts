@@ -50,7 +50,7 @@ describe('huduma-sim', () => {
     expect(b.o.out).toContain('balance:        KES 2,500.75');
     expect(b.o.out).toContain('Achieng Test');
     expect(b.o.out).toMatch(/#1 RELOAD/);
-    const key = toHex(SimulatedCard.open(file).state.privateKey!);
+    const key = toHex(SimulatedCard.open(file).state.signingKey!);
     expect(a.o.out + b.o.out).not.toContain(key);
     expect(fs.statSync(file).mode & 0o077).toBe(0);
   });

@@ -178,6 +178,18 @@ export class HudumaCardCore {
    */
   async certificate(): Promise<VerifiedCardCertificate> {
     if (this.verified) return this.verified;
+    if (this.terminalInfo && this.options.linkCache) {
+      const cached = await this.options.linkCache.get(this.cardNumber, toHex(this.terminalInfo.certId));
+      if (
+        cached &&
+        cached.certificate.cardNumber === this.cardNumber &&
+        this.now() <= cached.certificate.notAfter
+      ) {
+        this.linkEntry = cached;
+        this.verified = { bytes: cached.certificateBytes, certificate: cached.certificate };
+        return this.verified;
+      }
+    }
     return this.time('certificate', async () => {
       const r = await this.plain({ name: 'GET_DATA', p1: 0x7f, p2: 0x21, le: 256 });
       this.expectOk(r, 'GET_DATA');

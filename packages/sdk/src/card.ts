@@ -155,7 +155,12 @@ export interface JournaledIntent {
   /** Default: the purse's currency. */
   currency?: number;
   /** The command that was in flight (default debit). */
-  type?: 'debit' | 'undebit';
+  type?: 'debit' | 'undebit' | 'reload';
+  /**
+   * The terminal id the record must name (default: this terminal's certificate). For a reload,
+   * the load authorization's terminalId.
+   */
+  terminalId?: string;
 }
 
 /**
@@ -472,7 +477,8 @@ export class HudumaCard extends HudumaCardCore {
    */
   recoverTransaction(intent: JournaledIntent): Promise<RecoveryResult> {
     return this.run(async () => {
-      const terminal = this.requireTerminal('recoverTransaction');
+      const terminalId =
+        intent.terminalId ?? this.requireTerminal('recoverTransaction').certificate.terminalId;
       const counter = this.currentPurse.counter;
       if (counter === intent.expectedCounter) return { status: 'not-executed', resendable: true, counter };
       if (counter < intent.expectedCounter) {
@@ -490,11 +496,12 @@ export class HudumaCard extends HudumaCardCore {
         };
       }
       const rec = found.proof?.record;
-      const type = intent.type === 'undebit' ? TxType.UNDEBIT : TxType.DEBIT;
+      const type =
+        intent.type === 'undebit' ? TxType.UNDEBIT : intent.type === 'reload' ? TxType.RELOAD : TxType.DEBIT;
       const mine =
         rec !== undefined &&
         rec.type === type &&
-        rec.terminalId === terminal.certificate.terminalId &&
+        rec.terminalId === terminalId &&
         rec.terminalSeq === intent.terminalSeq &&
         rec.amount === intent.amount &&
         rec.currency === (intent.currency ?? this.currentPurse.currency);

@@ -15,6 +15,7 @@ import {
   PinRequiredError,
   personalizeCard,
   TerminalNotAuthorizedError,
+  TransactionOutcomeUnknownError,
 } from '../src/index';
 
 async function world(balance = 50_000) {
@@ -175,5 +176,40 @@ describe('SDK × simulator (applet v2)', () => {
     const proof = await tap.reload(auth);
     expect(proof.record.balanceAfter).toBe(50_000 - 1_250 + 10_000);
     expect(tap.purse.syncedThrough).toBe(proof.record.counter);
+  });
+
+  it('a reload whose answer was lost is recovered by its record (terminal id from the authorization)', async () => {
+    const w = await world();
+    const tap = await HudumaCard.select(w.reader, w.options);
+    await tap.openSession('tap'); // first sight: certificate and link key now cached
+    const ctx = await tap.reloadContext();
+    const auth = await w.pki.authorizeLoad({
+      cardNumber: ctx.cardNumber,
+      cardCounter: ctx.counter,
+      cardChallenge: ctx.challenge,
+      amount: 7_000,
+      currency: CURRENCY_KES,
+      time: Math.floor(Date.now() / 1000),
+      terminalId: 'AGENT-2',
+      terminalSeq: 44,
+      terminalNonce: new Uint8Array(8),
+      loadRef: 'MPESA-2',
+    });
+    w.reader.removeDuringNextCommand({ afterCardProcessed: true });
+    const err = (await tap.reload(auth).catch((e) => e)) as TransactionOutcomeUnknownError;
+    expect(err).toBeInstanceOf(TransactionOutcomeUnknownError);
+    expect(err.code).toBe('ERR_RELOAD_OUTCOME_UNKNOWN');
+    w.reader.reinsert();
+    const next = await HudumaCard.select(w.reader, w.options);
+    const rec = await next.recoverTransaction({
+      type: 'reload',
+      terminalId: 'AGENT-2',
+      expectedCounter: err.counterBefore,
+      terminalSeq: 44,
+      amount: 7_000,
+    });
+    expect(rec.status).toBe('executed');
+    // the link cache supplied the certificate: no GET DATA on this tap
+    expect(next.telemetry.steps.certificate).toBeUndefined();
   });
 });

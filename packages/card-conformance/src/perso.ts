@@ -129,15 +129,10 @@ export class PersoSession {
     payload: Uint8Array,
     opts: { encrypt?: boolean; tamper?: boolean } = {},
   ) {
-    if (!this.keys) throw new PersoError('no PERSO session', 0);
+    const keys = this.keys;
+    if (!keys) throw new PersoError('no PERSO session', 0);
     const ssc = this.ssc + 1;
-    const data = protectCommand(
-      this.keys,
-      ssc,
-      { cla: 0x8c, ins, p1, p2: 0 },
-      payload,
-      opts.encrypt ?? false,
-    );
+    const data = protectCommand(keys, ssc, { cla: 0x8c, ins, p1, p2: 0 }, payload, opts.encrypt ?? false);
     if (opts.tamper) data[data.length - 1]! ^= 1;
     const r =
       data.length > 255
@@ -147,7 +142,7 @@ export class PersoSession {
     if (r.sw === 0x6988) this.keys = undefined;
     if (r.sw !== 0x9000) return { sw: r.sw, inner: 0, payload: new Uint8Array() };
     this.ssc = ssc;
-    const res = unprotectResponse(this.keys, ssc, r.data, false);
+    const res = unprotectResponse(keys, ssc, r.data, false);
     if (!res.rmacValid)
       throw new PersoError(`R-MAC of the PERSO response to ${ins.toString(16)} does not verify`, r.sw);
     return { sw: r.sw, inner: res.innerSw, payload: res.payload };

@@ -22,9 +22,12 @@ import {
   type Purse,
   type SignatureVerify,
   SW,
+  type TransactionProof,
+  type TxTypeCode,
   toHex,
   verifyCertificateBytes,
   verifyMessage,
+  verifyTransactionProof,
 } from '@huduma/card-applet-spec';
 import { randomBytes } from '@noble/hashes/utils';
 import {
@@ -32,6 +35,7 @@ import {
   CardError,
   CardResponseMalformedError,
   errorForStatusWord,
+  ProofInvalidError,
   SecureMessagingError,
   TerminalNotAuthorizedError,
   TerminalRequiredError,
@@ -66,6 +70,17 @@ export interface HudumaCardOptions {
    * (default: pure JS, `verifyMessage`). On Node, `nodeCryptoVerify` from `@huduma/sdk/node` does the same on OpenSSL.
    */
   verifySignature?: SignatureVerify;
+}
+
+/** A card proof whose signature and fields the SDK has checked. */
+export interface VerifiedProof extends TransactionProof {
+  /** The card that signed it. */
+  cardNumber: CardNumber;
+  /**
+   * True when the card returned the proof it stored for an earlier identical request
+   * (ALREADY_APPLIED: a retry after a lost response) instead of executing now.
+   */
+  replayed: boolean;
 }
 
 /** A card certificate the SDK has verified, with its exact bytes. */
@@ -424,6 +439,27 @@ export class HudumaCardCore {
 
   protected time<T>(step: TapStep, fn: () => Promise<T>): Promise<T> {
     return this.recorder.time(step, fn);
+  }
+
+  /** Verifies a proof's type, card and signature (PK.card from the verified certificate). */
+  protected async checkProof(
+    proof: TransactionProof,
+    type: TxTypeCode,
+    replayed: boolean,
+  ): Promise<VerifiedProof> {
+    const cert = await this.certificate();
+    if (proof.record.type !== type) {
+      throw new ProofInvalidError(
+        `expected a record of type ${type}, got ${proof.record.type}`,
+        proof.recordBytes,
+      );
+    }
+    const ok = this.recorder.crypto(() =>
+      verifyTransactionProof(this.cardNumber, proof, cert.certificate.signingKey, this.verify),
+    );
+    if (!ok)
+      throw new ProofInvalidError('the card signature over the record does not verify', proof.recordBytes);
+    return { ...proof, cardNumber: this.cardNumber, replayed };
   }
 
   /** Runs a public operation and reports telemetry after it (also when it throws). */

@@ -1,36 +1,26 @@
 import type { Transport } from '@huduma/apdu';
 import {
-  BlockReason,
   bytesEqual,
-  Capability,
   type CardNumber,
   decodeGetTransactionResponse,
-  decodeIdentity,
   decodeLoadAuthorization,
-  decodePurse,
   decodeTransactionProof,
   decodeValueResponse,
-  encodeBlockRequest,
   encodeDebitRequest,
   encodeGetTransactionRequest,
-  encodePinBlock,
   encodeUndebitRequest,
   type GetTransactionResponse,
-  type HolderIdentity,
   LifeCycle,
   Outcome,
-  type Purse,
   SW,
-  type TransactionProof,
   type TransactionRecord,
   TransactionStatus,
   TxType,
-  type TxTypeCode,
   verifyRecoveryAttestation,
-  verifyTransactionProof,
 } from '@huduma/card-applet-spec';
 import { randomBytes } from '@noble/hashes/utils';
-import { HudumaCardCore, type HudumaCardOptions } from './card-core';
+import type { HudumaCardOptions, VerifiedProof } from './card-core';
+import { HudumaCardHolderOps } from './card-holder';
 import {
   CardBlockedError,
   CardResponseMalformedError,
@@ -81,17 +71,6 @@ export interface UndebitParams {
   time?: number;
   /** 8 bytes (default: random). */
   terminalNonce?: Uint8Array;
-}
-
-/** A card proof whose signature and fields the SDK has checked. */
-export interface VerifiedProof extends TransactionProof {
-  /** The card that signed it. */
-  cardNumber: CardNumber;
-  /**
-   * True when the card returned the proof it stored for an earlier identical request
-   * (ALREADY_APPLIED: a retry after a lost response) instead of executing now.
-   */
-  replayed: boolean;
 }
 
 /** The proof of a debit: the record the card signed and its signature, verified. */
@@ -177,23 +156,20 @@ export type RecoveryResult =
   | { status: 'not-executed'; resendable: boolean; counter: number; evidence?: TransactionLookup['evidence'] }
   | { status: 'synced'; counter: number; syncedThrough: number; evidence: TransactionLookup['evidence'] };
 
-/** Reasons accepted by {@link HudumaCard.block}. */
-export type BlockReasonName = keyof typeof BlockReason;
-
 /**
  * A selected Huduma card (applet v2). Create one per tap with {@link HudumaCard.select}. Value,
  * PIN and identity commands run inside a secure-messaging session the SDK opens as needed (TAP
  * for debits, SECURE for PIN and identity); every answer is MAC-verified, every proof and
  * attestation signature-checked, and every status word maps to a typed error.
  */
-export class HudumaCard extends HudumaCardCore {
+export class HudumaCard extends HudumaCardHolderOps {
   /**
    * Selects the Huduma v2 applet on the card behind `transport` and reads its FCI (card number,
    * life-cycle state, purse with the counter, challenge, crypto profile). A blocked card is
    * selected too (check `lifeCycle`); its value commands then fail with CardBlockedError.
    */
   static async select(transport: Transport, options: HudumaCardOptions): Promise<HudumaCard> {
-    const { recorder, wrapped, fci } = await HudumaCardCore.selectApplet(transport, options);
+    const { recorder, wrapped, fci } = await HudumaCardHolderOps.selectApplet(transport, options);
     const card = new HudumaCard(
       wrapped,
       options,
@@ -392,27 +368,6 @@ export class HudumaCard extends HudumaCardCore {
     };
   }
 
-  /** Verifies a proof's type, card and signature (PK.card from the verified certificate). */
-  private async checkProof(
-    proof: TransactionProof,
-    type: TxTypeCode,
-    replayed: boolean,
-  ): Promise<VerifiedProof> {
-    const cert = await this.certificate();
-    if (proof.record.type !== type) {
-      throw new ProofInvalidError(
-        `expected a record of type ${type}, got ${proof.record.type}`,
-        proof.recordBytes,
-      );
-    }
-    const ok = this.recorder.crypto(() =>
-      verifyTransactionProof(this.cardNumber, proof, cert.certificate.signingKey, this.verify),
-    );
-    if (!ok)
-      throw new ProofInvalidError('the card signature over the record does not verify', proof.recordBytes);
-    return { ...proof, cardNumber: this.cardNumber, replayed };
-  }
-
   /**
    * GET TRANSACTION (§6.12) for counter k: whether the card executed a transaction with that
    * counter, attested by the card for this request's fresh nonce. No session needed.
@@ -512,108 +467,10 @@ export class HudumaCard extends HudumaCardCore {
     });
   }
 
-  /** VERIFY PIN (§6.4) in a SECURE session: authorises exactly one value command that executes. */
-  verifyPin(pin: string): Promise<void> {
-    return this.run(async () => {
-      const block = this.decode('PIN', () => encodePinBlock(pin, 'PIN'));
-      const r = await this.time('pin', () =>
-        this.sm('secure', { name: 'VERIFY_PIN', p2: 0x81, payload: block, encryptCommand: true }),
-      );
-      this.expectOk(r, 'VERIFY_PIN');
-      this.currentPurse = { ...this.currentPurse, noCvmSpend: 0, pinTriesLeft: 3 };
-    });
-  }
-
-  /** VERIFY PIN status query (§6.4): whether this session holds a CVM token, else the tries left. */
-  pinStatus(): Promise<{ verified: boolean; triesLeft: number }> {
-    return this.run(async () => {
-      const r = await this.time('pin', () => this.sm('secure', { name: 'VERIFY_PIN', p2: 0x81 }));
-      if (r.sw === SW.OK) return { verified: true, triesLeft: this.currentPurse.pinTriesLeft };
-      if ((r.sw & 0xfff0) === SW.VERIFY_FAILED_BASE) return { verified: false, triesLeft: r.sw & 0x0f };
-      if (r.sw === SW.AUTH_METHOD_BLOCKED) return { verified: false, triesLeft: 0 };
-      throw errorForStatusWord(r.sw, 'VERIFY_PIN');
-    });
-  }
-
-  /** CHANGE PIN (§6.5) in a SECURE session; on success the session holds a CVM token. */
-  changePin(oldPin: string, newPin: string): Promise<void> {
-    return this.run(async () => {
-      const payload = this.decode('PIN', () => {
-        const a = encodePinBlock(oldPin, 'PIN');
-        const b = encodePinBlock(newPin, 'PIN');
-        const out = new Uint8Array(16);
-        out.set(a);
-        out.set(b, 8);
-        return out;
-      });
-      const r = await this.time('pin', () =>
-        this.sm('secure', { name: 'CHANGE_PIN', p2: 0x81, payload, encryptCommand: true }),
-      );
-      this.expectOk(r, 'CHANGE_PIN');
-      this.currentPurse = { ...this.currentPurse, noCvmSpend: 0, pinTriesLeft: 3 };
-    });
-  }
-
-  /**
-   * UNBLOCK PIN (§6.6) with the PUK, in a SECURE session. Only a terminal whose certificate grants
-   * UNBLOCK_PIN (Huduma Centre counters) may: others get TerminalNotAuthorizedError without a
-   * command being sent. Does not verify the new PIN (call verifyPin).
-   */
-  unblockPin(puk: string, newPin: string): Promise<void> {
-    return this.run(async () => {
-      this.requireCapability(Capability.UNBLOCK_PIN, 'UNBLOCK_PIN');
-      const payload = this.decode('PUK/PIN', () => {
-        const out = new Uint8Array(16);
-        out.set(encodePinBlock(puk, 'PUK'));
-        out.set(encodePinBlock(newPin, 'PIN'), 8);
-        return out;
-      });
-      const r = await this.time('pin', () =>
-        this.sm('secure', { name: 'UNBLOCK_PIN', p2: 0x81, payload, encryptCommand: true }),
-      );
-      this.expectOk(r, 'UNBLOCK_PIN');
-      this.currentPurse = { ...this.currentPurse, noCvmSpend: 0, pinTriesLeft: 3 };
-    });
-  }
-
-  /**
-   * READ IDENTITY (§6.13): needs IDENTITY_READ and the PIN verified in this SECURE session. The
-   * identity arrives encrypted under the session key and authenticated by the card's R-MAC (only
-   * the card holding the certified QA.card can produce it).
-   */
-  readIdentity(): Promise<HolderIdentity> {
-    return this.run(async () => {
-      this.requireCapability(Capability.IDENTITY_READ, 'READ_IDENTITY');
-      const r = await this.time('identity', () =>
-        this.sm('secure', { name: 'READ_IDENTITY', encryptResponse: true }),
-      );
-      this.expectOk(r, 'READ_IDENTITY');
-      return this.decode('identity', () => decodeIdentity(r.payload));
-    });
-  }
-
-  /** BLOCK CARD (§6.14), needs the BLOCK capability; idempotent. */
-  block(args: { reason: BlockReasonName; terminalSeq: number; time?: number }): Promise<void> {
-    return this.run(async () => {
-      this.requireCapability(Capability.BLOCK, 'BLOCK_CARD');
-      const payload = this.decode('block request', () =>
-        encodeBlockRequest({
-          reason: BlockReason[args.reason],
-          terminalSeq: args.terminalSeq,
-          time: args.time ?? this.now(),
-        }),
-      );
-      const r = await this.time('block', () => this.sm('tap', { name: 'BLOCK_CARD', payload }));
-      this.expectOk(r, 'BLOCK_CARD');
-      this.currentLifeCycle = LifeCycle.BLOCKED;
-      this.currentPurse = { ...this.currentPurse, lifeCycle: LifeCycle.BLOCKED };
-    });
-  }
-
   /**
    * What the clearing service needs to authorize a reload now: the card's counter and a fresh
    * challenge (GET CHALLENGE, which also ends any open session). Upload the unsynced records
-   * first (`readRecord(1..counter − syncedThrough)`): the load authority signs only after sync.
+   * first (`unsyncedRecords()`): the load authority signs only after sync.
    */
   reloadContext(): Promise<ReloadContext> {
     return this.run(async () => {
@@ -669,27 +526,6 @@ export class HudumaCard extends HudumaCardCore {
         offlineSpend: 0,
       };
       return proof;
-    });
-  }
-
-  /** READ RECORD (§6.11): entry 1 = newest … 32 = oldest, signature verified. */
-  readRecord(n: number): Promise<VerifiedProof> {
-    return this.run(async () => {
-      const r = await this.time('read', () => this.plain({ name: 'READ_RECORD', p1: n, p2: 0x04, le: 256 }));
-      this.expectOk(r, 'READ_RECORD');
-      const proof = this.decode('record', () => decodeTransactionProof(r.data));
-      return this.checkProof(proof, proof.record.type, true);
-    });
-  }
-
-  /** READ PURSE (§6.7): the purse now (also refreshes `purse`). */
-  readPurse(): Promise<Purse> {
-    return this.run(async () => {
-      const r = await this.time('read', () => this.plain({ name: 'READ_PURSE', le: 256 }));
-      this.expectOk(r, 'READ_PURSE');
-      this.currentPurse = this.decode('purse', () => decodePurse(r.data));
-      if (this.currentPurse.lifeCycle === LifeCycle.BLOCKED) this.currentLifeCycle = LifeCycle.BLOCKED;
-      return this.purse;
     });
   }
 }

@@ -14,7 +14,6 @@ export {
   TransportTimeoutError,
 } from '@huduma/apdu';
 export {
-  type BlockReasonName,
   type DebitParams,
   type DebitProof,
   type DebitResult,
@@ -25,9 +24,9 @@ export {
   type TransactionLookup,
   type UndebitParams,
   type ValueResult,
-  type VerifiedProof,
 } from './card';
-export type { HudumaCardOptions, VerifiedCardCertificate } from './card-core';
+export type { HudumaCardOptions, VerifiedCardCertificate, VerifiedProof } from './card-core';
+export type { BlockReasonName } from './card-holder';
 export {
   CardBlockedError,
   CardCertificateInvalidError,

@@ -160,6 +160,10 @@ describe('SDK × simulator (applet v2)', () => {
     const w = await world();
     const tap = await HudumaCard.select(w.reader, w.options);
     await tap.debit(sale(1));
+    await tap.debit(sale(2));
+    const unsynced = await tap.unsyncedRecords();
+    expect(unsynced.map((p) => p.record.terminalSeq)).toEqual([2, 1]);
+    expect(await tap.pinStatus()).toEqual({ verified: false, triesLeft: 3 });
     const ctx = await tap.reloadContext();
     const auth = await w.pki.authorizeLoad({
       cardNumber: ctx.cardNumber,
@@ -174,7 +178,7 @@ describe('SDK × simulator (applet v2)', () => {
       loadRef: 'MPESA-1',
     });
     const proof = await tap.reload(auth);
-    expect(proof.record.balanceAfter).toBe(50_000 - 1_250 + 10_000);
+    expect(proof.record.balanceAfter).toBe(50_000 - 2 * 1_250 + 10_000);
     expect(tap.purse.syncedThrough).toBe(proof.record.counter);
   });
 

@@ -1,7 +1,7 @@
 /**
  * The building blocks of the v2 conformance checks: the card under test with the suite's own
  * terminal side of every session (src/sm.ts), the test terminals, the assertion helpers and the
- * shape of a check (one per numbered rule of SPEC-v2 §16).
+ * shape of a check (one per numbered rule of SPEC §16).
  */
 import { bytesEqual, concatBytes, keyIdOf, publicKeyOf, sha256, toHex, u32 } from '@huduma/card-applet-spec';
 import { type CardTransport, type RawCard, type RawResponse, swHex } from './raw';
@@ -47,7 +47,7 @@ import {
 export type CheckStatus = 'passed' | 'failed' | 'not run';
 
 export interface CheckResult {
-  /** The check's number in SPEC-v2 §16. */
+  /** The check's number in SPEC §16. */
   n: number;
   id: string;
   /** SPEC section(s) the check tests. */

@@ -1,5 +1,5 @@
 /**
- * @huduma/card-conformance — the Huduma card applet v2 conformance suite (SPEC-v2 §16): drives any
+ * @huduma/card-conformance — the Huduma card applet v2 conformance suite (SPEC §16): drives any
  * card connection with raw APDUs, computes the terminal side of every secure-messaging session
  * itself (§4.6–4.7) and reports one result per numbered check. Targets: the in-process reference
  * simulator, or a card in a PC/SC reader.

@@ -1,5 +1,5 @@
 /**
- * The suite's own implementation of SPEC-v2 §4.6 (key derivation) and §4.7 (secure messaging),
+ * The suite's own implementation of SPEC §4.6 (key derivation) and §4.7 (secure messaging),
  * written from the spec text, not taken from the SDK or the simulator: a card is judged by what
  * §4.6–4.7 say, so the terminal side of every session is computed here independently (§16).
  * Node's AES (the suite runs on a host, never in a browser); the curve arithmetic is the spec package's.

@@ -1,5 +1,5 @@
 /**
- * Runs the SPEC-v2 §16 conformance checks (src/groups/, one file per command family) against a
+ * Runs the SPEC §16 conformance checks (src/groups/, one file per command family) against a
  * target and formats the results, one result per numbered check, in the spec's order.
  */
 import {
@@ -112,7 +112,13 @@ export async function runConformance(
 
   for (const group of checkGroups()) {
     let shared: Card | undefined;
-    for (const c of group.checks) {
+    // The group's shared card first, then the checks with cards of their own: a card feeder
+    // (one reader) closes the previous card when it puts in the next one.
+    const ordered = [
+      ...group.checks.filter((c) => c.needs === 'shared'),
+      ...group.checks.filter((c) => c.needs !== 'shared'),
+    ];
+    for (const c of ordered) {
       const notRun = (why: string) =>
         push({ ...meta(c), status: 'not run', passed: false, detail: `not run (${why})` });
       if (c.needs === 'fresh' && !target.freshCards && !c.todo) {

@@ -1,5 +1,5 @@
 /**
- * The SPEC-v2 byte layouts the suite sends and judges (§2, §5, §6, §8), written from the spec
+ * The SPEC byte layouts the suite sends and judges (§2, §5, §6, §8), written from the spec
  * text. Kept in the suite on purpose (§16: the suite checks the card against the spec, not against
  * the code that implements it); when the spec package's v2 codecs settle, `tooling.vectors-example`
  * and the unit tests pin both to the same §15 bytes.

@@ -1,6 +1,6 @@
 /**
  * The suite's independent §4.6–4.7 implementation and byte layouts, pinned to the worked example
- * of SPEC-v2 §15 (computed there by an independent script): if these fail, the suite would judge
+ * of SPEC §15 (computed there by an independent script): if these fail, the suite would judge
  * cards by wrong keys.
  */
 
@@ -32,7 +32,7 @@ const CARD_NUMBER = fromHex('8404000123456787');
 const RND_C = fromHex('2054AA22C5674816C296ED696AC43A1A');
 const RND_T = sha256(new TextEncoder().encode('huduma-v2-vector:rnd-t')).slice(0, 16);
 
-describe('SPEC-v2 §15 worked example, recomputed by the suite', () => {
+describe('SPEC §15 worked example, recomputed by the suite', () => {
   it('AES-CMAC matches RFC 4493', () => {
     const k = fromHex('2b7e151628aed2a6abf7158809cf4f3c');
     expect(hex(cmac(k, new Uint8Array()))).toBe('BB1D6929E95937287FA37D129B756746');

@@ -214,7 +214,7 @@ export function tearChecks(): CheckDef[] {
       'repository',
       async () => {
         const vectors = repoFile('card-applet-spec/vectors/v2.json');
-        const spec = repoFile('card-applet-spec/SPEC-v2.md') ?? repoFile('card-applet-spec/SPEC.md');
+        const spec = repoFile('card-applet-spec/SPEC.md');
         if (!spec) throw new NotRun('needs the repository checkout (SPEC text)');
         if (!vectors) throw new CheckFailure('card-applet-spec/vectors/v2.json does not exist yet');
         const text = readFileSync(spec, 'utf8');

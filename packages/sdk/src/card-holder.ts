@@ -103,13 +103,17 @@ export class HudumaCardHolderOps extends HudumaCardCore {
   }
 
   /** BLOCK CARD (§6.14), needs the BLOCK capability; idempotent. */
-  block(args: { reason: BlockReasonName; terminalSeq: number; time?: number }): Promise<void> {
+  block(
+    reasonOrArgs: BlockReasonName | { reason: BlockReasonName; terminalSeq?: number; time?: number },
+  ): Promise<void> {
+    // The request's terminalSeq and time are informative (no ring record, §6.14): both optional.
+    const args = typeof reasonOrArgs === 'string' ? { reason: reasonOrArgs } : reasonOrArgs;
     return this.run(async () => {
       this.requireCapability(Capability.BLOCK, 'BLOCK_CARD');
       const payload = this.decode('block request', () =>
         encodeBlockRequest({
           reason: BlockReason[args.reason],
-          terminalSeq: args.terminalSeq,
+          terminalSeq: args.terminalSeq ?? 0,
           time: args.time ?? this.now(),
         }),
       );

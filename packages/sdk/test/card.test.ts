@@ -2,6 +2,7 @@ import { generatePrivateKey, TxType } from '@huduma/card-applet-spec';
 import type { IssuedTerminal } from '@huduma/pki';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
+  CardBlockedError,
   DebitOutcomeUnknownError,
   HudumaCard,
   type HudumaCardOptions,
@@ -210,5 +211,21 @@ describe('HudumaCard v2: PUK and identity', () => {
     await tap.verifyPin('1234');
     expect(await tap.readIdentity()).toEqual(IDENTITY);
     expect(tap.cardNumber).toBe(CARD_NUMBER);
+  });
+
+  it('BLOCK CARD needs the BLOCK capability; afterwards value commands are refused locally', async () => {
+    const counter = await HudumaCard.select(card, {
+      ...options,
+      terminal: { certificate: centre.certificate, privateKey: centre.privateKey },
+    });
+    await expect(counter.block('DENY_LISTED')).rejects.toMatchObject({ reason: 'capability-missing' });
+    const tap = await HudumaCard.select(card, options);
+    await tap.block({ reason: 'LOST_OR_STOLEN', terminalSeq: 9 });
+    expect(card.lifeCycle).toBe(0x03);
+    const again = await HudumaCard.select(card, options);
+    expect(again.lifeCycle).toBe(0x03);
+    card.log = [];
+    await expect(again.debit(sale(1))).rejects.toBeInstanceOf(CardBlockedError);
+    expect(card.log).toEqual([]);
   });
 });

@@ -16,6 +16,8 @@ import {
   decodeOutcome,
   decodeRecord,
   encodeDebitRequest,
+  encodeLoadAuthorization,
+  encodeUndebitRequest,
   verifyProof,
 } from '../src/wire';
 
@@ -161,6 +163,77 @@ describe("the suite's SM agrees with the spec package's (randomised; the seed is
         },
       ),
       { seed, numRuns: 200 },
+    );
+  });
+});
+
+describe("the suite's byte layouts agree with the spec package's codecs (randomised)", () => {
+  const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
+  const u32 = fc.integer({ min: 0, max: 0xffffffff });
+  const nonce = fc.uint8Array({ minLength: 8, maxLength: 8 });
+  const ref = fc.stringMatching(/^[ -~]{0,16}$/);
+  const id = fc.stringMatching(/^[A-Z0-9-]{1,8}$/);
+  it(`DEBIT, UNDEBIT and load authorization bodies are byte-identical (seed ${seed})`, async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        u32,
+        u32,
+        u32,
+        u32,
+        nonce,
+        ref,
+        fc.integer({ min: 0, max: 0xffff }),
+        id,
+        async (c, amount, seq, time, n, text, service, terminalId) => {
+          const req = {
+            expectedCounter: c,
+            amount,
+            currency: 0x0404,
+            terminalSeq: seq,
+            terminalNonce: n,
+            time,
+            serviceCode: service,
+          };
+          expect(hex(encodeDebitRequest({ ...req, billRef: billRef(text) }))).toBe(
+            hex(spec.encodeDebitRequest({ ...req, billRef: text })),
+          );
+          const un = { refCounter: c, amount, currency: 0x0404, terminalSeq: seq, terminalNonce: n, time };
+          expect(hex(encodeUndebitRequest(un))).toBe(hex(spec.encodeUndebitRequest(un)));
+          const keyId = sha256(n).slice(0, 8);
+          const challenge = sha256(keyId).slice(0, 16);
+          const mine = await encodeLoadAuthorization(
+            {
+              keyId,
+              cardNumber: CARD_NUMBER,
+              counter: c,
+              challenge,
+              amount,
+              currency: 0x0404,
+              time,
+              terminalId,
+              terminalSeq: seq,
+              terminalNonce: n,
+              loadRef: billRef(text),
+            },
+            async () => new Uint8Array(64),
+          );
+          const theirs = spec.encodeLoadAuthorizationBody({
+            keyId,
+            cardNumber: '8404000123456787',
+            cardCounter: c,
+            cardChallenge: challenge,
+            amount,
+            currency: 0x0404,
+            time,
+            terminalId,
+            terminalSeq: seq,
+            terminalNonce: n,
+            loadRef: text,
+          });
+          expect(hex(mine.subarray(0, 82))).toBe(hex(theirs));
+        },
+      ),
+      { seed, numRuns: 100 },
     );
   });
 });

@@ -153,20 +153,23 @@ export function kdfExtract(salt: Uint8Array, z: Uint8Array): Uint8Array {
 }
 
 /**
+ * One block of the SP 800-108 Rev. 1 §4.1 KDF in counter mode with PRF = AES-CMAC-128, an 8-bit
+ * counter before the fixed input (i = 1): `CMAC(K, 01 ‖ fixedInput)`. Checked against the NIST
+ * CAVP KDFCTR vectors (CMAC_AES128, BEFORE_FIXED, RLEN 8, L 128).
+ */
+export function kdfCounterBlock(key: Uint8Array, fixedInput: Uint8Array): Uint8Array {
+  return cmac(key, concatBytes(new Uint8Array([0x01]), fixedInput));
+}
+
+/**
  * `Expand(K, label, context) = CMAC(K, 01 ‖ label(16) ‖ 00 ‖ context ‖ 00 80)`: SP 800-108 Rev. 1
  * §4.1 counter mode, PRF AES-CMAC-128, r = 8, L = 128, one iteration (§4.6.1). `label` is a
  * domain tag name (§4.9).
  */
 export function kdfExpand(key: Uint8Array, label: string, context: Uint8Array): Uint8Array {
-  return cmac(
+  return kdfCounterBlock(
     key,
-    concatBytes(
-      new Uint8Array([0x01]),
-      domainTag(label),
-      new Uint8Array([0x00]),
-      context,
-      new Uint8Array([0x00, 0x80]),
-    ),
+    concatBytes(domainTag(label), new Uint8Array([0x00]), context, new Uint8Array([0x00, 0x80])),
   );
 }
 

@@ -56,6 +56,7 @@ export {
   ecdh,
   generatePrivateKey,
   isValidPublicKey,
+  kdfCounterBlock,
   kdfExpand,
   kdfExtract,
   keyIdOf,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   cmac,
   fromHex,
+  kdfCounterBlock,
   kdfExpand,
   padM2,
   SessionType,
@@ -34,6 +35,21 @@ describe('AES-CMAC (RFC 4493 §4)', () => {
 });
 
 describe('KDF (SP 800-108 counter mode, §4.6.1)', () => {
+  // NIST CAVP KBKDF, KDFCTR_gen.txt: [PRF=CMAC_AES128] [CTRLOCATION=BEFORE_FIXED] [RLEN=8_BITS], L = 128
+  it.each([
+    [
+      'dff1e50ac0b69dc40f1051d46c2b069c',
+      'c16e6e02c5a3dcc8d78b9ac1306877761310455b4e41469951d9e6c2245a064b33fd8c3b01203a7824485bf0a64060c4648b707d2607935699316ea5',
+      '8be8f0869b3c0ba97b71863d1b9f7813',
+    ],
+    [
+      'e4d94da336fada7c0ee4a9591dd0327a',
+      '538fefb2eeb7c50c84bf603a7beddff4bba049f0052c45f13c56e9ae5944eb22d677f280e5a29c588cf40c7c57f7767aad3d595069fb40d02c01f866',
+      '268a1d44ba5a5b1a28b9a611c76671f7',
+    ],
+  ])('CAVP counter-mode vector KI %s', (ki, fixed, ko) => {
+    expect(toHex(kdfCounterBlock(fromHex(ki), fromHex(fixed)))).toBe(ko);
+  });
   it('Expand is CMAC over 01 ‖ label ‖ 00 ‖ context ‖ 0080', () => {
     const key = fromHex('000102030405060708090a0b0c0d0e0f');
     const ctx = fromHex('a1a2a3');

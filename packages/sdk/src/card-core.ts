@@ -100,6 +100,8 @@ export class HudumaCardCore {
   protected session: SecureSession | undefined;
   protected verified: VerifiedCardCertificate | undefined;
   protected linkEntry: CardLink | undefined;
+  /** The link came from the cache (not derived on this tap): it may be stale if the card was re-issued. */
+  private linkFromCache = false;
   protected readonly terminalInfo: ResolvedTerminal | undefined;
   protected readonly link: Transport;
 
@@ -201,6 +203,7 @@ export class HudumaCardCore {
         this.now() <= cached.certificate.notAfter
       ) {
         this.linkEntry = cached;
+        this.linkFromCache = true;
         this.verified = { bytes: cached.certificateBytes, certificate: cached.certificate };
         return this.verified;
       }
@@ -263,6 +266,7 @@ export class HudumaCardCore {
       this.now() <= cached.certificate.notAfter
     ) {
       this.linkEntry = cached;
+      this.linkFromCache = true;
       this.verified = { bytes: cached.certificateBytes, certificate: cached.certificate };
       return cached;
     }
@@ -308,7 +312,7 @@ export class HudumaCardCore {
   async openSession(kind: SessionKind = 'tap'): Promise<void> {
     const terminal = this.requireTerminal(`a ${kind.toUpperCase()} session`);
     const link = await this.cardLink();
-    await this.time('session', async () => {
+    const opened = await this.time('session', async () => {
       this.session?.close();
       this.session = undefined;
       if (!this.challenge) await this.freshChallenge();
@@ -347,13 +351,22 @@ export class HudumaCardCore {
       ) {
         await this.options.linkCache?.delete(this.cardNumber, toHex(terminal.certId));
         this.linkEntry = undefined;
+        // A cached link may belong to an earlier card with this number (a re-issued card): once,
+        // start again from the card's own certificate. A fresh link that fails is a fake card.
+        if (this.linkFromCache) return false;
         throw new SecureMessagingError(
           'card-cryptogram',
           'the card cryptogram does not verify: the card does not hold the certified key-agreement key',
         );
       }
       this.session = new SecureSession(kind, keys);
+      return true;
     });
+    if (!opened) {
+      this.linkFromCache = false;
+      this.verified = undefined;
+      await this.openSession(kind);
+    }
   }
 
   /** An open session of at least `kind` (a SECURE session also serves TAP commands). */

@@ -69,6 +69,27 @@ describe('HudumaCard v2: registration, link-key cache and the cached tap', () =>
     expect(card.log).toEqual(['SELECT', 'OPEN_SESSION', 'DEBIT']);
   });
 
+  it('a re-issued card with a cached number: the stale link is dropped and the new card verified', async () => {
+    await (await HudumaCard.select(card, options)).debit(sale(1));
+    const f = await fakeCardWithPki(); // same card number, new keys, certificate from another PKI run
+    // it trusts this terminal's acquirer CA, like every card of the scheme
+    const reissued = new FakeCard(
+      f.card.signingKey,
+      f.card.keyAgreementKey,
+      f.card.certificate,
+      card.acquirerCaPublicKey,
+    );
+    const other = {
+      ...options,
+      trust: { issuerCaPublicKeys: [...options.trust.issuerCaPublicKeys, f.pki.issuerCaPublicKey] },
+      terminal: { certificate: terminal.certificate, privateKey: terminal.privateKey },
+    };
+    const tap = await HudumaCard.select(reissued, other);
+    const r = await tap.debit(sale(2));
+    expect(r.outcome).toBe('executed');
+    expect(reissued.log).toContain('GET_DATA');
+  });
+
   it('refuses a card that cannot produce the session cryptogram (no certified key-agreement key)', async () => {
     const clone = new FakeCard(
       card.signingKey,

@@ -216,4 +216,22 @@ describe('SDK × simulator (applet v2)', () => {
     // the link cache supplied the certificate: no GET DATA on this tap
     expect(next.telemetry.steps.certificate).toBeUndefined();
   });
+
+  it('UNDEBIT cancels this terminal’s last debit once; a repeat is already applied', async () => {
+    const w = await world();
+    const tap = await HudumaCard.select(w.reader, w.options);
+    const d = await tap.debit(sale(1, 3_000));
+    if (d.outcome === 'stale') throw new Error('unreachable');
+    const u = await tap.undebit({ refCounter: d.proof.record.counter, amount: 3_000, terminalSeq: 2 });
+    if (u.outcome === 'stale') throw new Error('unreachable');
+    expect(u.outcome).toBe('executed');
+    expect(u.proof.record).toMatchObject({
+      type: 0x02,
+      refCounter: d.proof.record.counter,
+      balanceAfter: 50_000,
+    });
+    const again = await tap.undebit({ refCounter: d.proof.record.counter, amount: 3_000, terminalSeq: 2 });
+    expect(again.outcome).toBe('already-applied');
+    expect(tap.purse.balance).toBe(50_000);
+  });
 });

@@ -130,20 +130,24 @@ describe('DEBIT (§6.8)', () => {
     expect(refuse(debitRequest(term, c, 2_000_001)).reason).toBe(SW.OFFLINE_LIMIT_EXCEEDED);
     expect(purse(fx).counter).toBe(c);
   });
-  it('offlineSpend + amount ≥ 2³² (offlineLimit FFFFFFFF) is refused 9F03, not executed', () => {
-    const fx = withState(funded(), (s) => {
-      s.offlineLimit = 0xffffffff;
-      s.offlineSpend = 0xfffffff0;
+  it('noCvmSpend + amount ≥ 2³² (limits FFFFFFFF) is refused 9F0E, not executed (§16 #56)', () => {
+    const fx = withState(activeCard(), (s) => {
       s.maxBalance = 0xffffffff;
-      s.balance = 0x7fffffff;
+      s.offlineLimit = 0xffffffff;
       s.cvmLimit = 0xffffffff;
       s.noCvmLimit = 0xffffffff;
     });
     const term = makeTerminal();
+    expect(reload(fx, 0xffffffff)).toBe(SW.OK);
+    expect(
+      fx.t.debit(open(fx, term).session!, debitRequest(term, purse(fx).counter, 0x80000000)).outcome?.outcome,
+    ).toBe(Outcome.EXECUTED);
+    expect(reload(fx, 0x80000000)).toBe(SW.OK); // offlineSpend := 0, noCvmSpend stays 0x80000000
     const o = open(fx, term);
-    expect(outcomeOf(fx, o.session!, debitRequest(term, o.purse!.counter, 0x20)).reason).toBe(
-      SW.OFFLINE_LIMIT_EXCEEDED,
+    expect(outcomeOf(fx, o.session!, debitRequest(term, o.purse!.counter, 0x80000000)).reason).toBe(
+      SW.CVM_REQUIRED,
     );
+    expect(purse(fx).balance).toBe(0xffffffff);
   });
   it('CVM: above cvmLimit 9F0E; after VERIFY PIN executed with cvm 01, once; a refusal does not consume the token', () => {
     const fx = funded(3_000_000);

@@ -22,6 +22,7 @@ import {
   PUK,
   purse,
   reload,
+  withState,
 } from './fixture';
 
 const secure = (fx: Fixture, caps = 0x3f, id = 'TRM-0001'): TerminalSession =>
@@ -193,5 +194,46 @@ describe('READ IDENTITY (§6.13)', () => {
       expect(wire).not.toContain(Buffer.from(template.subarray(i, i + 8)).toString('hex'));
     }
     expect(verify(fx, s)).toBe(SW.OK); // not consumed
+  });
+});
+
+describe('remaining status words (§12)', () => {
+  it('a valid C-MAC over a payload that does not decrypt to valid padding: inner 6A80, no try spent', () => {
+    const fx = activeCard();
+    const s = secure(fx);
+    // MAC-only wrapping of 16 arbitrary bytes: the card decrypts them as the encrypted PIN block
+    const a = fx.t.sm(s, CLA.ISO_SM, INS.VERIFY_PIN, 0, 0x81, new Uint8Array(16).fill(0x5a));
+    expect(a.inner?.sw).toBe(SW.WRONG_DATA);
+    expect(purse(fx).pinTriesLeft).toBe(3);
+    expect(verify(fx, s, PIN)).toBe(SW.OK); // the session survived
+  });
+  it('READ IDENTITY on a card without an identity: inner 6A88', () => {
+    const fx = withState(activeCard(), (st) => {
+      delete st.identity;
+    });
+    const s = secure(fx);
+    expect(verify(fx, s, PIN)).toBe(SW.OK);
+    const a = fx.t.sm(s, CLA.PROPRIETARY_SM, INS.READ_IDENTITY, 0, 0, new Uint8Array(0), {
+      encryptResponse: true,
+    });
+    expect(a.inner?.sw).toBe(SW.REFERENCED_DATA_NOT_FOUND);
+  });
+  it('an internal error answers 6F00, changes nothing and ends the session', () => {
+    // a state the card can never reach (a record that is neither in the ring nor synced)
+    const fx = withState(activeCard(), (st) => {
+      st.counter = 5;
+    });
+    const s = secure(fx);
+    const before = Buffer.from(fx.card.persistedImage()).toString('hex');
+    expect(fx.t.getTransaction(3).sw).toBe(SW.NO_PRECISE_DIAGNOSIS);
+    expect(Buffer.from(fx.card.persistedImage()).toString('hex')).toBe(before);
+    expect(fx.t.verifyPin(s).sw).toBe(SW.SECURITY_STATUS_NOT_SATISFIED);
+  });
+  it('RELOAD with the counter at FFFFFFFF answers 9F0C', () => {
+    const fx = withState(activeCard(), (st) => {
+      st.counter = 0xffffffff;
+      st.syncedThrough = 0xffffffff;
+    });
+    expect(reload(fx, 1)).toBe(SW.COUNTER_EXHAUSTED);
   });
 });

@@ -100,7 +100,7 @@ function changePin(a: AppletContext, payload: Uint8Array): Reply {
 
 /** §6.6. */
 function unblockPin(a: AppletContext, payload: Uint8Array): Reply {
-  const reg = a.state.registrations[a.session.slot!]!;
+  const reg = a.session.terminal!;
   if ((reg.capabilities & Capability.UNBLOCK_PIN) === 0) return reply(SW.CAPABILITY_MISSING); // 1
   if (a.state.pukTries === 0) return reply(SW.AUTH_METHOD_BLOCKED); // 2
   const puk = payload.subarray(0, 8);
@@ -125,7 +125,7 @@ function unblockPin(a: AppletContext, payload: Uint8Array): Reply {
 
 /** §6.13: the response is encrypted by the SM layer (READ IDENTITY's "enc response"). */
 function readIdentity(a: AppletContext): Reply {
-  const reg = a.state.registrations[a.session.slot!]!;
+  const reg = a.session.terminal!;
   if ((reg.capabilities & Capability.IDENTITY_READ) === 0) return reply(SW.CAPABILITY_MISSING);
   if (!a.session.cvmToken) return reply(SW.CVM_REQUIRED);
   if (!a.state.identity) return reply(SW.REFERENCED_DATA_NOT_FOUND);

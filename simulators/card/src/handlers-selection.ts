@@ -143,7 +143,7 @@ function registerTerminal(a: AppletContext, certBytes: Uint8Array): Reply {
     capabilities: cert.capabilities,
     notAfter: cert.notAfter,
     issuerKeyId: cert.issuerKeyId,
-    lastUsed: step3.registrations[slot]?.lastUsed ?? 0,
+    lastUsed: step3.lruStamp, // as recent as the latest session: a fresh registration is not the next victim
     valid: true,
     linkKey,
   };
@@ -222,6 +222,14 @@ function openSession(a: AppletContext, type: number, data: Uint8Array): Reply {
   next.lruStamp = (next.lruStamp + 1) & 0xffff;
   next.registrations[slot] = { ...reg, lastUsed: next.lruStamp };
   a.persist(next, 'open-session:lru');
-  a.transient.session = { type, slot, keys, ssc: 0, authenticated: false, cvmToken: false };
+  a.transient.session = {
+    type,
+    slot,
+    terminal: { terminalId: reg.terminalId, capabilities: reg.capabilities },
+    keys,
+    ssc: 0,
+    authenticated: false,
+    cvmToken: false,
+  };
   return reply(SW.OK, cryptogram);
 }

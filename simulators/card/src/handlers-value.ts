@@ -33,7 +33,7 @@ import {
   verifyMessage,
 } from '@huduma/card-applet-spec';
 import { type AppletContext, type Reply, reply } from './context';
-import { type CardState, cloneCardState, type Registration } from './state';
+import { type CardState, cloneCardState } from './state';
 
 const MAX_U32 = 0xffffffff;
 
@@ -68,8 +68,9 @@ export function runValueCommand(
   }
 }
 
-function registration(a: AppletContext): Registration {
-  return a.state.registrations[a.session.slot!]!;
+/** The terminal this session was opened with (§4.5). */
+function registration(a: AppletContext): { terminalId: string; capabilities: number } {
+  return a.session.terminal!;
 }
 
 function outcome(a: AppletContext, o: OutcomeCode, reason: number, proofBytes?: Uint8Array): Reply {

@@ -89,6 +89,12 @@ export interface Session {
   type: number;
   /** Registration slot (TAP / SECURE). */
   slot?: number;
+  /**
+   * The registration's terminal id and capabilities as they were when the session opened: a
+   * REGISTER TERMINAL during the session may reuse the slot for another terminal, whose identity
+   * must not leak into this session's records.
+   */
+  terminal?: { terminalId: string; capabilities: number };
   keys: { enc?: Uint8Array; mac: Uint8Array; rmac: Uint8Array };
   ssc: number;
   /** PERSO: true after EXTERNAL AUTHENTICATE PERSO. TAP/SECURE: true after the first valid C-MAC. */

@@ -39,12 +39,14 @@ export function registerRateLimits(
     errorResponseBuilder: (_request, context) => rateLimited(Math.ceil(context.ttl / 1000), 'address'),
   });
   let limiter: Limiter | undefined;
+  const terminalOf = new WeakMap<FastifyRequest, string>();
   return async (request, reply, terminalId) => {
     limiter ??= request.server.createRateLimit({
       max: perTerminal,
       timeWindow: windowMs,
-      keyGenerator: () => `terminal:${terminalId}`,
+      keyGenerator: (r) => `terminal:${terminalOf.get(r)}`,
     });
+    terminalOf.set(request, terminalId);
     const verdict = await limiter(request);
     if (verdict.isAllowed || !verdict.isExceeded) return;
     reply.header('retry-after', verdict.ttlInSeconds);

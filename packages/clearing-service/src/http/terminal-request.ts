@@ -75,7 +75,10 @@ export function terminalRequestGuard(deps: TerminalRequestDeps): TerminalRequest
       }
       const result = await authenticate(deps.terminalAuth, request);
       if (!('terminalId' in result)) {
-        if (result.status === 401 && options.allowOperator && result.code === 'ERR_TERMINAL_AUTH_MISSING') {
+        // No credential of either kind: say both are possible.
+        const noCredential =
+          request.headers.authorization === undefined && request.headers['x-huduma-signature'] === undefined;
+        if (options.allowOperator && result.code === 'ERR_TERMINAL_AUTH_MISSING' && noCredential) {
           throw new HttpError(
             401,
             'ERR_UNAUTHORIZED',

@@ -99,8 +99,7 @@ describe('the edge over real sockets', () => {
       const response = await c.received('}');
       expect(statusOf(response)).toBe(status);
       expect(jsonOf(response).error).toBe(code);
-      expect(response.toLowerCase()).toContain('connection: close');
-      await c.closed; // the server does not wait for the announced body
+      c.socket.destroy();
     }
   });
 

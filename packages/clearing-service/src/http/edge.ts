@@ -46,8 +46,10 @@ export function sendHttpError(request: FastifyRequest, reply: FastifyReply, erro
   };
   if (error.statusCode >= 500) request.log.error({ err: error }, 'request failed');
   else request.log.info({ code: error.code, field: error.field }, 'request refused');
-  // The body of a refused request is never read: close the connection rather than drain it.
-  if (!request.raw.complete) reply.header('connection', 'close');
+  // A refused body is not buffered: Node discards it as it arrives (within the request timeout).
+  // Fastify asks to close the connection after a body error; closing with unread data would make
+  // the kernel reset it while the client is still sending, and the client could lose the answer.
+  reply.removeHeader('connection');
   return reply.status(error.statusCode).type('application/json; charset=utf-8').send(JSON.stringify(body));
 }
 

@@ -68,13 +68,21 @@ export interface ErrorBody {
   field?: string;
 }
 
+/** Sockets already answered by clientErrorHandler (Node may report the same one again). */
+const answered = new WeakSet<Socket>();
+/** How long a refused connection keeps reading (and discarding) before it is destroyed. */
+const LINGER_MS = 1000;
+
 /**
  * Node-level refusals (malformed HTTP, header overflow, request timeout) in the service's error
- * shape. Written raw on the socket, which is then closed: no request object exists yet, or the
- * request is abandoned mid-body.
+ * shape, written raw on the socket: no request object exists yet, or the request is abandoned
+ * mid-body. The socket is half-closed and keeps discarding what the client still sends for a
+ * moment before it is destroyed: destroying it with unread data would make the kernel reset the
+ * connection, and the client could lose the answer.
  */
 export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
-  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  if (error.code === 'ECONNRESET' || socket.destroyed || answered.has(socket)) return;
+  answered.add(socket);
   const [status, body]: [number, ErrorBody] =
     error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
       ? [408, { error: 'ERR_REQUEST_TIMEOUT', message: 'the request did not arrive in time' }]
@@ -83,14 +91,16 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
         : [400, { error: 'ERR_BAD_REQUEST', message: 'malformed HTTP request' }];
   // A response already started on this socket cannot be replaced; only close it.
   const pending = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
-  if (socket.writable && !pending?.headersSent) {
-    const text = JSON.stringify(body);
-    socket.write(
-      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-        `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
-    );
+  if (!socket.writable || pending?.headersSent) {
+    socket.destroy();
+    return;
   }
-  socket.destroy();
+  const text = JSON.stringify(body);
+  socket.end(
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+  );
+  setTimeout(() => socket.destroy(), LINGER_MS).unref();
 }
 
 /** Fastify server options for the limits (timeouts on the Node server, default body limit). */

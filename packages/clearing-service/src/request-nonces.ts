@@ -33,11 +33,12 @@ export class RequestNonces {
 
   /** Deletes nonces whose requests could no longer pass the timestamp check. */
   async prune(): Promise<number> {
-    const rows = await this.db.query(
-      'DELETE FROM terminal_request_nonces WHERE expires_ms < $1 RETURNING 1',
+    const rows = await this.db.query<{ n: number }>(
+      `WITH gone AS (DELETE FROM terminal_request_nonces WHERE expires_ms < $1 RETURNING 1)
+       SELECT COUNT(*) AS n FROM gone`,
       [this.now()],
     );
-    return rows.length;
+    return rows[0]!.n;
   }
 
   private async pruneNowAndThen(): Promise<void> {

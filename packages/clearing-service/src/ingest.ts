@@ -86,13 +86,27 @@ export async function isTerminalRevoked(q: Queryable, terminalId: string): Promi
 }
 
 /** Steps 1-3: envelope, certificate, decoding, chain and the final checkpoint signature. */
-function checkBatchEnvelope(ctx: Pick<IngestContext, 'trust' | 'now'>, terminalId: string, body: Uint8Array) {
+function checkBatchEnvelope(
+  ctx: Pick<IngestContext, 'trust' | 'now'>,
+  terminalId: string,
+  body: Uint8Array,
+  signedWith?: Uint8Array,
+) {
   let batch: ReturnType<typeof decodeUploadBatch>;
   try {
     batch = decodeUploadBatch(body);
   } catch (error) {
     if (error instanceof UploadBatchFormatError) throw new UploadRejected(400, error.code, error.message);
     throw error;
+  }
+  // The upload request was signed under a certificate (http/terminal-request.ts): the batch
+  // must carry that same one, so one terminal cannot upload under another's certificate.
+  if (signedWith !== undefined && !equal(batch.terminalCertificate, signedWith)) {
+    throw new UploadRejected(
+      403,
+      'ERR_TERMINAL_CERTIFICATE_MISMATCH',
+      'the batch carries a different terminal certificate from the one that signed the request',
+    );
   }
   let terminal: { cert: { terminalId: string; merchantId: string; publicKey: Uint8Array }; key: KeyObject };
   try {
@@ -218,13 +232,14 @@ export async function verifyBatch(
   ctx: Pick<IngestContext, 'trust' | 'verifier' | 'now' | 'signaturePool'>,
   terminalId: string,
   body: Uint8Array,
+  signedWith?: Uint8Array,
 ): Promise<{
   records: VerifiedRecord[];
   certificate: Uint8Array;
   publicKey: Uint8Array;
   merchantId: string;
 }> {
-  const { decoded, hashes, raws, ...rest } = checkBatchEnvelope(ctx, terminalId, body);
+  const { decoded, hashes, raws, ...rest } = checkBatchEnvelope(ctx, terminalId, body, signedWith);
   const records: VerifiedRecord[] = new Array(raws.length);
   const reject = (i: number, verdict: Extract<RecordVerdict, { ok: false }>) =>
     new UploadRejected(422, verdict.code, verdict.message, decoded[i]!.seq);
@@ -262,9 +277,11 @@ export async function ingestBatch(
   ctx: IngestContext,
   terminalId: string,
   body: Uint8Array,
+  /** The certificate the upload request was signed under; the batch must carry the same. */
+  signedWith?: Uint8Array,
 ): Promise<IngestResult> {
   // Revocation is checked in the transaction, under the terminal's row lock (storeBatch).
-  const verified = await verifyBatch(ctx, terminalId, body);
+  const verified = await verifyBatch(ctx, terminalId, body, signedWith);
   for (let attempt = 1; ; attempt++) {
     try {
       return await ctx.db.transaction((tx) => storeBatch(ctx, tx, terminalId, verified));

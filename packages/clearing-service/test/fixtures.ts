@@ -23,6 +23,7 @@ import {
   GENESIS_HASH,
   type RecordBody,
   recordHash,
+  signTerminalRequest,
 } from '@huduma/txlog';
 import type { TrustAnchors } from '../src/trust';
 
@@ -205,6 +206,18 @@ export class TestTerminal {
     readonly key: TestKey,
     readonly certificate: Uint8Array,
   ) {}
+
+  /** The X-Huduma-* headers of one request signed by this terminal (fresh nonce each call). */
+  signRequest(method: string, path: string, body?: Uint8Array | string): Record<string, string> {
+    return signTerminalRequest({
+      method,
+      path,
+      ...(body === undefined ? {} : { body }),
+      certificate: this.certificate,
+      privateKey: this.key.privateKey,
+      publicKey: this.key.publicKey,
+    });
+  }
 
   get nextSeq(): number {
     return this.records.length;

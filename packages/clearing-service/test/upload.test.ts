@@ -34,13 +34,16 @@ for (const backend of BACKENDS) {
       await backend.shutdown();
     });
 
-    const upload = (t: TestTerminal, body: Uint8Array, terminalId = t.terminalId) =>
-      app.inject({
+    /** Signed by `signer` (default: the terminal that wrote the batch). */
+    const upload = (t: TestTerminal, body: Uint8Array, terminalId = t.terminalId, signer = t) => {
+      const url = `/v1/terminals/${terminalId}/batches`;
+      return app.inject({
         method: 'POST',
-        url: `/v1/terminals/${terminalId}/batches`,
-        headers: { 'content-type': 'application/cbor' },
+        url,
+        headers: { 'content-type': 'application/cbor', ...signer.signRequest('POST', url, body) },
         payload: Buffer.from(body),
       });
+    };
     const count = async (terminalId: string) =>
       (
         await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM accepted_records WHERE terminal_id = $1', [
@@ -187,7 +190,8 @@ for (const backend of BACKENDS) {
       forgedCkpt.sale(c2, 1_00);
       Object.assign(forgedCkpt, { key: pki.terminal('TRM-A4').key });
       forgedCkpt.checkpoint();
-      const r2 = await upload(forgedCkpt, forgedCkpt.batch());
+      // The request itself is signed by the certificate's key; only the checkpoint is forged.
+      const r2 = await upload(forgedCkpt, forgedCkpt.batch(), 'TRM-A4', impostor);
       expect(r2.statusCode).toBe(422);
       expect(r2.json()).toMatchObject({ error: 'ERR_CHECKPOINT_SIGNATURE', seq: 1 });
 

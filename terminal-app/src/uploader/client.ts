@@ -85,8 +85,10 @@ export interface LoadAuthorizationAnswer {
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 /**
- * A thin HTTP client of the clearing service for one terminal: every terminal route is signed
- * (X-Huduma-* headers over method, path, timestamp and body), failures become typed errors:
+ * A thin HTTP client of the clearing service for one terminal: every terminal route, uploads
+ * included, is signed (X-Huduma-* headers over method, path, timestamp, a fresh nonce, the body
+ * length and the body's SHA-256; each call signs anew, so a retry never replays a nonce).
+ * Failures become typed errors:
  * ClearingUnreachableError (network), ClearingServerError (5xx), ClearingRejectedError (4xx).
  */
 export class ClearingClient {
@@ -113,9 +115,12 @@ export class ClearingClient {
   /** Uploads exact record payloads (the last one a checkpoint). */
   uploadBatch(records: Uint8Array[]): Promise<BatchReceiptAnswer> {
     const body = encodeUploadBatch({ terminalCertificate: this.options.terminal.certificateBytes, records });
+    // Signed like every terminal route: the service authenticates the upload from its headers
+    // (declared length and SHA-256 of the body) before it reads the body.
     return this.call('POST', `/v1/terminals/${encodeURIComponent(this.terminalId)}/batches`, {
       body,
       contentType: 'application/cbor',
+      signed: true,
     });
   }
 

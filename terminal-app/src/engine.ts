@@ -34,18 +34,28 @@ import {
   WrongPinError,
 } from '@huduma/sdk';
 import { nodeCryptoVerify } from '@huduma/sdk/node';
-import { type LogFileIo, type LogSigner, nodeCryptoSigner, type StoredRecord } from '@huduma/txlog';
+import {
+  type LogEvent,
+  type LogFileIo,
+  type LogSigner,
+  nodeCryptoSigner,
+  type StoredRecord,
+  TxLogError,
+} from '@huduma/txlog';
 import { formatKes } from './amount';
+import { cashierText } from './cashier-messages';
 import { resolveSale, type SaleInput, type SaleOrder, ServiceCatalog } from './catalog';
 import { FILES, loadTerminalConfig, type TerminalConfig } from './config';
 import { DenyList } from './deny-list';
 import { type RefusalReason, TerminalBusyError, TransactionRefusedError } from './errors';
+import { checkpointDue, clockRefusal, validateShiftFields } from './housekeeping';
 import { type Intent, IntentJournal } from './intents';
 import { Ledger } from './ledger';
 import type { LoadAuthorizer } from './load-authorizer';
 import type { CardReader, CardTap } from './reader';
 import { formatReceipt, proofReference, type ReceiptData } from './receipt';
 import { computeShiftReport, type DeclineEntry, type ShiftReport } from './reports';
+import { StorageReserve, storageRefusal } from './storage';
 import { SyncState } from './sync-state';
 
 /** Asks the cardholder for the PIN. Resolve `undefined` when the cardholder cancels. */
@@ -187,6 +197,7 @@ export class TerminalEngine {
     readonly denyList: DenyList,
     private declines: DeclineEntry[],
     signer: LogSigner,
+    private readonly reserve: StorageReserve,
   ) {
     this.catalogValue = options.catalog ?? new ServiceCatalog();
     this.clock = options.clock ?? Date.now;
@@ -206,7 +217,20 @@ export class TerminalEngine {
     const sync = await SyncState.open(join(options.dir, FILES.sync), clock());
     const denyList = await DenyList.open(join(options.dir, FILES.denyList));
     const declines = await readDeclines(join(options.dir, FILES.declines), ledger.shiftId);
-    const engine = new TerminalEngine(config, options, ledger, intents, sync, denyList, declines, signer);
+    const reserve = new StorageReserve(join(options.dir, FILES.reserve), options.dir);
+    // A full disk at start does not stop the terminal opening: sales are refused until it has room.
+    await reserve.ensure().catch(() => {});
+    const engine = new TerminalEngine(
+      config,
+      options,
+      ledger,
+      intents,
+      sync,
+      denyList,
+      declines,
+      signer,
+      reserve,
+    );
     // A crash between a sale record and its pending-resolved record: write the missing half,
     // so the log itself says every pending debit is settled.
     for (const terminalSeq of [...ledger.saleWithoutResolution])
@@ -245,6 +269,11 @@ export class TerminalEngine {
   /** Records a successful upload to the clearing service (called by the sync client). */
   markSynced(syncedRecordCount: number): Promise<void> {
     return this.sync.markSynced(syncedRecordCount, this.clock());
+  }
+
+  /** Records durably that the clearing service revoked this terminal (called by the sync client). */
+  markRevoked(detail: string): Promise<void> {
+    return this.sync.markRevoked(detail, this.clock());
   }
 
   // ---------------------------------------------------------------- status and reports
@@ -287,6 +316,7 @@ export class TerminalEngine {
   async zReport(): Promise<ShiftReport> {
     return this.exclusive('Z report', async () => {
       const report = this.shiftReport('Z');
+      validateShiftFields({ shiftId: report.shiftId, time: report.at });
       const saleCount = report.approved.count + report.recovered.count;
       await this.ledger.append({
         type: 'shift-close',
@@ -339,6 +369,10 @@ export class TerminalEngine {
       try {
         order = resolveSale(this.catalogValue, input);
         this.checkTerminalForSale(order.amountCents);
+        // The room the sale's records need is set aside before any card is asked for.
+        await this.reserve.ensure().catch((err) => {
+          throw storageRefusal(err, 'before-charge');
+        });
         const o = order;
         return await this.withCard('sale', o.amountCents, options.signal, (card, recovered) =>
           this.debitCard(card, o, recovered),
@@ -350,6 +384,8 @@ export class TerminalEngine {
   }
 
   private checkTerminalForSale(amountCents: number): void {
+    const clock = clockRefusal(this.clock());
+    if (clock) throw clock;
     this.checkTerminalCertificate();
     const { limits } = this.config;
     if (amountCents > limits.perSaleOfflineLimitCents)
@@ -371,6 +407,8 @@ export class TerminalEngine {
   }
 
   private offlineRefusal(): { reason: RefusalReason; message: string } | undefined {
+    // Revoked: whatever it approved now could never be settled, so it approves nothing.
+    if (this.sync.revoked) return { reason: 'terminal-revoked', message: cashierText('terminal-revoked') };
     const { limits } = this.config;
     const offlineMs = this.clock() - this.sync.lastSyncAt;
     if (offlineMs > limits.maxOfflineMs) {
@@ -415,7 +453,7 @@ export class TerminalEngine {
     // Journal first: if the power fails from here on, the next tap asks the card what happened.
     const terminalSeq = this.allocateSeq();
     const now = this.clock();
-    await this.intents.record({
+    await this.journal({
       op: 'debit',
       terminalSeq,
       cardNumber: card.cardNumber,
@@ -436,11 +474,7 @@ export class TerminalEngine {
       });
     } catch (err) {
       this.intents.forget(terminalSeq);
-      throw new TransactionRefusedError(
-        'journal-failed',
-        'The terminal could not save the transaction (storage error): no payment was taken. Call support.',
-        { cause: err, detail: (err as Error).message },
-      );
+      throw storageRefusal(err, 'before-charge');
     }
     this.emit({ type: 'processing', operation: 'sale' });
     let proof: VerifiedProof;
@@ -461,8 +495,10 @@ export class TerminalEngine {
         .catch(() => {});
       throw err;
     }
+    const cardCertificate = (await card.certificate()).bytes;
     try {
-      await this.ledger.append(
+      await this.appendCharged(
+        terminalSeq,
         {
           type: 'sale',
           time: this.clock(),
@@ -472,18 +508,14 @@ export class TerminalEngine {
           billRef: order.billRef,
           serviceCode: String(order.serviceCode),
           cardProof: encodeTransactionProof(proof),
-          cardCertificate: (await card.certificate()).bytes,
+          cardCertificate,
         },
         { type: 'pending-resolved', time: this.clock(), terminalSeq, outcome: 'completed' },
       );
     } catch (err) {
-      // The card is charged but the sale is not on disk: the pending-debit is, so the next tap
-      // of this card records it as a recovered sale. Do not approve now.
-      throw new TransactionRefusedError(
-        'journal-failed',
-        `The card was charged ${kes(order.amountCents)} but the terminal could not save it: do NOT charge again, tap the same card once storage is fixed to complete the record.`,
-        { cause: err, detail: (err as Error).message },
-      );
+      // Even the reserve did not help: the pending-debit is on disk, so the next tap of this
+      // card records it as a recovered sale. Do not approve now.
+      throw storageRefusal(err, 'charged');
     }
     this.intents.forget(terminalSeq);
     return this.approved('sale', card, proof, order.serviceCode, recovered);
@@ -559,7 +591,7 @@ export class TerminalEngine {
             );
           const terminalSeq = this.allocateSeq();
           const now = this.clock();
-          await this.intents.record({
+          await this.journal({
             op: 'undebit',
             terminalSeq,
             cardNumber: card.cardNumber,
@@ -631,7 +663,7 @@ export class TerminalEngine {
           const terminalSeq = this.allocateSeq();
           const terminalNonce = new Uint8Array(randomBytes(8));
           const reference = (args.reference ?? `CASH-${terminalSeq}`).slice(0, 16);
-          await this.intents.record({
+          await this.journal({
             op: 'reload',
             terminalSeq,
             cardNumber: card.cardNumber,
@@ -836,7 +868,8 @@ export class TerminalEngine {
     const cardNumber = card.cardNumber;
     const time = this.clock();
     if (intent.op === 'debit') {
-      await this.ledger.append(
+      await this.appendCharged(
+        intent.terminalSeq,
         {
           type: 'recovered-sale',
           time,
@@ -851,7 +884,7 @@ export class TerminalEngine {
         { type: 'pending-resolved', time, terminalSeq: intent.terminalSeq, outcome: 'completed' },
       );
     } else if (intent.op === 'undebit') {
-      await this.ledger.append({
+      await this.appendCharged(intent.terminalSeq, {
         type: 'cancel',
         time,
         terminalSeq: intent.terminalSeq,
@@ -863,7 +896,7 @@ export class TerminalEngine {
         cardCertificate,
       });
     } else {
-      await this.ledger.append({
+      await this.appendCharged(intent.terminalSeq, {
         type: 'reload',
         time,
         terminalSeq: intent.terminalSeq,
@@ -911,7 +944,9 @@ export class TerminalEngine {
       if (card.lifeCycle === LifeCycle.TERMINATED)
         throw new TransactionRefusedError('card-terminated', 'This card is terminated: it cannot be used.');
       // Settling needs only GET LAST TRANSACTION, which a blocked card still answers.
-      const recovered = await this.settle(card);
+      const recovered = await this.settle(card).catch((err) => {
+        throw isStorageError(err) ? storageRefusal(err, 'settle') : err;
+      });
       if (card.lifeCycle === LifeCycle.BLOCKED)
         throw new TransactionRefusedError(
           'card-blocked',
@@ -1004,7 +1039,7 @@ export class TerminalEngine {
     event: Parameters<Ledger['append']>[0],
   ): Promise<void> {
     try {
-      await this.ledger.append(event);
+      await this.appendCharged(terminalSeq, event);
     } catch (err) {
       throw new TransactionRefusedError(
         'journal-failed',
@@ -1013,6 +1048,37 @@ export class TerminalEngine {
       );
     }
     this.intents.forget(terminalSeq);
+  }
+
+  /** Journals an intent before its command goes to a card; a failed write refuses with nothing charged. */
+  private async journal(intent: Omit<Intent, 'kind'>): Promise<void> {
+    try {
+      await this.intents.record(intent);
+    } catch (err) {
+      throw storageRefusal(err, 'before-charge');
+    }
+  }
+
+  /**
+   * Logs what a card has already done (charged, refunded, loaded). If the disk is full, the
+   * reserve is released and the write tried again, once the log is reopened to see what of the
+   * failed append reached the disk (the rest is written, nothing twice). Sales then stay
+   * refused until the reserve can be grown again (space is back).
+   */
+  private async appendCharged(terminalSeq: number, ...events: LogEvent[]): Promise<void> {
+    try {
+      await this.ledger.append(...events);
+      return;
+    } catch (err) {
+      if (!isStorageError(err)) throw err;
+    }
+    await this.reserve.release();
+    await this.ledger.recover();
+    const done = this.ledger.completedSeqs.has(terminalSeq);
+    const missing = events.filter((e) =>
+      e.type === 'pending-resolved' ? !done || this.ledger.saleWithoutResolution.has(terminalSeq) : !done,
+    );
+    if (missing.length > 0) await this.ledger.append(...missing);
   }
 
   /** Maps whatever stopped an operation to a TransactionRefusedError, records and announces it. */
@@ -1051,12 +1117,10 @@ export class TerminalEngine {
   private async openShift(): Promise<void> {
     const time = this.clock();
     const shiftId = `${this.config.terminalId}-S${this.ledger.shiftCount + 1}`;
-    await this.ledger.append({
-      type: 'shift-open',
-      time,
-      shiftId,
-      operatorId: this.options.operatorId ?? 'cashier',
-    });
+    const operatorId = this.options.operatorId ?? 'cashier';
+    // What the clearing service cannot store would wedge every later upload: refuse it here.
+    validateShiftFields({ shiftId, operatorId, time });
+    await this.ledger.append({ type: 'shift-open', time, shiftId, operatorId });
     this.declines = [];
   }
 
@@ -1082,8 +1146,20 @@ export class TerminalEngine {
     try {
       return await fn();
     } finally {
+      await this.autoCheckpoint();
       this.busy = undefined;
     }
+  }
+
+  /**
+   * Checkpoints on its own after each operation when enough records (or old enough ones) are
+   * unsigned, so an upload never meets a long unsigned stretch. Best effort: a failure (full
+   * disk) costs nothing, as the uploader seals what has no checkpoint.
+   */
+  private async autoCheckpoint(): Promise<void> {
+    const now = this.clock();
+    if (!checkpointDue(this.ledger, now)) return;
+    await this.ledger.checkpoint(now).catch(() => {});
   }
 }
 
@@ -1155,7 +1231,17 @@ export function toRefusal(err: unknown): TransactionRefusedError | undefined {
   if (err instanceof TransportError)
     return r('card-removed', 'The card was removed too early: nothing was charged, tap again.');
   if (err instanceof HudumaCardError) return r('card-error', `The card returned an error: ${err.message}`);
+  // Any storage failure not caught where it happened (every charged path is) refuses typed.
+  if (isStorageError(err)) return storageRefusal(err, 'before-charge');
   return undefined;
+}
+
+/** A failed write of the log, the intent journal or another terminal file (not a card error). */
+function isStorageError(err: unknown): boolean {
+  return (
+    err instanceof TxLogError ||
+    (err instanceof Error && typeof (err as { syscall?: unknown }).syscall === 'string')
+  );
 }
 
 async function readDeclines(path: string, shiftId: string): Promise<DeclineEntry[]> {

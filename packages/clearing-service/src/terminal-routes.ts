@@ -7,6 +7,7 @@ import { Capability } from '@huduma/card-applet-spec';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { bearerToken, secretsEqual, type TerminalAuthenticator } from './auth';
 import type { Db } from './db/types';
+import { registerForkReportRoute } from './fork-reports';
 import { type IngestContext, type IngestResult, ingestBatch, LEAF_INDEX_SQL } from './ingest';
 import { issueLoadAuthorization, type LoadAuthoritySigner } from './loads';
 import { inclusionProof } from './merkle';
@@ -207,6 +208,8 @@ export function registerTerminalRoutes(api: FastifyInstance, deps: TerminalRoute
       return receiptJson(result, signer.keyId);
     },
   );
+
+  registerForkReportRoute(api, { db, guard: terminalGuard({ matchParam: true }) });
 
   api.get<{ Params: { terminalId: string } }>(
     '/v1/terminals/:terminalId/state',

@@ -62,6 +62,8 @@ export class SyncRetriesExhaustedError extends SyncError {
  * this terminal does not have, or a different record at the same seq). Needs an operator.
  */
 export class SyncStateMismatchError extends SyncError {
+  /** Set when the terminal reported the disagreement to the service (the alert it raised). */
+  forkReport: { alertId: number } | undefined;
   constructor(message: string) {
     super('ERR_SYNC_STATE_MISMATCH', message);
   }

@@ -1,4 +1,5 @@
 import { open, stat, statfs, truncate } from 'node:fs/promises';
+import { TxLogError } from '@huduma/txlog';
 import { cashierText } from './cashier-messages';
 import { TransactionRefusedError } from './errors';
 
@@ -19,6 +20,18 @@ export function isDiskFull(err: unknown): boolean {
     e = e.cause as typeof e;
   }
   return false;
+}
+
+/** One line for a storage failure outside a transaction (CLI), or undefined when `err` is not one. */
+export function storageFailureLine(err: unknown): string | undefined {
+  const e = err as { name?: unknown; code?: unknown; syscall?: unknown; message?: unknown } | undefined;
+  const isStorage =
+    err instanceof TxLogError || (err instanceof Error && typeof e?.syscall === 'string') || isDiskFull(err);
+  if (!isStorage) return undefined;
+  const message = String(e?.message ?? err).split('\n')[0];
+  return isDiskFull(err)
+    ? `the terminal's storage is full (${message}): free space, then run the command again`
+    : `the terminal could not use its storage (${message}): call support`;
 }
 
 /**

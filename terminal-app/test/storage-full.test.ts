@@ -17,6 +17,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runTerminalCli } from '../src/cli/commands';
 import { FILES, TransactionRefusedError } from '../src/index';
 import { chargesInLog, makeRig, type Rig } from './helpers';
 
@@ -189,5 +190,25 @@ describe('a full disk never strands a sale', () => {
     expect(r.testCard.card.state.balance).toBe(start - recorded - 300);
     expect(chargesInLog(await r.records(), r.testCard.cardNumber).net).toBe(recorded + 300);
     expect(r.engine.status().unresolved).toEqual([]);
+  });
+
+  it('the CLI says a full disk in one line and exits non-zero, never with a stack trace', async () => {
+    const r = await rigOnTmpfs();
+    await r.engine.close();
+    fillDisk();
+    let err = '';
+    let code = 0;
+    // Each Z report appends a few hundred bytes: the log page's slack runs out within a few.
+    for (let i = 0; i < 40 && code === 0; i++) {
+      err = '';
+      code = await runTerminalCli(['close-shift', '--dir', r.dir], {
+        stdout: { write: () => true },
+        stderr: { write: (t: string) => (err += t) },
+      });
+    }
+    expect(code).toBe(1);
+    expect(err.trim().split('\n')).toHaveLength(1);
+    expect(err).toMatch(/^huduma-terminal: the terminal's storage is full/);
+    expect(err).not.toMatch(/\n\s+at /);
   });
 });

@@ -6,8 +6,8 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { DevPki } from '@huduma/pki';
 import { SimulatedReader } from '@huduma/card-simulator';
+import { DevPki } from '@huduma/pki';
 import { checkpointMessage, MAX_BATCH_RECORDS, nodeCryptoSigner, TransactionLog } from '@huduma/txlog';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClearingHarness, startClearingService } from '../../test/support/clearing-harness';
@@ -41,7 +41,8 @@ describe('uploads never wedge on a long stretch without a checkpoint', () => {
     const card = await issueFleetCard(pki, join(root, 'cards'), 'seal', { balance: 5_000_000 });
     t.tap(card);
     let total = 0;
-    for (let i = 0; i < 3; i++) total += (await t.engine.sale({ amount: 12_345, billRef: `S1-${i}` })).amountCents;
+    for (let i = 0; i < 3; i++)
+      total += (await t.engine.sale({ amount: 12_345, billRef: `S1-${i}` })).amountCents;
     t.remove();
     await t.engine.close();
 
@@ -70,9 +71,12 @@ describe('uploads never wedge on a long stretch without a checkpoint', () => {
     const reader = new SimulatedReader();
     const engine = await TerminalEngine.open({
       dir: t.dir,
-      reader: pollingCardReader(() => (reader.cardPresent ? { transmit: (c) => reader.transmit(c) } : undefined), {
-        pollMs: 2,
-      }),
+      reader: pollingCardReader(
+        () => (reader.cardPresent ? { transmit: (c) => reader.transmit(c) } : undefined),
+        {
+          pollMs: 2,
+        },
+      ),
     });
     expect(engine.status().logRecords).toBeGreaterThan(OLD_RECORDS + 3);
 
@@ -148,9 +152,14 @@ describe('uploads never wedge on a long stretch without a checkpoint', () => {
     expect(await refusal(wrongSeq)).toBe('ERR_BATCH_SEAL_SIGNATURE');
     const other = await signer.sign(checkpointMessage('T-OTHER', last.seq, last.hash));
     expect(await refusal(other)).toBe('ERR_BATCH_SEAL_SIGNATURE');
-    expect((await svc.db.query('SELECT 1 FROM accepted_records WHERE terminal_id = $1', ['T-SEAL2'])).length).toBe(0);
+    expect(
+      (await svc.db.query('SELECT 1 FROM accepted_records WHERE terminal_id = $1', ['T-SEAL2'])).length,
+    ).toBe(0);
     // The right seal is accepted.
-    const receipt = await client.uploadBatch(bytes, await signer.sign(checkpointMessage(c.terminalId, last.seq, last.hash)));
+    const receipt = await client.uploadBatch(
+      bytes,
+      await signer.sign(checkpointMessage(c.terminalId, last.seq, last.hash)),
+    );
     expect(receipt.heldUpToSeq).toBe(last.seq);
     await t.engine.close();
   });

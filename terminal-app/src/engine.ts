@@ -347,7 +347,11 @@ export class TerminalEngine {
    * does this before an upload). Safe during a sale: appends are serialized by the log.
    */
   checkpoint(): Promise<void> {
-    return this.ledger.checkpoint(this.clock());
+    const now = this.clock();
+    // A checkpoint stamped with an impossible time would wedge uploads (the uploader seals instead).
+    const clock = clockRefusal(now);
+    if (clock) return Promise.reject(clock);
+    return this.ledger.checkpoint(now);
   }
 
   /** Records the clearing service has acknowledged (records 0..n-1). */
@@ -923,6 +927,9 @@ export class TerminalEngine {
     signal: AbortSignal | undefined,
     body: (card: HudumaCard, recovered: RecoveryNotice[]) => Promise<T>,
   ): Promise<T> {
+    // Every card operation may write records (settling an earlier one too): none with an impossible time.
+    const clock = clockRefusal(this.clock());
+    if (clock) throw clock;
     this.emit({ type: 'insert-card', operation, ...(amountCents === undefined ? {} : { amountCents }) });
     const tap: CardTap = await this.options.reader.waitForCard(signal ? { signal } : {});
     let telemetry: TapTelemetry | undefined;
@@ -1158,7 +1165,7 @@ export class TerminalEngine {
    */
   private async autoCheckpoint(): Promise<void> {
     const now = this.clock();
-    if (!checkpointDue(this.ledger, now)) return;
+    if (clockRefusal(now) || !checkpointDue(this.ledger, now)) return;
     await this.ledger.checkpoint(now).catch(() => {});
   }
 }

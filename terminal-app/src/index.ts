@@ -34,7 +34,6 @@ export {
   type TerminalEngineOptions,
   type TerminalEvent,
   type TerminalStatus,
-  toRefusal,
   type UnresolvedTransaction,
 } from './engine';
 export {
@@ -66,6 +65,7 @@ export {
   pollingCardReader,
 } from './reader';
 export { formatEat, formatReceipt, proofReference, type ReceiptData } from './receipt';
+export { toRefusal } from './refusals';
 export { type CountAndAmount, computeShiftReport, type DeclineEntry, type ShiftReport } from './reports';
 export { RESERVE_BYTES } from './storage';
 export { SyncState } from './sync-state';

@@ -169,7 +169,7 @@ export function registerTerminalRoutes(api: FastifyInstance, deps: TerminalRoute
         summary:
           'Upload a batch of the terminal log (CBOR), verified record by record, stored all-or-nothing',
         description:
-          'Body: application/cbor map {v: 1, terminalCertificate: bstr(165), records: [bstr…]}: exact txlog record payloads with consecutive seqs, the last one a checkpoint signed by the terminal. Idempotent: records already held are acknowledged as duplicates. See the package README for the byte layout and every check.',
+          'Body: application/cbor map {v: 1, terminalCertificate: bstr(165), records: [bstr…], seal?: bstr(64)}: exact txlog record payloads with consecutive seqs, ending in a terminal signature over the chain head: the last record a checkpoint, or a seal (the terminal signature over the checkpoint message for the last record). Idempotent: records already held are acknowledged as duplicates. See the package README for the byte layout and every check.',
         params: { type: 'object', required: ['terminalId'], properties: { terminalId: terminalIdSchema } },
         response: {
           200: receiptSchema,

@@ -62,13 +62,19 @@ export class StorageReserve {
     private readonly dir: string,
   ) {}
 
+  /** Known whole since it was last grown or checked (only this engine releases it). */
+  private whole = false;
+
   /** Makes sure the reserve is whole and the disk has working room; throws the fs error if not. */
   async ensure(): Promise<void> {
-    const size = await stat(this.path).then(
-      (s) => s.size,
-      () => 0,
-    );
-    if (size < RESERVE_BYTES) await this.grow(size);
+    if (!this.whole) {
+      const size = await stat(this.path).then(
+        (s) => s.size,
+        () => 0,
+      );
+      if (size < RESERVE_BYTES) await this.grow(size);
+      this.whole = true;
+    }
     const fs = await statfs(this.dir);
     if (fs.bavail * fs.bsize < MIN_FREE_BYTES)
       throw Object.assign(new Error(`only ${fs.bavail * fs.bsize} bytes free in ${this.dir}`), {
@@ -78,6 +84,7 @@ export class StorageReserve {
 
   /** Frees the reserve's blocks for an append that must not fail. */
   async release(): Promise<void> {
+    this.whole = false;
     await truncate(this.path, 0).catch(() => {});
   }
 

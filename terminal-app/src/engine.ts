@@ -358,10 +358,7 @@ export class TerminalEngine {
       try {
         order = resolveSale(this.catalogValue, input);
         this.checkTerminalForSale(order.amountCents);
-        // The room the sale's records need is set aside before any card is asked for.
-        await this.reserve.ensure().catch((err) => {
-          throw storageRefusal(err, 'before-charge');
-        });
+        await this.ensureStorage();
         const o = order;
         return await this.withCard('sale', o.amountCents, options.signal, (card, recovered) =>
           this.debitCard(card, o, recovered),
@@ -369,6 +366,13 @@ export class TerminalEngine {
       } catch (err) {
         throw await this.declined('sale', err, order);
       }
+    });
+  }
+
+  /** The room an operation's records need is set aside before any card is asked for. */
+  private async ensureStorage(): Promise<void> {
+    await this.reserve.ensure().catch((err) => {
+      throw storageRefusal(err, 'before-charge');
     });
   }
 
@@ -572,6 +576,7 @@ export class TerminalEngine {
             'undebit-refused',
             'The last sale is more than 15 minutes old: it can no longer be cancelled at the counter.',
           );
+        await this.ensureStorage();
         return await this.withCard('cancel', sale.amountCents, options.signal, async (card, recovered) => {
           if (card.cardNumber !== sale.cardNumber)
             throw new TransactionRefusedError(
@@ -647,6 +652,7 @@ export class TerminalEngine {
         if (!Number.isSafeInteger(args.amountCents) || args.amountCents < 0)
           throw new RangeError(`reload amount must be non-negative integer cents, got ${args.amountCents}`);
         this.checkTerminalCertificate();
+        await this.ensureStorage();
         return await this.withCard('reload', args.amountCents, options.signal, async (card, recovered) => {
           const context = await card.reloadContext();
           const terminalSeq = this.allocateSeq();

@@ -7,6 +7,7 @@ import { Capability } from '@huduma/card-applet-spec';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { bearerToken, secretsEqual } from './auth';
 import type { Db } from './db/types';
+import { registerForkReportRoute } from './fork-reports';
 import { SHIFT_CLOSE_BODY_LIMIT, UPLOAD_BODY_LIMIT } from './http/limits';
 import type { TerminalRequestGuard } from './http/terminal-request';
 import { type IngestContext, type IngestResult, ingestBatch, LEAF_INDEX_SQL } from './ingest';
@@ -135,7 +136,7 @@ export function registerTerminalRoutes(api: FastifyInstance, deps: TerminalRoute
         summary:
           'Upload a batch of the terminal log (CBOR), verified record by record, stored all-or-nothing',
         description:
-          'Body: application/cbor map {v: 1, terminalCertificate: bstr(165), records: [bstr…]}: exact txlog record payloads with consecutive seqs, the last one a checkpoint signed by the terminal. Idempotent: records already held are acknowledged as duplicates. See the package README for the byte layout and every check.',
+          'Body: application/cbor map {v: 1, terminalCertificate: bstr(165), records: [bstr…], seal?: bstr(64)}: exact txlog record payloads with consecutive seqs, ending in a terminal signature over the chain head: the last record a checkpoint, or a seal (the terminal signature over the checkpoint message for the last record). Idempotent: records already held are acknowledged as duplicates. See the package README for the byte layout and every check.',
         params: { type: 'object', required: ['terminalId'], properties: { terminalId: terminalIdSchema } },
         response: {
           200: receiptSchema,
@@ -179,6 +180,8 @@ export function registerTerminalRoutes(api: FastifyInstance, deps: TerminalRoute
       return receiptJson(result, signer.keyId);
     },
   );
+
+  registerForkReportRoute(api, { db, guard: terminalGuard({ matchParam: true }) });
 
   api.get<{ Params: { terminalId: string } }>(
     '/v1/terminals/:terminalId/state',

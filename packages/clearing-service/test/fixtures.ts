@@ -336,4 +336,14 @@ export class TestTerminal {
       records: records.slice(fromSeq, toSeq + 1),
     });
   }
+
+  /** Records fromSeq..toSeq with a seal: the terminal's signature over the checkpoint message for toSeq. */
+  sealedBatch(fromSeq: number, toSeq: number, seal?: Uint8Array): Uint8Array {
+    const last = this.records[toSeq]!;
+    return encodeUploadBatch({
+      terminalCertificate: this.certificate,
+      records: this.records.slice(fromSeq, toSeq + 1),
+      seal: seal ?? this.key.sign(checkpointMessage(this.terminalId, toSeq, recordHash(last))),
+    });
+  }
 }

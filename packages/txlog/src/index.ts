@@ -68,6 +68,7 @@ export {
 } from './signer';
 export {
   BATCH_FORMAT_VERSION,
+  BATCH_SEAL_LENGTH,
   DENY_LIST_DOMAIN,
   decodeUploadBatch,
   denyListMessage,

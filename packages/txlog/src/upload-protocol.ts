@@ -3,9 +3,13 @@
  * so the terminal never depends on the service package:
  *
  * - the upload batch of `POST /v1/terminals/:terminalId/batches` (application/cbor), a CBOR map
- *   with exactly three text keys: `{ "v": 1, "terminalCertificate": bstr(165), "records": [bstr…] }`.
- *   Records are txlog payloads exactly as stored (no frame header), consecutive seqs, the last one
- *   a checkpoint signed by the terminal;
+ *   with the text keys `{ "v": 1, "terminalCertificate": bstr(165), "records": [bstr…] }` and an
+ *   optional fourth, `"seal": bstr(64)`. Records are txlog payloads exactly as stored (no frame
+ *   header), consecutive seqs. The batch ends in a terminal signature over the chain head: either
+ *   its last record is a checkpoint, or `seal` is the terminal's raw r‖s signature over
+ *   `checkpointMessage(terminalId, seq of the last record, SHA-256 of the last record)`, made at
+ *   upload time (so a log with no checkpoint for more than MAX_BATCH_RECORDS records can still be
+ *   cut into batches without rewriting it);
  * - the terminal request signature of every terminal route, uploads included (headers
  *   X-Huduma-Certificate, X-Huduma-Timestamp, X-Huduma-Nonce, X-Huduma-Content-SHA256,
  *   X-Huduma-Signature) over `"HUDUMA-CLEARING/TERMINAL-REQUEST/v2" 0x00 | u8 len | METHOD |
@@ -22,6 +26,8 @@ export const BATCH_FORMAT_VERSION = 1;
 export const MAX_BATCH_RECORDS = 10_000;
 /** Length of a terminal certificate (card-applet-spec SPEC.md §5). */
 export const TERMINAL_CERTIFICATE_LENGTH = 165;
+/** Length of a batch seal: a raw r‖s P-256 signature. */
+export const BATCH_SEAL_LENGTH = 64;
 
 /**
  * Room for map keys besides v, terminalCertificate and records (an optional `seal`: a 64-byte
@@ -60,6 +66,11 @@ export const UPLOAD_BATCH_CBOR_LIMITS: CborLimits = {
 export interface UploadBatch {
   terminalCertificate: Uint8Array;
   records: Uint8Array[];
+  /**
+   * Terminal signature over checkpointMessage(terminalId, last record's seq, SHA-256 of the last
+   * record). Required by the service when the last record is not a checkpoint.
+   */
+  seal?: Uint8Array;
 }
 
 /** An upload body that is not CBOR (`ERR_BATCH_CBOR`) or not a well-formed batch (`ERR_BATCH_FORMAT`). */
@@ -91,6 +102,7 @@ export function encodeUploadBatch(batch: UploadBatch): Uint8Array {
       v: BATCH_FORMAT_VERSION,
       terminalCertificate: batch.terminalCertificate,
       records: batch.records,
+      ...(batch.seal ? { seal: batch.seal } : {}),
     }),
   );
 }
@@ -113,11 +125,16 @@ export function decodeUploadBatch(body: Uint8Array): UploadBatch {
   }
   const map = raw as Record<string, unknown>;
   const keys = Object.keys(map).sort();
-  if (keys.join(',') !== 'records,terminalCertificate,v') {
+  const known = keys.join(',');
+  if (known !== 'records,terminalCertificate,v' && known !== 'records,seal,terminalCertificate,v') {
     throw new UploadBatchFormatError(
       'ERR_BATCH_FORMAT',
-      `upload map must have exactly the keys v, terminalCertificate, records; got ${keys.join(', ')}`,
+      `upload map must have the keys v, terminalCertificate, records and optionally seal; got ${keys.join(', ')}`,
     );
+  }
+  const seal = map.seal;
+  if (seal !== undefined && (!(seal instanceof Uint8Array) || seal.length !== BATCH_SEAL_LENGTH)) {
+    throw new UploadBatchFormatError('ERR_BATCH_FORMAT', 'seal must be a 64-byte byte string');
   }
   if (map.v !== BATCH_FORMAT_VERSION) {
     throw new UploadBatchFormatError('ERR_BATCH_FORMAT', `unsupported batch format version ${String(map.v)}`);
@@ -144,7 +161,11 @@ export function decodeUploadBatch(body: Uint8Array): UploadBatch {
       throw new UploadBatchFormatError('ERR_BATCH_FORMAT', `records[${i}] is not a byte string`);
     }
   });
-  return { terminalCertificate: cert, records: records as Uint8Array[] };
+  return {
+    terminalCertificate: cert,
+    records: records as Uint8Array[],
+    ...(seal !== undefined ? { seal: seal as Uint8Array } : {}),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

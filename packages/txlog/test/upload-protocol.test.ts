@@ -49,6 +49,24 @@ describe('upload batch codec', () => {
     );
   });
 
+  it('carries an optional 64-byte seal as a fourth key, and only that', () => {
+    const seal = new Uint8Array(64).fill(9);
+    const back = decodeUploadBatch(
+      encodeUploadBatch({ terminalCertificate: cert, records: [Uint8Array.of(1)], seal }),
+    );
+    expect(back.seal).toEqual(seal);
+    expect(
+      decodeUploadBatch(encodeUploadBatch({ terminalCertificate: cert, records: [Uint8Array.of(1)] })).seal,
+    ).toBeUndefined();
+    const enc = (o: unknown) => new Uint8Array(plain.encode(o));
+    const base = { v: 1, terminalCertificate: cert, records: [Uint8Array.of(1)] };
+    expect(codeOf(() => decodeUploadBatch(enc({ ...base, seal: seal.subarray(1) })))).toBe(
+      'ERR_BATCH_FORMAT',
+    );
+    expect(codeOf(() => decodeUploadBatch(enc({ ...base, seal: 'x'.repeat(64) })))).toBe('ERR_BATCH_FORMAT');
+    expect(codeOf(() => decodeUploadBatch(enc({ ...base, sea1: seal })))).toBe('ERR_BATCH_FORMAT');
+  });
+
   it('refuses what the service refuses, with the same codes', () => {
     expect(codeOf(() => decodeUploadBatch(Uint8Array.of(0xff, 0x00)))).toBe('ERR_BATCH_CBOR');
     expect(codeOf(() => decodeUploadBatch(new Uint8Array(plain.encode([1, 2]))))).toBe('ERR_BATCH_FORMAT');

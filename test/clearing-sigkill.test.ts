@@ -58,10 +58,12 @@ function terminalLog(pki: TestPki, terminalId: string) {
 }
 
 async function post(url: string, t: TestTerminal, from: number, to = t.records.length - 1) {
-  const res = await fetch(`${url}/v1/terminals/${t.terminalId}/batches`, {
+  const path = `/v1/terminals/${t.terminalId}/batches`;
+  const body = t.batch(from, to);
+  const res = await fetch(`${url}${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/cbor' },
-    body: t.batch(from, to),
+    headers: { 'content-type': 'application/cbor', ...t.signRequest('POST', path, body) },
+    body,
   });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }

@@ -46,9 +46,20 @@ describe('the running service accepts what txlog encodes and signs', () => {
     await log.close();
 
     const body = encodeUploadBatch({ terminalCertificate: config.certificateBytes, records });
-    const upload = await fetch(`${svc.url}/v1/terminals/T-COMPAT/batches`, {
+    const uploadPath = '/v1/terminals/T-COMPAT/batches';
+    const upload = await fetch(`${svc.url}${uploadPath}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/cbor' },
+      headers: {
+        'content-type': 'application/cbor',
+        ...signTerminalRequest({
+          method: 'POST',
+          path: uploadPath,
+          body,
+          certificate: config.certificateBytes,
+          privateKey: config.privateKey,
+          publicKey: config.certificate.publicKey,
+        }),
+      },
       body,
     });
     const receipt = await upload.json();
@@ -73,5 +84,9 @@ describe('the running service accepts what txlog encodes and signs', () => {
     // The same headers for another path are refused: the signature covers the path.
     const other = await fetch(`${svc.url}/v1/terminals/T-COMPAT/state?x=1`, { headers: signed });
     expect(other.status).toBe(401);
+    // And the same request again is a replay: its nonce was used.
+    const replay = await fetch(`${svc.url}${path}`, { headers: signed });
+    expect(replay.status).toBe(409);
+    expect(await replay.json()).toMatchObject({ error: 'ERR_TERMINAL_REQUEST_REPLAYED' });
   });
 });

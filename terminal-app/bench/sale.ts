@@ -81,7 +81,7 @@ await initTerminal({
   terminalId: 'BENCH-1',
   merchantId: 'HC-NBI01',
   location: { kind: 'huduma-centre', name: 'Bench' },
-  limits: { maxUnsyncedRecords: 10_000_000 },
+  limits: { maxUnsyncedRecords: 9_999 },
 });
 const { reader } = await issueTestCard({
   pki,

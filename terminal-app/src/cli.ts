@@ -11,7 +11,12 @@ runTerminalCli(process.argv.slice(2), process).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`huduma-terminal: ${(err as Error)?.stack ?? String(err)}\n`);
+    // One line for the cashier or the script; the stack only when asked for (HUDUMA_DEBUG=1).
+    const detail =
+      process.env.HUDUMA_DEBUG === '1'
+        ? ((err as Error)?.stack ?? String(err))
+        : String((err as Error)?.message ?? err).split('\n')[0];
+    process.stderr.write(`huduma-terminal: ${detail}\n`);
     process.exitCode = 1;
   },
 );

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeCertificate, fromHex, type TerminalCertificate, toHex } from '@huduma/card-applet-spec';
 import { privateKeyFromJwk } from '@huduma/pki';
+import { MAX_BATCH_RECORDS } from '@huduma/txlog';
 import { TerminalConfigError } from './errors';
 import { readJsonIfExists } from './files';
 
@@ -51,6 +52,8 @@ export const FILES = {
   sync: 'sync.json',
   denyList: 'deny-list.json',
   declines: 'declines.jsonl',
+  /** Disk space set aside so a charged sale can always be recorded (storage.ts). */
+  reserve: 'storage.reserve',
 } as const;
 
 /** Everything the engine needs from the terminal directory. */
@@ -66,10 +69,29 @@ export interface TerminalConfig {
   privateKey: Uint8Array;
 }
 
-export function checkLimits(limits: TerminalLimits): TerminalLimits {
+/**
+ * Highest accepted `maxUnsyncedRecords`: the whole unsynced backlog, plus the checkpoint that
+ * closes it, fits in one upload batch. (The uploader seals batches anyway; the cap keeps a
+ * terminal from running far past what the service takes at once.)
+ */
+export const MAX_UNSYNCED_RECORDS_LIMIT = MAX_BATCH_RECORDS - 1;
+
+/**
+ * Validates limits (TerminalConfigError naming the field). `loaded`: read from an existing
+ * terminal.json, where an over-cap maxUnsyncedRecords written by an older version is capped
+ * instead of refused, so the terminal still opens and syncs its backlog.
+ */
+export function checkLimits(limits: TerminalLimits, options: { loaded?: boolean } = {}): TerminalLimits {
   for (const [k, v] of Object.entries(limits)) {
     if (!Number.isSafeInteger(v) || v < 0)
-      throw new TerminalConfigError(`limit ${k} must be a non-negative integer, got ${v}`);
+      throw new TerminalConfigError(`limit ${k} must be a non-negative integer, got ${v}`, { field: k });
+  }
+  if (limits.maxUnsyncedRecords > MAX_UNSYNCED_RECORDS_LIMIT) {
+    if (options.loaded) return { ...limits, maxUnsyncedRecords: MAX_UNSYNCED_RECORDS_LIMIT };
+    throw new TerminalConfigError(
+      `limit maxUnsyncedRecords must be at most ${MAX_UNSYNCED_RECORDS_LIMIT} (one upload batch), got ${limits.maxUnsyncedRecords}`,
+      { field: 'maxUnsyncedRecords' },
+    );
   }
   return { ...limits };
 }
@@ -111,7 +133,7 @@ export async function loadTerminalConfig(dir: string): Promise<TerminalConfig> {
     terminalId: file.terminalId,
     merchantId: file.merchantId,
     location: file.location,
-    limits: checkLimits(file.limits),
+    limits: checkLimits(file.limits, { loaded: true }),
     issuerCaPublicKeys: file.issuerCaPublicKeys.map((h) => fromHex(h)),
     certificateBytes,
     certificate,

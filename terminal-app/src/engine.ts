@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TransportError } from '@huduma/apdu';
 import {
   Capability,
   decodeTransactionProof,
@@ -11,41 +10,37 @@ import {
   TxType,
 } from '@huduma/card-applet-spec';
 import {
-  CardBlockedError,
   type CardCertificateCache,
-  CardCertificateInvalidError,
-  CardTerminatedError,
   HudumaCard,
-  HudumaCardError,
   InMemoryCardCertificateCache,
-  InsufficientFundsError,
-  LoadAuthorizationInvalidError,
-  MaxBalanceExceededError,
-  OfflineLimitExceededError,
-  PinBlockedError,
-  PinRequiredError,
-  ProofInvalidError,
   type TapTelemetry,
-  TerminalNotAuthorizedError,
   type TerminalSigner,
-  TransactionOutcomeUnknownError,
-  UndebitRefusedError,
   type VerifiedProof,
   WrongPinError,
 } from '@huduma/sdk';
 import { nodeCryptoVerify } from '@huduma/sdk/node';
-import { type LogFileIo, type LogSigner, nodeCryptoSigner, type StoredRecord } from '@huduma/txlog';
+import {
+  type LogEvent,
+  type LogFileIo,
+  type LogSigner,
+  nodeCryptoSigner,
+  type StoredRecord,
+} from '@huduma/txlog';
 import { formatKes } from './amount';
+import { cashierText } from './cashier-messages';
 import { resolveSale, type SaleInput, type SaleOrder, ServiceCatalog } from './catalog';
 import { FILES, loadTerminalConfig, type TerminalConfig } from './config';
 import { DenyList } from './deny-list';
 import { type RefusalReason, TerminalBusyError, TransactionRefusedError } from './errors';
+import { checkpointDue, clockRefusal, validateShiftFields } from './housekeeping';
 import { type Intent, IntentJournal } from './intents';
 import { Ledger } from './ledger';
 import type { LoadAuthorizer } from './load-authorizer';
 import type { CardReader, CardTap } from './reader';
 import { formatReceipt, proofReference, type ReceiptData } from './receipt';
+import { isOutcomeUnknown, isStorageError, outcomeUnknown, toRefusal } from './refusals';
 import { computeShiftReport, type DeclineEntry, type ShiftReport } from './reports';
+import { StorageReserve, storageRefusal } from './storage';
 import { SyncState } from './sync-state';
 
 /** Asks the cardholder for the PIN. Resolve `undefined` when the cardholder cancels. */
@@ -187,6 +182,7 @@ export class TerminalEngine {
     readonly denyList: DenyList,
     private declines: DeclineEntry[],
     signer: LogSigner,
+    private readonly reserve: StorageReserve,
   ) {
     this.catalogValue = options.catalog ?? new ServiceCatalog();
     this.clock = options.clock ?? Date.now;
@@ -206,7 +202,20 @@ export class TerminalEngine {
     const sync = await SyncState.open(join(options.dir, FILES.sync), clock());
     const denyList = await DenyList.open(join(options.dir, FILES.denyList));
     const declines = await readDeclines(join(options.dir, FILES.declines), ledger.shiftId);
-    const engine = new TerminalEngine(config, options, ledger, intents, sync, denyList, declines, signer);
+    const reserve = new StorageReserve(join(options.dir, FILES.reserve), options.dir);
+    // A full disk at start does not stop the terminal opening: sales are refused until it has room.
+    await reserve.ensure().catch(() => {});
+    const engine = new TerminalEngine(
+      config,
+      options,
+      ledger,
+      intents,
+      sync,
+      denyList,
+      declines,
+      signer,
+      reserve,
+    );
     // A crash between a sale record and its pending-resolved record: write the missing half,
     // so the log itself says every pending debit is settled.
     for (const terminalSeq of [...ledger.saleWithoutResolution])
@@ -245,6 +254,11 @@ export class TerminalEngine {
   /** Records a successful upload to the clearing service (called by the sync client). */
   markSynced(syncedRecordCount: number): Promise<void> {
     return this.sync.markSynced(syncedRecordCount, this.clock());
+  }
+
+  /** Records durably that the clearing service revoked this terminal (called by the sync client). */
+  markRevoked(detail: string): Promise<void> {
+    return this.sync.markRevoked(detail, this.clock());
   }
 
   // ---------------------------------------------------------------- status and reports
@@ -287,6 +301,7 @@ export class TerminalEngine {
   async zReport(): Promise<ShiftReport> {
     return this.exclusive('Z report', async () => {
       const report = this.shiftReport('Z');
+      validateShiftFields({ shiftId: report.shiftId, time: report.at });
       const saleCount = report.approved.count + report.recovered.count;
       await this.ledger.append({
         type: 'shift-close',
@@ -317,7 +332,11 @@ export class TerminalEngine {
    * does this before an upload). Safe during a sale: appends are serialized by the log.
    */
   checkpoint(): Promise<void> {
-    return this.ledger.checkpoint(this.clock());
+    const now = this.clock();
+    // A checkpoint stamped with an impossible time would wedge uploads (the uploader seals instead).
+    const clock = clockRefusal(now);
+    if (clock) return Promise.reject(clock);
+    return this.ledger.checkpoint(now);
   }
 
   /** Records the clearing service has acknowledged (records 0..n-1). */
@@ -339,6 +358,7 @@ export class TerminalEngine {
       try {
         order = resolveSale(this.catalogValue, input);
         this.checkTerminalForSale(order.amountCents);
+        await this.ensureStorage();
         const o = order;
         return await this.withCard('sale', o.amountCents, options.signal, (card, recovered) =>
           this.debitCard(card, o, recovered),
@@ -349,7 +369,16 @@ export class TerminalEngine {
     });
   }
 
+  /** The room an operation's records need is set aside before any card is asked for. */
+  private async ensureStorage(): Promise<void> {
+    await this.reserve.ensure().catch((err) => {
+      throw storageRefusal(err, 'before-charge');
+    });
+  }
+
   private checkTerminalForSale(amountCents: number): void {
+    const clock = clockRefusal(this.clock());
+    if (clock) throw clock;
     this.checkTerminalCertificate();
     const { limits } = this.config;
     if (amountCents > limits.perSaleOfflineLimitCents)
@@ -371,6 +400,8 @@ export class TerminalEngine {
   }
 
   private offlineRefusal(): { reason: RefusalReason; message: string } | undefined {
+    // Revoked: whatever it approved now could never be settled, so it approves nothing.
+    if (this.sync.revoked) return { reason: 'terminal-revoked', message: cashierText('terminal-revoked') };
     const { limits } = this.config;
     const offlineMs = this.clock() - this.sync.lastSyncAt;
     if (offlineMs > limits.maxOfflineMs) {
@@ -415,7 +446,7 @@ export class TerminalEngine {
     // Journal first: if the power fails from here on, the next tap asks the card what happened.
     const terminalSeq = this.allocateSeq();
     const now = this.clock();
-    await this.intents.record({
+    await this.journal({
       op: 'debit',
       terminalSeq,
       cardNumber: card.cardNumber,
@@ -436,11 +467,7 @@ export class TerminalEngine {
       });
     } catch (err) {
       this.intents.forget(terminalSeq);
-      throw new TransactionRefusedError(
-        'journal-failed',
-        'The terminal could not save the transaction (storage error): no payment was taken. Call support.',
-        { cause: err, detail: (err as Error).message },
-      );
+      throw storageRefusal(err, 'before-charge');
     }
     this.emit({ type: 'processing', operation: 'sale' });
     let proof: VerifiedProof;
@@ -461,8 +488,10 @@ export class TerminalEngine {
         .catch(() => {});
       throw err;
     }
+    const cardCertificate = (await card.certificate()).bytes;
     try {
-      await this.ledger.append(
+      await this.appendCharged(
+        terminalSeq,
         {
           type: 'sale',
           time: this.clock(),
@@ -472,18 +501,14 @@ export class TerminalEngine {
           billRef: order.billRef,
           serviceCode: String(order.serviceCode),
           cardProof: encodeTransactionProof(proof),
-          cardCertificate: (await card.certificate()).bytes,
+          cardCertificate,
         },
         { type: 'pending-resolved', time: this.clock(), terminalSeq, outcome: 'completed' },
       );
     } catch (err) {
-      // The card is charged but the sale is not on disk: the pending-debit is, so the next tap
-      // of this card records it as a recovered sale. Do not approve now.
-      throw new TransactionRefusedError(
-        'journal-failed',
-        `The card was charged ${kes(order.amountCents)} but the terminal could not save it: do NOT charge again, tap the same card once storage is fixed to complete the record.`,
-        { cause: err, detail: (err as Error).message },
-      );
+      // Even the reserve did not help: the pending-debit is on disk, so the next tap of this
+      // card records it as a recovered sale. Do not approve now.
+      throw storageRefusal(err, 'charged');
     }
     this.intents.forget(terminalSeq);
     return this.approved('sale', card, proof, order.serviceCode, recovered);
@@ -551,6 +576,7 @@ export class TerminalEngine {
             'undebit-refused',
             'The last sale is more than 15 minutes old: it can no longer be cancelled at the counter.',
           );
+        await this.ensureStorage();
         return await this.withCard('cancel', sale.amountCents, options.signal, async (card, recovered) => {
           if (card.cardNumber !== sale.cardNumber)
             throw new TransactionRefusedError(
@@ -559,7 +585,7 @@ export class TerminalEngine {
             );
           const terminalSeq = this.allocateSeq();
           const now = this.clock();
-          await this.intents.record({
+          await this.journal({
             op: 'undebit',
             terminalSeq,
             cardNumber: card.cardNumber,
@@ -626,12 +652,13 @@ export class TerminalEngine {
         if (!Number.isSafeInteger(args.amountCents) || args.amountCents < 0)
           throw new RangeError(`reload amount must be non-negative integer cents, got ${args.amountCents}`);
         this.checkTerminalCertificate();
+        await this.ensureStorage();
         return await this.withCard('reload', args.amountCents, options.signal, async (card, recovered) => {
           const context = await card.reloadContext();
           const terminalSeq = this.allocateSeq();
           const terminalNonce = new Uint8Array(randomBytes(8));
           const reference = (args.reference ?? `CASH-${terminalSeq}`).slice(0, 16);
-          await this.intents.record({
+          await this.journal({
             op: 'reload',
             terminalSeq,
             cardNumber: card.cardNumber,
@@ -836,7 +863,8 @@ export class TerminalEngine {
     const cardNumber = card.cardNumber;
     const time = this.clock();
     if (intent.op === 'debit') {
-      await this.ledger.append(
+      await this.appendCharged(
+        intent.terminalSeq,
         {
           type: 'recovered-sale',
           time,
@@ -851,7 +879,7 @@ export class TerminalEngine {
         { type: 'pending-resolved', time, terminalSeq: intent.terminalSeq, outcome: 'completed' },
       );
     } else if (intent.op === 'undebit') {
-      await this.ledger.append({
+      await this.appendCharged(intent.terminalSeq, {
         type: 'cancel',
         time,
         terminalSeq: intent.terminalSeq,
@@ -863,7 +891,7 @@ export class TerminalEngine {
         cardCertificate,
       });
     } else {
-      await this.ledger.append({
+      await this.appendCharged(intent.terminalSeq, {
         type: 'reload',
         time,
         terminalSeq: intent.terminalSeq,
@@ -890,6 +918,9 @@ export class TerminalEngine {
     signal: AbortSignal | undefined,
     body: (card: HudumaCard, recovered: RecoveryNotice[]) => Promise<T>,
   ): Promise<T> {
+    // Every card operation may write records (settling an earlier one too): none with an impossible time.
+    const clock = clockRefusal(this.clock());
+    if (clock) throw clock;
     this.emit({ type: 'insert-card', operation, ...(amountCents === undefined ? {} : { amountCents }) });
     const tap: CardTap = await this.options.reader.waitForCard(signal ? { signal } : {});
     let telemetry: TapTelemetry | undefined;
@@ -911,7 +942,9 @@ export class TerminalEngine {
       if (card.lifeCycle === LifeCycle.TERMINATED)
         throw new TransactionRefusedError('card-terminated', 'This card is terminated: it cannot be used.');
       // Settling needs only GET LAST TRANSACTION, which a blocked card still answers.
-      const recovered = await this.settle(card);
+      const recovered = await this.settle(card).catch((err) => {
+        throw isStorageError(err) ? storageRefusal(err, 'settle') : err;
+      });
       if (card.lifeCycle === LifeCycle.BLOCKED)
         throw new TransactionRefusedError(
           'card-blocked',
@@ -1004,7 +1037,7 @@ export class TerminalEngine {
     event: Parameters<Ledger['append']>[0],
   ): Promise<void> {
     try {
-      await this.ledger.append(event);
+      await this.appendCharged(terminalSeq, event);
     } catch (err) {
       throw new TransactionRefusedError(
         'journal-failed',
@@ -1013,6 +1046,37 @@ export class TerminalEngine {
       );
     }
     this.intents.forget(terminalSeq);
+  }
+
+  /** Journals an intent before its command goes to a card; a failed write refuses with nothing charged. */
+  private async journal(intent: Omit<Intent, 'kind'>): Promise<void> {
+    try {
+      await this.intents.record(intent);
+    } catch (err) {
+      throw storageRefusal(err, 'before-charge');
+    }
+  }
+
+  /**
+   * Logs what a card has already done (charged, refunded, loaded). If the disk is full, the
+   * reserve is released and the write tried again, once the log is reopened to see what of the
+   * failed append reached the disk (the rest is written, nothing twice). Sales then stay
+   * refused until the reserve can be grown again (space is back).
+   */
+  private async appendCharged(terminalSeq: number, ...events: LogEvent[]): Promise<void> {
+    try {
+      await this.ledger.append(...events);
+      return;
+    } catch (err) {
+      if (!isStorageError(err)) throw err;
+    }
+    await this.reserve.release();
+    await this.ledger.recover();
+    const done = this.ledger.completedSeqs.has(terminalSeq);
+    const missing = events.filter((e) =>
+      e.type === 'pending-resolved' ? !done || this.ledger.saleWithoutResolution.has(terminalSeq) : !done,
+    );
+    if (missing.length > 0) await this.ledger.append(...missing);
   }
 
   /** Maps whatever stopped an operation to a TransactionRefusedError, records and announces it. */
@@ -1051,12 +1115,10 @@ export class TerminalEngine {
   private async openShift(): Promise<void> {
     const time = this.clock();
     const shiftId = `${this.config.terminalId}-S${this.ledger.shiftCount + 1}`;
-    await this.ledger.append({
-      type: 'shift-open',
-      time,
-      shiftId,
-      operatorId: this.options.operatorId ?? 'cashier',
-    });
+    const operatorId = this.options.operatorId ?? 'cashier';
+    // What the clearing service cannot store would wedge every later upload: refuse it here.
+    validateShiftFields({ shiftId, operatorId, time });
+    await this.ledger.append({ type: 'shift-open', time, shiftId, operatorId });
     this.declines = [];
   }
 
@@ -1082,80 +1144,21 @@ export class TerminalEngine {
     try {
       return await fn();
     } finally {
+      await this.autoCheckpoint();
       this.busy = undefined;
     }
   }
-}
 
-function isOutcomeUnknown(err: unknown): boolean {
-  return (
-    err instanceof TransactionOutcomeUnknownError ||
-    err instanceof ProofInvalidError ||
-    err instanceof TransportError
-  );
-}
-
-function outcomeUnknown(amountCents: number, err: unknown, what = 'payment'): TransactionRefusedError {
-  return new TransactionRefusedError(
-    'outcome-unknown',
-    `The card left the reader during the ${what} of ${kes(amountCents)}: tap the same card again to finish (it will never be charged twice).`,
-    { cause: err, detail: (err as Error).message },
-  );
-}
-
-/** Maps an SDK or transport error to a refusal with a cashier message; undefined for programming errors. */
-export function toRefusal(err: unknown): TransactionRefusedError | undefined {
-  if (err instanceof TransactionRefusedError) return err;
-  const r = (reason: RefusalReason, message: string) =>
-    new TransactionRefusedError(reason, message, { cause: err, detail: (err as Error).message });
-  if (err instanceof InsufficientFundsError)
-    return r('insufficient-funds', 'Insufficient balance on the card.');
-  if (err instanceof OfflineLimitExceededError)
-    return r(
-      'card-offline-limit',
-      'This card has reached its offline spending limit: reload it at a Huduma Centre first.',
-    );
-  if (err instanceof CardBlockedError)
-    return r('card-blocked', 'This card is blocked: keep it and refer the holder to a Huduma Centre.');
-  if (err instanceof CardTerminatedError)
-    return r('card-terminated', 'This card is terminated: it cannot be used.');
-  if (err instanceof CardCertificateInvalidError)
-    return err.reason === 'expired'
-      ? r('card-certificate-expired', 'This card has expired: the holder must renew it at a Huduma Centre.')
-      : r('card-certificate-invalid', 'This card is not a genuine Huduma card (certificate check failed).');
-  if (err instanceof TerminalNotAuthorizedError)
-    return err.reason === 'certificate-expired'
-      ? r(
-          'terminal-certificate-expired',
-          "The card rejected this terminal's expired certificate: renew it before more payments.",
-        )
-      : r('terminal-not-authorized', `The card does not accept this terminal (${err.reason}): call support.`);
-  if (err instanceof PinBlockedError)
-    return r('pin-blocked', 'The card PIN is blocked: the holder must unblock it with the PUK.');
-  if (err instanceof PinRequiredError)
-    return r('wrong-pin', 'The card asked for the PIN: try again and enter the PIN.');
-  if (err instanceof WrongPinError)
-    return new TransactionRefusedError(
-      'wrong-pin',
-      `Wrong PIN: ${err.triesLeft} tries left. No payment taken.`,
-      {
-        cause: err,
-        triesLeft: err.triesLeft,
-      },
-    );
-  if (err instanceof UndebitRefusedError)
-    return r(
-      'undebit-refused',
-      'The card refused the cancellation (not its last payment here, or too late).',
-    );
-  if (err instanceof MaxBalanceExceededError)
-    return r('max-balance', 'The reload would take the card above its maximum balance.');
-  if (err instanceof LoadAuthorizationInvalidError)
-    return r('load-declined', 'The card refused the reload authorization.');
-  if (err instanceof TransportError)
-    return r('card-removed', 'The card was removed too early: nothing was charged, tap again.');
-  if (err instanceof HudumaCardError) return r('card-error', `The card returned an error: ${err.message}`);
-  return undefined;
+  /**
+   * Checkpoints on its own after each operation when enough records (or old enough ones) are
+   * unsigned, so an upload never meets a long unsigned stretch. Best effort: a failure (full
+   * disk) costs nothing, as the uploader seals what has no checkpoint.
+   */
+  private async autoCheckpoint(): Promise<void> {
+    const now = this.clock();
+    if (clockRefusal(now) || !checkpointDue(this.ledger, now)) return;
+    await this.ledger.checkpoint(now).catch(() => {});
+  }
 }
 
 async function readDeclines(path: string, shiftId: string): Promise<DeclineEntry[]> {

@@ -36,10 +36,25 @@ export class BillRefFormatError extends TerminalError {
   }
 }
 
-/** Terminal configuration missing, unreadable or inconsistent. */
+/** Terminal configuration missing, unreadable or inconsistent; `field` names the offending setting. */
 export class TerminalConfigError extends TerminalError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  readonly field: string | undefined;
+  constructor(message: string, options?: { cause?: unknown; field?: string }) {
     super('ERR_TERMINAL_CONFIG', message, options);
+    this.field = options?.field;
+  }
+}
+
+/** A shift record field the log (and the clearing service) cannot store: 1-64 printable ASCII characters. */
+export class ShiftFieldFormatError extends TerminalError {
+  constructor(
+    readonly field: 'shiftId' | 'operatorId',
+    value: string,
+  ) {
+    super(
+      'ERR_SHIFT_FIELD_FORMAT',
+      `${field} ${JSON.stringify(value)} must be 1 to 64 printable ASCII characters (no control characters)`,
+    );
   }
 }
 
@@ -75,7 +90,15 @@ export type RefusalReason =
   | 'nothing-to-cancel'
   | 'max-balance'
   | 'load-declined'
-  | 'card-error';
+  | 'card-error'
+  /** The disk is full: refused before the card is charged (see storage.ts). */
+  | 'storage-full'
+  /** Another storage failure (I/O error): refused before the card is charged. */
+  | 'storage-failed'
+  /** The clearing service revoked this terminal: contact the acquirer. */
+  | 'terminal-revoked'
+  /** The terminal clock is outside the range a record can carry. */
+  | 'clock-invalid';
 
 /**
  * The terminal (or the card) declined. Nothing was charged unless `reason` is 'outcome-unknown',

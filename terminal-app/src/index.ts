@@ -4,6 +4,7 @@
  * reloads, deny list and shift reports. UI-free: consoles and CLIs drive it through events.
  */
 export { formatKes, MAX_AMOUNT_CENTS, parseAmount } from './amount';
+export { type CashierLanguage, type CashierMessageKey, cashierText } from './cashier-messages';
 export {
   DEFAULT_SERVICES,
   normalizeBillRef,
@@ -18,6 +19,7 @@ export {
   DEFAULT_LIMITS,
   FILES,
   loadTerminalConfig,
+  MAX_UNSYNCED_RECORDS_LIMIT,
   type TerminalConfig,
   type TerminalLimits,
   type TerminalLocation,
@@ -32,7 +34,6 @@ export {
   type TerminalEngineOptions,
   type TerminalEvent,
   type TerminalStatus,
-  toRefusal,
   type UnresolvedTransaction,
 } from './engine';
 export {
@@ -40,12 +41,19 @@ export {
   BillRefFormatError,
   DenyListVersionError,
   type RefusalReason,
+  ShiftFieldFormatError,
   TerminalBusyError,
   TerminalConfigError,
   TerminalError,
   TransactionRefusedError,
   UnknownServiceError,
 } from './errors';
+export {
+  AUTO_CHECKPOINT_AFTER_MS,
+  AUTO_CHECKPOINT_RECORDS,
+  MAX_SANE_TIME_MS,
+  MIN_SANE_TIME_MS,
+} from './housekeeping';
 export { type Intent, IntentJournal } from './intents';
 export { devLoadAuthorizer, type LoadAuthorizationRequest, type LoadAuthorizer } from './load-authorizer';
 export { type InitTerminalOptions, initTerminal } from './provisioning';
@@ -57,6 +65,8 @@ export {
   pollingCardReader,
 } from './reader';
 export { formatEat, formatReceipt, proofReference, type ReceiptData } from './receipt';
+export { toRefusal } from './refusals';
 export { type CountAndAmount, computeShiftReport, type DeclineEntry, type ShiftReport } from './reports';
+export { RESERVE_BYTES } from './storage';
 export { SyncState } from './sync-state';
 export * from './uploader';

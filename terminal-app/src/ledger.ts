@@ -43,6 +43,9 @@ export class Ledger {
   shiftCount = 0;
   /** Records since the last shift-open (inclusive of nothing before it). */
   shiftRecords: LogRecord[] = [];
+  /** Records after the last checkpoint, and the time of the oldest of them (auto-checkpoint policy). */
+  uncheckpointed = 0;
+  oldestUncheckpointedAt: number | undefined;
 
   private constructor(
     readonly path: string,
@@ -82,7 +85,19 @@ export class Ledger {
 
   async checkpoint(time: number): Promise<void> {
     const log = await this.usableLog();
-    await log.checkpoint(time);
+    try {
+      await log.checkpoint(time);
+    } catch (err) {
+      this.broken = true;
+      throw err;
+    }
+    this.uncheckpointed = 0;
+    this.oldestUncheckpointedAt = undefined;
+  }
+
+  /** Reopens the log after a failed write (recovering it to its last whole record) and rebuilds the derived state. */
+  async recover(): Promise<void> {
+    await this.usableLog();
   }
 
   async *records(): AsyncGenerator<LogRecord> {
@@ -125,9 +140,18 @@ export class Ledger {
     this.shiftOpenedAt = 0;
     this.shiftCount = 0;
     this.shiftRecords = [];
+    this.uncheckpointed = 0;
+    this.oldestUncheckpointedAt = undefined;
   }
 
   private track(r: LogRecord): void {
+    if (r.type === 'checkpoint') {
+      this.uncheckpointed = 0;
+      this.oldestUncheckpointedAt = undefined;
+    } else {
+      this.uncheckpointed++;
+      this.oldestUncheckpointedAt ??= r.time;
+    }
     if ('terminalSeq' in r) this.maxTerminalSeq = Math.max(this.maxTerminalSeq, r.terminalSeq);
     if (r.type === 'sale' || r.type === 'recovered-sale' || r.type === 'cancel' || r.type === 'reload')
       this.completedSeqs.add(r.terminalSeq);

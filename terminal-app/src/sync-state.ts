@@ -5,6 +5,8 @@ interface SyncFile {
   lastSyncAt: number;
   /** Number of log records the clearing service has acknowledged (records 0..n-1). */
   syncedRecordCount: number;
+  /** Set when the clearing service answered that this terminal is revoked; never cleared here. */
+  revoked?: { at: number; detail: string };
 }
 
 /**
@@ -37,8 +39,20 @@ export class SyncState {
     return this.state.syncedRecordCount;
   }
 
+  /** When the clearing service said this terminal is revoked (sales stop for good). */
+  get revoked(): { at: number; detail: string } | undefined {
+    return this.state.revoked;
+  }
+
+  async markRevoked(detail: string, now = Date.now()): Promise<void> {
+    if (this.state.revoked) return;
+    this.state = { ...this.state, revoked: { at: now, detail } };
+    await this.save();
+  }
+
   async markSynced(syncedRecordCount: number, now = Date.now()): Promise<void> {
     this.state = {
+      ...this.state,
       lastSyncAt: now,
       syncedRecordCount: Math.max(syncedRecordCount, this.state.syncedRecordCount),
     };

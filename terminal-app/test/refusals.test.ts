@@ -150,7 +150,8 @@ describe('refusals', () => {
     const before = rig.testCard.card.state;
     diskFull = true;
     const err = await refusal(rig.engine.sale({ serviceCode: 301, billRef: 'B' }));
-    expect(err.reason).toBe('journal-failed');
+    expect(err.reason).toBe('storage-full');
+    expect(err.code).toBe('ERR_REFUSED_STORAGE_FULL');
     expect(err.cashierMessage).toMatch(/no payment was taken/);
     const after = rig.testCard.card.state;
     expect(after.counter).toBe(before.counter);

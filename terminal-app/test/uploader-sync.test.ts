@@ -6,7 +6,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DevPki } from '@huduma/pki';
-import { decodeUploadBatch, encodeUploadBatch } from '@huduma/txlog';
+import { decodeUploadBatch, encodeUploadBatch, signTerminalRequest } from '@huduma/txlog';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClearingHarness, startClearingService } from '../../test/support/clearing-harness';
 import {
@@ -208,7 +208,8 @@ describe('batch upload', () => {
     const card = await issueFleetCard(pki, join(root, 'cards'), 'refused', { balance: 1_000_000 });
     await sell(t, card, 2);
     let tamperedSeq = -1;
-    // A fetch that flips one byte of the batch's closing checkpoint signature on the way out.
+    // A fetch that flips one byte of the batch's closing checkpoint signature on the way out
+    // (and signs the request anew with the terminal key, so the batch itself is what is refused).
     const tampering: typeof fetch = async (input, init) => {
       if (init?.method === 'POST' && String(input).endsWith('/batches') && init.body instanceof Uint8Array) {
         const batch = decodeUploadBatch(init.body);
@@ -216,7 +217,20 @@ describe('batch upload', () => {
         const last = records[records.length - 1]!;
         tamperedSeq = records.length - 1;
         last[last.length - 1]! ^= 0x01;
-        return fetch(input, { ...init, body: encodeUploadBatch({ ...batch, records }) });
+        const body = encodeUploadBatch({ ...batch, records });
+        const config = t.engine.config;
+        const headers = {
+          ...(init.headers as Record<string, string>),
+          ...signTerminalRequest({
+            method: 'POST',
+            path: new URL(String(input)).pathname,
+            body,
+            certificate: config.certificateBytes,
+            privateKey: config.privateKey,
+            publicKey: config.certificate.publicKey,
+          }),
+        };
+        return fetch(input, { ...init, headers, body });
       }
       return fetch(input, init);
     };

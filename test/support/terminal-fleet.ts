@@ -84,7 +84,7 @@ export async function openFleetTerminal(args: {
     terminalId: args.terminalId,
     merchantId: args.merchantId,
     location: args.location,
-    limits: { maxUnsyncedRecords: 100_000, cvmLimitCents: 10_000_000 },
+    limits: { maxUnsyncedRecords: 9_999, cvmLimitCents: 10_000_000 },
   });
   const reader = new SimulatedReader();
   const link = { transmit: (c: Uint8Array) => reader.transmit(c) };

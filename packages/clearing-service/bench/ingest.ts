@@ -80,6 +80,7 @@ function rawVerifyRate(card: TestCard, ms = 2000): number {
 interface Workload {
   pki: TestPki;
   batches: Map<string, Uint8Array[]>;
+  terminals: Map<string, TestTerminal>;
   records: number;
 }
 
@@ -113,7 +114,7 @@ function generate(): Workload {
   log(
     `generated ${made} records (${CARDS} cards, ${TERMINALS} terminals) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
-  return { pki, batches, records: made };
+  return { pki, batches, terminals: new Map(terminals.map((t) => [t.terminalId, t])), records: made };
 }
 
 const statementTimes = new Map<string, { n: number; ms: number }>();
@@ -164,10 +165,15 @@ async function runIngest(name: string, plainDb: Db, work: Workload): Promise<num
     while (next < queues.length) {
       const i = next++;
       for (const body of queues[i]!) {
+        const url = `/v1/terminals/${ids[i]}/batches`;
         const res = await app.inject({
           method: 'POST',
-          url: `/v1/terminals/${ids[i]}/batches`,
-          headers: { 'content-type': 'application/cbor' },
+          url,
+          // Signed as a terminal signs it: the service checks the signature before the body.
+          headers: {
+            'content-type': 'application/cbor',
+            ...work.terminals.get(ids[i]!)!.signRequest('POST', url, body),
+          },
           payload: Buffer.from(body.buffer, body.byteOffset, body.length),
         });
         if (res.statusCode !== 200) throw new Error(`${name}: upload failed ${res.statusCode} ${res.body}`);

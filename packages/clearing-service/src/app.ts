@@ -10,10 +10,15 @@ import { bearerToken, rejectAllTerminals, secretsEqual, type TerminalAuthenticat
 import { checkpointTreeHead } from './checkpoints';
 import type { Db } from './db/types';
 import { ClearingError, InputError, MerkleError } from './errors';
+import { isEdgeError, registerEdge, sendEdgeError } from './http/edge';
+import { type EdgeOptions, edgeServerOptions } from './http/limits';
+import { registerRateLimits } from './http/rate-limit';
+import { terminalRequestGuard } from './http/terminal-request';
 import { type IngestContext, isTerminalRevoked, UploadRejected } from './ingest';
 import type { LoadAuthoritySigner } from './loads';
 import { currentTreeHead, inclusionProof } from './merkle';
 import { CardProofRecordVerifier } from './record-verifier';
+import { RequestNonces } from './request-nonces';
 import { encodeDenyListDelta } from './signed-messages';
 import type { Signer } from './signer';
 import {
@@ -60,6 +65,8 @@ export interface ClearingServiceOptions {
    * Default: the available parallelism, at most 2; 0 verifies on the main thread.
    */
   verifyThreads?: number;
+  /** Timeouts, body limits and request rates (http/limits.ts has the defaults). */
+  edge?: EdgeOptions;
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -145,32 +152,21 @@ export function createClearingService(options: ClearingServiceOptions): FastifyI
       : options.logger === false
         ? { logger: false as const }
         : { loggerInstance: options.logger };
-  const app = Fastify({ ...loggerOption, ajv: { customOptions: { removeAdditional: false } } });
-
-  // Terminal routes sign the exact body bytes, so JSON is parsed here with the raw bytes kept.
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-    const bytes = body as Buffer;
-    request.rawBody = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
-    if (bytes.length === 0) return done(null, undefined);
-    try {
-      done(null, JSON.parse(bytes.toString('utf8')));
-    } catch (error) {
-      done(
-        Object.assign(new Error(`body is not valid JSON: ${(error as Error).message}`), { statusCode: 400 }),
-        undefined,
-      );
-    }
+  const app = Fastify({
+    ...loggerOption,
+    ...edgeServerOptions(options.edge),
+    ajv: { customOptions: { removeAdditional: false } },
   });
-  app.addContentTypeParser(
-    'application/cbor',
-    { parseAs: 'buffer', bodyLimit: 64 * 1024 * 1024 },
-    (_request, body, done) => {
-      const bytes = body as Buffer;
-      done(null, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length));
-    },
-  );
+  registerEdge(app);
+  const terminalRequest = terminalRequestGuard({
+    terminalAuth,
+    operatorToken,
+    nonces: new RequestNonces(db, now),
+    limitTerminal: registerRateLimits(app, options.edge?.rateLimit),
+  });
 
   app.setErrorHandler((error: Error & { validation?: unknown; statusCode?: number }, request, reply) => {
+    if (isEdgeError(error, request)) return sendEdgeError(error, request, reply);
     if (error instanceof UploadRejected) {
       request.log.warn({ code: error.code, seq: error.seq, reason: error.message }, 'upload refused');
       return reply.status(error.statusCode).send({
@@ -216,20 +212,6 @@ export function createClearingService(options: ClearingServiceOptions): FastifyI
     }
   }
 
-  /** Operator, or a terminal accepted by the terminal authenticator. */
-  async function requireOperatorOrTerminal(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const token = bearerToken(request);
-    if (token !== undefined && secretsEqual(token, operatorToken)) return;
-    const terminal = await terminalAuth.authenticate(request);
-    if (terminal) {
-      request.log.info({ terminalId: terminal.terminalId }, 'terminal authenticated');
-      return;
-    }
-    await reply
-      .status(401)
-      .send({ error: 'ERR_UNAUTHORIZED', message: 'operator or terminal authentication required' });
-  }
-
   app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -256,7 +238,7 @@ export function createClearingService(options: ClearingServiceOptions): FastifyI
       signer,
       operatorToken,
       ingest,
-      terminalAuth,
+      terminalRequest,
       loadAuthority: options.loadAuthority,
       now,
     });
@@ -542,7 +524,7 @@ export function createClearingService(options: ClearingServiceOptions): FastifyI
     api.get<{ Params: { cardNumber: string } }>(
       '/v1/cards/:cardNumber/pending-topups',
       {
-        preHandler: requireOperatorOrTerminal,
+        ...terminalRequest({ allowOperator: true }),
         schema: {
           summary: 'Top-ups paid but not yet loaded onto the card',
           security: [{ operator: [] }],

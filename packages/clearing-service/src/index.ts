@@ -39,6 +39,15 @@ export {
   MigrationError,
   SignerError,
 } from './errors';
+export { frameworkHttpError, isEdgeError, sendEdgeError, sendHttpError } from './http/edge';
+export {
+  EDGE_DEFAULTS,
+  type EdgeOptions,
+  JSON_BODY_LIMIT,
+  type RateLimitOptions,
+  SHIFT_CLOSE_BODY_LIMIT,
+  UPLOAD_BODY_LIMIT,
+} from './http/limits';
 export { type IngestContext, type IngestResult, ingestBatch, UploadRejected, verifyBatch } from './ingest';
 export {
   type IssuedLoadAuthorization,
@@ -66,6 +75,7 @@ export {
   type RecordVerifier,
   type VerifiedRecord,
 } from './record-verifier';
+export { RequestNonces } from './request-nonces';
 export { type RunningService, type ServeOptions, serve } from './server';
 export {
   BATCH_RECEIPT_DOMAIN,

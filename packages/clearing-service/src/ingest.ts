@@ -5,7 +5,8 @@
  * Order of work, cheapest rejection first and no database lock held while verifying:
  *  1. CBOR envelope; terminal certificate (trusted acquirer CA, validity, id = URL id); revocation.
  *  2. Every record decoded and hashed; seqs consecutive; each prevHash = hash of the record before.
- *  3. The final checkpoint: covers the record before it, names this terminal, and its signature
+ *  3. The batch's head signature: its last record is a checkpoint (covering the record before
+ *     it, naming this terminal) or it carries a seal over the last record; either signature
  *     verifies with the certificate's key. Through the chain it authenticates every record.
  *  4. Every proof-carrying record: card certificate (cached), card signature (OpenSSL), and the
  *     signed fields equal the record's.
@@ -14,18 +15,9 @@
  *     shadow-balance checks, Merkle append, bulk insert, bills / loads / shift close, receipt.
  */
 
-import type { KeyObject } from 'node:crypto';
 import { TxType } from '@huduma/card-applet-spec';
-import {
-  checkpointMessage,
-  decodeRecord,
-  decodeUploadBatch,
-  type LogRecord,
-  recordHash,
-  UploadBatchFormatError,
-} from '@huduma/txlog';
+import { checkBatchEnvelope, UploadRejected } from './batch-envelope';
 import type { Db, Queryable } from './db/types';
-import { ClearingError } from './errors';
 import { hashLeaf, lockTreeState, planAppend } from './merkle';
 import { reconcileShift } from './reconcile';
 import type {
@@ -37,7 +29,7 @@ import type {
 import { type BatchReceipt, encodeBatchReceipt, encodeTreeHead } from './signed-messages';
 import type { Signer } from './signer';
 import { appendDenyListEntry, isCardDenied, nairobiBusinessDate, raiseAlert } from './store';
-import { CertificateError, type TrustStore, verifyRaw } from './trust';
+import type { TrustStore } from './trust';
 import type { SignatureVerifyPool } from './verify-pool';
 
 export interface IngestContext {
@@ -52,20 +44,7 @@ export interface IngestContext {
 
 type AlertInput = Parameters<typeof raiseAlert>[1];
 
-/** A refused upload: HTTP status, stable code, the seq of the bad record when there is one. */
-export class UploadRejected extends ClearingError {
-  override name = 'UploadRejected';
-  constructor(
-    readonly statusCode: number,
-    code: string,
-    message: string,
-    readonly seq?: number,
-    /** Raised after the rollback, so the alert survives the refused batch. */
-    readonly alert?: AlertInput,
-  ) {
-    super(code, message);
-  }
-}
+export { UploadRejected };
 
 export interface IngestResult {
   status: 'accepted' | 'duplicate';
@@ -76,132 +55,12 @@ export interface IngestResult {
   alerts: number;
 }
 
-const GENESIS = new Uint8Array(32);
 const equal = (a: Uint8Array, b: Uint8Array) => a.length === b.length && Buffer.compare(a, b) === 0;
 const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
 
 export async function isTerminalRevoked(q: Queryable, terminalId: string): Promise<boolean> {
   const rows = await q.query('SELECT 1 FROM revoked_terminals WHERE terminal_id = $1', [terminalId]);
   return rows.length > 0;
-}
-
-/** Steps 1-3: envelope, certificate, decoding, chain and the final checkpoint signature. */
-function checkBatchEnvelope(ctx: Pick<IngestContext, 'trust' | 'now'>, terminalId: string, body: Uint8Array) {
-  let batch: ReturnType<typeof decodeUploadBatch>;
-  try {
-    batch = decodeUploadBatch(body);
-  } catch (error) {
-    if (error instanceof UploadBatchFormatError) throw new UploadRejected(400, error.code, error.message);
-    throw error;
-  }
-  let terminal: { cert: { terminalId: string; merchantId: string; publicKey: Uint8Array }; key: KeyObject };
-  try {
-    terminal = ctx.trust.terminalCertificate(batch.terminalCertificate, Math.floor(ctx.now() / 1000));
-  } catch (error) {
-    if (error instanceof CertificateError) throw new UploadRejected(401, error.code, error.message);
-    throw error;
-  }
-  if (terminal.cert.terminalId !== terminalId) {
-    throw new UploadRejected(
-      403,
-      'ERR_TERMINAL_ID_MISMATCH',
-      `the certificate is for terminal ${terminal.cert.terminalId}, the upload is for ${terminalId}`,
-    );
-  }
-
-  const raws = batch.records;
-  const decoded: LogRecord[] = [];
-  const hashes: Uint8Array[] = [];
-  for (let i = 0; i < raws.length; i++) {
-    let record: LogRecord;
-    try {
-      record = decodeRecord(raws[i]!);
-    } catch (error) {
-      const seq = i === 0 ? undefined : decoded[0]!.seq + i;
-      throw new UploadRejected(
-        422,
-        'ERR_RECORD_INVALID',
-        `record ${seq ?? `#${i}`}: ${(error as Error).message}`,
-        seq,
-      );
-    }
-    if (i > 0) {
-      const expected = decoded[0]!.seq + i;
-      if (record.seq !== expected) {
-        throw new UploadRejected(
-          422,
-          'ERR_RECORD_SEQ',
-          `record #${i} has seq ${record.seq}, expected ${expected}`,
-          expected,
-        );
-      }
-      if (!equal(record.prevHash, hashes[i - 1]!)) {
-        throw new UploadRejected(
-          422,
-          'ERR_RECORD_CHAIN',
-          `record ${record.seq}: prevHash is not the hash of record ${record.seq - 1} (altered or out of order)`,
-          record.seq,
-        );
-      }
-    } else if (record.seq === 0 && !equal(record.prevHash, GENESIS)) {
-      throw new UploadRejected(422, 'ERR_RECORD_CHAIN', 'record 0: prevHash must be 32 zero bytes', 0);
-    }
-    decoded.push(record);
-    hashes.push(recordHash(raws[i]!));
-  }
-
-  for (const record of decoded) {
-    if (record.type !== 'checkpoint') continue;
-    if (
-      record.coveredSeq !== record.seq - 1 ||
-      record.count !== record.seq ||
-      !equal(record.headHash, record.prevHash)
-    ) {
-      throw new UploadRejected(
-        422,
-        'ERR_CHECKPOINT_INVALID',
-        `checkpoint ${record.seq} does not cover the record before it (coveredSeq ${record.coveredSeq}, count ${record.count})`,
-        record.seq,
-      );
-    }
-    if (record.terminalId !== terminalId) {
-      throw new UploadRejected(
-        422,
-        'ERR_CHECKPOINT_TERMINAL',
-        `checkpoint ${record.seq} names terminal ${record.terminalId}, not ${terminalId}`,
-        record.seq,
-      );
-    }
-  }
-  const last = decoded[decoded.length - 1]!;
-  if (last.type !== 'checkpoint') {
-    throw new UploadRejected(
-      422,
-      'ERR_BATCH_UNSIGNED',
-      `a batch must end with a checkpoint record; record ${last.seq} is a ${last.type}`,
-      last.seq,
-    );
-  }
-  // The one terminal signature of the batch; intermediate checkpoints are covered by it.
-  if (
-    !verifyRaw(terminal.key, checkpointMessage(terminalId, last.coveredSeq, last.headHash), last.signature)
-  ) {
-    throw new UploadRejected(
-      422,
-      'ERR_CHECKPOINT_SIGNATURE',
-      `checkpoint ${last.seq}: signature does not verify with the key of ${terminalId}'s certificate`,
-      last.seq,
-    );
-  }
-
-  return {
-    decoded,
-    hashes,
-    raws,
-    certificate: batch.terminalCertificate,
-    publicKey: terminal.cert.publicKey,
-    merchantId: terminal.cert.merchantId,
-  };
 }
 
 /** Card proofs verified per slice of records, yielding between slices (the inline path). */
@@ -218,13 +77,14 @@ export async function verifyBatch(
   ctx: Pick<IngestContext, 'trust' | 'verifier' | 'now' | 'signaturePool'>,
   terminalId: string,
   body: Uint8Array,
+  signedWith?: Uint8Array,
 ): Promise<{
   records: VerifiedRecord[];
   certificate: Uint8Array;
   publicKey: Uint8Array;
   merchantId: string;
 }> {
-  const { decoded, hashes, raws, ...rest } = checkBatchEnvelope(ctx, terminalId, body);
+  const { decoded, hashes, raws, ...rest } = checkBatchEnvelope(ctx, terminalId, body, signedWith);
   const records: VerifiedRecord[] = new Array(raws.length);
   const reject = (i: number, verdict: Extract<RecordVerdict, { ok: false }>) =>
     new UploadRejected(422, verdict.code, verdict.message, decoded[i]!.seq);
@@ -262,9 +122,11 @@ export async function ingestBatch(
   ctx: IngestContext,
   terminalId: string,
   body: Uint8Array,
+  /** The certificate the upload request was signed under; the batch must carry the same. */
+  signedWith?: Uint8Array,
 ): Promise<IngestResult> {
   // Revocation is checked in the transaction, under the terminal's row lock (storeBatch).
-  const verified = await verifyBatch(ctx, terminalId, body);
+  const verified = await verifyBatch(ctx, terminalId, body, signedWith);
   for (let attempt = 1; ; attempt++) {
     try {
       return await ctx.db.transaction((tx) => storeBatch(ctx, tx, terminalId, verified));

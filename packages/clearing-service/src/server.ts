@@ -9,6 +9,7 @@ import { openPgliteDb } from './db/pglite';
 import { openPostgresDb } from './db/postgres';
 import type { Db } from './db/types';
 import { InputError } from './errors';
+import type { EdgeOptions } from './http/limits';
 import type { LoadAuthoritySigner } from './loads';
 import { loadOrCreateFileSigner } from './signer';
 import type { TrustAnchors } from './trust';
@@ -34,6 +35,8 @@ export interface ServeOptions {
    * its key file is present, the load-authority key.
    */
   pkiDir?: string;
+  /** Timeouts and request rates (defaults in http/limits.ts). */
+  edge?: EdgeOptions;
 }
 
 export interface RunningService {
@@ -101,6 +104,7 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
       logger: options.logger ?? true,
       ...(trust ? { trust } : {}),
       ...(loadAuthority ? { loadAuthority } : {}),
+      ...(options.edge ? { edge: options.edge } : {}),
     });
     const url = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
     return {

@@ -4,16 +4,18 @@
  */
 
 import { Capability } from '@huduma/card-applet-spec';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { bearerToken, secretsEqual, type TerminalAuthenticator } from './auth';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { bearerToken, secretsEqual } from './auth';
 import type { Db } from './db/types';
+import { registerForkReportRoute } from './fork-reports';
+import { SHIFT_CLOSE_BODY_LIMIT, UPLOAD_BODY_LIMIT } from './http/limits';
+import type { TerminalRequestGuard } from './http/terminal-request';
 import { type IngestContext, type IngestResult, ingestBatch, LEAF_INDEX_SQL } from './ingest';
 import { issueLoadAuthorization, type LoadAuthoritySigner } from './loads';
 import { inclusionProof } from './merkle';
 import { reconcileShift } from './reconcile';
 import { decodeBatchReceipt } from './signed-messages';
 import type { Signer } from './signer';
-import type { AuthenticatedTerminal, CertificateTerminalAuthenticator } from './terminal-auth';
 
 export interface TerminalRouteDeps {
   db: Db;
@@ -21,7 +23,8 @@ export interface TerminalRouteDeps {
   operatorToken: string;
   /** Undefined when no trust anchors are configured: uploads answer 503. */
   ingest: IngestContext | undefined;
-  terminalAuth: TerminalAuthenticator;
+  /** Hooks of every terminal-signed route (http/terminal-request.ts). */
+  terminalRequest: TerminalRequestGuard;
   loadAuthority: LoadAuthoritySigner | undefined;
   now: () => number;
 }
@@ -113,13 +116,6 @@ function receiptJson(
   };
 }
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    terminal?: AuthenticatedTerminal;
-    rawBody?: Uint8Array;
-  }
-}
-
 export function registerTerminalRoutes(api: FastifyInstance, deps: TerminalRouteDeps): void {
   const { db, signer } = deps;
 
@@ -128,47 +124,19 @@ export function registerTerminalRoutes(api: FastifyInstance, deps: TerminalRoute
     return token !== undefined && secretsEqual(token, deps.operatorToken);
   };
 
-  /** Terminal-signed request (terminal-auth.ts), optionally with a capability and the URL's terminal id. */
-  function terminalGuard(options: { capability?: number; matchParam?: boolean; allowOperator?: boolean }) {
-    return async (request: FastifyRequest, reply: FastifyReply) => {
-      if (options.allowOperator && isOperator(request)) return;
-      const auth = deps.terminalAuth as Partial<CertificateTerminalAuthenticator>;
-      const result = auth.check
-        ? await auth.check(request)
-        : (((await deps.terminalAuth.authenticate(request)) as AuthenticatedTerminal | undefined) ?? {
-            status: 401 as const,
-            code: 'ERR_UNAUTHORIZED',
-            message: 'terminal authentication required',
-          });
-      if (!('terminalId' in result)) {
-        return reply.status(result.status).send({ error: result.code, message: result.message });
-      }
-      const param = (request.params as { terminalId?: string }).terminalId;
-      if (options.matchParam && param !== result.terminalId) {
-        return reply.status(403).send({
-          error: 'ERR_TERMINAL_ID_MISMATCH',
-          message: `authenticated as ${result.terminalId}, not ${param}`,
-        });
-      }
-      if (options.capability !== undefined && ((result.capabilities ?? 0) & options.capability) === 0) {
-        return reply.status(403).send({
-          error: 'ERR_TERMINAL_CAPABILITY',
-          message: `terminal ${result.terminalId} is not certified for this operation`,
-        });
-      }
-      request.terminal = result;
-    };
-  }
+  const terminalGuard = deps.terminalRequest;
 
   api.post<{ Params: { terminalId: string } }>(
     '/v1/terminals/:terminalId/batches',
     {
-      bodyLimit: 64 * 1024 * 1024,
+      bodyLimit: UPLOAD_BODY_LIMIT,
+      config: { contentTypes: ['application/cbor'] },
+      ...terminalGuard({ matchParam: true }),
       schema: {
         summary:
           'Upload a batch of the terminal log (CBOR), verified record by record, stored all-or-nothing',
         description:
-          'Body: application/cbor map {v: 1, terminalCertificate: bstr(165), records: [bstr…]}: exact txlog record payloads with consecutive seqs, the last one a checkpoint signed by the terminal. Idempotent: records already held are acknowledged as duplicates. See the package README for the byte layout and every check.',
+          'Body: application/cbor map {v: 1, terminalCertificate: bstr(165), records: [bstr…], seal?: bstr(64)}: exact txlog record payloads with consecutive seqs, ending in a terminal signature over the chain head: the last record a checkpoint, or a seal (the terminal signature over the checkpoint message for the last record). Idempotent: records already held are acknowledged as duplicates. See the package README for the byte layout and every check.',
         params: { type: 'object', required: ['terminalId'], properties: { terminalId: terminalIdSchema } },
         response: {
           200: receiptSchema,
@@ -193,7 +161,12 @@ export function registerTerminalRoutes(api: FastifyInstance, deps: TerminalRoute
           .status(415)
           .send({ error: 'ERR_CONTENT_TYPE', message: 'send the batch as application/cbor' });
       }
-      const result = await ingestBatch(deps.ingest, request.params.terminalId, request.body);
+      const result = await ingestBatch(
+        deps.ingest,
+        request.params.terminalId,
+        request.body,
+        request.terminal?.certificate,
+      );
       request.log.info(
         {
           terminalId: request.params.terminalId,
@@ -208,10 +181,12 @@ export function registerTerminalRoutes(api: FastifyInstance, deps: TerminalRoute
     },
   );
 
+  registerForkReportRoute(api, { db, guard: terminalGuard({ matchParam: true }) });
+
   api.get<{ Params: { terminalId: string } }>(
     '/v1/terminals/:terminalId/state',
     {
-      preHandler: terminalGuard({ matchParam: true, allowOperator: true }),
+      ...terminalGuard({ matchParam: true, allowOperator: true }),
       schema: {
         summary: 'Where a terminal resumes its upload: the last seq held and its hash',
         params: { type: 'object', required: ['terminalId'], properties: { terminalId: terminalIdSchema } },
@@ -374,7 +349,7 @@ export function registerTerminalRoutes(api: FastifyInstance, deps: TerminalRoute
   }>(
     '/v1/load-authorizations',
     {
-      preHandler: terminalGuard({ capability: Capability.RELOAD }),
+      ...terminalGuard({ capability: Capability.RELOAD }),
       schema: {
         summary: 'Online load authorization for RELOAD (144 bytes, signed by the load authority)',
         description:
@@ -469,7 +444,8 @@ export function registerTerminalRoutes(api: FastifyInstance, deps: TerminalRoute
   }>(
     '/v1/terminals/:terminalId/shift-close',
     {
-      preHandler: terminalGuard({ matchParam: true, allowOperator: true }),
+      bodyLimit: SHIFT_CLOSE_BODY_LIMIT,
+      ...terminalGuard({ matchParam: true, allowOperator: true }),
       schema: {
         summary: 'Shift-close reconciliation: in balance, out of balance (with what differs), or incomplete',
         description:

@@ -45,7 +45,11 @@ for (const backend of BACKENDS) {
           port,
           method: 'POST',
           path: '/v1/terminals/TRM-F1/batches',
-          headers: { 'content-type': 'application/cbor', 'content-length': body.length },
+          headers: {
+            'content-type': 'application/cbor',
+            'content-length': body.length,
+            ...t.signRequest('POST', '/v1/terminals/TRM-F1/batches', body),
+          },
         });
         req.on('error', () => resolve());
         req.write(Buffer.from(body.subarray(0, body.length >> 1)), () => {
@@ -64,14 +68,20 @@ for (const backend of BACKENDS) {
 
       const retry = await fetch(`http://127.0.0.1:${port}/v1/terminals/TRM-F1/batches`, {
         method: 'POST',
-        headers: { 'content-type': 'application/cbor' },
+        headers: {
+          'content-type': 'application/cbor',
+          ...t.signRequest('POST', '/v1/terminals/TRM-F1/batches', body),
+        },
         body: Buffer.from(body),
       });
       expect(retry.status).toBe(200);
       expect(await retry.json()).toMatchObject({ status: 'accepted', newRecords: 501 });
       const again = await fetch(`http://127.0.0.1:${port}/v1/terminals/TRM-F1/batches`, {
         method: 'POST',
-        headers: { 'content-type': 'application/cbor' },
+        headers: {
+          'content-type': 'application/cbor',
+          ...t.signRequest('POST', '/v1/terminals/TRM-F1/batches', body),
+        },
         body: Buffer.from(body),
       });
       expect(await again.json()).toMatchObject({ status: 'duplicate' });

@@ -23,6 +23,7 @@ import {
   GENESIS_HASH,
   type RecordBody,
   recordHash,
+  signTerminalRequest,
 } from '@huduma/txlog';
 import type { TrustAnchors } from '../src/trust';
 
@@ -206,6 +207,18 @@ export class TestTerminal {
     readonly certificate: Uint8Array,
   ) {}
 
+  /** The X-Huduma-* headers of one request signed by this terminal (fresh nonce each call). */
+  signRequest(method: string, path: string, body?: Uint8Array | string): Record<string, string> {
+    return signTerminalRequest({
+      method,
+      path,
+      ...(body === undefined ? {} : { body }),
+      certificate: this.certificate,
+      privateKey: this.key.privateKey,
+      publicKey: this.key.publicKey,
+    });
+  }
+
   get nextSeq(): number {
     return this.records.length;
   }
@@ -321,6 +334,16 @@ export class TestTerminal {
     return encodeUploadBatch({
       terminalCertificate: this.certificate,
       records: records.slice(fromSeq, toSeq + 1),
+    });
+  }
+
+  /** Records fromSeq..toSeq with a seal: the terminal's signature over the checkpoint message for toSeq. */
+  sealedBatch(fromSeq: number, toSeq: number, seal?: Uint8Array): Uint8Array {
+    const last = this.records[toSeq]!;
+    return encodeUploadBatch({
+      terminalCertificate: this.certificate,
+      records: this.records.slice(fromSeq, toSeq + 1),
+      seal: seal ?? this.key.sign(checkpointMessage(this.terminalId, toSeq, recordHash(last))),
     });
   }
 }

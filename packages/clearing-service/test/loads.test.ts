@@ -111,11 +111,15 @@ describe('load authorizations and top-ups', () => {
     agent.terminalSeq = 1;
     agent.reload(card, 250_00, 'QGH7K2LX9P', 1);
     agent.checkpoint();
+    const agentBatch = agent.batch();
     const up = await app.inject({
       method: 'POST',
       url: '/v1/terminals/AGT-1/batches',
-      headers: { 'content-type': 'application/cbor' },
-      payload: Buffer.from(agent.batch()),
+      headers: {
+        'content-type': 'application/cbor',
+        ...agent.signRequest('POST', '/v1/terminals/AGT-1/batches', agentBatch),
+      },
+      payload: Buffer.from(agentBatch),
     });
     expect(up.statusCode, up.body).toBe(200);
     expect(up.json().alerts).toBe(0);
@@ -163,8 +167,13 @@ describe('load authorizations and top-ups', () => {
       headers: { ...headers, 'content-type': 'application/json' },
       payload: JSON.stringify({ ...body, amountCents: 9_000_00 }),
     });
+    // Same length, other bytes: the signature still verifies (it covers the declared hash), the
+    // body read does not match that hash.
     expect(tampered.statusCode).toBe(401);
-    expect(tampered.json().error).toBe('ERR_TERMINAL_AUTH_SIGNATURE');
+    expect(tampered.json()).toMatchObject({
+      error: 'ERR_TERMINAL_AUTH_BODY',
+      field: 'header.x-huduma-content-sha256',
+    });
 
     const cash = await signed(centre, 'POST', '/v1/load-authorizations', body);
     expect(cash.statusCode, cash.body).toBe(200);
@@ -173,11 +182,15 @@ describe('load authorizations and top-ups', () => {
     // A reload of a different amount than authorized (as if the load-authority key had leaked).
     centre.reload(card, 5_000_00, 'CASH-7', 7);
     centre.checkpoint();
+    const centreBatch = centre.batch();
     const up = await app.inject({
       method: 'POST',
       url: '/v1/terminals/HC-1/batches',
-      headers: { 'content-type': 'application/cbor' },
-      payload: Buffer.from(centre.batch()),
+      headers: {
+        'content-type': 'application/cbor',
+        ...centre.signRequest('POST', '/v1/terminals/HC-1/batches', centreBatch),
+      },
+      payload: Buffer.from(centreBatch),
     });
     expect(up.statusCode).toBe(200);
     const alerts = (

@@ -34,13 +34,16 @@ for (const backend of BACKENDS) {
       await backend.shutdown();
     });
 
-    const upload = (t: TestTerminal, body: Uint8Array, terminalId = t.terminalId) =>
-      app.inject({
+    /** Signed by `signer` (default: the terminal that wrote the batch). */
+    const upload = (t: TestTerminal, body: Uint8Array, terminalId = t.terminalId, signer = t) => {
+      const url = `/v1/terminals/${terminalId}/batches`;
+      return app.inject({
         method: 'POST',
-        url: `/v1/terminals/${terminalId}/batches`,
-        headers: { 'content-type': 'application/cbor' },
+        url,
+        headers: { 'content-type': 'application/cbor', ...signer.signRequest('POST', url, body) },
         payload: Buffer.from(body),
       });
+    };
     const count = async (terminalId: string) =>
       (
         await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM accepted_records WHERE terminal_id = $1', [
@@ -187,7 +190,8 @@ for (const backend of BACKENDS) {
       forgedCkpt.sale(c2, 1_00);
       Object.assign(forgedCkpt, { key: pki.terminal('TRM-A4').key });
       forgedCkpt.checkpoint();
-      const r2 = await upload(forgedCkpt, forgedCkpt.batch());
+      // The request itself is signed by the certificate's key; only the checkpoint is forged.
+      const r2 = await upload(forgedCkpt, forgedCkpt.batch(), 'TRM-A4', impostor);
       expect(r2.statusCode).toBe(422);
       expect(r2.json()).toMatchObject({ error: 'ERR_CHECKPOINT_SIGNATURE', seq: 1 });
 
@@ -226,6 +230,31 @@ for (const backend of BACKENDS) {
 
       expect(await count('TRM-A4')).toBe(0);
       expect((await db.query('SELECT 1 FROM terminals WHERE terminal_id = $1', ['TRM-A4'])).length).toBe(0);
+    });
+
+    it('accepts a batch that ends without a checkpoint when it carries a valid seal, and refuses a bad one', async () => {
+      const t = pki.terminal('TRM-SL1');
+      const card = pki.card(cardNumberFor(441));
+      for (let i = 0; i < 5; i++) t.sale(card, 1_00);
+      // No seal: refused, as before.
+      expect((await upload(t, t.batch(0, 2))).json()).toMatchObject({ error: 'ERR_BATCH_UNSIGNED', seq: 2 });
+      // A seal over another record, or signed by another terminal's key: refused, nothing stored.
+      const other = pki.terminal('TRM-SL2');
+      const wrongRecord = t.sealedBatch(0, 2, other.key.sign(new Uint8Array(64)));
+      expect((await upload(t, wrongRecord)).json()).toMatchObject({
+        error: 'ERR_BATCH_SEAL_SIGNATURE',
+        seq: 2,
+      });
+      expect(await count('TRM-SL1')).toBe(0);
+      // Sealed parts upload one after the other, the last ending in a checkpoint (no seal needed).
+      const first = await upload(t, t.sealedBatch(0, 2));
+      expect(first.statusCode).toBe(200);
+      expect(first.json()).toMatchObject({ heldUpToSeq: 2, newRecords: 3 });
+      t.checkpoint();
+      const second = await upload(t, t.batch(3));
+      expect(second.statusCode).toBe(200);
+      expect(second.json()).toMatchObject({ heldUpToSeq: 5, newRecords: 3 });
+      expect(Number(await count('TRM-SL1'))).toBe(6);
     });
 
     it('refuses unknown, expired, mismatched and revoked terminals with clear codes', async () => {

@@ -1,4 +1,5 @@
 export { cardProofVerifier } from './card-proof';
+export { CBOR_SCAN_MAX_DEPTH, type CborLimits, MAX_RECORD_LENGTH, scanCbor } from './cbor-limits';
 export {
   type CliIo,
   type CliStream,
@@ -67,18 +68,23 @@ export {
 } from './signer';
 export {
   BATCH_FORMAT_VERSION,
+  BATCH_SEAL_LENGTH,
   DENY_LIST_DOMAIN,
   decodeUploadBatch,
   denyListMessage,
   encodeUploadBatch,
   MAX_BATCH_RECORDS,
   MAX_REQUEST_CLOCK_SKEW_MS,
+  MAX_UPLOAD_BATCH_BYTES,
   type SignedDenyListBody,
   signTerminalRequest,
   TERMINAL_CERTIFICATE_LENGTH,
   TERMINAL_REQUEST_DOMAIN,
+  TERMINAL_REQUEST_NONCE_LENGTH,
+  type TerminalRequestParts,
   type TerminalRequestSigningInput,
   terminalRequestMessage,
+  UPLOAD_BATCH_CBOR_LIMITS,
   type UploadBatch,
   UploadBatchFormatError,
 } from './upload-protocol';

@@ -49,6 +49,24 @@ describe('upload batch codec', () => {
     );
   });
 
+  it('carries an optional 64-byte seal as a fourth key, and only that', () => {
+    const seal = new Uint8Array(64).fill(9);
+    const back = decodeUploadBatch(
+      encodeUploadBatch({ terminalCertificate: cert, records: [Uint8Array.of(1)], seal }),
+    );
+    expect(back.seal).toEqual(seal);
+    expect(
+      decodeUploadBatch(encodeUploadBatch({ terminalCertificate: cert, records: [Uint8Array.of(1)] })).seal,
+    ).toBeUndefined();
+    const enc = (o: unknown) => new Uint8Array(plain.encode(o));
+    const base = { v: 1, terminalCertificate: cert, records: [Uint8Array.of(1)] };
+    expect(codeOf(() => decodeUploadBatch(enc({ ...base, seal: seal.subarray(1) })))).toBe(
+      'ERR_BATCH_FORMAT',
+    );
+    expect(codeOf(() => decodeUploadBatch(enc({ ...base, seal: 'x'.repeat(64) })))).toBe('ERR_BATCH_FORMAT');
+    expect(codeOf(() => decodeUploadBatch(enc({ ...base, sea1: seal })))).toBe('ERR_BATCH_FORMAT');
+  });
+
   it('refuses what the service refuses, with the same codes', () => {
     expect(codeOf(() => decodeUploadBatch(Uint8Array.of(0xff, 0x00)))).toBe('ERR_BATCH_CBOR');
     expect(codeOf(() => decodeUploadBatch(new Uint8Array(plain.encode([1, 2]))))).toBe('ERR_BATCH_FORMAT');
@@ -91,10 +109,19 @@ describe('upload batch codec', () => {
 });
 
 describe('terminal request signature', () => {
-  it('lays out domain, method, path, timestamp and body hash', () => {
+  it('lays out domain v2, method, path, timestamp, nonce, content length and body hash', () => {
     const body = new TextEncoder().encode('{"a":1}');
-    const m = terminalRequestMessage('post', '/v1/x?y=1', 0x0102030405, body);
-    const domain = 'HUDUMA-CLEARING/TERMINAL-REQUEST/v1';
+    const nonce = Uint8Array.from({ length: 16 }, (_, i) => i + 1);
+    const bodySha256 = new Uint8Array(createHash('sha256').update(body).digest());
+    const m = terminalRequestMessage({
+      method: 'post',
+      path: '/v1/x?y=1',
+      timestampMs: 0x0102030405,
+      nonce,
+      contentLength: body.length,
+      bodySha256,
+    });
+    const domain = 'HUDUMA-CLEARING/TERMINAL-REQUEST/v2';
     let at = domain.length;
     expect(Buffer.from(m.subarray(0, at)).toString('ascii')).toBe(domain);
     expect(m[at++]).toBe(0);
@@ -105,17 +132,23 @@ describe('terminal request signature', () => {
     at += 2 + 9;
     expect(Buffer.from(m.subarray(at, at + 8)).toString('hex')).toBe('0000000102030405');
     at += 8;
-    expect(Buffer.from(m.subarray(at)).toString('hex')).toBe(createHash('sha256').update(body).digest('hex'));
+    expect(Buffer.from(m.subarray(at, at + 16))).toEqual(Buffer.from(nonce));
+    at += 16;
+    expect(Buffer.from(m.subarray(at, at + 8)).toString('hex')).toBe('0000000000000007');
+    at += 8;
+    expect(Buffer.from(m.subarray(at)).toString('hex')).toBe(Buffer.from(bodySha256).toString('hex'));
   });
 
-  it('signs headers a P-256 verifier accepts, and a changed path breaks the signature', () => {
+  it('signs headers a P-256 verifier accepts; a changed path, nonce or length breaks the signature', () => {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const jwk = privateKey.export({ format: 'jwk' });
     const priv = new Uint8Array(Buffer.from(jwk.d!, 'base64url'));
     const pub = p256.getPublicKey(priv, false);
+    const body = new TextEncoder().encode('{"a":1}');
     const headers = signTerminalRequest({
-      method: 'GET',
+      method: 'POST',
       path: '/v1/terminals/T-1/state',
+      body,
       certificate: cert,
       privateKey: priv,
       publicKey: pub,
@@ -123,27 +156,42 @@ describe('terminal request signature', () => {
     });
     expect(headers['x-huduma-timestamp']).toBe('1700000000000');
     expect(Buffer.from(headers['x-huduma-certificate']!, 'base64')).toEqual(Buffer.from(cert));
+    expect(headers['x-huduma-content-sha256']).toBe(createHash('sha256').update(body).digest('hex'));
+    const nonce = new Uint8Array(Buffer.from(headers['x-huduma-nonce']!, 'hex'));
+    expect(nonce.length).toBe(16);
     const sig = new Uint8Array(Buffer.from(headers['x-huduma-signature']!, 'base64'));
-    const ok = (path: string) =>
-      p256.verify(
-        sig,
-        sha256(terminalRequestMessage('GET', path, 1_700_000_000_000, new Uint8Array())),
-        pub,
-        {
-          lowS: false,
-        },
-      );
-    expect(ok('/v1/terminals/T-1/state')).toBe(true);
-    expect(ok('/v1/terminals/T-2/state')).toBe(false);
+    const message = (path: string, n = nonce, contentLength = body.length) =>
+      terminalRequestMessage({
+        method: 'POST',
+        path,
+        timestampMs: 1_700_000_000_000,
+        nonce: n,
+        contentLength,
+        bodySha256: new Uint8Array(Buffer.from(headers['x-huduma-content-sha256']!, 'hex')),
+      });
+    const ok = (m: Uint8Array) => p256.verify(sig, sha256(m), pub, { lowS: false });
+    expect(ok(message('/v1/terminals/T-1/state'))).toBe(true);
+    expect(ok(message('/v1/terminals/T-2/state'))).toBe(false);
+    expect(ok(message('/v1/terminals/T-1/state', new Uint8Array(16)))).toBe(false);
+    expect(ok(message('/v1/terminals/T-1/state', nonce, body.length + 1))).toBe(false);
     // node:crypto agrees (the service verifies with OpenSSL).
     expect(
       verify(
         'sha256',
-        terminalRequestMessage('GET', '/v1/terminals/T-1/state', 1_700_000_000_000, new Uint8Array()),
+        message('/v1/terminals/T-1/state'),
         { key: privateKey, dsaEncoding: 'ieee-p1363' },
         sig,
       ),
     ).toBe(true);
+    // A fresh nonce per call.
+    const again = signTerminalRequest({
+      method: 'GET',
+      path: '/',
+      certificate: cert,
+      privateKey: priv,
+      publicKey: pub,
+    });
+    expect(again['x-huduma-nonce']).not.toBe(headers['x-huduma-nonce']);
   });
 });
 

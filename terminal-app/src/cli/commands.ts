@@ -8,6 +8,7 @@ import { TerminalError, TransactionRefusedError } from '../errors';
 import { devLoadAuthorizer, type LoadAuthorizer } from '../load-authorizer';
 import { initTerminal } from '../provisioning';
 import type { CardReader } from '../reader';
+import { storageFailureLine } from '../storage';
 import { CashierConsole, PinPadSlot } from '../ui/console';
 import { DemoReader } from '../ui/demo-reader';
 import { type ParsedArgs, parseArgs, required, UsageError } from './args';
@@ -121,6 +122,13 @@ export async function runTerminalCli(argv: readonly string[], io: TerminalCliIo)
     }
     if (err instanceof TerminalError || err instanceof CardSourceError) {
       io.stderr.write(`huduma-terminal: ${err.message}\n`);
+      return EXIT_DECLINED;
+    }
+    // The log or another terminal file could not be read or written (a full disk, an I/O
+    // error): one line that says so and what to do, never a stack trace.
+    const storage = storageFailureLine(err);
+    if (storage) {
+      io.stderr.write(`huduma-terminal: ${storage}\n`);
       return EXIT_DECLINED;
     }
     throw err;

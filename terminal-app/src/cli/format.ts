@@ -60,6 +60,10 @@ const DECLINE_PHRASES: Record<RefusalReason, string> = {
   'max-balance': 'card balance would exceed its maximum',
   'load-declined': 'reload not authorized',
   'card-error': 'card error',
+  'storage-full': "terminal's storage is full",
+  'storage-failed': 'terminal storage error',
+  'terminal-revoked': 'this terminal is revoked',
+  'clock-invalid': "the terminal's clock is wrong",
 };
 
 /** What the UI knew about the card when the decline happened (for "(balance KES 120.00)"). */

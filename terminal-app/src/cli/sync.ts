@@ -78,5 +78,11 @@ export function formatSyncReport(report: SyncReport, unsynced: number): string {
       `deny list: version ${d.fromVersion} → ${d.toVersion} (+${d.added} −${d.removed}${d.replaced ? ', replaced' : ''})`,
     );
   if (report.catalog) lines.push(`catalog: ${report.catalog.services} services`);
+  if (report.revoked)
+    lines.push('TERMINAL REVOKED by the clearing service: sales are stopped. Contact the acquirer.');
+  if (report.forkReported)
+    lines.push(
+      `LOG FORK: this terminal's log differs from the service's copy; reported (alert ${report.forkReported.alertId}). Uploads stay stopped: call support.`,
+    );
   return `${lines.join('\n')}\n`;
 }

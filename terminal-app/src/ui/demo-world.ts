@@ -66,7 +66,7 @@ export async function ensureDemoWorld(dataDir: string): Promise<DemoWorld> {
     merchantId: DEMO_TERMINAL.merchantId,
     location: { kind: 'huduma-centre', name: DEMO_TERMINAL.location },
     // No clearing service runs in the demo yet, so nothing ever syncs: do not stop sales for it.
-    limits: { maxOfflineMs: 10 * 365 * 24 * 3600_000, maxUnsyncedRecords: 10_000_000 },
+    limits: { maxOfflineMs: 10 * 365 * 24 * 3600_000, maxUnsyncedRecords: 9_999 },
   });
   const cards: DemoCardInfo[] = [];
   for (const c of DEMO_CARDS) {

@@ -85,8 +85,10 @@ export interface LoadAuthorizationAnswer {
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 /**
- * A thin HTTP client of the clearing service for one terminal: every terminal route is signed
- * (X-Huduma-* headers over method, path, timestamp and body), failures become typed errors:
+ * A thin HTTP client of the clearing service for one terminal: every terminal route, uploads
+ * included, is signed (X-Huduma-* headers over method, path, timestamp, a fresh nonce, the body
+ * length and the body's SHA-256; each call signs anew, so a retry never replays a nonce).
+ * Failures become typed errors:
  * ClearingUnreachableError (network), ClearingServerError (5xx), ClearingRejectedError (4xx).
  */
 export class ClearingClient {
@@ -110,12 +112,31 @@ export class ClearingClient {
     return this.call('GET', `/v1/terminals/${encodeURIComponent(this.terminalId)}/state`, { signed: true });
   }
 
-  /** Uploads exact record payloads (the last one a checkpoint). */
-  uploadBatch(records: Uint8Array[]): Promise<BatchReceiptAnswer> {
-    const body = encodeUploadBatch({ terminalCertificate: this.options.terminal.certificateBytes, records });
+  /** Uploads exact record payloads; `seal` is required when the last one is not a checkpoint. */
+  uploadBatch(records: Uint8Array[], seal?: Uint8Array): Promise<BatchReceiptAnswer> {
+    const body = encodeUploadBatch({
+      terminalCertificate: this.options.terminal.certificateBytes,
+      records,
+      ...(seal ? { seal } : {}),
+    });
+    // Signed like every terminal route: the service authenticates the upload from its headers
+    // (declared length and SHA-256 of the body) before it reads the body.
     return this.call('POST', `/v1/terminals/${encodeURIComponent(this.terminalId)}/batches`, {
       body,
       contentType: 'application/cbor',
+      signed: true,
+    });
+  }
+
+  /** Tells the service (signed) that the local log disagrees with what it holds; it raises a critical alert. */
+  reportFork(report: { seq: number; localHash: string; serviceHash: string }): Promise<{
+    alertId: number;
+    status: 'raised' | 'known';
+  }> {
+    return this.call('POST', `/v1/terminals/${encodeURIComponent(this.terminalId)}/fork-reports`, {
+      body: new TextEncoder().encode(JSON.stringify(report)),
+      contentType: 'application/json',
+      signed: true,
     });
   }
 

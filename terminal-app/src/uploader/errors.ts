@@ -62,6 +62,8 @@ export class SyncRetriesExhaustedError extends SyncError {
  * this terminal does not have, or a different record at the same seq). Needs an operator.
  */
 export class SyncStateMismatchError extends SyncError {
+  /** Set when the terminal reported the disagreement to the service (the alert it raised). */
+  forkReport: { alertId: number } | undefined;
   constructor(message: string) {
     super('ERR_SYNC_STATE_MISMATCH', message);
   }
@@ -74,7 +76,10 @@ export class ServiceSignatureError extends SyncError {
   }
 }
 
-/** A stretch of the log too long to upload as one checkpointed batch. */
+/**
+ * A stretch of the log too long to upload as one checkpointed batch. No longer thrown: such a
+ * stretch now goes up in sealed batches. Kept so programs that catch it still compile.
+ */
 export class SyncBatchTooLargeError extends SyncError {
   constructor(message: string) {
     super('ERR_SYNC_BATCH_TOO_LARGE', message);

@@ -1,5 +1,12 @@
 import { join } from 'node:path';
-import { denyListMessage, MAX_BATCH_RECORDS, type StoredRecord } from '@huduma/txlog';
+import {
+  checkpointMessage,
+  denyListMessage,
+  type LogSigner,
+  MAX_BATCH_RECORDS,
+  nodeCryptoSigner,
+  type StoredRecord,
+} from '@huduma/txlog';
 import { type Service, ServiceCatalog } from '../catalog';
 import type { DenyList } from '../deny-list';
 import { readJsonIfExists, writeFileAtomic } from '../files';
@@ -10,13 +17,7 @@ import {
   type TerminalCredentials,
   verifyServiceSignature,
 } from './client';
-import {
-  ClearingRejectedError,
-  ServiceSignatureError,
-  SyncBatchTooLargeError,
-  SyncError,
-  SyncStateMismatchError,
-} from './errors';
+import { ClearingRejectedError, ServiceSignatureError, SyncError, SyncStateMismatchError } from './errors';
 import { DEFAULT_RETRY_POLICY, type RetryHooks, type RetryPolicy, withRetry } from './retry';
 
 /** What the uploader needs from the terminal: `TerminalEngine` provides all of it. */
@@ -34,6 +35,8 @@ export interface SyncTarget {
   storedRecords(fromSeq?: number): AsyncGenerator<StoredRecord>;
   checkpoint(): Promise<void>;
   markSynced(syncedRecordCount: number): Promise<void>;
+  /** Records durably that the service revoked this terminal (the engine then refuses every sale). */
+  markRevoked?(detail: string): Promise<void>;
 }
 
 /** Reported after each acknowledged part of an upload. */
@@ -76,6 +79,10 @@ export interface SyncReport {
   catalog?: { services: number };
   /** What failed; the other steps still ran. */
   errors: SyncError[];
+  /** The service said this terminal is revoked (recorded in the terminal; sales stop). */
+  revoked?: boolean;
+  /** The alert the service raised when this sync reported that the logs disagree. */
+  forkReported?: { alertId: number };
 }
 
 export interface BatchUploaderOptions {
@@ -129,6 +136,8 @@ export class BatchUploader {
   private readonly clock: () => number;
   private inFlight: Promise<SyncReport> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** Seals batches that do not end with a checkpoint (the terminal key, as for checkpoints). */
+  private readonly sealer: LogSigner;
 
   constructor(private readonly options: BatchUploaderOptions) {
     this.engine = options.engine;
@@ -152,6 +161,7 @@ export class BatchUploader {
       });
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.maxBatchRecords = Math.min(MAX_BATCH_RECORDS, Math.max(2, options.maxBatchRecords ?? 500));
+    this.sealer = nodeCryptoSigner(c.privateKey, c.terminalId);
   }
 
   /** Upload, deny list, catalog, one after the other; one sync at a time (a second call joins the first). */
@@ -193,6 +203,11 @@ export class BatchUploader {
         return await fn();
       } catch (err) {
         if (err instanceof SyncError) {
+          if (isRevocation(err)) {
+            await this.noteRevoked(err);
+            report.revoked = true;
+          }
+          if (err instanceof SyncStateMismatchError && err.forkReport) report.forkReported = err.forkReport;
           report.errors.push(err);
           return undefined;
         }
@@ -249,12 +264,15 @@ export class BatchUploader {
     await withRetry(
       async (progressed) => {
         const state = await this.client.state();
-        if (state.status === 'revoked')
-          throw new ClearingRejectedError(
+        if (state.status === 'revoked') {
+          const err = new ClearingRejectedError(
             403,
             'ERR_TERMINAL_REVOKED',
             `terminal ${state.terminalId} is revoked`,
           );
+          await this.noteRevoked(err);
+          throw err;
+        }
         const held = state.lastSeq ?? -1;
         heldUpToSeq = held;
         if (startHeld === undefined) startHeld = held;
@@ -266,26 +284,43 @@ export class BatchUploader {
         const tail = await this.readTail(Math.max(0, held));
         if (held >= 0) {
           const first = tail.shift();
-          if (!first || first.seq !== held || hex(first.hash) !== state.headHash)
-            throw new SyncStateMismatchError(
+          if (!first || first.seq !== held || hex(first.hash) !== state.headHash) {
+            const err = new SyncStateMismatchError(
               `record ${held} held by the service (hash ${state.headHash}) differs from the local record ${held}` +
                 (first ? ` (hash ${hex(first.hash)})` : ''),
             );
+            // A fork: say so to the service (a critical alert there), and never upload over it.
+            if (first && state.headHash)
+              err.forkReport = await this.client
+                .reportFork({ seq: held, localHash: hex(first.hash), serviceHash: state.headHash })
+                .then(
+                  (a) => ({ alertId: a.alertId }),
+                  () => undefined,
+                );
+            throw err;
+          }
         }
         // The service acknowledged these already (perhaps in a batch whose answer was lost).
         await this.markSynced(held + 1);
         if (tail.length === 0) return;
         if (tail[tail.length - 1]!.record.type !== 'checkpoint') {
-          await this.engine.checkpoint();
-          tail.push(...(await this.readTail(tail[tail.length - 1]!.seq + 1)));
+          // A checkpoint keeps the log self-proving; when it cannot be written (a full disk)
+          // the upload goes on anyway: a batch not ending in a checkpoint carries a seal.
+          const checkpointed = await this.engine.checkpoint().then(
+            () => true,
+            () => false,
+          );
+          if (checkpointed) tail.push(...(await this.readTail(tail[tail.length - 1]!.seq + 1)));
         }
-        let end = tail.length;
-        while (end > 0 && tail[end - 1]!.record.type !== 'checkpoint') end--;
-        leftForNextSync = tail.length - end;
-        const toSend = tail.slice(0, end);
+        // Everything read is sent: records appended after this read go up in the next sync.
+        leftForNextSync = 0;
+        const toSend = tail;
         totalRecords = Math.max(totalRecords, (toSend[toSend.length - 1]?.seq ?? held) - startHeld);
         for (const part of this.split(toSend)) {
-          const receipt = await this.client.uploadBatch(part.map((r) => r.bytes));
+          const receipt = await this.client.uploadBatch(
+            part.map((r) => r.bytes),
+            await this.sealFor(part[part.length - 1]!),
+          );
           const lastSeq = part[part.length - 1]!.seq;
           if (receipt.heldUpToSeq < lastSeq)
             throw new SyncStateMismatchError(
@@ -303,7 +338,11 @@ export class BatchUploader {
       },
       this.policy,
       hooks,
-    );
+    ).catch(async (err) => {
+      // A revoked terminal learns it from any signed answer (403 ERR_TERMINAL_REVOKED) and keeps it.
+      if (isRevocation(err)) await this.noteRevoked(err);
+      throw err;
+    });
     return {
       ...progress(),
       syncedRecordCount: this.engine.syncedRecordCount,
@@ -380,6 +419,10 @@ export class BatchUploader {
     return true;
   }
 
+  private async noteRevoked(err: SyncError): Promise<void> {
+    await this.engine.markRevoked?.(err.message);
+  }
+
   private async markSynced(count: number): Promise<void> {
     await this.engine.markSynced(count);
   }
@@ -403,25 +446,40 @@ export class BatchUploader {
     return out;
   }
 
-  /** Parts of at most maxBatchRecords records, each ending with a checkpoint (longer only when no checkpoint allows it). */
+  /** The seal a batch ending with `last` needs: none after a checkpoint, else a fresh terminal signature. */
+  private async sealFor(last: StoredRecord): Promise<Uint8Array | undefined> {
+    if (last.record.type === 'checkpoint') return undefined;
+    return this.sealer.sign(checkpointMessage(this.engine.config.terminalId, last.seq, last.hash));
+  }
+
+  /**
+   * Parts of at most maxBatchRecords records. A part ends at a checkpoint when one falls in its
+   * second half (no seal needed, and old services accept it); otherwise it is cut at the size
+   * limit and sealed, so no stretch of the log without checkpoints can block an upload.
+   */
   private split(records: StoredRecord[]): StoredRecord[][] {
     const parts: StoredRecord[][] = [];
     let start = 0;
     while (start < records.length) {
-      let end = -1;
-      for (let i = start; i < records.length; i++) {
-        if (records[i]!.record.type !== 'checkpoint') continue;
-        if (i - start + 1 <= this.maxBatchRecords || end === -1) end = i;
-        if (i - start + 1 >= this.maxBatchRecords) break;
+      const limit = Math.min(records.length, start + this.maxBatchRecords);
+      let end = limit - 1;
+      if (limit < records.length) {
+        const half = start + Math.floor(this.maxBatchRecords / 2);
+        for (let i = limit - 1; i >= half; i--) {
+          if (records[i]!.record.type === 'checkpoint') {
+            end = i;
+            break;
+          }
+        }
       }
-      if (end === -1) break; // cannot happen: the caller cuts after the last checkpoint
-      if (end - start + 1 > MAX_BATCH_RECORDS)
-        throw new SyncBatchTooLargeError(
-          `records ${records[start]!.seq}..${records[end]!.seq} have no checkpoint in between and exceed ${MAX_BATCH_RECORDS} records`,
-        );
       parts.push(records.slice(start, end + 1));
       start = end + 1;
     }
     return parts;
   }
+}
+
+/** The service refused a signed request or an upload because this terminal is revoked. */
+function isRevocation(err: unknown): boolean {
+  return err instanceof ClearingRejectedError && err.serviceCode === 'ERR_TERMINAL_REVOKED';
 }

@@ -263,6 +263,20 @@ export const MIGRATIONS: readonly Migration[] = [
 ALTER TABLE accepted_records DROP CONSTRAINT accepted_records_merkle_leaf_index_key;
 CREATE UNIQUE INDEX accepted_records_leaf ON accepted_records (merkle_leaf_index) WHERE merkle_leaf_index IS NOT NULL;`,
   },
+  {
+    version: 7,
+    name: 'terminal request nonces',
+    // A signed terminal request is accepted once: its (terminal, nonce) is kept until its
+    // timestamp leaves the clock-skew window (expires_ms), after which the timestamp check alone
+    // refuses a replay. In the database, so that processes sharing it catch replays too.
+    sql: `CREATE TABLE terminal_request_nonces (
+  terminal_id TEXT NOT NULL,
+  nonce       BYTEA NOT NULL,
+  expires_ms  BIGINT NOT NULL,
+  PRIMARY KEY (terminal_id, nonce)
+);
+CREATE INDEX terminal_request_nonces_expiry ON terminal_request_nonces (expires_ms);`,
+  },
 ];
 
 // Arbitrary constant shared by every instance of the service: concurrent startups against one

@@ -4,7 +4,8 @@
  *   node --conditions=huduma-source --import tsx child-service.ts
  *
  * Environment: CHILD_DATA_DIR (PGlite in DIR/pgdata, service key in DIR) or CHILD_DATABASE_URL
- * (+ CHILD_KEY_FILE), CHILD_ISSUER_CA / CHILD_ACQUIRER_CA (hex public keys), CHILD_OPERATOR_TOKEN.
+ * (+ CHILD_KEY_FILE), CHILD_ISSUER_CA / CHILD_ACQUIRER_CA (hex public keys), CHILD_OPERATOR_TOKEN,
+ * optionally CHILD_EDGE (JSON of the `edge` option: timeouts, rate limits).
  * Prints one JSON line `{"listening":"http://127.0.0.1:PORT"}` to stdout when ready.
  *
  * Test hook, CHILD_STALL_AT: `verify` (a batch's body arrived, before verification) or a prefix of
@@ -62,6 +63,7 @@ async function main() {
     signer,
     operatorToken: env('CHILD_OPERATOR_TOKEN'),
     logger: false,
+    ...(process.env.CHILD_EDGE ? { edge: JSON.parse(process.env.CHILD_EDGE) } : {}),
     trust: {
       issuerCaKeys: [fromHex(env('CHILD_ISSUER_CA'))],
       acquirerCaKeys: [fromHex(env('CHILD_ACQUIRER_CA'))],

@@ -80,7 +80,7 @@ describe('a day of Huduma Pay', () => {
                   terminalId: config.terminalId,
                   certificateBytes: config.certificateBytes,
                   privateKey: config.privateKey,
-                  publicKey: config.certificate.publicKey,
+                  publicKey: config.certificate.keyAgreementKey,
                 },
               }),
             ),

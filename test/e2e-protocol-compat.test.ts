@@ -57,7 +57,7 @@ describe('the running service accepts what txlog encodes and signs', () => {
           body,
           certificate: config.certificateBytes,
           privateKey: config.privateKey,
-          publicKey: config.certificate.publicKey,
+          publicKey: config.certificate.keyAgreementKey,
         }),
       },
       body,
@@ -76,7 +76,7 @@ describe('the running service accepts what txlog encodes and signs', () => {
       path,
       certificate: config.certificateBytes,
       privateKey: config.privateKey,
-      publicKey: config.certificate.publicKey,
+      publicKey: config.certificate.keyAgreementKey,
     });
     const state = await fetch(`${svc.url}${path}`, { headers: signed });
     expect(state.status).toBe(200);

@@ -3,9 +3,10 @@
  * transport says the outcome is unknown, the next tap finds out what happened from the card
  * itself, and retrying never charges twice.
  *
- * The DEBIT is chained (255 + 12 bytes). "Before" = the card is pulled while it holds only the
- * first segment (it never ran the DEBIT); "after" = it ran the whole DEBIT, committed, and is
- * pulled before its answer reaches the host.
+ * Applet v2: the DEBIT is one APDU (44 bytes + C-MAC), bound to the card counter the terminal
+ * journaled (expectedCounter). "Before" = the card leaves the reader as the DEBIT goes out (it
+ * never receives it); "after" = it ran the DEBIT, committed, and is pulled before its answer
+ * reaches the host.
  */
 import { rmSync } from 'node:fs';
 import { INS } from '@huduma/card-applet-spec';
@@ -15,7 +16,7 @@ import {
   DebitOutcomeUnknownError,
   HudumaCard,
   type HudumaCardOptions,
-  InMemoryCardCertificateCache,
+  InMemoryCardLinkCache,
   type Transport,
 } from '@huduma/sdk';
 import { PcscReaders } from '@huduma/transport-pcsc';
@@ -59,25 +60,33 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const cache = new InMemoryCardCertificateCache();
+const cache = new InMemoryCardLinkCache();
 const options = (): HudumaCardOptions => ({
   trust: { issuerCaPublicKeys: [pki.issuerCaPublicKey] },
   terminal,
-  certificateCache: cache,
+  linkCache: cache,
 });
 
-/** Arms "pull the card on the next command" just before the chosen DEBIT segment goes out. */
+/**
+ * Pulls the card at the DEBIT: 'before' removes it (through pcscd) before the DEBIT is sent, so
+ * the card never sees it; 'after' arms "pull the card instead of answering the next command", so
+ * the card runs the DEBIT and the answer is lost.
+ */
 function pullDuringDebit(
   transport: Transport,
-  segment: 'first' | 'last',
+  when: 'before' | 'after',
 ): { transport: Transport; removed: () => Promise<void> | undefined } {
   let removed: Promise<void> | undefined;
   return {
     transport: {
       async transmit(command) {
-        const chained = (command[0]! & 0x10) !== 0;
-        if (command[1] === INS.DEBIT && !removed && chained === (segment === 'first')) {
-          removed = (await harness.removeCardOnNextCommand(0)).removed;
+        if (command[1] === INS.DEBIT && !removed) {
+          if (when === 'before') {
+            removed = removeCard(harness, readers);
+            await removed;
+          } else {
+            removed = (await harness.removeCardOnNextCommand(0)).removed;
+          }
         }
         return transport.transmit(command);
       },
@@ -92,8 +101,9 @@ describe('SDK over PC/SC: debits through pcscd', () => {
     await insertCardFile(harness, readers, path);
     const connection = await readers.connect(reader);
     const card = await HudumaCard.select(connection, options());
-    const proof = await card.debit({ amount: AMOUNT, terminalSeq: seq++, billRef: 'E2E', serviceCode: 1 });
-    expect(proof.record.balanceAfter).toBe(START_BALANCE - AMOUNT);
+    const result = await card.debit({ amount: AMOUNT, terminalSeq: seq++, billRef: 'E2E', serviceCode: 1 });
+    if (result.outcome !== 'executed') throw new Error(`debit ${result.outcome}`);
+    expect(result.proof.record.balanceAfter).toBe(START_BALANCE - AMOUNT);
     await connection.close();
 
     await removeCard(harness, readers);
@@ -106,8 +116,8 @@ describe('SDK over PC/SC: debits through pcscd', () => {
   });
 
   it.each([
-    ['before the card processed the DEBIT', 'first', false],
-    ['after the card processed the DEBIT', 'last', true],
+    ['before the card received the DEBIT', 'before', false],
+    ['after the card processed the DEBIT', 'after', true],
   ] as const)(
     'card pulled %s: outcome unknown, recovery tells, no double charge on retry',
     async (_what, segment, charged) => {
@@ -123,9 +133,11 @@ describe('SDK over PC/SC: debits through pcscd', () => {
       expect(err).toBeInstanceOf(DebitOutcomeUnknownError);
       const unknown = err as DebitOutcomeUnknownError;
       expect(unknown).toMatchObject({ code: 'ERR_DEBIT_OUTCOME_UNKNOWN', terminalSeq, counterBefore: 1 });
+      expect(unknown.request.expectedCounter).toBe(1);
       expect(unknown.cause).toBeInstanceOf(CardRemovedError);
       expect(unknown.cause).toMatchObject({ code: 'ERR_CARD_REMOVED' });
       await pull.removed();
+      while (readers.state(reader)?.cardPresent) await new Promise((r) => setTimeout(r, 5));
       // The connection died with the card.
       await expect(connection.transmit(new Uint8Array([0x80, 0x50, 0, 0, 0x1c]))).rejects.toMatchObject({
         code: 'ERR_CARD_REMOVED',
@@ -138,23 +150,32 @@ describe('SDK over PC/SC: debits through pcscd', () => {
       const again = await readers.connect(reader);
       const next = await HudumaCard.select(again, options());
       const recovery = await next.recoverTransaction({
+        expectedCounter: unknown.request.expectedCounter,
         terminalSeq: unknown.terminalSeq,
-        counterBefore: unknown.counterBefore,
+        amount: AMOUNT,
       });
       if (charged) {
-        expect(recovery).toMatchObject({ status: 'completed', counter: 2, balance: START_BALANCE - AMOUNT });
-        if (recovery.status === 'completed') {
-          expect(recovery.proof.record).toMatchObject({ amount: AMOUNT, terminalSeq, counter: 2 });
+        expect(recovery).toMatchObject({ status: 'executed', counter: 2 });
+        if (recovery.status === 'executed') {
+          expect(recovery.proof.record).toMatchObject({
+            amount: AMOUNT,
+            terminalSeq,
+            counter: 2,
+            balanceAfter: START_BALANCE - AMOUNT,
+          });
         }
       } else {
-        expect(recovery).toMatchObject({ status: 'not-charged', counter: 1, balance: START_BALANCE });
+        // The counter is still the journaled one: not executed, and the same request may be resent.
+        expect(recovery).toMatchObject({ status: 'not-executed', resendable: true, counter: 1 });
       }
       expect((await next.readPurse()).balance).toBe(charged ? START_BALANCE - AMOUNT : START_BALANCE);
 
       // Retrying the exact request: the card replays its proof if it already charged, never twice.
       const retried = await next.debit(unknown.request);
-      expect(retried.replayed).toBe(charged);
-      expect(retried.record.counter).toBe(2);
+      expect(retried.outcome).toBe(charged ? 'already-applied' : 'executed');
+      if (retried.outcome === 'stale') throw new Error('stale');
+      expect(retried.proof.replayed).toBe(charged);
+      expect(retried.proof.record.counter).toBe(2);
       const purse = await next.readPurse();
       expect(purse).toMatchObject({ balance: START_BALANCE - AMOUNT, counter: 2, offlineSpend: AMOUNT });
       await again.close();

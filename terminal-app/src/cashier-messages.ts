@@ -1,6 +1,6 @@
 /**
  * Cashier wording for the refusals about the terminal itself (its storage, its clock, its
- * standing with the acquirer), in English and Kiswahili. Each says what happened to the money
+ * standing with the acquirer) and for the card refusals new in applet v2, in English and Kiswahili. Each says what happened to the money
  * and what the cashier does next. The engine picks the text by key; the console shows it as is.
  */
 export type CashierLanguage = 'en' | 'sw';
@@ -37,6 +37,31 @@ const MESSAGES = {
   'clock-invalid': {
     en: "The terminal's clock is wrong: no payment was taken. Set the date and time (or sync), then try again.",
     sw: 'Saa ya kifaa si sahihi: hakuna malipo yaliyochukuliwa. Weka tarehe na saa (au sawazisha), kisha jaribu tena.',
+  },
+  // Card refusals new in applet v2: each says that nothing was taken and what happens next.
+  'no-cvm-limit-reached': {
+    en: "This card's allowance for payments without PIN is used up: the holder must enter the PIN. No payment was taken.",
+    sw: 'Kiwango cha malipo bila PIN kwenye kadi hii kimekwisha: mwenye kadi lazima aweke PIN. Hakuna malipo yaliyochukuliwa.',
+  },
+  'puk-blocked': {
+    en: "The card's PUK is blocked, so its PIN can no longer be unblocked: refer the holder to a Huduma Centre. No payment was taken.",
+    sw: 'PUK ya kadi imefungwa, kwa hivyo PIN yake haiwezi kufunguliwa tena: mpeleke mwenye kadi kwenye Kituo cha Huduma. Hakuna malipo yaliyochukuliwa.',
+  },
+  'sync-required': {
+    en: 'This card must go online before more payments: reload it (any amount, even KES 0) at a Huduma Centre. No payment was taken.',
+    sw: 'Kadi hii lazima iunganishwe mtandaoni kabla ya malipo zaidi: iongezee salio (kiasi chochote, hata KES 0) kwenye Kituo cha Huduma. Hakuna malipo yaliyochukuliwa.',
+  },
+  'currency-mismatch': {
+    en: 'This card holds another currency than this terminal takes: no payment was taken.',
+    sw: 'Kadi hii ina sarafu tofauti na ile kifaa hiki kinapokea: hakuna malipo yaliyochukuliwa.',
+  },
+  'secure-messaging': {
+    en: 'The card and the terminal could not talk securely (faulty or not genuine card): no payment was taken. Tap again; if it repeats, refer the holder to a Huduma Centre.',
+    sw: 'Kadi na kifaa havikuweza kuwasiliana kwa usalama (kadi ina hitilafu au si halali): hakuna malipo yaliyochukuliwa. Gusa tena; ikijirudia, mpeleke mwenye kadi kwenye Kituo cha Huduma.',
+  },
+  'card-changed': {
+    en: 'The card recorded another transaction in the meantime: this payment was NOT taken. Try again.',
+    sw: 'Kadi ilirekodi muamala mwingine wakati huo huo: malipo haya HAYAKUCHUKULIWA. Jaribu tena.',
   },
 } as const satisfies Record<string, Record<CashierLanguage, string>>;
 

@@ -6,26 +6,22 @@ import {
   decodeTransactionProof,
   encodeTransactionProof,
   LifeCycle,
+  Limits,
   maskCardNumber,
-  TxType,
 } from '@huduma/card-applet-spec';
 import {
-  type CardCertificateCache,
+  type CardLinkCache,
   HudumaCard,
-  InMemoryCardCertificateCache,
+  InMemoryCardLinkCache,
   type TapTelemetry,
-  type TerminalSigner,
+  type TerminalKeyAgreement,
+  TransactionOutcomeUnknownError,
+  type ValueResult,
   type VerifiedProof,
   WrongPinError,
 } from '@huduma/sdk';
-import { nodeCryptoVerify } from '@huduma/sdk/node';
-import {
-  type LogEvent,
-  type LogFileIo,
-  type LogSigner,
-  nodeCryptoSigner,
-  type StoredRecord,
-} from '@huduma/txlog';
+import { nodeCryptoKeyAgreement, nodeCryptoVerify } from '@huduma/sdk/node';
+import { type LogEvent, type LogFileIo, nodeCryptoSigner, type StoredRecord } from '@huduma/txlog';
 import { formatKes } from './amount';
 import { cashierText } from './cashier-messages';
 import { resolveSale, type SaleInput, type SaleOrder, ServiceCatalog } from './catalog';
@@ -94,7 +90,7 @@ export interface ApprovedTransaction {
   balanceAfterCents: number;
   cardCounter: number;
   proof: VerifiedProof;
-  /** First 8 hex digits of SHA-256 of the 127-byte proof. */
+  /** First 8 hex digits of SHA-256 of the 130-byte proof. */
   proofRef: string;
   receipt: string;
   /** Interrupted transactions of this card settled during this tap. */
@@ -144,7 +140,11 @@ export interface TerminalEngineOptions {
   clock?: () => number;
   /** Fault injection for the transaction log (full disk, failing fsync). */
   logIo?: LogFileIo;
-  certificateCache?: CardCertificateCache;
+  /**
+   * Per card: its verified certificate and the link key K.link (a secret) this terminal shares
+   * with it, so a repeat tap skips GET DATA and the ECDH (SPEC.md §9.3). Default: in memory.
+   */
+  linkCache?: CardLinkCache;
   onEvent?: (event: TerminalEvent) => void;
   /** Operator id written in shift-open records. */
   operatorId?: string;
@@ -166,9 +166,9 @@ export class TerminalEngine {
   private readonly listeners = new Set<(event: TerminalEvent) => void>();
   private readonly catalogValue: ServiceCatalog;
   private readonly clock: () => number;
-  private readonly certificateCache: CardCertificateCache;
-  /** The terminal key for the card, on OpenSSL (a sale's ECDSA costs ~0.1 ms instead of ~2 ms in JS). */
-  private readonly cardAuthSigner: TerminalSigner;
+  private readonly linkCache: CardLinkCache;
+  /** The terminal's certified key for ECDH with cards (v2), on OpenSSL. */
+  private readonly cardKeyAgreement: TerminalKeyAgreement;
   private busy: string | undefined;
   private lastAllocatedSeq = 0;
   private readonly needsOperator = new Set<number>();
@@ -181,14 +181,17 @@ export class TerminalEngine {
     private readonly sync: SyncState,
     readonly denyList: DenyList,
     private declines: DeclineEntry[],
-    signer: LogSigner,
     private readonly reserve: StorageReserve,
   ) {
     this.catalogValue = options.catalog ?? new ServiceCatalog();
     this.clock = options.clock ?? Date.now;
-    this.certificateCache = options.certificateCache ?? new InMemoryCardCertificateCache();
-    // The key that signs the log's checkpoints also authenticates this terminal to cards.
-    this.cardAuthSigner = { certificate: config.certificateBytes, sign: (message) => signer.sign(message) };
+    this.linkCache = options.linkCache ?? new InMemoryCardLinkCache();
+    // One certified key, separate domains: cards use it for ECDH (v2), and the same private key
+    // signs the log's checkpoints and the clearing requests (domain-tagged messages, never ECDH).
+    this.cardKeyAgreement = nodeCryptoKeyAgreement({
+      certificate: config.certificateBytes,
+      privateKey: config.privateKey,
+    });
     if (options.onEvent) this.listeners.add(options.onEvent);
   }
 
@@ -205,17 +208,7 @@ export class TerminalEngine {
     const reserve = new StorageReserve(join(options.dir, FILES.reserve), options.dir);
     // A full disk at start does not stop the terminal opening: sales are refused until it has room.
     await reserve.ensure().catch(() => {});
-    const engine = new TerminalEngine(
-      config,
-      options,
-      ledger,
-      intents,
-      sync,
-      denyList,
-      declines,
-      signer,
-      reserve,
-    );
+    const engine = new TerminalEngine(config, options, ledger, intents, sync, denyList, declines, reserve);
     // A crash between a sale record and its pending-resolved record: write the missing half,
     // so the log itself says every pending debit is settled.
     for (const terminalSeq of [...ledger.saleWithoutResolution])
@@ -440,17 +433,26 @@ export class TerminalEngine {
         'insufficient-funds',
         `Insufficient balance: the card holds ${kes(purse.balance)}, the sale is ${kes(order.amountCents)}.`,
       );
-    if (order.amountCents > this.config.limits.cvmLimitCents || order.amountCents > purse.cvmLimit)
+    // The card refuses any debit with 32 records it has not synced (SPEC.md §2.12): say why first.
+    if (purse.counter - purse.syncedThrough >= Limits.RING_SIZE)
+      throw new TransactionRefusedError('sync-required', cashierText('sync-required'));
+    // The card decides (per amount and cumulative no-PIN spend); asking first saves a refused round trip.
+    if (
+      order.amountCents > this.config.limits.cvmLimitCents ||
+      card.pinRequiredFor(order.amountCents) !== false
+    )
       await this.verifyPin(card, order.amountCents);
 
-    // Journal first: if the power fails from here on, the next tap asks the card what happened.
+    // Journal first, with the counter the DEBIT is bound to (the card's compare-and-swap, §10.4):
+    // if the power fails from here on, the next tap asks the card what became of that counter.
     const terminalSeq = this.allocateSeq();
     const now = this.clock();
+    const expectedCounter = card.purse.counter;
     await this.journal({
       op: 'debit',
       terminalSeq,
       cardNumber: card.cardNumber,
-      counterBefore: purse.counter,
+      expectedCounter,
       amountCents: order.amountCents,
       billRef: order.billRef,
       serviceCode: order.serviceCode,
@@ -470,23 +472,26 @@ export class TerminalEngine {
       throw storageRefusal(err, 'before-charge');
     }
     this.emit({ type: 'processing', operation: 'sale' });
-    let proof: VerifiedProof;
+    let proof: VerifiedProof | 'not-executed';
     try {
-      proof = await card.debit({
+      const result = await card.debit({
         amount: order.amountCents,
         terminalSeq,
         billRef: order.billRef,
         serviceCode: order.serviceCode,
+        expectedCounter,
         time: Math.floor(now / 1000),
       });
+      proof = await this.proofOf(card, result, { expectedCounter, terminalSeq, amount: order.amountCents });
     } catch (err) {
       if (isOutcomeUnknown(err)) throw outcomeUnknown(order.amountCents, err);
       // The card answered with a refusal: nothing was charged.
-      await this.ledger
-        .append({ type: 'pending-resolved', time: this.clock(), terminalSeq, outcome: 'not-charged' })
-        .then(() => this.intents.forget(terminalSeq))
-        .catch(() => {});
+      await this.notCharged(terminalSeq);
       throw err;
+    }
+    if (proof === 'not-executed') {
+      await this.notCharged(terminalSeq);
+      throw new TransactionRefusedError('card-changed', cashierText('card-changed'));
     }
     const cardCertificate = (await card.certificate()).bytes;
     try {
@@ -512,6 +517,40 @@ export class TerminalEngine {
     }
     this.intents.forget(terminalSeq);
     return this.approved('sale', card, proof, order.serviceCode, recovered);
+  }
+
+  /** A debit the card did not execute: the log says so and the intent is closed (best effort). */
+  private async notCharged(terminalSeq: number): Promise<void> {
+    await this.ledger
+      .append({ type: 'pending-resolved', time: this.clock(), terminalSeq, outcome: 'not-charged' })
+      .then(() => this.intents.forget(terminalSeq))
+      .catch(() => {});
+  }
+
+  /**
+   * The proof of a DEBIT/UNDEBIT the card answered. STALE means the card's counter is no longer
+   * the one the command was bound to, so this command did not execute and never will; SPEC.md
+   * §10.4 resolves it at once, the card being present: GET TRANSACTION (expectedCounter + 1)
+   * says whether an earlier attempt did. 'synced' cannot be told by the card: thrown as
+   * outcome unknown, the intent stays open for the operator.
+   */
+  private async proofOf(
+    card: HudumaCard,
+    result: ValueResult,
+    intent: { expectedCounter: number; terminalSeq: number; amount: number; type?: 'debit' | 'undebit' },
+  ): Promise<VerifiedProof | 'not-executed'> {
+    if (result.outcome !== 'stale') return result.proof;
+    const found = await card.recoverTransaction(intent);
+    if (found.status === 'executed') return found.proof;
+    if (found.status === 'not-executed') return 'not-executed';
+    const code = intent.type === 'undebit' ? 'ERR_UNDEBIT_OUTCOME_UNKNOWN' : 'ERR_DEBIT_OUTCOME_UNKNOWN';
+    throw new TransactionOutcomeUnknownError(code, {
+      operation: intent.type ?? 'debit',
+      cardNumber: card.cardNumber,
+      terminalSeq: intent.terminalSeq,
+      counterBefore: intent.expectedCounter,
+      cause: new Error('the card synced the record with the expected counter + 1'),
+    });
   }
 
   private async verifyPin(card: HudumaCard, amountCents: number): Promise<void> {
@@ -583,13 +622,19 @@ export class TerminalEngine {
               'nothing-to-cancel',
               `This is not the card of the last sale (${maskCardNumber(sale.cardNumber)}).`,
             );
+          // UNDEBIT cancels the card's last transaction only (§6.9): its counter is the sale's.
+          if (card.purse.counter !== debit.counter)
+            throw new TransactionRefusedError(
+              'undebit-refused',
+              'The card has been used since this sale: it can no longer be cancelled at the counter.',
+            );
           const terminalSeq = this.allocateSeq();
           const now = this.clock();
           await this.journal({
             op: 'undebit',
             terminalSeq,
             cardNumber: card.cardNumber,
-            counterBefore: card.purse.counter,
+            expectedCounter: debit.counter,
             amountCents: sale.amountCents,
             billRef: sale.billRef,
             serviceCode: debit.serviceCode,
@@ -597,18 +642,28 @@ export class TerminalEngine {
             originalTerminalSeq: sale.terminalSeq,
           });
           this.emit({ type: 'processing', operation: 'cancel' });
-          let proof: VerifiedProof;
+          let proof: VerifiedProof | 'not-executed';
           try {
-            proof = await card.undebit({
+            const result = await card.undebit({
               refCounter: debit.counter,
               amount: sale.amountCents,
               terminalSeq,
               time: Math.floor(now / 1000),
             });
+            proof = await this.proofOf(card, result, {
+              expectedCounter: debit.counter,
+              terminalSeq,
+              amount: sale.amountCents,
+              type: 'undebit',
+            });
           } catch (err) {
             if (isOutcomeUnknown(err)) throw outcomeUnknown(sale.amountCents, err, 'cancellation');
             await this.intents.resolve(terminalSeq, 'not-charged').catch(() => {});
             throw err;
+          }
+          if (proof === 'not-executed') {
+            await this.intents.resolve(terminalSeq, 'not-charged').catch(() => {});
+            throw new TransactionRefusedError('card-changed', cashierText('card-changed'));
           }
           await this.appendOrFlag(terminalSeq, sale.amountCents, {
             type: 'cancel',
@@ -654,6 +709,12 @@ export class TerminalEngine {
         this.checkTerminalCertificate();
         await this.ensureStorage();
         return await this.withCard('reload', args.amountCents, options.signal, async (card, recovered) => {
+          // The load authority signs only once the clearing service holds every record of the
+          // card (§6.10, §2.12): the card's records go with the request.
+          const cardRecords = (await this.ringRecords(card)).map((p) => ({
+            proof: encodeTransactionProof(p),
+          }));
+          const cardCertificate = (await card.certificate()).bytes;
           const context = await card.reloadContext();
           const terminalSeq = this.allocateSeq();
           const terminalNonce = new Uint8Array(randomBytes(8));
@@ -662,7 +723,7 @@ export class TerminalEngine {
             op: 'reload',
             terminalSeq,
             cardNumber: card.cardNumber,
-            counterBefore: context.counter,
+            expectedCounter: context.counter,
             amountCents: args.amountCents,
             billRef: reference,
             serviceCode: 0,
@@ -675,11 +736,14 @@ export class TerminalEngine {
               counter: context.counter,
               challenge: context.challenge,
               amount: args.amountCents,
+              currency: card.purse.currency,
               terminalId: this.config.terminalId,
               terminalSeq,
               terminalNonce,
               reference,
               time: Math.floor(this.clock() / 1000),
+              cardRecords,
+              cardCertificate,
             });
           } catch (err) {
             await this.intents.resolve(terminalSeq, 'not-sent');
@@ -716,6 +780,26 @@ export class TerminalEngine {
         throw await this.declined('reload', err);
       }
     });
+  }
+
+  /**
+   * Every record still in the card's ring, newest first: the unsynced ones (`unsyncedRecords`,
+   * counter > syncedThrough) and the synced ones the ring still holds. A superset, because the
+   * card counts a reload's own record as synced although its authorization may not have come
+   * through this clearing service (a card issued with a balance); at most 32 READ RECORDs, at a
+   * reload counter only.
+   */
+  private async ringRecords(card: HudumaCard): Promise<VerifiedProof[]> {
+    const unsynced = await card.unsyncedRecords();
+    const out = [...unsynced];
+    const inRing = Math.min(Limits.RING_SIZE, card.purse.counter);
+    for (let n = unsynced.length + 1; n <= inRing; n++) {
+      // A slot may be empty on a card whose ring never filled (or was overwritten): stop there.
+      const proof = await card.readRecord(n).catch(() => undefined);
+      if (!proof) break;
+      out.push(proof);
+    }
+    return out;
   }
 
   // ---------------------------------------------------------------- recovery
@@ -756,8 +840,9 @@ export class TerminalEngine {
     for (const i of this.intents.unresolved(cardNumber)) {
       if (this.intentStillOpen(i)) out.set(i.terminalSeq, i);
     }
-    // A pending debit whose sidecar entry is missing still needs settling; counter 0 is a safe
-    // lower bound (recovery then only says "not charged" when the card's whole history is in its ring).
+    // A pending debit whose sidecar entry is missing still needs settling, but without the
+    // expected counter the card cannot be asked (any guess could call a charged sale "not
+    // charged"): it is left to the operator and the clearing service.
     for (const p of this.ledger.pendingDebits.values()) {
       if (out.has(p.terminalSeq) || (cardNumber !== undefined && p.cardNumber !== cardNumber)) continue;
       out.set(p.terminalSeq, {
@@ -765,7 +850,7 @@ export class TerminalEngine {
         op: 'debit',
         terminalSeq: p.terminalSeq,
         cardNumber: p.cardNumber,
-        counterBefore: 0,
+        expectedCounter: undefined,
         amountCents: p.amountCents,
         billRef: p.billRef,
         serviceCode: 0,
@@ -775,49 +860,52 @@ export class TerminalEngine {
     return [...out.values()].sort((a, b) => a.terminalSeq - b.terminalSeq);
   }
 
+  /**
+   * SPEC.md §10.4 at a later contact: for each open intent of this card, the FCI counter still at
+   * expectedCounter means it did not execute; past it, GET TRANSACTION (expectedCounter + 1),
+   * attested by the card, holds this terminal's record (done: logged now with the card's original
+   * proof) or another transaction (not done, final). A record the card already synced to the
+   * clearing service cannot be told here: it stays open for the operator.
+   */
   private async settle(card: HudumaCard): Promise<RecoveryNotice[]> {
     const notices: RecoveryNotice[] = [];
     for (const intent of this.unresolved(card.cardNumber)) {
-      const result = await card.recoverTransaction({
-        terminalSeq: intent.terminalSeq,
-        counterBefore: intent.counterBefore,
-      });
       const what = intent.op === 'debit' ? 'sale' : intent.op === 'undebit' ? 'cancellation' : 'reload';
       const amount = kes(intent.amountCents);
+      const base = {
+        op: intent.op,
+        terminalSeq: intent.terminalSeq,
+        cardNumber: card.cardNumber,
+        amountCents: intent.amountCents,
+      };
+      const result =
+        intent.expectedCounter === undefined
+          ? undefined
+          : await card.recoverTransaction({
+              expectedCounter: intent.expectedCounter,
+              terminalSeq: intent.terminalSeq,
+              amount: intent.amountCents,
+              type: intent.op,
+              terminalId: this.config.terminalId,
+            });
       let notice: RecoveryNotice;
-      if (result.status === 'completed') {
+      if (result?.status === 'executed') {
         const proof = result.proof;
-        const expectedType =
-          intent.op === 'debit' ? TxType.DEBIT : intent.op === 'undebit' ? TxType.UNDEBIT : TxType.RELOAD;
-        if (proof.record.type !== expectedType) {
-          this.needsOperator.add(intent.terminalSeq);
-          notice = {
-            op: intent.op,
-            terminalSeq: intent.terminalSeq,
-            cardNumber: card.cardNumber,
-            amountCents: intent.amountCents,
-            outcome: 'unknown',
-            message: `The card holds another kind of transaction under terminal sequence ${intent.terminalSeq}: call the operator.`,
-          };
-        } else {
-          await this.logRecovered(intent, card, proof);
-          const receipt = this.receiptFor(
-            intent.op === 'debit' ? 'recovered-sale' : intent.op === 'undebit' ? 'cancel' : 'reload',
-            card.cardNumber,
-            proof,
-            proof.record.serviceCode,
-          );
-          notice = {
-            op: intent.op,
-            terminalSeq: intent.terminalSeq,
-            cardNumber: card.cardNumber,
-            amountCents: proof.record.amount,
-            outcome: 'completed',
-            message: `The earlier ${what} of ${kes(proof.record.amount)} went through.`,
-            receipt,
-          };
-        }
-      } else if (result.status === 'not-charged') {
+        await this.logRecovered(intent, card, proof);
+        const receipt = this.receiptFor(
+          intent.op === 'debit' ? 'recovered-sale' : intent.op === 'undebit' ? 'cancel' : 'reload',
+          card.cardNumber,
+          proof,
+          proof.record.serviceCode,
+        );
+        notice = {
+          ...base,
+          amountCents: proof.record.amount,
+          outcome: 'completed',
+          message: `The earlier ${what} of ${kes(proof.record.amount)} went through.`,
+          receipt,
+        };
+      } else if (result?.status === 'not-executed') {
         if (intent.op === 'debit')
           await this.ledger.append({
             type: 'pending-resolved',
@@ -828,10 +916,7 @@ export class TerminalEngine {
         await this.intents.resolve(intent.terminalSeq, 'not-charged');
         this.needsOperator.delete(intent.terminalSeq);
         notice = {
-          op: intent.op,
-          terminalSeq: intent.terminalSeq,
-          cardNumber: card.cardNumber,
-          amountCents: intent.amountCents,
+          ...base,
           outcome: 'not-charged',
           message:
             intent.op === 'debit'
@@ -841,12 +926,12 @@ export class TerminalEngine {
       } else {
         this.needsOperator.add(intent.terminalSeq);
         notice = {
-          op: intent.op,
-          terminalSeq: intent.terminalSeq,
-          cardNumber: card.cardNumber,
-          amountCents: intent.amountCents,
+          ...base,
           outcome: 'unknown',
-          message: `The card can no longer tell whether the earlier ${what} of ${amount} (terminal seq ${intent.terminalSeq}) went through: it stays pending for the operator.`,
+          message:
+            result === undefined
+              ? `The terminal lost the card counter of the earlier ${what} of ${amount} (terminal seq ${intent.terminalSeq}): it stays pending for the operator, who asks the clearing service.`
+              : `The card has already handed the earlier ${what} of ${amount} (terminal seq ${intent.terminalSeq}) to the clearing service: it stays pending for the operator, who asks the clearing service.`,
         };
         this.emit({ type: 'operator-attention', message: notice.message, terminalSeq: intent.terminalSeq });
       }
@@ -927,9 +1012,9 @@ export class TerminalEngine {
     try {
       const card = await HudumaCard.select(tap.transport, {
         trust: { issuerCaPublicKeys: this.config.issuerCaPublicKeys },
-        terminal: this.cardAuthSigner,
+        terminal: this.cardKeyAgreement,
         verifySignature: nodeCryptoVerify,
-        certificateCache: this.certificateCache,
+        linkCache: this.linkCache,
         clock: () => Math.floor(this.clock() / 1000),
         telemetry: { onTelemetry: (t) => (telemetry = t) },
       });
@@ -939,9 +1024,7 @@ export class TerminalEngine {
         maskedCardNumber: maskCardNumber(card.cardNumber),
         balanceCents: card.purse.balance,
       });
-      if (card.lifeCycle === LifeCycle.TERMINATED)
-        throw new TransactionRefusedError('card-terminated', 'This card is terminated: it cannot be used.');
-      // Settling needs only GET LAST TRANSACTION, which a blocked card still answers.
+      // Settling needs only the FCI counter and GET TRANSACTION, which a blocked card still answers.
       const recovered = await this.settle(card).catch((err) => {
         throw isStorageError(err) ? storageRefusal(err, 'settle') : err;
       });

@@ -69,7 +69,6 @@ export class DenyListVersionError extends TerminalError {
 export type RefusalReason =
   | 'deny-listed'
   | 'card-blocked'
-  | 'card-terminated'
   | 'card-certificate-expired'
   | 'card-certificate-invalid'
   | 'terminal-certificate-expired'
@@ -98,7 +97,19 @@ export type RefusalReason =
   /** The clearing service revoked this terminal: contact the acquirer. */
   | 'terminal-revoked'
   /** The terminal clock is outside the range a record can carry. */
-  | 'clock-invalid';
+  | 'clock-invalid'
+  /** The card's cumulative no-PIN allowance is used up: PIN needed (applet v2 noCvmLimit). */
+  | 'no-cvm-limit-reached'
+  /** The card's PUK is blocked: its PIN can never be unblocked. */
+  | 'puk-blocked'
+  /** 32 unsynced records on the card: it must be reloaded (online) before more debits. */
+  | 'sync-required'
+  /** The card's purse is in another currency. */
+  | 'currency-mismatch'
+  /** The card's session cryptogram or MACs did not verify (before any value command). */
+  | 'secure-messaging'
+  /** The card's counter moved past the one the command was bound to: not executed. */
+  | 'card-changed';
 
 /**
  * The terminal (or the card) declined. Nothing was charged unless `reason` is 'outcome-unknown',

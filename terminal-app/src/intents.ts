@@ -7,8 +7,14 @@ export interface Intent {
   op: 'debit' | 'undebit' | 'reload';
   terminalSeq: number;
   cardNumber: string;
-  /** The card's transaction counter before the command: what recovery needs to tell "not charged" from "unknown". */
-  counterBefore: number;
+  /**
+   * The card counter the command is bound to (SPEC.md §10.4): the card executes it only while its
+   * counter equals this value (compare-and-swap), and recovery asks the card for the record with
+   * counter expectedCounter + 1. For an undebit it is the refCounter (the sale's counter); for a
+   * reload the counter the authorization names. Undefined only for an intent rebuilt from the
+   * log's pending-debit alone (its sidecar line lost): the card cannot be asked then.
+   */
+  expectedCounter: number | undefined;
   amountCents: number;
   billRef: string;
   serviceCode: number;
@@ -36,7 +42,7 @@ type Line = Intent | IntentResolution | IntentSeqFloor;
  * Sidecar journal of value commands, written (fsync) before the command goes to the card.
  *
  * Why it exists next to the transaction log: the log's pending-debit record has no field for
- * the card counter before the attempt, which recovery needs, and undebits and reloads have no
+ * the expected card counter (v2's exactly-once key), which recovery needs, and undebits and reloads have no
  * pending record at all. This file also reserves terminal sequence numbers durably, so a crash
  * can never make the terminal reuse a sequence number that already reached a card.
  * One JSON object per line; a torn last line (crash mid-write) is cut on open.

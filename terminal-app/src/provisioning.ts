@@ -5,7 +5,6 @@ import {
   type CapabilityName,
   decodeCertificate,
   isValidEntityId,
-  keyIdOf,
   publicKeyOf,
 } from '@huduma/card-applet-spec';
 import type { DevPki } from '@huduma/pki';
@@ -92,13 +91,16 @@ export async function initTerminal(options: InitTerminalOptions): Promise<Termin
       `the certificate is for terminal ${cert.terminalId} of merchant ${cert.merchantId}, not ${terminalId}/${merchantId}`,
     );
   const pub = publicKeyOf(privateKey);
-  if (pub.length !== cert.publicKey.length || pub.some((b, i) => b !== cert.publicKey[i]))
+  // v2: the certificate certifies the terminal's key-agreement key QT (ECDH with cards); the
+  // terminal also signs its log and its clearing requests with it (separate domains).
+  const certified = cert.keyAgreementKey;
+  if (pub.length !== certified.length || pub.some((b, i) => b !== certified[i]))
     throw new TerminalConfigError('the certificate does not certify this private key');
   if ((cert.capabilities & Capability.DEBIT) === 0)
     throw new TerminalConfigError('the terminal certificate does not grant DEBIT');
 
   const keyFile = join(dir, FILES.key);
-  await writeFile(keyFile, `${JSON.stringify(privateKeyToJwk(privateKey, keyIdOf(pub)))}\n`, {
+  await writeFile(keyFile, `${JSON.stringify(privateKeyToJwk(privateKey))}\n`, {
     mode: 0o600,
     flag: 'wx',
   });

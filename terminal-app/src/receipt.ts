@@ -17,7 +17,7 @@ export interface ReceiptData {
   cardCounter: number;
   balanceAfterCents: number;
   terminalSeq: number;
-  /** The 127-byte card proof. */
+  /** The 130-byte card proof (v2). */
   cardProof: Uint8Array;
 }
 

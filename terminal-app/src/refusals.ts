@@ -7,15 +7,19 @@ import { TransportError } from '@huduma/apdu';
 import {
   CardBlockedError,
   CardCertificateInvalidError,
-  CardTerminatedError,
+  CurrencyMismatchError,
   HudumaCardError,
   InsufficientFundsError,
   LoadAuthorizationInvalidError,
   MaxBalanceExceededError,
+  NoCvmLimitReachedError,
   OfflineLimitExceededError,
   PinBlockedError,
   PinRequiredError,
   ProofInvalidError,
+  PukBlockedError,
+  SecureMessagingError,
+  SyncRequiredError,
   TerminalNotAuthorizedError,
   TransactionOutcomeUnknownError,
   UndebitRefusedError,
@@ -23,6 +27,7 @@ import {
 } from '@huduma/sdk';
 import { TxLogError } from '@huduma/txlog';
 import { formatKes } from './amount';
+import { cashierText } from './cashier-messages';
 import { type RefusalReason, TransactionRefusedError } from './errors';
 import { storageRefusal } from './storage';
 
@@ -60,8 +65,10 @@ export function toRefusal(err: unknown): TransactionRefusedError | undefined {
     );
   if (err instanceof CardBlockedError)
     return r('card-blocked', 'This card is blocked: keep it and refer the holder to a Huduma Centre.');
-  if (err instanceof CardTerminatedError)
-    return r('card-terminated', 'This card is terminated: it cannot be used.');
+  if (err instanceof SyncRequiredError) return r('sync-required', cashierText('sync-required'));
+  if (err instanceof CurrencyMismatchError) return r('currency-mismatch', cashierText('currency-mismatch'));
+  if (err instanceof PukBlockedError) return r('puk-blocked', cashierText('puk-blocked'));
+  if (err instanceof SecureMessagingError) return r('secure-messaging', cashierText('secure-messaging'));
   if (err instanceof CardCertificateInvalidError)
     return err.reason === 'expired'
       ? r('card-certificate-expired', 'This card has expired: the holder must renew it at a Huduma Centre.')
@@ -75,6 +82,9 @@ export function toRefusal(err: unknown): TransactionRefusedError | undefined {
       : r('terminal-not-authorized', `The card does not accept this terminal (${err.reason}): call support.`);
   if (err instanceof PinBlockedError)
     return r('pin-blocked', 'The card PIN is blocked: the holder must unblock it with the PUK.');
+  // A subclass of PinRequiredError: tested first.
+  if (err instanceof NoCvmLimitReachedError)
+    return r('no-cvm-limit-reached', cashierText('no-cvm-limit-reached'));
   if (err instanceof PinRequiredError)
     return r('wrong-pin', 'The card asked for the PIN: try again and enter the PIN.');
   if (err instanceof WrongPinError)

@@ -5,15 +5,17 @@
  *   READY <recovered-count>          recovery done (the first tap of this run)
  *   ACK <terminalSeq> <amountCents>  a sale was approved (after its log record was fsynced)
  *   DECLINED <reason>
- * Usage: node --conditions=huduma-source --import tsx crash-child.ts <terminal-dir> <card-file> <sell|recover>
+ *   SYNCED                           the card held 32 unsynced records: a zero-amount reload synced it
+ * Usage: node --conditions=huduma-source --import tsx crash-child.ts <terminal-dir> <card-file> <sell|recover> <pki-dir>
  */
 import { writeSync } from 'node:fs';
 import { SimulatedCard, SimulatedReader } from '@huduma/card-simulator';
-import { pollingCardReader, TerminalEngine, TransactionRefusedError } from '../src/index';
+import { DevPki } from '@huduma/pki';
+import { devLoadAuthorizer, pollingCardReader, TerminalEngine, TransactionRefusedError } from '../src/index';
 
-const [dir, cardPath, mode] = process.argv.slice(2);
-if (!dir || !cardPath || (mode !== 'sell' && mode !== 'recover')) {
-  process.stderr.write('usage: crash-child.ts <terminal-dir> <card-file> <sell|recover>\n');
+const [dir, cardPath, mode, pkiDir] = process.argv.slice(2);
+if (!dir || !cardPath || (mode !== 'sell' && mode !== 'recover') || !pkiDir) {
+  process.stderr.write('usage: crash-child.ts <terminal-dir> <card-file> <sell|recover> <pki-dir>\n');
   process.exit(2);
 }
 
@@ -26,6 +28,7 @@ const engine = await TerminalEngine.open({
   dir,
   reader: pollingCardReader(() => (reader.cardPresent ? reader : undefined)),
   pinPad: { requestPin: async () => '1234' },
+  loadAuthorizer: devLoadAuthorizer(DevPki.open(pkiDir)),
 });
 const recovered = await engine.recoverCard();
 say(`READY ${recovered.length} ${recovered.map((n) => `${n.terminalSeq}:${n.outcome}`).join(',')}`);
@@ -44,5 +47,16 @@ for (let i = 0; ; i++) {
     say(`DECLINED ${err.reason}`);
     // A power loss leaves the card out of the reader: put it back, as the cashier would.
     if (!reader.cardPresent) reader.reinsert();
+    // Applet v2 refuses debits after 32 unsynced records: the holder reloads (KES 0) online.
+    if (err.reason === 'sync-required') {
+      await engine.reload({ amountCents: 0 }).then(
+        () => say('SYNCED'),
+        (e: unknown) => {
+          if (!(e instanceof TransactionRefusedError)) throw e;
+          say(`DECLINED ${e.reason}`);
+          if (!reader.cardPresent) reader.reinsert();
+        },
+      );
+    }
   }
 }

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CURRENCY_KES } from '@huduma/card-applet-spec';
 import { issueTestCard, SimulatedCard } from '@huduma/card-simulator';
 import { DevPki } from '@huduma/pki';
 import { type LogRecord, TransactionLog, verifyLog } from '@huduma/txlog';
@@ -50,7 +51,9 @@ describe('kill -9 during a day of sales', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it(`loses nothing acknowledged and never charges without a record, over ${KILLS} SIGKILLs`, async () => {
-    const pki = DevPki.inMemory();
+    // On disk: the child signs its zero-amount sync reloads with this PKI's load authority.
+    const pkiDir = join(dir, 'pki');
+    const pki = DevPki.init(pkiDir);
     const terminalDir = join(dir, 'terminal');
     const cardPath = join(dir, 'card.cbor');
     await initTerminal({
@@ -65,7 +68,13 @@ describe('kill -9 during a day of sales', () => {
       pki,
       path: cardPath,
       balance: 90_000_000,
-      purse: { maxBalance: 100_000_000, offlineLimit: 100_000_000, cvmLimit: 200_000 },
+      purse: {
+        maxBalance: 100_000_000,
+        offlineLimit: 100_000_000,
+        cvmLimit: 200_000,
+        noCvmLimit: 100_000_000,
+        currency: CURRENCY_KES,
+      },
     });
     const initialBalance = issued.card.state.balance;
     const logPath = join(terminalDir, FILES.log);
@@ -75,7 +84,7 @@ describe('kill -9 during a day of sales', () => {
     let recoveredNotCharged = 0;
 
     for (let i = 0; i < KILLS; i++) {
-      const seller = run([terminalDir, cardPath, 'sell']);
+      const seller = run([terminalDir, cardPath, 'sell', pkiDir]);
       // Kill at a random moment: sometimes during start-up recovery, mostly mid-sales.
       const delay = 300 + Math.floor(Math.random() * 1500);
       await new Promise((resolve) => setTimeout(resolve, delay));
@@ -90,7 +99,7 @@ describe('kill -9 during a day of sales', () => {
       }
 
       // Restart + tap: settle whatever the kill left pending, then compare card and log.
-      const recoverer = run([terminalDir, cardPath, 'recover']);
+      const recoverer = run([terminalDir, cardPath, 'recover', pkiDir]);
       expect(await recoverer.exited, recoverer.lines.join('\n')).toBe(0);
       const ready = recoverer.lines.find((l) => l.startsWith('READY'))!;
       recoveredCompleted += (ready.match(/:completed/g) ?? []).length;

@@ -50,6 +50,9 @@ export async function makeRig(
 ): Promise<Rig> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'huduma-terminal-'));
   const pki = opts.pki ?? DevPki.inMemory();
+  // The card first: its certificate's notBefore is the issuing second, which the rig's clock
+  // must not precede (v2 personalization takes long enough to cross a second boundary).
+  const testCard = opts.testCard ?? (await issueTestCard({ pki, balance: opts.balance ?? 1_000_000 }));
   const clock = { now: Date.now() };
   await initTerminal({
     dir,
@@ -60,7 +63,6 @@ export async function makeRig(
     limits: opts.limits ?? {},
     now: clock.now,
   });
-  const testCard = opts.testCard ?? (await issueTestCard({ pki, balance: opts.balance ?? 1_000_000 }));
   const events: TerminalEvent[] = [];
   const pins: string[] = [];
   const reader = testCard.reader;

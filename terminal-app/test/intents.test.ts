@@ -20,7 +20,7 @@ const intent = (terminalSeq: number, cardNumber = '8404000000000018') => ({
   op: 'debit' as const,
   terminalSeq,
   cardNumber,
-  counterBefore: terminalSeq * 2,
+  expectedCounter: terminalSeq * 2,
   amountCents: 5_000,
   billRef: `B-${terminalSeq}`,
   serviceCode: 301,

@@ -1,4 +1,4 @@
-import { decodeTransactionRecord, TxType } from '@huduma/card-applet-spec';
+import { decodeTransactionRecord, Size, TxType } from '@huduma/card-applet-spec';
 import type { CardState } from '@huduma/card-simulator';
 import type { LogRecord } from '@huduma/txlog';
 import { expect } from 'vitest';
@@ -21,7 +21,7 @@ export function expectCardAndLogAgree(args: {
   expect(args.initialBalance - state.balance, 'card balance drop equals net logged sales').toBe(net);
   for (const [seq, n] of bySeq) expect(n, `terminal seq ${seq} logged once`).toBe(1);
   for (const entry of state.ring) {
-    const rec = decodeTransactionRecord(entry.subarray(0, 63));
+    const rec = decodeTransactionRecord(entry.subarray(0, Size.TRANSACTION_RECORD));
     if (rec.type !== TxType.DEBIT || rec.terminalId !== args.terminalId) continue;
     expect(bySeq.get(rec.terminalSeq), `card debit seq ${rec.terminalSeq} has a sale record`).toBe(1);
   }

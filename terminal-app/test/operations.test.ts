@@ -80,7 +80,7 @@ describe('cancel, reload, shift reports', () => {
     expect(rig.engine.xReport().approved.count).toBe(0);
 
     const summary = await verifyLog(`${rig.dir}/${FILES.log}`, {
-      terminalPublicKey: rig.engine.config.certificate.publicKey,
+      terminalPublicKey: rig.engine.config.certificate.keyAgreementKey,
     });
     expect(summary.ok).toBe(true);
     expect(summary.checkpointSignatures).toBe('verified');

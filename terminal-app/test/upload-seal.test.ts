@@ -136,7 +136,7 @@ describe('uploads never wedge on a long stretch without a checkpoint', () => {
         terminalId: c.terminalId,
         certificateBytes: c.certificateBytes,
         privateKey: c.privateKey,
-        publicKey: c.certificate.publicKey,
+        publicKey: c.certificate.keyAgreementKey,
       },
     });
     const bytes = stored.map((r) => r.bytes);

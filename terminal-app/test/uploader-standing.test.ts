@@ -169,7 +169,7 @@ describe('a forked terminal', () => {
         terminalId: c.terminalId,
         certificateBytes: c.certificateBytes,
         privateKey: c.privateKey,
-        publicKey: c.certificate.publicKey,
+        publicKey: c.certificate.keyAgreementKey,
       },
     });
     const post = (body: unknown, terminalId = 'T-FORK1') =>

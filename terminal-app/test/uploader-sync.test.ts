@@ -59,7 +59,7 @@ async function counter(kind: 'huduma-centre' | 'partner-merchant' = 'huduma-cent
             terminalId: config.terminalId,
             certificateBytes: config.certificateBytes,
             privateKey: config.privateKey,
-            publicKey: config.certificate.publicKey,
+            publicKey: config.certificate.keyAgreementKey,
           },
         }),
       ),
@@ -108,10 +108,17 @@ async function held(terminalId: string) {
 describe('batch upload', () => {
   it('uploads a backlog in several checkpointed batches with progress, and the service state matches', async () => {
     const t = await counter();
-    const card = await issueFleetCard(pki, join(root, 'cards'), 'backlog', { balance: 5_000_000 });
+    // Applet v2: a card takes at most 32 debits before it must sync, so the backlog is on four cards (two per round).
+    const cards = await Promise.all(
+      ['backlog-a', 'backlog-b', 'backlog-c', 'backlog-d'].map((name) =>
+        issueFleetCard(pki, join(root, 'cards'), name, { balance: 5_000_000 }),
+      ),
+    );
     const up = uploader(t, { maxBatchRecords: 40 });
     // The background loop checkpoints a long offline tail so it can go up in parts.
-    const total = await sell(t, card, 45, 5_000, () => up.checkpointIfLong());
+    const total =
+      (await sell(t, cards[0]!, 25, 5_000, () => up.checkpointIfLong())) +
+      (await sell(t, cards[1]!, 20, 5_000, () => up.checkpointIfLong()));
     const progress: UploadProgress[] = [];
     const before = t.engine.status();
     expect(before.unsyncedRecords).toBe(before.logRecords);
@@ -128,7 +135,8 @@ describe('batch upload', () => {
     expect(h.sales).toBe(total);
     // Progress after every part, monotonic, ending at everything.
     const up2 = uploader(t, { maxBatchRecords: 40, onProgress: (p) => progress.push(p) });
-    await sell(t, card, 30, 5_000, () => up2.checkpointIfLong());
+    await sell(t, cards[2]!, 15, 5_000, () => up2.checkpointIfLong());
+    await sell(t, cards[3]!, 15, 5_000, () => up2.checkpointIfLong());
     const second = await up2.upload();
     expect(progress.length).toBe(second.batches);
     expect(progress.length).toBeGreaterThanOrEqual(2);
@@ -227,7 +235,7 @@ describe('batch upload', () => {
             body,
             certificate: config.certificateBytes,
             privateKey: config.privateKey,
-            publicKey: config.certificate.publicKey,
+            publicKey: config.certificate.keyAgreementKey,
           }),
         };
         return fetch(input, { ...init, headers, body });

@@ -6,6 +6,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CURRENCY_KES } from '@huduma/card-applet-spec';
 import { issueTestCard, SimulatedCard, SimulatedReader } from '@huduma/card-simulator';
 import type { DevPki } from '@huduma/pki';
 import {
@@ -56,7 +57,13 @@ export async function issueFleetCard(
     path,
     identity: null,
     ...(options.balance === undefined ? {} : { balance: options.balance }),
-    purse: { maxBalance: 50_000_000, offlineLimit: 20_000_000, cvmLimit: 10_000_000 },
+    purse: {
+      maxBalance: 50_000_000,
+      offlineLimit: 20_000_000,
+      cvmLimit: 10_000_000,
+      noCvmLimit: 50_000_000,
+      currency: CURRENCY_KES,
+    },
   });
   issued.reader.remove();
   return { label, cardNumber: issued.cardNumber, pin: issued.pin, path, card: issued.card };

@@ -3,9 +3,11 @@
  * vpcd in a private network namespace (test/support/pcsc-harness.ts; needs root or CAP_SYS_ADMIN,
  * never touches the host's own network settings):
  *
- * 1. A complete debit (SELECT, chained DEBIT, proof check; repeat tap with certificates cached)
+ * 1. A complete debit (SELECT, OPEN SESSION, DEBIT, proof check: applet v2; repeat tap with the
+ *    card certificate and link key cached)
  *    through pcscd, next to the same debit on the in-process SimulatedReader. Both cards are
- *    file-backed in the same directory, so the difference is the transport.
+ *    file-backed in the same directory, so the difference is the transport. A v2 card takes at
+ *    most 32 debits between syncs: every 30 debits an untimed KES 0 RELOAD syncs it.
  * 2. The per-APDU round trip of this transport (READ PURSE loop), next to the same loop in pyscard
  *    (Debian's python3-pyscard) against the same pcscd and card.
  * 3. The stall without quickack: Debian's vpcd driver sends length and APDU in two writes, so with
@@ -21,10 +23,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AID } from '@huduma/card-applet-spec';
+import { AID, CURRENCY_KES, INS, Size } from '@huduma/card-applet-spec';
 import { issueTestCard } from '@huduma/card-simulator';
 import { DevPki } from '@huduma/pki';
-import { HudumaCard, InMemoryCardCertificateCache, type Transport } from '@huduma/sdk';
+import { HudumaCard, InMemoryCardLinkCache, type Transport } from '@huduma/sdk';
 import { startPcscHarness } from '../../../test/support/pcsc-harness';
 import { PcscReaders } from '../src/index';
 
@@ -33,7 +35,7 @@ const apdus = Number(process.argv[3] ?? 1000);
 const STALL_APDUS = 10;
 const PYTHON = '/usr/bin/python3'; // Debian's: python3-pyscard is installed for it
 const CARD_MODULE = fileURLToPath(new URL('../../../simulators/card/src/vpcd-card.ts', import.meta.url));
-const READ_PURSE = new Uint8Array([0x80, 0x50, 0x00, 0x00, 0x1c]);
+const READ_PURSE = new Uint8Array([0x80, INS.READ_PURSE, 0x00, 0x00, Size.PURSE]);
 const SELECT = new Uint8Array([0x00, 0xa4, 0x04, 0x00, AID.length, ...AID, 0x00]);
 
 function quantile(values: number[], q: number): number {
@@ -78,14 +80,20 @@ try {
     merchantId: 'M-0001',
     capabilities: ['DEBIT'],
   });
-  const purse = { maxBalance: 10_000_000, offlineLimit: 10_000_000, cvmLimit: 100_000 };
+  const purse = {
+    maxBalance: 10_000_000,
+    offlineLimit: 10_000_000,
+    cvmLimit: 100_000,
+    noCvmLimit: 10_000_000,
+    currency: CURRENCY_KES,
+  };
   const pcscCardPath = join(dir, 'pcsc-card.cbor');
   await issueTestCard({ pki, path: pcscCardPath, balance: 9_000_000, purse });
   const local = await issueTestCard({ pki, path: join(dir, 'local-card.cbor'), balance: 9_000_000, purse });
   const options = {
     trust: { issuerCaPublicKeys: [pki.issuerCaPublicKey] },
     terminal,
-    certificateCache: new InMemoryCardCertificateCache(),
+    linkCache: new InMemoryCardLinkCache(),
   };
 
   const insert = async () => {
@@ -99,15 +107,36 @@ try {
   await insert();
 
   let seq = 1;
+  /** KES 0 RELOAD (online contact): the card's records count as synced again. Not timed. */
+  async function sync(transport: Transport) {
+    const card = await HudumaCard.select(transport, options);
+    const context = await card.reloadContext();
+    const authorization = await pki.authorizeLoad({
+      cardNumber: card.cardNumber,
+      cardCounter: context.counter,
+      cardChallenge: context.challenge,
+      amount: 0,
+      currency: CURRENCY_KES,
+      time: Math.floor(Date.now() / 1000),
+      terminalId: 'BENCH-PC',
+      terminalSeq: seq++,
+      terminalNonce: new Uint8Array(8),
+      loadRef: 'BENCH-SYNC',
+    });
+    await card.reload(authorization);
+  }
   async function debitTimes(transport: Transport, n: number) {
     const counting = new CountingTransport(transport);
     const times: number[] = [];
+    let unsynced = 0;
     for (let i = 0; i < n + 10; i++) {
+      if (unsynced >= 30) await sync(transport);
       const before = { c: counting.commands, o: counting.bytesOut, i: counting.bytesIn };
       const start = performance.now();
       const card = await HudumaCard.select(counting, options);
-      await card.debit({ amount: 100, terminalSeq: seq++, billRef: 'BENCH', serviceCode: 1 });
+      const result = await card.debit({ amount: 100, terminalSeq: seq++, billRef: 'BENCH', serviceCode: 1 });
       const ms = performance.now() - start;
+      unsynced = result.counter - result.syncedThrough;
       // The first 10 taps warm up JIT and the certificate caches (ours and the card's).
       if (i >= 10) times.push(ms);
       if (i === n + 9) {
@@ -159,7 +188,7 @@ for i in range(n + 50):
     t = time.perf_counter()
     data, sw1, sw2 = c.transmit(read_purse)
     dt = (time.perf_counter() - t) * 1000
-    assert (sw1, sw2) == (0x90, 0x00) and len(data) == 28
+    assert (sw1, sw2) == (0x90, 0x00) and len(data) == ${Size.PURSE}
     if i >= 50:
         times.append(dt)
 c.disconnect()
@@ -247,7 +276,9 @@ print(json.dumps(times))
   if (viaPcsc.apdus !== inProcess.apdus) {
     throw new Error(`APDU count differs: ${viaPcsc.apdus} through pcscd, ${inProcess.apdus} in process`);
   }
-  console.log(`complete debit (SELECT + chained DEBIT + proof check), repeat tap, ${debits} debits each`);
+  console.log(
+    `complete debit (SELECT + OPEN SESSION + DEBIT + proof check), repeat tap, ${debits} debits each`,
+  );
   console.log(
     `  through pcscd + vpcd: median ${figures.debitPcscMedianMs} ms, p95 ${figures.debitPcscP95Ms} ms`,
   );

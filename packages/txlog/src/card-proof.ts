@@ -52,7 +52,8 @@ export function cardProofVerifier(options: { issuerCaPublicKeys?: Uint8Array[] }
   };
 
   const checkCertificate = (certificate: Uint8Array, cardNumber: string): KeyObject | string => {
-    if (certificate.length !== Size.CERTIFICATE) return 'card certificate is not 165 bytes';
+    if (certificate.length !== Size.CARD_CERTIFICATE)
+      return `card certificate is not ${Size.CARD_CERTIFICATE} bytes`;
     let cert: ReturnType<typeof decodeCertificate>;
     try {
       cert = decodeCertificate(certificate);
@@ -67,7 +68,8 @@ export function cardProofVerifier(options: { issuerCaPublicKeys?: Uint8Array[] }
       if (!issuer) return 'card certificate is not issued by a trusted issuer CA';
       if (!verifyCertificateBytes(certificate, issuer)) return 'card certificate signature does not verify';
     }
-    return keyObject(cert.publicKey);
+    // v2: the card signs proofs with PK.card (`signingKey`); its key-agreement key is for sessions only.
+    return keyObject(cert.signingKey);
   };
 
   return (entry: CardProofRecord): true | string => {

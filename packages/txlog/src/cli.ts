@@ -18,20 +18,21 @@ export interface CliIo {
 const USAGE = `usage:
   log verify FILE [--terminal-cert CERT] [--issuer-ca KEY] [--json]
   log export FILE --format json|csv
-CERT: the terminal certificate (165 bytes, or its hex), or the terminal's 65-byte P-256
+CERT: the terminal certificate (165 bytes, or its hex: its certified key QT signs the log), or the terminal's 65-byte P-256
       public key as hex or JSON {"publicKey": "<hex>"}.
 KEY:  the issuer CA public key (hex, or JSON {"publicKey": "<hex>"}): card certificates must
       chain to it. Card proofs are always verified against each record's card certificate.
 `;
 
 /**
- * Reads a public key from a file: a Huduma certificate (SPEC.md §5; the 165 raw bytes written by
+ * Reads a public key from a file: a Huduma certificate (SPEC.md §5; the raw bytes (165 terminal, 230 card) written by
  * `huduma pki`, or their 330 hex digits) gives its subject key; otherwise a bare 65-byte
  * uncompressed P-256 key in hex (130 digits) or JSON {"publicKey": "<hex>"}.
  */
 export async function readPublicKeyFile(path: string, what = 'terminal'): Promise<Uint8Array> {
   const raw = new Uint8Array(await readFile(path));
-  if (raw.length === Size.CERTIFICATE && raw[0] === 0x01) return certificateKey(raw, path);
+  if ((raw.length === Size.TERMINAL_CERTIFICATE || raw.length === Size.CARD_CERTIFICATE) && raw[0] === 0x02)
+    return certificateKey(raw, path);
   const text = Buffer.from(raw).toString('utf8').trim();
   let hex = text;
   if (text.startsWith('{')) {
@@ -46,7 +47,8 @@ export async function readPublicKeyFile(path: string, what = 'terminal'): Promis
     hex = value.trim();
   }
   hex = hex.replace(/^0x/i, '').replace(/\s+/g, '');
-  if (/^[0-9a-fA-F]{330}$/.test(hex)) return certificateKey(new Uint8Array(Buffer.from(hex, 'hex')), path);
+  if (/^[0-9a-fA-F]{330}$/.test(hex) || /^[0-9a-fA-F]{460}$/.test(hex))
+    return certificateKey(new Uint8Array(Buffer.from(hex, 'hex')), path);
   if (!/^[0-9a-fA-F]{130}$/.test(hex) || !/^04/.test(hex)) {
     throw new TxLogKeyError(
       `${path}: expected a ${what} certificate (165 bytes) or a 65-byte uncompressed P-256 public key in hex`,
@@ -60,7 +62,10 @@ export const readTerminalPublicKey = (path: string) => readPublicKeyFile(path, '
 
 function certificateKey(bytes: Uint8Array, path: string): Uint8Array {
   try {
-    return decodeCertificate(bytes).publicKey;
+    const cert = decodeCertificate(bytes);
+    // A terminal signs its log with its certified key (QT, the key it also uses for ECDH with
+    // cards, separate domains); a card signs with PK.card.
+    return cert.type === 'terminal' ? cert.keyAgreementKey : cert.signingKey;
   } catch (err) {
     throw new TxLogKeyError(`${path}: not a Huduma certificate: ${(err as Error).message}`);
   }

@@ -23,7 +23,7 @@ export interface SaleEvent {
   serviceCode: string;
   /** The card's debit proof exactly as the card returned it (opaque here). */
   cardProof: Uint8Array;
-  /** The card's 165-byte certificate, so anyone holding the log can verify the proof. */
+  /** The card's 230-byte v2 certificate (PK.card verifies the proof), so anyone holding the log can verify the proof. */
   cardCertificate: Uint8Array;
 }
 

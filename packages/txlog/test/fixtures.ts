@@ -35,13 +35,13 @@ export function tempDir(prefix = 'txlog-'): {
   };
 }
 
-/** A sale with a deterministic 127-byte fake card proof. */
+/** A sale with a deterministic 130-byte fake card proof (v2: record 66 + signature 64). */
 export function sale(
   terminalSeq: number,
   amountCents = 1_250,
   time = 1_760_000_000_000 + terminalSeq * 1000,
 ): SaleEvent {
-  const cardProof = new Uint8Array(127);
+  const cardProof = new Uint8Array(130);
   for (let i = 0; i < cardProof.length; i++) cardProof[i] = (terminalSeq * 31 + i * 7) & 0xff;
   return {
     type: 'sale',
@@ -52,13 +52,14 @@ export function sale(
     billRef: `BILL-${terminalSeq}`,
     serviceCode: 'NHIF-01',
     cardProof,
-    cardCertificate: new Uint8Array(165).fill(0xce),
+    cardCertificate: new Uint8Array(230).fill(0xce),
   };
 }
 
 const CARD_NUMBER = cardNumberFromAccount('00000000042');
 const ISSUER_CA_KEY = sha256(new TextEncoder().encode('txlog test issuer CA')); // fixed test keys
 const CARD_KEY = sha256(new TextEncoder().encode('txlog test card key'));
+const CARD_AGREEMENT_KEY = sha256(new TextEncoder().encode('txlog test card key-agreement key'));
 export const TEST_ISSUER_CA_PUBLIC_KEY = publicKeyOf(ISSUER_CA_KEY);
 const CARD_CERTIFICATE = encodeCertificate(
   signCertificate(
@@ -68,7 +69,8 @@ const CARD_CERTIFICATE = encodeCertificate(
       cardNumber: CARD_NUMBER,
       notBefore: 1_700_000_000,
       notAfter: 1_900_000_000,
-      publicKey: publicKeyOf(CARD_KEY),
+      signingKey: publicKeyOf(CARD_KEY),
+      keyAgreementKey: publicKeyOf(CARD_AGREEMENT_KEY),
     },
     ISSUER_CA_KEY,
   ),
@@ -81,6 +83,7 @@ export function provenSale(terminalSeq: number, amountCents = 1_250, balanceBefo
     type: TxType.DEBIT,
     counter: terminalSeq,
     amount: amountCents,
+    currency: 0x0404,
     balanceAfter: balanceBefore - amountCents,
     offlineSpendAfter: amountCents,
     terminalId: TEST_TERMINAL_ID,
@@ -90,6 +93,7 @@ export function provenSale(terminalSeq: number, amountCents = 1_250, balanceBefo
     billRef,
     serviceCode: 1,
     refCounter: 0,
+    cvm: 0,
   });
   const signature = signMessage(CARD_KEY, transactionSigningMessage(CARD_NUMBER, recordBytes));
   return {

@@ -49,8 +49,8 @@ const allKinds: LogEvent[] = [
     cardNumber: '6280010000000042',
     amountCents: 500,
     billRef: 'B1',
-    cardProof: new Uint8Array(127).fill(9),
-    cardCertificate: new Uint8Array(165).fill(0xce),
+    cardProof: new Uint8Array(130).fill(9),
+    cardCertificate: new Uint8Array(230).fill(0xce),
   },
   {
     type: 'reload',
@@ -59,8 +59,8 @@ const allKinds: LogEvent[] = [
     cardNumber: '6280010000000042',
     amountCents: 10_000,
     reference: 'MPESA-XYZ',
-    cardProof: new Uint8Array(127).fill(3),
-    cardCertificate: new Uint8Array(165).fill(0xce),
+    cardProof: new Uint8Array(130).fill(3),
+    cardCertificate: new Uint8Array(230).fill(0xce),
   },
   { type: 'card-blocked', time: 8, cardNumber: '6280010000000099', reason: 'reported stolen' },
   { type: 'shift-close', time: 9, shiftId: 'S1', saleCount: 2, saleTotalCents: 1200 },
@@ -251,7 +251,7 @@ describe('TransactionLog', () => {
       amountCents: 1234,
       cardNumber: '6280010000000042',
     });
-    expect(json[0].cardProof).toHaveLength(254);
+    expect(json[0].cardProof).toHaveLength(260); // the 130-byte v2 proof in hex
     expect(json[2]).toMatchObject({ type: 'checkpoint', coveredSeq: 1, count: 2 });
     const csv = (await exportLog(path, 'csv')).trimEnd().split('\n');
     expect(csv).toHaveLength(4);

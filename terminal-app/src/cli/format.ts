@@ -38,7 +38,6 @@ export function formatDuration(ms: number): string {
 const DECLINE_PHRASES: Record<RefusalReason, string> = {
   'deny-listed': 'card on the deny list (card now blocked)',
   'card-blocked': 'card blocked',
-  'card-terminated': 'card terminated',
   'card-certificate-expired': 'card expired',
   'card-certificate-invalid': 'not a genuine Huduma card',
   'terminal-certificate-expired': "this terminal's certificate has expired",
@@ -64,6 +63,12 @@ const DECLINE_PHRASES: Record<RefusalReason, string> = {
   'storage-failed': 'terminal storage error',
   'terminal-revoked': 'this terminal is revoked',
   'clock-invalid': "the terminal's clock is wrong",
+  'no-cvm-limit-reached': 'PIN needed (no-PIN allowance used up)',
+  'puk-blocked': 'card PUK blocked',
+  'sync-required': 'card must be reloaded online first',
+  'currency-mismatch': 'card in another currency',
+  'secure-messaging': 'secure channel with the card failed',
+  'card-changed': 'the card moved on: not charged',
 };
 
 /** What the UI knew about the card when the decline happened (for "(balance KES 120.00)"). */

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { CURRENCY_KES } from '@huduma/card-applet-spec';
 import { issueTestCard } from '@huduma/card-simulator';
 import { DevPki } from '@huduma/pki';
 import { TerminalEngine } from '../engine';
@@ -77,7 +78,13 @@ export async function ensureDemoWorld(dataDir: string): Promise<DemoWorld> {
       path,
       identity: null,
       // A high offline limit so that running the demo many times does not exhaust it.
-      purse: { maxBalance: 10_000_000, offlineLimit: 10_000_000, cvmLimit: 100_000 },
+      purse: {
+        maxBalance: 10_000_000,
+        offlineLimit: 10_000_000,
+        cvmLimit: 100_000,
+        noCvmLimit: 10_000_000,
+        currency: CURRENCY_KES,
+      },
     });
     issued.reader.remove();
     cards.push({

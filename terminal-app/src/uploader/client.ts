@@ -9,7 +9,7 @@ export interface TerminalCredentials {
   certificateBytes: Uint8Array;
   /** Raw 32-byte P-256 private key. */
   privateKey: Uint8Array;
-  /** 65-byte uncompressed public key (the certificate's). */
+  /** 65-byte uncompressed public key: the certificate's `keyAgreementKey` (one key, separate domains). */
   publicKey: Uint8Array;
 }
 
@@ -74,7 +74,7 @@ export interface PendingTopup {
 
 export interface LoadAuthorizationAnswer {
   authorizationId: number;
-  /** 144 bytes, hex. */
+  /** 146 bytes (v2), hex. */
   authorization: string;
   amountCents: number;
   loadRef: string;
@@ -167,6 +167,9 @@ export class ClearingClient {
     amountCents?: number;
     topupId?: number;
     loadRef?: string;
+    /** The card's unsynced 130-byte proofs (§6.10), with its 230-byte certificate. */
+    cardRecords?: Uint8Array[];
+    cardCertificate?: Uint8Array;
   }): Promise<LoadAuthorizationAnswer> {
     const body = {
       cardNumber: request.cardNumber,
@@ -178,6 +181,8 @@ export class ClearingClient {
       ...(request.amountCents === undefined ? {} : { amountCents: request.amountCents }),
       ...(request.topupId === undefined ? {} : { topupId: request.topupId }),
       ...(request.loadRef === undefined ? {} : { loadRef: request.loadRef }),
+      ...(request.cardRecords === undefined ? {} : { cardRecords: request.cardRecords.map(hex) }),
+      ...(request.cardCertificate === undefined ? {} : { cardCertificate: hex(request.cardCertificate) }),
     };
     return this.call('POST', '/v1/load-authorizations', {
       body: new TextEncoder().encode(JSON.stringify(body)),

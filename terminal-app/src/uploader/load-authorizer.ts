@@ -1,3 +1,4 @@
+import { Size } from '@huduma/card-applet-spec';
 import type { ApprovedTransaction } from '../engine';
 import type { LoadAuthorizer } from '../load-authorizer';
 import type { ClearingClient, PendingTopup } from './client';
@@ -12,7 +13,7 @@ export function topupReference(topupId: number): string {
 
 /**
  * The production LoadAuthorizer: asks the clearing service (`POST /v1/load-authorizations`,
- * terminal-signed) for the 144-byte authorization, bound to the card's counter and challenge.
+ * terminal-signed) for the 146-byte (v2) authorization, bound to the card's counter and challenge.
  * Cash by default; a `TOPUP-<id>` reference loads that paid top-up instead. A refusal or an
  * unreachable service throws, and the engine declines the reload with nothing loaded.
  */
@@ -32,12 +33,17 @@ export function clearingLoadAuthorizer(client: ClearingClient): LoadAuthorizer {
         amountCents: r.amount,
         ...(topup === undefined ? {} : { topupId: topup }),
         ...(r.reference === undefined ? {} : { loadRef: r.reference }),
+        // The records the card has not synced yet go with the request (§6.10: the load
+        // authority signs only once the service holds them); none, nothing extra is sent.
+        ...(r.cardRecords.length === 0
+          ? {}
+          : { cardRecords: r.cardRecords.map((c) => c.proof), cardCertificate: r.cardCertificate }),
       });
       const authorization = new Uint8Array(Buffer.from(answer.authorization, 'hex'));
-      if (authorization.length !== 144)
+      if (authorization.length !== Size.LOAD_AUTHORIZATION)
         throw new SyncError(
           'ERR_SYNC_LOAD_AUTHORIZATION',
-          `load authorization is ${authorization.length} bytes, expected 144`,
+          `load authorization is ${authorization.length} bytes, expected ${Size.LOAD_AUTHORIZATION}`,
         );
       if (answer.amountCents !== r.amount)
         throw new SyncError(

@@ -27,7 +27,8 @@ export interface SyncTarget {
     terminalId: string;
     certificateBytes: Uint8Array;
     privateKey: Uint8Array;
-    certificate: { publicKey: Uint8Array };
+    /** v2: the certified key QT is the terminal's ECDH key; it also signs requests and seals. */
+    certificate: { keyAgreementKey: Uint8Array };
   };
   readonly denyList: DenyList;
   readonly syncedRecordCount: number;
@@ -147,7 +148,7 @@ export class BatchUploader {
       terminalId: c.terminalId,
       certificateBytes: c.certificateBytes,
       privateKey: c.privateKey,
-      publicKey: c.certificate.publicKey,
+      publicKey: c.certificate.keyAgreementKey,
     };
     if (!options.client && !options.baseUrl) throw new TypeError('BatchUploader needs baseUrl or client');
     this.client =

@@ -37,11 +37,12 @@ export {
   ChipTimingError,
   type ChipTimings,
   JCALGTEST_REPOSITORY,
-  modelV1Tap,
+  modelTap,
+  TAP_BUDGET_MS,
+  type TapExchange,
   type TapModel,
   type TapModelStep,
-  V1_TAP_BUDGET_MS,
-  V1_TAP_WIRE_BYTES,
+  V2_STEP_MS,
 } from './chip-timings';
 export { COMMANDS, type CommandSpec, commandByIns, type SmMode } from './commands';
 export * from './constants';

@@ -20,7 +20,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { transactionSigningMessage } from '@huduma/card-applet-spec';
+import { Size, transactionSigningMessage } from '@huduma/card-applet-spec';
 import { startPostgres } from '../../../test/support/postgres-harness';
 import { createClearingService } from '../src/app';
 import { migrate } from '../src/db/migrations';
@@ -61,7 +61,7 @@ const median = (xs: readonly number[]) => {
 
 /** One core, node:crypto, the same message size and key kind as a card proof. */
 function rawVerifyRate(card: TestCard, ms = 2000): number {
-  const message = transactionSigningMessage(card.cardNumber, new Uint8Array(63).fill(7));
+  const message = transactionSigningMessage(card.cardNumber, new Uint8Array(Size.TRANSACTION_RECORD).fill(7));
   const signature = card.key.sign(message);
   const key = p256KeyObject(card.key.publicKey);
   let n = 0;

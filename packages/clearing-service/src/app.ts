@@ -185,9 +185,17 @@ export function createClearingService(options: ClearingServiceOptions): FastifyI
       const status =
         error.code === 'ERR_TOPUP_NOT_FOUND'
           ? 404
-          : ['ERR_TOPUP_CONFLICT', 'ERR_TOPUP_NOT_PENDING', 'ERR_TOPUP_IN_PROGRESS'].includes(error.code)
+          : [
+                'ERR_TOPUP_CONFLICT',
+                'ERR_TOPUP_NOT_PENDING',
+                'ERR_TOPUP_IN_PROGRESS',
+                'ERR_CARD_NOT_SYNCED',
+                'ERR_CARD_RECORD_CONFLICT',
+              ].includes(error.code)
             ? 409
-            : 400;
+            : error.code === 'ERR_CARD_RECORD_INVALID'
+              ? 422
+              : 400;
       return reply.status(status).send({ error: error.code, message: error.message });
     }
     if (error instanceof ClearingError) {

@@ -2,7 +2,6 @@
  * Steps 1-3 of an upload (see ingest.ts): the envelope, the terminal certificate, the chain, and
  * the one terminal signature over the batch's head. No database.
  */
-import type { KeyObject } from 'node:crypto';
 import {
   checkpointMessage,
   decodeRecord,
@@ -13,7 +12,7 @@ import {
 } from '@huduma/txlog';
 import { ClearingError } from './errors';
 import type { raiseAlert } from './store';
-import { CertificateError, type TrustStore, verifyRaw } from './trust';
+import { CertificateError, type TrustStore, type VerifiedTerminalCertificate, verifyRaw } from './trust';
 
 const GENESIS = new Uint8Array(32);
 const equal = (a: Uint8Array, b: Uint8Array) => a.length === b.length && Buffer.compare(a, b) === 0;
@@ -63,7 +62,7 @@ export function checkBatchEnvelope(
       'the batch carries a different terminal certificate from the one that signed the request',
     );
   }
-  let terminal: { cert: { terminalId: string; merchantId: string; publicKey: Uint8Array }; key: KeyObject };
+  let terminal: VerifiedTerminalCertificate;
   try {
     terminal = ctx.trust.terminalCertificate(batch.terminalCertificate, Math.floor(ctx.now() / 1000));
   } catch (error) {
@@ -183,7 +182,7 @@ export function checkBatchEnvelope(
     hashes,
     raws,
     certificate: batch.terminalCertificate,
-    publicKey: terminal.cert.publicKey,
+    publicKey: terminal.cert.keyAgreementKey,
     merchantId: terminal.cert.merchantId,
   };
 }

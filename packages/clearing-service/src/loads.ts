@@ -3,15 +3,23 @@
  * A RELOAD-capable terminal asks online, for one card, its current counter and a fresh card
  * challenge; the amount is cash taken at a Huduma Centre counter or a paid mobile-money top-up.
  * Every authorization is recorded so the reload record that comes back in an upload can be
- * matched to it (ingest.ts flags a reload that matches none).
+ * matched to it (ingest.ts flags a reload that matches none). v2: the authorization carries the
+ * currency (one per service, KES), and it is signed only once the service holds every record of
+ * the card up to its counter (load-sync.ts).
  */
 import {
+  CURRENCY_KES,
   concatBytes,
   encodeLoadAuthorizationBody,
   loadAuthorizationSigningMessage,
 } from '@huduma/card-applet-spec';
 import type { Db } from './db/types';
 import { InputError } from './errors';
+import { assertCardSynced, type RingProof, verifyRingProofs } from './load-sync';
+import type { TrustStore } from './trust';
+
+/** The one currency this service loads and settles (BCD ISO 4217). */
+export const SERVICE_CURRENCY = CURRENCY_KES;
 
 /** The load-authority key (e.g. `DevPki.open(dir).loadAuthority`, or an HSM behind the same shape). */
 export interface LoadAuthoritySigner {
@@ -35,6 +43,14 @@ export interface LoadAuthorizationRequest {
   amountCents?: number;
   topupId?: number;
   loadRef?: string;
+  /** BCD ISO 4217; must be the service's currency when given. */
+  currency?: number;
+  /**
+   * The card's unsynced ring proofs (130 bytes each, READ RECORD) and its 230-byte certificate,
+   * so that records not uploaded by any terminal yet still reach the service before the reload.
+   */
+  cardRecords?: readonly Uint8Array[];
+  cardCertificate?: Uint8Array;
 }
 
 export interface IssuedLoadAuthorization {
@@ -54,11 +70,39 @@ export async function issueLoadAuthorization(
   terminalId: string,
   req: LoadAuthorizationRequest,
   nowMs: number,
+  /** Verifies cardRecords; without it a request carrying cardRecords is refused. */
+  trust?: TrustStore,
 ): Promise<IssuedLoadAuthorization> {
   if (req.challenge.length !== 16) throw new InputError('ERR_LOAD_REQUEST', 'challenge must be 16 bytes');
   if (req.terminalNonce.length !== 8)
     throw new InputError('ERR_LOAD_REQUEST', 'terminalNonce must be 8 bytes');
+  const currency = req.currency ?? SERVICE_CURRENCY;
+  if (currency !== SERVICE_CURRENCY) {
+    throw new InputError(
+      'ERR_LOAD_CURRENCY',
+      `currency ${currency.toString(16).padStart(4, '0')}: this service loads only ${SERVICE_CURRENCY.toString(16).padStart(4, '0')}`,
+    );
+  }
+  // Proof checks are CPU only: done before the transaction so no row is locked meanwhile.
+  let ring: RingProof[] = [];
+  if (req.cardRecords && req.cardRecords.length > 0) {
+    if (!req.cardCertificate)
+      throw new InputError('ERR_CARD_RECORD_INVALID', 'cardRecords come with the cardCertificate');
+    if (!trust)
+      throw new InputError('ERR_CARD_RECORD_INVALID', 'no issuer CA is configured to verify cardRecords');
+    ring = verifyRingProofs(
+      trust,
+      req.cardNumber,
+      req.counter,
+      req.cardCertificate,
+      req.cardRecords,
+      SERVICE_CURRENCY,
+    );
+  }
   return db.transaction(async (tx) => {
+    // First, as the spec orders it (§6.10): no signature unless the card is synced. A refused
+    // request changes nothing (the transaction rolls back, a top-up stays pending).
+    await assertCardSynced(tx, terminalId, req.cardNumber, req.counter, ring);
     let amountCents: number;
     let loadRef: string;
     let topupId: number | null = null;
@@ -127,6 +171,7 @@ export async function issueLoadAuthorization(
       cardCounter: req.counter,
       cardChallenge: req.challenge,
       amount: amountCents,
+      currency,
       time,
       terminalId,
       terminalSeq: req.terminalSeq,

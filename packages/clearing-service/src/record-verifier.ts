@@ -7,7 +7,14 @@
  * chain carries that signature to every record before it (see ingest.ts).
  */
 import type { KeyObject } from 'node:crypto';
-import { TxType, type TxTypeCode, transactionSigningMessage } from '@huduma/card-applet-spec';
+import {
+  CURRENCY_KES,
+  Cvm,
+  Size,
+  TxType,
+  type TxTypeCode,
+  transactionSigningMessage,
+} from '@huduma/card-applet-spec';
 import { decodeRecord, type LogRecord, recordHash } from '@huduma/txlog';
 import { sha256 } from './sha256';
 import type { TerminalRow } from './store';
@@ -20,6 +27,8 @@ export interface CardTransaction {
   txType: TxTypeCode;
   counter: number;
   amountCents: number;
+  /** BCD ISO 4217 as signed (the service settles one currency and refuses records in another). */
+  currency: number;
   balanceAfter: number;
   offlineSpendAfter: number;
   terminalSeq: number;
@@ -29,7 +38,9 @@ export interface CardTransaction {
   reference: string;
   serviceCode: number;
   refCounter: number;
-  /** SHA-256 of the 63 signed record bytes: identity of the proof (two logs, one proof → same hash). */
+  /** True when the card says a PIN authorised this debit (record byte 65, cvm = 01). */
+  pinVerified: boolean;
+  /** SHA-256 of the 66 signed record bytes: identity of the proof (two logs, one proof → same hash). */
   proofHash: Uint8Array;
 }
 
@@ -120,29 +131,34 @@ function signedFieldMismatch(where: string, field: string, signed: unknown, logg
 
 const ascii = new TextDecoder('latin1');
 
+const RECORD = Size.TRANSACTION_RECORD;
+const PROOF = Size.TRANSACTION_PROOF;
+
 /**
- * Reads the 63-byte card transaction record straight from the proof bytes (offsets of SPEC.md
+ * Reads the 66-byte v2 card transaction record straight from the proof bytes (offsets of SPEC.md
  * §2.7): the hot path avoids the allocating generic decoder. Text fields use the same padding
- * rules as the spec's codecs.
+ * rules as the spec's codecs (entity ids space-padded, billRef zero-padded).
  */
 function readProofRecord(p: Uint8Array) {
-  const dv = new DataView(p.buffer, p.byteOffset, 63);
-  let idEnd = 25;
-  while (idEnd > 17 && p[idEnd - 1] === 0x20) idEnd--;
-  let refEnd = 57;
-  while (refEnd > 41 && p[refEnd - 1] === 0x00) refEnd--;
+  const dv = new DataView(p.buffer, p.byteOffset, RECORD);
+  let idEnd = 27;
+  while (idEnd > 19 && p[idEnd - 1] === 0x20) idEnd--;
+  let refEnd = 59;
+  while (refEnd > 43 && p[refEnd - 1] === 0x00) refEnd--;
   return {
     type: p[0]!,
     counter: dv.getUint32(1),
     amount: dv.getUint32(5),
-    balanceAfter: dv.getUint32(9),
-    offlineSpendAfter: dv.getUint32(13),
-    terminalId: ascii.decode(p.subarray(17, idEnd)),
-    terminalSeq: dv.getUint32(25),
-    time: dv.getUint32(37),
-    billRef: ascii.decode(p.subarray(41, refEnd)),
-    serviceCode: dv.getUint16(57),
-    refCounter: dv.getUint32(59),
+    currency: dv.getUint16(9),
+    balanceAfter: dv.getUint32(11),
+    offlineSpendAfter: dv.getUint32(15),
+    terminalId: ascii.decode(p.subarray(19, idEnd)),
+    terminalSeq: dv.getUint32(27),
+    time: dv.getUint32(39),
+    billRef: ascii.decode(p.subarray(43, refEnd)),
+    serviceCode: dv.getUint16(59),
+    refCounter: dv.getUint32(61),
+    cvm: p[65]!,
   };
 }
 
@@ -151,7 +167,14 @@ function readProofRecord(p: Uint8Array) {
  * issuer CA keys. `verifyRecord` is synchronous (CPU only) for the batch path.
  */
 export class CardProofRecordVerifier implements RecordVerifier {
-  constructor(private readonly trust: TrustStore) {}
+  /**
+   * @param currency the one currency this service settles (BCD ISO 4217, KES by default): a
+   *   card-signed record in another currency is refused, never converted.
+   */
+  constructor(
+    private readonly trust: TrustStore,
+    private readonly currency: number = CURRENCY_KES,
+  ) {}
 
   async verify(
     terminal: TerminalRow,
@@ -237,9 +260,12 @@ export class CardProofRecordVerifier implements RecordVerifier {
   ): PreparedRecord {
     const where = `${decoded.type} record ${decoded.seq}`;
     const proof = decoded.cardProof;
-    if (proof.length !== 127) {
+    if (proof.length !== PROOF) {
       return {
-        verdict: fail('ERR_CARD_PROOF_FORMAT', `${where}: card proof is ${proof.length} bytes, expected 127`),
+        verdict: fail(
+          'ERR_CARD_PROOF_FORMAT',
+          `${where}: card proof is ${proof.length} bytes, expected ${PROOF} (v2 record ‖ signature)`,
+        ),
       };
     }
     let card: ReturnType<TrustStore['cardCertificate']>;
@@ -258,13 +284,13 @@ export class CardProofRecordVerifier implements RecordVerifier {
         ),
       };
     }
-    const recordBytes = proof.subarray(0, 63);
+    const recordBytes = proof.subarray(0, RECORD);
     return {
       check: {
         key: card.key,
-        publicKey: card.cert.publicKey,
+        publicKey: card.cert.signingKey,
         message: transactionSigningMessage(decoded.cardNumber, recordBytes),
-        signature: proof.subarray(63),
+        signature: proof.subarray(RECORD),
       },
       badSignature: () =>
         fail(
@@ -289,6 +315,15 @@ export class CardProofRecordVerifier implements RecordVerifier {
       return signedFieldMismatch(where, 'transaction type', p.type, decoded.type);
     if (p.amount !== decoded.amountCents)
       return signedFieldMismatch(where, 'amount', p.amount, decoded.amountCents);
+    if (p.currency !== this.currency) {
+      return fail(
+        'ERR_CARD_PROOF_CURRENCY',
+        `${where}: the card signed currency ${p.currency.toString(16).padStart(4, '0')}, this service settles ${this.currency.toString(16).padStart(4, '0')}`,
+      );
+    }
+    // cvm is 00 or 01 (§2.7); anything else is not a record a conforming card signs.
+    if (p.cvm !== Cvm.NONE && p.cvm !== Cvm.PIN)
+      return fail('ERR_CARD_PROOF_FORMAT', `${where}: cvm byte ${p.cvm} is neither 00 nor 01`);
     if (p.terminalId !== terminalId)
       return signedFieldMismatch(where, 'terminal id', p.terminalId, terminalId);
     if (p.terminalSeq !== decoded.terminalSeq)
@@ -335,6 +370,7 @@ export class CardProofRecordVerifier implements RecordVerifier {
           txType: p.type as TxTypeCode,
           counter: p.counter,
           amountCents: p.amount,
+          currency: p.currency,
           balanceAfter: p.balanceAfter,
           offlineSpendAfter: p.offlineSpendAfter,
           terminalSeq: p.terminalSeq,
@@ -342,6 +378,7 @@ export class CardProofRecordVerifier implements RecordVerifier {
           reference: p.billRef,
           serviceCode: p.serviceCode,
           refCounter: p.refCounter,
+          pinVerified: p.cvm === Cvm.PIN,
           proofHash: sha256(recordBytes),
         },
       },

@@ -345,15 +345,19 @@ export function registerTerminalRoutes(api: FastifyInstance, deps: TerminalRoute
       amountCents?: number;
       topupId?: number;
       loadRef?: string;
+      currency?: number;
+      cardRecords?: string[];
+      cardCertificate?: string;
     };
   }>(
     '/v1/load-authorizations',
     {
       ...terminalGuard({ capability: Capability.RELOAD }),
       schema: {
-        summary: 'Online load authorization for RELOAD (144 bytes, signed by the load authority)',
+        summary:
+          'Online load authorization for RELOAD (146 bytes, card applet v2, signed by the load authority)',
         description:
-          'Terminal-signed request (X-Huduma-Certificate/Timestamp/Signature), certificate with the RELOAD capability. source "cash": money taken at the counter, amountCents required. source "topup": a pending mobile-money top-up of this card (topupId); its amount is loaded.',
+          'Terminal-signed request (X-Huduma-Certificate/Timestamp/Signature), certificate with the RELOAD capability. source "cash": money taken at the counter, amountCents required. source "topup": a pending mobile-money top-up of this card (topupId); its amount is loaded. SPEC.md §6.10: signed only when the service holds every record of the card up to `counter` (uploaded logs, or the card\'s unsynced ring proofs sent as cardRecords with cardCertificate), else 409 ERR_CARD_NOT_SYNCED. currency: BCD ISO 4217 (default KES 0x0404, the only one loaded).',
         body: {
           type: 'object',
           required: ['cardNumber', 'counter', 'challenge', 'terminalSeq', 'terminalNonce', 'source'],
@@ -367,6 +371,10 @@ export function registerTerminalRoutes(api: FastifyInstance, deps: TerminalRoute
             amountCents: { type: 'integer', minimum: 1, maximum: 0xffffffff },
             topupId: { type: 'integer', minimum: 1 },
             loadRef: { type: 'string', minLength: 1, maxLength: 16 },
+            currency: { type: 'integer', minimum: 0, maximum: 0xffff },
+            // The card's ring holds 32 entries (§2.7): never more unsynced records than that.
+            cardRecords: { type: 'array', maxItems: 32, items: hexSchema(130) },
+            cardCertificate: hexSchema(230),
           },
           additionalProperties: false,
         },
@@ -376,7 +384,7 @@ export function registerTerminalRoutes(api: FastifyInstance, deps: TerminalRoute
             required: ['authorizationId', 'authorization', 'amountCents', 'loadRef', 'time', 'keyId'],
             properties: {
               authorizationId: { type: 'integer' },
-              authorization: { type: 'string', description: '144 bytes, hex: the RELOAD command data' },
+              authorization: { type: 'string', description: '146 bytes, hex: the RELOAD command data' },
               amountCents: { type: 'integer' },
               loadRef: { type: 'string' },
               time: { type: 'integer' },
@@ -389,6 +397,7 @@ export function registerTerminalRoutes(api: FastifyInstance, deps: TerminalRoute
           403: errorSchema,
           404: errorSchema,
           409: errorSchema,
+          422: errorSchema,
           503: errorSchema,
         },
       },
@@ -414,8 +423,16 @@ export function registerTerminalRoutes(api: FastifyInstance, deps: TerminalRoute
           ...(b.amountCents === undefined ? {} : { amountCents: b.amountCents }),
           ...(b.topupId === undefined ? {} : { topupId: b.topupId }),
           ...(b.loadRef === undefined ? {} : { loadRef: b.loadRef }),
+          ...(b.currency === undefined ? {} : { currency: b.currency }),
+          ...(b.cardRecords === undefined
+            ? {}
+            : { cardRecords: b.cardRecords.map((r) => new Uint8Array(Buffer.from(r, 'hex'))) }),
+          ...(b.cardCertificate === undefined
+            ? {}
+            : { cardCertificate: new Uint8Array(Buffer.from(b.cardCertificate, 'hex')) }),
         },
         deps.now(),
+        deps.ingest?.trust,
       );
       request.log.info(
         {

@@ -1,8 +1,12 @@
 /**
  * Trust anchors and the verification caches of the hot path. Every uploaded record carries the
- * card's 165-byte certificate; a card certificate is verified once (cached by its exact bytes)
- * and its public key is turned into a node:crypto KeyObject once, so each record costs one
- * OpenSSL P-256 verify and nothing else of note.
+ * card's 230-byte v2 certificate (SPEC.md §5); a card certificate is verified once (cached by its
+ * exact bytes) and its signing key PK.card is turned into a node:crypto KeyObject once, so each
+ * record costs one OpenSSL P-256 verify and nothing else of note.
+ *
+ * A v2 terminal certificate (165 bytes) certifies one key, QT (keyAgreementKey). Cards use it for
+ * ECDH; the terminal also signs its log checkpoints, seals and its requests to this service with
+ * it (separate domain tags, see the txlog README), so QT is the key those signatures verify with.
  */
 import { createPublicKey, type KeyObject, verify } from 'node:crypto';
 import {
@@ -64,11 +68,13 @@ function keyIdHex(publicKey: Uint8Array): string {
 
 export interface VerifiedCardCertificate {
   cert: CardCertificate;
+  /** PK.card (signingKey): verifies the card's transaction proofs. */
   key: KeyObject;
 }
 
 export interface VerifiedTerminalCertificate {
   cert: TerminalCertificate;
+  /** QT (keyAgreementKey), the terminal's one certified key: verifies its checkpoints, seals and requests. */
   key: KeyObject;
 }
 
@@ -97,7 +103,7 @@ export class TrustStore {
     let cert: CardCertificate;
     try {
       const decoded = decodeCertificate(bytes);
-      if (decoded.type !== 'card') throw new Error('not a card certificate (type 02)');
+      if (decoded.type !== 'card') throw new Error('not a card certificate (type 01, 230 bytes)');
       cert = decoded;
     } catch (error) {
       throw new CertificateError('ERR_CARD_CERT_INVALID', `card certificate: ${(error as Error).message}`);
@@ -109,15 +115,19 @@ export class TrustStore {
         `card certificate issuer key ${Buffer.from(cert.issuerKeyId).toString('hex')} is not a trusted issuer CA`,
       );
     }
-    const message = certificateSigningMessage(bytes.subarray(0, Size.CERTIFICATE_TBS));
+    const message = certificateSigningMessage(bytes.subarray(0, Size.CARD_CERTIFICATE_TBS));
     if (!verifyRaw(ca, message, cert.signature)) {
       throw new CertificateError('ERR_CARD_CERT_UNTRUSTED', 'card certificate signature does not verify');
     }
     let key: KeyObject;
     try {
-      key = p256KeyObject(cert.publicKey);
+      // decodeCertificate checks formats only: OpenSSL refuses a point off the curve here (§4.8.1
+      // step 5). QA.card is never used by this service, but a certificate with a bad one is not
+      // a certificate a conforming issuer signs.
+      key = p256KeyObject(cert.signingKey);
+      p256KeyObject(cert.keyAgreementKey);
     } catch (error) {
-      throw new CertificateError('ERR_CARD_CERT_INVALID', `card public key: ${(error as Error).message}`);
+      throw new CertificateError('ERR_CARD_CERT_INVALID', `card signing key: ${(error as Error).message}`);
     }
     if (this.cards.size >= MAX_CACHED_CERTIFICATES) this.cards.clear();
     const verified = { cert, key };
@@ -136,7 +146,7 @@ export class TrustStore {
       let cert: TerminalCertificate;
       try {
         const decoded = decodeCertificate(bytes);
-        if (decoded.type !== 'terminal') throw new Error('not a terminal certificate (type 01)');
+        if (decoded.type !== 'terminal') throw new Error('not a terminal certificate (type 02, 165 bytes)');
         cert = decoded;
       } catch (error) {
         throw new CertificateError(
@@ -152,7 +162,11 @@ export class TrustStore {
         );
       }
       if (
-        !verifyRaw(ca, certificateSigningMessage(bytes.subarray(0, Size.CERTIFICATE_TBS)), cert.signature)
+        !verifyRaw(
+          ca,
+          certificateSigningMessage(bytes.subarray(0, Size.TERMINAL_CERTIFICATE_TBS)),
+          cert.signature,
+        )
       ) {
         throw new CertificateError(
           'ERR_TERMINAL_CERT_UNTRUSTED',
@@ -161,11 +175,11 @@ export class TrustStore {
       }
       let key: KeyObject;
       try {
-        key = p256KeyObject(cert.publicKey);
+        key = p256KeyObject(cert.keyAgreementKey);
       } catch (error) {
         throw new CertificateError(
           'ERR_TERMINAL_CERT_INVALID',
-          `terminal public key: ${(error as Error).message}`,
+          `terminal key QT: ${(error as Error).message}`,
         );
       }
       if (this.terminals.size >= 10_000) this.terminals.clear();

@@ -1,12 +1,15 @@
 /**
- * Real signed test data, fast: certificates, card proofs and terminal logs built with the spec's
- * codecs (card-applet-spec, txlog) and signed with node:crypto (OpenSSL), so the benchmark can
- * make 100,000 card proofs in seconds. Cards keep a purse (counter, balance, offline spend)
- * like the applet does, so their proofs chain the way a real card's do.
+ * Real signed test data, fast: v2 certificates (230-byte card, 165-byte terminal), v2 card proofs
+ * (66-byte record ‖ signature, SPEC.md §2.7/§8.3) and terminal logs built with the spec's codecs
+ * (card-applet-spec, txlog) and signed with node:crypto (OpenSSL), so the benchmark can make
+ * 100,000 card proofs in seconds. Cards keep a purse (counter, balance, offline spend, currency)
+ * like the applet does, so their proofs chain the way a real card's do. The terminal signs its
+ * checkpoints, seals and requests with its one certified key QT, as a v2 terminal does.
  */
 import { createHash, generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
 import {
-  type Certificate,
+  CURRENCY_KES,
+  Cvm,
   certificateSigningMessage,
   concatBytes,
   encodeCertificateBody,
@@ -99,13 +102,15 @@ export class TestPki {
       capabilities: options.capabilities ?? 0x1f,
       notBefore: options.notBefore ?? now - 86_400,
       notAfter: options.notAfter ?? now + 365 * 86_400,
-      publicKey: key.publicKey,
-    } as Omit<Extract<Certificate, { type: 'terminal' }>, 'signature'>);
+      keyAgreementKey: key.publicKey,
+    });
     return new TestTerminal(terminalId, key, certificate);
   }
 
-  card(cardNumber: string, balance = 1_000_000): TestCard {
+  card(cardNumber: string, balance = 1_000_000, currency = CURRENCY_KES): TestCard {
     const key = testKey();
+    // PK.card signs proofs; QA.card is the card's separate ECDH key (the service never uses it).
+    const keyAgreement = testKey();
     const now = Math.floor(Date.now() / 1000);
     const certificate = this.certify(this.issuerCa, {
       type: 'card',
@@ -113,9 +118,10 @@ export class TestPki {
       cardNumber,
       notBefore: now - 10 * 86_400,
       notAfter: now + 5 * 365 * 86_400,
-      publicKey: key.publicKey,
+      signingKey: key.publicKey,
+      keyAgreementKey: keyAgreement.publicKey,
     });
-    return new TestCard(cardNumber, key, certificate, balance);
+    return new TestCard(cardNumber, key, certificate, balance, currency);
   }
 }
 
@@ -143,9 +149,13 @@ export interface CardTx {
   billRef: string;
   serviceCode?: number;
   refCounter?: number;
+  /** Signs a currency other than the purse's (a forged or foreign record). */
+  currency?: number;
+  /** The debit was PIN-verified (cvm 01). */
+  pin?: boolean;
 }
 
-/** A card's purse and key: each transaction returns the 127-byte proof the applet would. */
+/** A card's purse and key: each transaction returns the 130-byte v2 proof the applet would. */
 export class TestCard {
   counter = 0;
   offlineSpend = 0;
@@ -154,11 +164,15 @@ export class TestCard {
     readonly key: TestKey,
     readonly certificate: Uint8Array,
     public balance: number,
+    readonly currency: number = CURRENCY_KES,
   ) {}
+
+  /** Every proof this card made, by counter (a real card keeps the unsynced ones in its ring, READ RECORD). */
+  readonly ring = new Map<number, Uint8Array>();
 
   /** Same key, same purse: a clone of this card as it is now. */
   clone(): TestCard {
-    const c = new TestCard(this.cardNumber, this.key, this.certificate, this.balance);
+    const c = new TestCard(this.cardNumber, this.key, this.certificate, this.balance, this.currency);
     c.counter = this.counter;
     c.offlineSpend = this.offlineSpend;
     return c;
@@ -180,6 +194,7 @@ export class TestCard {
       type: tx.type,
       counter: this.counter,
       amount: tx.amount,
+      currency: tx.currency ?? this.currency,
       balanceAfter: this.balance,
       offlineSpendAfter: this.offlineSpend,
       terminalId: tx.terminalId,
@@ -189,8 +204,11 @@ export class TestCard {
       billRef: tx.billRef,
       serviceCode: tx.serviceCode ?? 0,
       refCounter: tx.refCounter ?? 0,
+      cvm: tx.pin ? Cvm.PIN : Cvm.NONE,
     });
-    return concatBytes(record, this.key.sign(transactionSigningMessage(this.cardNumber, record)));
+    const proof = concatBytes(record, this.key.sign(transactionSigningMessage(this.cardNumber, record)));
+    this.ring.set(this.counter, proof);
+    return proof;
   }
 }
 

@@ -277,6 +277,23 @@ CREATE UNIQUE INDEX accepted_records_leaf ON accepted_records (merkle_leaf_index
 );
 CREATE INDEX terminal_request_nonces_expiry ON terminal_request_nonces (expires_ms);`,
   },
+  {
+    version: 8,
+    name: 'card ring records for the reload sync rule',
+    // Card v2 (SPEC.md §2.12, §6.10): the load authority signs a RELOAD only when the service
+    // holds every record of the card up to its counter. A reloading terminal sends the card's
+    // unsynced ring proofs with its request; they are kept here (verified, card-signed) so the
+    // service holds them even before the logs that carry them are uploaded. Not settled from here.
+    sql: `CREATE TABLE card_ring_records (
+  card_number TEXT NOT NULL,
+  counter     BIGINT NOT NULL CHECK (counter >= 1),
+  record_hash BYTEA NOT NULL,
+  proof       BYTEA NOT NULL,
+  terminal_id TEXT NOT NULL,
+  received_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  PRIMARY KEY (card_number, counter)
+);`,
+  },
 ];
 
 // Arbitrary constant shared by every instance of the service: concurrent startups against one

@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { Size } from '@huduma/card-applet-spec';
 import { describe, expect, it } from 'vitest';
 import { DEBIAN_PYTHON, requireTool } from './pcsc-e2e-support';
 
@@ -40,7 +41,9 @@ describe('bench:pcsc', () => {
     expect(figures).toMatchObject({ benchmark: 'pcsc', debits: 20, apduRoundTrips: 100, quickack: true });
     // SELECT + DEBIT in two chained segments, the same through pcscd and in process.
     expect(figures.apdusPerDebit).toBe(3);
-    expect(figures.bytesOutPerDebit).toBeGreaterThan(267);
+    // SELECT + OPEN SESSION + DEBIT (44-byte request + C-MAC) out; FCI, session and the proof back.
+    expect(figures.bytesOutPerDebit).toBeGreaterThan(Size.DEBIT_REQUEST + 8);
+    expect(figures.bytesInPerDebit).toBeGreaterThan(Size.FCI + Size.TRANSACTION_PROOF);
     for (const key of [
       'debitPcscMedianMs',
       'debitInProcessMedianMs',

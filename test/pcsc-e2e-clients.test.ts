@@ -14,6 +14,7 @@ import {
   encodeCardNumber,
   LifeCycle,
   type Purse,
+  Size,
 } from '@huduma/card-applet-spec';
 import { DEFAULT_PURSE, HUDUMA_ATR } from '@huduma/card-simulator';
 import { DevPki } from '@huduma/pki';
@@ -33,7 +34,7 @@ const SIM_CLI = fileURLToPath(new URL('../simulators/card/src/cli.ts', import.me
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex').toUpperCase();
 const spaced = (b: Uint8Array) => hex(b).replace(/(..)(?!$)/g, '$1 ');
 const SELECT = new Uint8Array([0x00, 0xa4, 0x04, 0x00, AID.length, ...AID, 0x00]);
-const READ_PURSE = new Uint8Array([0x80, 0x50, 0x00, 0x00, 0x1c]);
+const READ_PURSE = new Uint8Array([0x80, 0x50, 0x00, 0x00, Size.PURSE]);
 const BALANCE = 12_345;
 
 let harness: PcscHarness;
@@ -70,20 +71,22 @@ function nextEvent(event: 'card-inserted' | 'card-removed', reader: string): Pro
 }
 
 /**
- * Checks a SELECT answer byte by byte against SPEC.md §6.1 (81-byte FCI, tags and lengths in
- * order) and returns the purse decoded from C4.
+ * Checks a SELECT answer byte by byte against SPEC.md §6.1 (applet v2: 96-byte FCI, tags and
+ * lengths in order, the 40-byte purse in C4, the crypto profile in C5) and returns the purse.
  */
 function checkFci(fci: Uint8Array, cardNumber: string): Purse {
-  expect(fci.length).toBe(81);
-  expect(hex(fci.subarray(0, 4))).toBe('6F4F840B');
+  expect(fci.length).toBe(Size.FCI);
+  expect(hex(fci.subarray(0, 4))).toBe('6F5E840B');
   expect(hex(fci.subarray(4, 15))).toBe(hex(AID));
-  expect(hex(fci.subarray(15, 23))).toBe('A540C00101C10102'); // version 1, ACTIVE
+  expect(hex(fci.subarray(15, 23))).toBe('A54FC00102C10102'); // version 2, ACTIVE
   expect(fci[22]).toBe(LifeCycle.ACTIVE);
   expect(hex(fci.subarray(23, 25))).toBe('C208');
   expect(hex(fci.subarray(25, 33))).toBe(hex(encodeCardNumber(cardNumber as CardNumber)));
   expect(hex(fci.subarray(33, 35))).toBe('C310'); // 16-byte challenge at 35..50
-  expect(hex(fci.subarray(51, 53))).toBe('C41C');
-  return decodePurse(fci.subarray(53, 81));
+  expect(hex(fci.subarray(51, 53))).toBe('C428');
+  expect(hex(fci.subarray(93, 95))).toBe('C501');
+  expect(fci[95]).toBeLessThanOrEqual(1); // crypto profile 00 or 01
+  return decodePurse(fci.subarray(53, 93));
 }
 
 function expectIssuedPurse(purse: Purse): void {
@@ -91,12 +94,16 @@ function expectIssuedPurse(purse: Purse): void {
     balance: BALANCE,
     maxBalance: DEFAULT_PURSE.maxBalance,
     counter: 1, // the RELOAD of issueTestCard
+    syncedThrough: 1, // a RELOAD syncs the card (its own record included)
     offlineSpend: 0,
     offlineLimit: DEFAULT_PURSE.offlineLimit,
     cvmLimit: DEFAULT_PURSE.cvmLimit,
+    noCvmSpend: 0,
+    noCvmLimit: DEFAULT_PURSE.noCvmLimit,
     currency: CURRENCY_KES,
     lifeCycle: LifeCycle.ACTIVE,
     pinTriesLeft: 3,
+    pukBlocked: false,
   });
 }
 
@@ -148,7 +155,7 @@ describe('independent PC/SC clients read the simulated card', () => {
     }
     const fciPurse = checkFci(select.bytes.subarray(0, -2), card.cardNumber);
     expectIssuedPurse(fciPurse);
-    expect(readPurse.bytes.length).toBe(28 + 2);
+    expect(readPurse.bytes.length).toBe(Size.PURSE + 2);
     expect(decodePurse(readPurse.bytes.subarray(0, -2))).toEqual(fciPurse);
   });
 

@@ -39,3 +39,8 @@ export function formatKes(cents: number): string {
   const frac = String(abs % 100).padStart(2, '0');
   return `${negative ? '-' : ''}${whole}.${frac}`;
 }
+
+/** "KES 1,234.50": amounts in the cashier's sentences. */
+export function kes(cents: number): string {
+  return `KES ${formatKes(cents)}`;
+}

@@ -11,7 +11,13 @@
 import { writeSync } from 'node:fs';
 import { SimulatedCard, SimulatedReader } from '@huduma/card-simulator';
 import { DevPki } from '@huduma/pki';
-import { devLoadAuthorizer, pollingCardReader, TerminalEngine, TransactionRefusedError } from '../src/index';
+import {
+  devLoadAuthorizer,
+  type LoadAuthorizer,
+  pollingCardReader,
+  TerminalEngine,
+  TransactionRefusedError,
+} from '../src/index';
 
 const [dir, cardPath, mode, pkiDir] = process.argv.slice(2);
 if (!dir || !cardPath || (mode !== 'sell' && mode !== 'recover') || !pkiDir) {
@@ -22,13 +28,21 @@ if (!dir || !cardPath || (mode !== 'sell' && mode !== 'recover') || !pkiDir) {
 // Synchronous writes: once a line is written the parent sees it even if we are killed next.
 const say = (line: string) => writeSync(1, `${line}\n`);
 
+let authorizer: LoadAuthorizer | undefined;
 const reader = new SimulatedReader();
 reader.insert(SimulatedCard.open(cardPath));
 const engine = await TerminalEngine.open({
   dir,
   reader: pollingCardReader(() => (reader.cardPresent ? reader : undefined)),
   pinPad: { requestPin: async () => '1234' },
-  loadAuthorizer: devLoadAuthorizer(DevPki.open(pkiDir)),
+  // Opened on the first sync only: opening the PKI costs ~0.3 s, which would eat into the
+  // random window before the kill.
+  loadAuthorizer: {
+    authorize: (r) => {
+      authorizer ??= devLoadAuthorizer(DevPki.open(pkiDir));
+      return authorizer.authorize(r);
+    },
+  },
 });
 const recovered = await engine.recoverCard();
 say(`READY ${recovered.length} ${recovered.map((n) => `${n.terminalSeq}:${n.outcome}`).join(',')}`);

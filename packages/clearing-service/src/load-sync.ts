@@ -8,6 +8,13 @@
  * - card_counters: proofs that arrived in terminal log uploads (ingest.ts);
  * - card_ring_records: proofs the reloading terminal read from the card's ring (READ RECORD,
  *   SDK `unsyncedRecords()`) and sent with the authorization request, verified here.
+ * - load_authorizations: a reload record is determined by its authorization (§2.12: "the clearing
+ *   service computed every field of it"), so counter c'+1 counts as held once this service signed
+ *   an authorization for counter c'. The card treats that record as synced and never offers it
+ *   again, so without this a reload's own record would block the next reload until the log that
+ *   carries it is uploaded. Limitation: if that authorization went unused, the record at c'+1 is
+ *   some other, unsynced record; the terminal sends it with the card's other unsynced records,
+ *   but one that omits it is not caught here (the record still arrives in its terminal's log).
  * A ring proof is kept even if the log that carries it has not arrived yet; when it does, ingest
  * claims the counter in card_counters as usual (the two tables never settle anything twice: only
  * card_counters / accepted_records feed settlement).
@@ -134,7 +141,10 @@ export async function assertCardSynced(
     `SELECT count(*) AS n FROM (
        SELECT counter FROM card_counters WHERE card_number = $1 AND counter BETWEEN 1 AND $2
        UNION
-       SELECT counter FROM card_ring_records WHERE card_number = $1 AND counter BETWEEN 1 AND $2) held`,
+       SELECT counter FROM card_ring_records WHERE card_number = $1 AND counter BETWEEN 1 AND $2
+       UNION
+       SELECT card_counter + 1 FROM load_authorizations
+         WHERE card_number = $1 AND card_counter IS NOT NULL AND card_counter + 1 <= $2) held`,
     [cardNumber, counter],
   );
   if (Number(rows[0]!.n) === counter) return;
@@ -142,6 +152,8 @@ export async function assertCardSynced(
     `SELECT s.counter FROM generate_series(1, $2::bigint) AS s(counter)
      WHERE NOT EXISTS (SELECT 1 FROM card_counters c WHERE c.card_number = $1 AND c.counter = s.counter)
        AND NOT EXISTS (SELECT 1 FROM card_ring_records r WHERE r.card_number = $1 AND r.counter = s.counter)
+       AND NOT EXISTS (SELECT 1 FROM load_authorizations l
+                       WHERE l.card_number = $1 AND l.card_counter + 1 = s.counter)
      ORDER BY s.counter LIMIT 1`,
     [cardNumber, counter],
   );

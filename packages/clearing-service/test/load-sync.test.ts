@@ -120,6 +120,20 @@ describe('reload sync rule and currency (card applet v2)', () => {
     expect(Number(settled[0]!.n)).toBe(2);
   });
 
+  it('counts the record of a reload it authorized as held: the card never offers it again (it is synced)', async () => {
+    const card = pki.card(cardNumberFor(708), 0);
+    const first = await askLoad(card);
+    expect(first.statusCode, first.body).toBe(200);
+    centre.reload(card, 100_00, 'CASH-1'); // counter 1: synced on the card, log not uploaded yet
+    const shop = pki.terminal('SHOP-S5');
+    shop.sale(card, 20_00); // counter 2: unsynced, in the ring
+    const bare = await askLoad(card);
+    expect(bare.statusCode).toBe(409);
+    expect(bare.json().message).toContain('counter 2');
+    const second = await askLoad(card, ringOf(card, 2));
+    expect(second.statusCode, second.body).toBe(200);
+  });
+
   it('signs from uploaded logs alone, and refuses a ring record that contradicts one it holds', async () => {
     const card = pki.card(cardNumberFor(702));
     const shop = pki.terminal('SHOP-S2');

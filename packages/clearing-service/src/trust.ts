@@ -127,7 +127,10 @@ export class TrustStore {
       key = p256KeyObject(cert.signingKey);
       p256KeyObject(cert.keyAgreementKey);
     } catch (error) {
-      throw new CertificateError('ERR_CARD_CERT_INVALID', `card signing key: ${(error as Error).message}`);
+      throw new CertificateError(
+        'ERR_CARD_CERT_INVALID',
+        `card certificate key (PK.card or QA.card): ${(error as Error).message}`,
+      );
     }
     if (this.cards.size >= MAX_CACHED_CERTIFICATES) this.cards.clear();
     const verified = { cert, key };

@@ -59,7 +59,8 @@ export function sale(
 const CARD_NUMBER = cardNumberFromAccount('00000000042');
 const ISSUER_CA_KEY = sha256(new TextEncoder().encode('txlog test issuer CA')); // fixed test keys
 const CARD_KEY = sha256(new TextEncoder().encode('txlog test card key'));
-const CARD_AGREEMENT_KEY = sha256(new TextEncoder().encode('txlog test card key-agreement key'));
+/** The card's key-agreement private key (QA.card): it must never verify a proof. */
+export const CARD_AGREEMENT_KEY = sha256(new TextEncoder().encode('txlog test card key-agreement key'));
 export const TEST_ISSUER_CA_PUBLIC_KEY = publicKeyOf(ISSUER_CA_KEY);
 const CARD_CERTIFICATE = encodeCertificate(
   signCertificate(
@@ -77,7 +78,12 @@ const CARD_CERTIFICATE = encodeCertificate(
 );
 
 /** A sale carrying a real card certificate and a real card-signed debit proof. */
-export function provenSale(terminalSeq: number, amountCents = 1_250, balanceBefore = 1_000_000): SaleEvent {
+export function provenSale(
+  terminalSeq: number,
+  amountCents = 1_250,
+  balanceBefore = 1_000_000,
+  signingKey = CARD_KEY,
+): SaleEvent {
   const billRef = `BILL-${terminalSeq}`;
   const recordBytes = encodeTransactionRecord({
     type: TxType.DEBIT,
@@ -95,7 +101,7 @@ export function provenSale(terminalSeq: number, amountCents = 1_250, balanceBefo
     refCounter: 0,
     cvm: 0,
   });
-  const signature = signMessage(CARD_KEY, transactionSigningMessage(CARD_NUMBER, recordBytes));
+  const signature = signMessage(signingKey, transactionSigningMessage(CARD_NUMBER, recordBytes));
   return {
     type: 'sale',
     time: 1_760_000_000_000 + terminalSeq * 1000,

@@ -1,0 +1,33 @@
+/**
+ * cardProofVerifier on applet v2 proofs: the 130-byte proof verifies with the certificate's
+ * signing key PK.card, never with its key-agreement key, and only a 230-byte card certificate
+ * chained to a trusted issuer CA is accepted.
+ */
+import { describe, expect, it } from 'vitest';
+import { cardProofVerifier } from '../src/index';
+import { CARD_AGREEMENT_KEY, provenSale, TEST_ISSUER_CA_PUBLIC_KEY } from './fixtures';
+
+const verify = cardProofVerifier({ issuerCaPublicKeys: [TEST_ISSUER_CA_PUBLIC_KEY] });
+
+describe('card proofs (applet v2)', () => {
+  it('accepts a 130-byte proof signed with PK.card under a 230-byte certificate', () => {
+    const sale = provenSale(7, 2_500);
+    expect(sale.cardProof).toHaveLength(130);
+    expect(sale.cardCertificate).toHaveLength(230);
+    expect(verify(sale)).toBe(true);
+  });
+
+  it("refuses a proof signed with the card's key-agreement key", () => {
+    expect(verify(provenSale(7, 2_500, 1_000_000, CARD_AGREEMENT_KEY))).toBe(
+      'card signature over the proof does not verify',
+    );
+  });
+
+  it('refuses a certificate of the wrong length and a record that says another amount', () => {
+    const sale = provenSale(8);
+    expect(verify({ ...sale, cardCertificate: sale.cardCertificate.subarray(0, 165) })).toBe(
+      'card certificate is not 230 bytes',
+    );
+    expect(verify({ ...sale, amountCents: sale.amountCents + 1 })).toMatch(/card signed 1250 cents/);
+  });
+});

@@ -4,10 +4,12 @@
  * chained to a trusted issuer CA is accepted.
  */
 import { describe, expect, it } from 'vitest';
-import { cardProofVerifier } from '../src/index';
+import { cardProofVerifier, type SaleEvent } from '../src/index';
 import { CARD_AGREEMENT_KEY, provenSale, TEST_ISSUER_CA_PUBLIC_KEY } from './fixtures';
 
-const verify = cardProofVerifier({ issuerCaPublicKeys: [TEST_ISSUER_CA_PUBLIC_KEY] });
+const verifier = cardProofVerifier({ issuerCaPublicKeys: [TEST_ISSUER_CA_PUBLIC_KEY] });
+/** As a logged record (the verifier reads only the sale's own fields). */
+const verify = (sale: SaleEvent) => verifier({ ...sale, seq: 0, prevHash: new Uint8Array(32) });
 
 describe('card proofs (applet v2)', () => {
   it('accepts a 130-byte proof signed with PK.card under a 230-byte certificate', () => {

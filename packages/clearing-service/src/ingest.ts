@@ -62,6 +62,8 @@ export class UploadRejected extends ClearingError {
     readonly seq?: number,
     /** Raised after the rollback, so the alert survives the refused batch. */
     readonly alert?: AlertInput,
+    /** The offending field, e.g. `records[12].time`. */
+    readonly field?: string,
   ) {
     super(code, message);
   }

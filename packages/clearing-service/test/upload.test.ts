@@ -83,6 +83,7 @@ for (const backend of BACKENDS) {
       const proofRes = await app.inject({
         method: 'GET',
         url: `/v1/receipts/${body.receiptId}/inclusion-proof?seq=${sale.seq}`,
+        headers: auth,
       });
       const proof = proofRes.json();
       expect(proof.leafIndex).toBe(leaf.leafIndex);

@@ -26,7 +26,9 @@ import {
 } from '@huduma/txlog';
 import type { Db, Queryable } from './db/types';
 import { ClearingError } from './errors';
+import { type FraudFlag, insertBatchAndRecords } from './ingest-insert';
 import { hashLeaf, lockTreeState, planAppend } from './merkle';
+import { findUnstorable, type StorageProblem } from './quarantine';
 import { reconcileShift } from './reconcile';
 import type {
   CardProofRecordVerifier,
@@ -36,7 +38,7 @@ import type {
 } from './record-verifier';
 import { type BatchReceipt, encodeBatchReceipt, encodeTreeHead } from './signed-messages';
 import type { Signer } from './signer';
-import { appendDenyListEntry, isCardDenied, nairobiBusinessDate, raiseAlert } from './store';
+import { appendDenyListEntry, isCardDenied, raiseAlert } from './store';
 import { CertificateError, type TrustStore, verifyRaw } from './trust';
 import type { SignatureVerifyPool } from './verify-pool';
 
@@ -76,6 +78,8 @@ export interface IngestResult {
   receiptBytes: Uint8Array;
   signature: Uint8Array;
   alerts: number;
+  /** New records stored as bytes only (quarantine.ts); absent on a duplicate receipt. */
+  quarantined?: StorageProblem[];
 }
 
 const GENESIS = new Uint8Array(32);
@@ -343,8 +347,6 @@ async function writeAppend(
   );
 }
 
-type FraudFlag = 'clone' | 'duplicate-proof' | 'balance-mismatch' | 'reload-unmatched';
-
 async function storeBatch(
   ctx: IngestContext,
   tx: Queryable,
@@ -449,19 +451,31 @@ async function storeBatch(
     alerts++;
     await raiseAlert(tx, a);
   };
-  await claimCardCounters(tx, terminalId, fresh, flags, alert);
+  // Records the database cannot hold are stored as bytes only and skip every money rule (quarantine.ts).
+  const unstorable = findUnstorable(fresh);
+  const live = unstorable.size === 0 ? fresh : fresh.filter((r) => !unstorable.has(r));
+  for (const problem of unstorable.values()) {
+    await alert({
+      kind: 'record-quarantined',
+      severity: 'warning',
+      terminalId,
+      details: { seq: problem.seq, field: problem.field, reason: problem.message },
+    });
+  }
+  await claimCardCounters(tx, terminalId, live, flags, alert);
   // Reload matches are found before the insert (they decide flags) and applied after it.
-  const reloadMatches = await matchReloads(tx, terminalId, fresh, flags, alert);
+  const reloadMatches = await matchReloads(tx, terminalId, live, flags, alert);
 
   const batchId = await insertBatchAndRecords(
     tx,
     { terminalId, merchantId, batchHash: records[records.length - 1]!.recordHash, lastSeq: batchLastSeq },
     fresh,
     flags,
+    { unstorable, receivedAtS: Math.floor(ctx.now() / 1000) },
   );
 
   const debitBillRefs = [
-    ...new Set(fresh.flatMap((r) => (r.recordType === 'debit' && r.billRef ? [r.billRef] : []))),
+    ...new Set(live.flatMap((r) => (r.recordType === 'debit' && r.billRef ? [r.billRef] : []))),
   ];
   if (debitBillRefs.length > 0) {
     // Starts from the batch's bill refs (primary-key probes): most sales name no registered bill.
@@ -474,7 +488,7 @@ async function storeBatch(
       [terminalId, firstFresh.seq, batchLastSeq, debitBillRefs],
     );
   }
-  if (fresh.some((r) => r.recordType === 'cancel')) {
+  if (live.some((r) => r.recordType === 'cancel')) {
     await tx.query(
       `UPDATE bills b SET status = 'open', paid_record_id = NULL, paid_at = NULL
        FROM accepted_records r, accepted_records paid
@@ -484,7 +498,7 @@ async function storeBatch(
       [terminalId, firstFresh.seq, batchLastSeq],
     );
   }
-  for (const r of fresh) {
+  for (const r of live) {
     if (r.decoded.type !== 'reload' || flags.get(r) === 'reload-unmatched') continue;
     await tx.query(
       `UPDATE load_authorizations SET status = 'consumed',
@@ -497,7 +511,7 @@ async function storeBatch(
       await tx.query(`UPDATE pending_topups SET status = 'loaded' WHERE topup_id = $1`, [topupId]);
     }
   }
-  for (const r of fresh) {
+  for (const r of live) {
     if (r.decoded.type !== 'shift-close') continue;
     const rec = await reconcileShift(tx, terminalId, r.decoded.shiftId, {
       count: r.decoded.saleCount,
@@ -550,7 +564,15 @@ async function storeBatch(
   const receiptBytes = encodeBatchReceipt(receipt);
   const signature = await ctx.signer.sign(receiptBytes);
   await writeAppend(tx, plan, { treeSignature, receivedAtMs, batchId, receiptBytes, signature });
-  return { status: 'accepted', receiptId: batchId, receipt, receiptBytes, signature, alerts };
+  return {
+    status: 'accepted',
+    receiptId: batchId,
+    receipt,
+    receiptBytes,
+    signature,
+    alerts,
+    quarantined: [...unstorable.values()],
+  };
 }
 
 async function matchReloads(
@@ -900,103 +922,3 @@ function shadowProblem(
 }
 
 const hexOf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
-
-/**
- * The batch row and all its new records in one statement: one array parameter per column
- * (UNNEST), so the statement text is the same for every batch and the server parses 22 values,
- * not 14 per record. Record bytes and record hashes travel as two bytea values the server cuts
- * with substring: as hex text arrays, the driver's per-element escaping of ~250-byte records was
- * ~10 % of ingest CPU. (The 32-byte hashes of other statements stay hex text arrays: cheap.)
- */
-async function insertBatchAndRecords(
-  tx: Queryable,
-  batch: { terminalId: string; merchantId: string; batchHash: Uint8Array; lastSeq: number },
-  fresh: readonly VerifiedRecord[],
-  flags: Map<VerifiedRecord, FraudFlag>,
-): Promise<number> {
-  const n = fresh.length;
-  const seq: number[] = new Array(n);
-  const hashes = Buffer.allocUnsafe(n * 32); // record i's hash at i * 32
-  const records: Uint8Array[] = new Array(n);
-  const recordStart: number[] = new Array(n); // 1-based offsets into the concatenation, for substring
-  const recordLength: number[] = new Array(n);
-  let recordBytes = 0;
-  const recordType: string[] = new Array(n);
-  const cardNumber: (string | null)[] = new Array(n);
-  const cardCounter: (number | null)[] = new Array(n);
-  const amount: number[] = new Array(n);
-  const billRef: (string | null)[] = new Array(n);
-  const serviceCode: (number | null)[] = new Array(n);
-  const occurredAt: number[] = new Array(n);
-  const businessDate: string[] = new Array(n);
-  const flag: (string | null)[] = new Array(n);
-  const shiftId: (string | null)[] = new Array(n);
-  const terminalSeq: (number | null)[] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const r = fresh[i]!;
-    const f = flags.get(r) ?? null;
-    const d = r.decoded;
-    seq[i] = r.seq;
-    hashes.set(r.recordHash, i * 32);
-    records[i] = r.record;
-    recordStart[i] = recordBytes + 1;
-    recordLength[i] = r.record.length;
-    recordBytes += r.record.length;
-    // A proof already counted is stored (it is in the terminal's chain) but never settled twice.
-    recordType[i] = f === 'duplicate-proof' ? 'duplicate' : r.recordType;
-    cardNumber[i] = r.cardNumber;
-    cardCounter[i] = r.cardCounter;
-    amount[i] = r.amountCents;
-    billRef[i] = r.billRef;
-    serviceCode[i] = r.serviceCode;
-    occurredAt[i] = r.occurredAt;
-    businessDate[i] = nairobiBusinessDate(r.occurredAt);
-    flag[i] = f;
-    shiftId[i] = d.type === 'shift-open' || d.type === 'shift-close' ? d.shiftId : null;
-    terminalSeq[i] = r.card ? r.card.terminalSeq : null;
-  }
-  const rows = await tx.query<{ batch_id: number }>(
-    `WITH batch AS (
-       INSERT INTO batches (terminal_id, batch_hash, first_seq, last_seq, record_count)
-       VALUES ($1, $3, $4, $5, $6) RETURNING batch_id),
-     recs AS (
-       INSERT INTO accepted_records (terminal_id, merchant_id, batch_id, seq, record_hash, record, record_type,
-         card_number, card_counter, amount_cents, bill_ref, service_code, occurred_at, business_date, flags,
-         shift_id, terminal_seq)
-       SELECT $1, $2, batch.batch_id, u.seq, substring($8::bytea FROM ((u.n - 1) * 32 + 1)::integer FOR 32),
-         substring($9::bytea FROM u.record_start FOR u.record_length), u.record_type,
-         u.card_number, u.card_counter, u.amount_cents, u.bill_ref, u.service_code, u.occurred_at, u.business_date,
-         u.flags, u.shift_id, u.terminal_seq
-       FROM batch, unnest($7::bigint[], $21::integer[], $22::integer[], $10::text[], $11::text[], $12::bigint[],
-         $13::bigint[], $14::text[], $15::integer[], $16::bigint[], $17::date[], $18::text[], $19::text[],
-         $20::bigint[]) WITH ORDINALITY
-         AS u(seq, record_start, record_length, record_type, card_number, card_counter, amount_cents, bill_ref,
-           service_code, occurred_at, business_date, flags, shift_id, terminal_seq, n))
-     SELECT batch_id FROM batch`,
-    [
-      batch.terminalId,
-      batch.merchantId,
-      batch.batchHash,
-      fresh[0]!.seq,
-      batch.lastSeq,
-      n,
-      seq,
-      hashes,
-      Buffer.concat(records, recordBytes),
-      recordType,
-      cardNumber,
-      cardCounter,
-      amount,
-      billRef,
-      serviceCode,
-      occurredAt,
-      businessDate,
-      flag,
-      shiftId,
-      terminalSeq,
-      recordStart,
-      recordLength,
-    ],
-  );
-  return rows[0]!.batch_id;
-}

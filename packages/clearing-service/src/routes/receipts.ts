@@ -61,12 +61,24 @@ export const receiptSchema = {
       description: 'receipt bytes (BATCH-RECEIPT/v1), hex: what the signature covers',
     },
     signature: { type: 'string', description: 'service key, raw r||s over SHA-256(receipt), hex' },
+    quarantined: {
+      type: 'array',
+      description:
+        'records stored as bytes only, outside settlement, until an operator rules on them: a value the database cannot hold (not part of the signed receipt bytes)',
+      items: {
+        type: 'object',
+        properties: { seq: { type: 'integer' }, field: { type: 'string' }, message: { type: 'string' } },
+      },
+    },
     keyId: { type: 'string' },
   },
 } as const;
 
 export function receiptJson(
-  result: Pick<IngestResult, 'status' | 'receiptId' | 'receipt' | 'receiptBytes' | 'signature' | 'alerts'>,
+  result: Pick<
+    IngestResult,
+    'status' | 'receiptId' | 'receipt' | 'receiptBytes' | 'signature' | 'alerts' | 'quarantined'
+  >,
   keyId: string,
 ) {
   const r = result.receipt;
@@ -85,6 +97,7 @@ export function receiptJson(
     receipt: hex(result.receiptBytes),
     signature: hex(result.signature),
     keyId,
+    ...(result.quarantined?.length ? { quarantined: result.quarantined } : {}),
   };
 }
 
@@ -138,14 +151,24 @@ export async function receiptRoutes(api: FastifyInstance, deps: RouteDeps): Prom
     async (request) => {
       const row = await loadReceipt(request.params.receiptId);
       if (!row) throw notFound(request.params.receiptId);
+      const receipt = decodeBatchReceipt(row.receipt);
+      // Quarantined records of this batch, as their alerts named them.
+      const quarantined = await db.query<{ seq: number; field: string; message: string }>(
+        `SELECT (a.details->>'seq')::bigint AS seq, a.details->>'field' AS field, a.details->>'reason' AS message
+         FROM accepted_records r JOIN alerts a ON a.kind = 'record-quarantined' AND a.terminal_id = r.terminal_id
+           AND (a.details->>'seq')::bigint = r.seq
+         WHERE r.batch_id = $1 AND r.record_type = 'quarantined' ORDER BY r.seq`,
+        [row.batch_id],
+      );
       return receiptJson(
         {
           status: 'accepted',
           receiptId: row.batch_id,
-          receipt: decodeBatchReceipt(row.receipt),
+          receipt,
           receiptBytes: row.receipt,
           signature: row.signature,
           alerts: 0,
+          quarantined,
         },
         signer.keyId,
       );

@@ -56,18 +56,19 @@ export async function insertBatchAndRecords(
     billRef[i] = r.billRef;
     serviceCode[i] = r.serviceCode;
     occurredAt[i] = r.occurredAt;
-    businessDate[i] = nairobiBusinessDate(r.occurredAt);
+    const unstorable = quarantine.unstorable.has(r);
+    // A quarantined record's time may be no date at all (past year 275760): it gets the day it arrived.
+    businessDate[i] = nairobiBusinessDate(unstorable ? quarantine.receivedAtS : r.occurredAt);
     flag[i] = f;
     shiftId[i] = d.type === 'shift-open' || d.type === 'shift-close' ? d.shiftId : null;
     terminalSeq[i] = r.card ? r.card.terminalSeq : null;
-    if (quarantine.unstorable.has(r)) {
+    if (unstorable) {
       // Only the bytes and what the card signed in fixed-width fields; the day it arrived.
       recordType[i] = 'quarantined';
       flag[i] = 'quarantine';
       billRef[i] = null;
       shiftId[i] = null;
       occurredAt[i] = quarantine.receivedAtS;
-      businessDate[i] = nairobiBusinessDate(quarantine.receivedAtS);
     }
   }
   const rows = await tx.query<{ batch_id: number }>(

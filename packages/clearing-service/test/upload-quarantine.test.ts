@@ -53,6 +53,13 @@ for (const backend of BACKENDS) {
       const card = pki.card(cardNumberFor(77));
       t.append({ type: 'shift-open', time: YEAR_11000_MS, shiftId: 'S1', operatorId: 'op' });
       t.append({ type: 'shift-open', time: t.tick(), shiftId: 'S\u00002', operatorId: 'op' });
+      // Past what a JS Date can hold at all (year 275760).
+      t.append({
+        type: 'card-blocked',
+        time: Number.MAX_SAFE_INTEGER,
+        cardNumber: card.cardNumber,
+        reason: 'r',
+      });
       const sale = t.sale(card, 12_34);
       t.checkpoint();
       const first = await upload(t, t.batch());
@@ -60,6 +67,7 @@ for (const backend of BACKENDS) {
       expect(first.json().quarantined).toEqual([
         expect.objectContaining({ seq: 0, field: 'records[0].time' }),
         expect.objectContaining({ seq: 1, field: 'records[1].shiftId' }),
+        expect.objectContaining({ seq: 2, field: 'records[2].time' }),
       ]);
 
       const stored = await app.inject({
@@ -80,9 +88,10 @@ for (const backend of BACKENDS) {
       const rows = await db.query<{ seq: number; record_type: string; flags: string | null }>(
         "SELECT seq, record_type, flags FROM accepted_records WHERE terminal_id = 'QRT-1' ORDER BY seq",
       );
-      expect(rows.slice(0, 3)).toEqual([
+      expect(rows.slice(0, 4)).toEqual([
         { seq: 0, record_type: 'quarantined', flags: 'quarantine' },
         { seq: 1, record_type: 'quarantined', flags: 'quarantine' },
+        { seq: 2, record_type: 'quarantined', flags: 'quarantine' },
         { seq: sale.seq, record_type: 'debit', flags: null },
       ]);
       const alerts = (await app.inject({ method: 'GET', url: '/v1/admin/alerts', headers: auth })).json()
@@ -90,6 +99,7 @@ for (const backend of BACKENDS) {
       expect(alerts.filter((a) => a.kind === 'record-quarantined').map((a) => a.details.field)).toEqual([
         'records[0].time',
         'records[1].shiftId',
+        'records[2].time',
       ]);
 
       const date = nairobiBusinessDate(Math.floor(t.time / 1000));

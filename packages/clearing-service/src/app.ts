@@ -4,7 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { rejectAllTerminals, type TerminalAuthenticator } from './auth';
 import type { Db } from './db/types';
 import { HttpError, InputError } from './errors';
-import { installErrorMapper } from './http/error-mapper';
+import { frameworkErrors, installErrorMapper } from './http/error-mapper';
 import { type IngestContext, isTerminalRevoked } from './ingest';
 import type { LoadAuthoritySigner } from './loads';
 import { CardProofRecordVerifier } from './record-verifier';
@@ -86,7 +86,11 @@ export function createClearingService(options: ClearingServiceOptions): FastifyI
       : options.logger === false
         ? { logger: false as const }
         : { loggerInstance: options.logger };
-  const app = Fastify({ ...loggerOption, ajv: { customOptions: { removeAdditional: false } } });
+  const app = Fastify({
+    ...loggerOption,
+    ajv: { customOptions: { removeAdditional: false } },
+    frameworkErrors,
+  });
 
   // Terminal routes sign the exact body bytes, so JSON is parsed here with the raw bytes kept.
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {

@@ -177,6 +177,21 @@ function darajaResultCode(body: ErrorBody): string {
   return 'C2B00016'; // other error
 }
 
+/**
+ * For Fastify's `frameworkErrors` option: errors the router raises before any route runs (a URL
+ * that does not decode, a path parameter longer than the router allows) get the same shape.
+ */
+export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    void reply.status(414).send({ error: 'ERR_URL_TOO_LONG', message: 'a path parameter is too long' });
+  } else if (error.code === 'FST_ERR_BAD_URL') {
+    void reply.status(400).send({ error: 'ERR_BAD_URL', message: 'the URL does not decode' });
+  } else {
+    const { status, body } = mapError(error);
+    void reply.status(status).send(body);
+  }
+}
+
 export function installErrorMapper(app: FastifyInstance): void {
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const { status, body, bug } = mapError(error);

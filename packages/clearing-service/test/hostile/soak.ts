@@ -43,7 +43,12 @@ outer: while (Date.now() < deadline) {
       rounds++;
       process.stdout.write('ok\n');
     } catch (error) {
-      failed = { backend: backend.name, seed, error: (error as Error).message.slice(0, 2000) };
+      const cause = (error as { cause?: Error }).cause?.message ?? '';
+      failed = {
+        backend: backend.name,
+        seed,
+        error: `${(error as Error).message.slice(0, 1500)}\n${cause.slice(0, 1000)}`,
+      };
       process.stdout.write(
         `FAILED\n${failed.error}\nreplay: HOSTILE_SEED=${seed} (backend ${backend.name})\n`,
       );

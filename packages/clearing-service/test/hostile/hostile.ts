@@ -349,7 +349,7 @@ export async function sendHostile(
     extraHeaders[h] = r.text.replace(/[^\x20-\x7e]/g, '').slice(0, 8000);
     label = `header.${h}`;
   }
-  const path = op.path.replace(/:(\w+)/g, (_m, k: string) => encodeURIComponent(params[k] ?? ''));
+  const path = op.path.replace(/:(\w+)/g, (_m, k: string) => encodePathValue(params[k] ?? ''));
   const qs = new URLSearchParams(query).toString();
   const url = qs ? `${path}?${qs}` : path;
   const payload = body === undefined ? undefined : JSON.stringify(body);
@@ -367,6 +367,22 @@ export async function sendHostile(
   });
   const after = await digest(world.db);
   checkAnswer(`${op.method} ${url.slice(0, 120)} (${label}, ${r.credential})`, res, before, after);
+}
+
+/**
+ * Percent-encodes a path value; a lone surrogate (which encodeURIComponent refuses) becomes the
+ * bytes UTF-8 forbids for it (ED A0 80…), so the service sees invalid UTF-8 in the URL.
+ */
+function encodePathValue(value: string): string {
+  let out = '';
+  for (const ch of value) {
+    const c = ch.charCodeAt(0);
+    out +=
+      ch.length === 1 && c >= 0xd800 && c <= 0xdfff
+        ? `%${(0xe0 | (c >> 12)).toString(16)}%${(0x80 | ((c >> 6) & 0x3f)).toString(16)}%${(0x80 | (c & 0x3f)).toString(16)}`.toUpperCase()
+        : encodeURIComponent(ch);
+  }
+  return out;
 }
 
 /** Record fields the hostile upload mutates, by record type. */

@@ -5,10 +5,12 @@
  * checks cheap.
  *
  * - PGlite with a data directory: 64 KiB written to a file in that directory, fsynced, deleted.
- *   PGlite buffers table pages in WASM memory, so a database write alone would not touch the disk.
- * - Both backends: 64 KiB of incompressible bytes inserted into `storage_probe` in a transaction
- *   that is rolled back: the insert extends the table's file at once (PostgreSQL writes the new
- *   page), so a full disk or tablespace fails it with SQLSTATE 53100, and nothing is kept.
+ *   (No database write: PGlite runs no autovacuum, so the rolled-back rows below would pile up.)
+ * - PostgreSQL: 64 KiB of incompressible bytes inserted into `storage_probe` in a transaction
+ *   that is rolled back. The bytes go to the TOAST table, whose pages only ever hold dead rows
+ *   of earlier probes (never reused before a vacuum, which then truncates the empty table), so
+ *   the insert extends the file at once and a full disk or tablespace fails it with SQLSTATE
+ *   53100. Nothing is kept; autovacuum clears the dead rows.
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, unlinkSync, writeSync } from 'node:fs';
@@ -53,28 +55,28 @@ export class WriteStorageProbe implements StorageProbe {
     return this.cached;
   }
 
-  /** Forget the cached answer (after a write failed for lack of space, say). */
-  invalidate(): void {
-    this.cached = undefined;
-  }
-
   private async probe(): Promise<StorageHealth> {
     const checkedAtMs = this.now();
     try {
       if (this.db.dataDir !== undefined) writeProbeFile(this.db.dataDir);
-      await this.db
-        .transaction(async (tx) => {
-          await tx.query('INSERT INTO storage_probe (filler) VALUES ($1)', [randomBytes(PROBE_BYTES)]);
-          throw new Rollback();
-        })
-        .catch((error) => {
-          if (!(error instanceof Rollback)) throw error;
-        });
+      if (this.db.kind === 'postgres') await this.probeTable();
       return { writable: true, checkedAtMs };
     } catch (error) {
-      if (!isStorageError(error)) throw error;
-      return { writable: false, detail: (error as Error).message, checkedAtMs };
+      // Full, read-only, or unreachable: in every case nothing can be stored now.
+      const kind = isStorageError(error) ? 'storage' : 'database';
+      return { writable: false, detail: `${kind}: ${(error as Error).message}`, checkedAtMs };
     }
+  }
+
+  private async probeTable(): Promise<void> {
+    await this.db
+      .transaction(async (tx) => {
+        await tx.query('INSERT INTO storage_probe (filler) VALUES ($1)', [randomBytes(PROBE_BYTES)]);
+        throw new Rollback();
+      })
+      .catch((error) => {
+        if (!(error instanceof Rollback)) throw error;
+      });
   }
 }
 

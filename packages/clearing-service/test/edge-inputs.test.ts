@@ -151,5 +151,29 @@ for (const backend of BACKENDS) {
       const rows = await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM pending_topups');
       expect(rows[0]!.n).toBe(0);
     });
+
+    it('refuses a top-up that could never fit on the card: known balance + parked top-ups beyond u32 cents', async () => {
+      const card = cardNumberFor(9003);
+      // The card's last signed balance, as an upload would have left it: 50 cents below u32.
+      await db.query(
+        `INSERT INTO card_counters (card_number, counter, record_hash, terminal_id, seq, tx_type, amount_cents, balance_after)
+         VALUES ($1, 7, $2, 'T', 1, 3, 1, $3)`,
+        [card, new Uint8Array(32), 0xffff_ffff - 50],
+      );
+      const res = await post(
+        '/v1/topups/mpesa',
+        { TransID: 'FULL1', TransAmount: '1.00', BillRefNumber: card },
+        cb,
+      );
+      expectTyped4xx(res, 'body.TransAmount');
+      expect(res.json()).toMatchObject({ error: 'ERR_CARD_BALANCE_LIMIT' });
+      expect(res.json().ResultCode).not.toBe(0);
+      const fits = await post(
+        '/v1/topups/mpesa',
+        { TransID: 'FIT1', TransAmount: '0.50', BillRefNumber: card },
+        cb,
+      );
+      expect(fits.statusCode, fits.body).toBe(200);
+    });
   });
 }

@@ -14,6 +14,7 @@ import {
   errorResponses,
   errorSchema,
   MAX_PAYMENT_CENTS,
+  MAX_U32,
   NO_CONTROL_PATTERN,
   textSchema,
 } from '../http/schemas';
@@ -43,6 +44,33 @@ export async function isIssuedCard(q: Queryable, cardNumber: string): Promise<bo
     [cardNumber],
   );
   return rows[0]?.known === true;
+}
+
+/**
+ * The card's balance is u32 cents (SPEC.md), so money parked beyond what could ever fit can never
+ * be loaded: its last signed balance (card_counters) plus the top-ups not yet loaded plus this one
+ * must stay within MAX_U32. (Its personalised maximum balance may be lower; only the card knows
+ * it, and refuses such a load with MAX_BALANCE_EXCEEDED.) A retry of a notification already
+ * parked is not checked again: the store answers it as a duplicate.
+ */
+async function checkCardRoom(q: Queryable, cardNumber: string, transId: string, amountCents: number) {
+  const rows = await q.query<{ known: boolean; balance: number; parked: number }>(
+    `SELECT EXISTS (SELECT 1 FROM pending_topups WHERE provider = 'mpesa' AND provider_txn_id = $2) AS known,
+       COALESCE((SELECT balance_after FROM card_counters WHERE card_number = $1 AND balance_after IS NOT NULL
+                 ORDER BY counter DESC LIMIT 1), 0) AS balance,
+       COALESCE((SELECT SUM(amount_cents) FROM pending_topups
+                 WHERE card_number = $1 AND status IN ('pending', 'authorized')), 0)::bigint AS parked`,
+    [cardNumber, transId],
+  );
+  const { known, balance, parked } = rows[0]!;
+  if (!known && balance + parked + amountCents > MAX_U32) {
+    throw new HttpError(
+      422,
+      'ERR_CARD_BALANCE_LIMIT',
+      `the card holds ${balance} cents and ${parked} cents of top-ups wait to be loaded: ${amountCents} more cannot fit its balance`,
+      'body.TransAmount',
+    );
+  }
 }
 
 export const topupSchema = {
@@ -165,6 +193,7 @@ export async function topupRoutes(api: FastifyInstance, deps: RouteDeps): Promis
           'body.BillRefNumber',
         );
       }
+      await checkCardRoom(db, cardNumber, body.TransID, amountCents);
       const result = await recordTopupNotification(db, {
         provider: 'mpesa',
         providerTxnId: body.TransID,

@@ -229,7 +229,13 @@ export async function hostileWorld(db: Db): Promise<HostileWorld> {
   return { app, db, pki, terminal: pki.terminal('HST-0'), uploads: 0 };
 }
 
-function headersFor(world: HostileWorld, credential: Credential, method: string, url: string, body?: string) {
+function headersFor(
+  world: HostileWorld,
+  credential: Credential,
+  method: string,
+  url: string,
+  body?: string | Uint8Array,
+) {
   if (credential === 'operator') return { authorization: `Bearer ${OPERATOR}` };
   if (credential === 'callback') return { 'x-callback-token': CALLBACK };
   // A path longer than the signed message's u16 length cannot be signed at all: sent unsigned.
@@ -285,7 +291,19 @@ function checkAnswer(
   if (before !== after) throw new Error(`${what}: refused with ${res.statusCode} but the database changed`);
 }
 
-const where = ['param', 'query', 'body', 'wholeBody', 'header'] as const;
+const where = ['param', 'query', 'body', 'wholeBody', 'rawBody', 'header'] as const;
+/** Bodies JSON.stringify cannot make: empty, truncated, invalid UTF-8, duplicate and prototype keys. */
+const RAW_BODIES = [
+  Buffer.alloc(0),
+  Buffer.from('{'),
+  Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0xc3, 0x28, 0x22, 0x7d]),
+  Buffer.from([0xef, 0xbb, 0xbf, 0x7b, 0x7d]),
+  Buffer.from('{"__proto__": {"isAdmin": true}, "constructor": {"prototype": {"x": 1}}}'),
+  Buffer.from('{"a": 1, "a": 2}'),
+  Buffer.from('[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]'),
+  Buffer.from('1e999999'),
+  Buffer.from('"\u0000"'),
+];
 const HOSTILE_HEADERS = [
   'x-huduma-timestamp',
   'x-huduma-certificate',
@@ -353,7 +371,12 @@ export async function sendHostile(
   const path = op.path.replace(/:(\w+)/g, (_m, k: string) => encodePathValue(params[k] ?? ''));
   const qs = new URLSearchParams(query).toString();
   const url = qs ? `${path}?${qs}` : path;
-  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const payload: string | Buffer | undefined =
+    r.where === 'rawBody' && op.method === 'POST'
+      ? RAW_BODIES[r.pick % RAW_BODIES.length]!
+      : body === undefined
+        ? undefined
+        : JSON.stringify(body);
   const headers: Record<string, string> = {
     ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
     ...headersFor(world, r.credential, op.method, url, payload),

@@ -39,6 +39,8 @@ export {
   MigrationError,
   SignerError,
 } from './errors';
+export { type ErrorBody, mapError, STORAGE_RETRY_AFTER_S } from './http/error-mapper';
+export { MAX_PAYMENT_CENTS, MAX_RECORD_TIME_MS } from './http/schemas';
 export { type IngestContext, type IngestResult, ingestBatch, UploadRejected, verifyBatch } from './ingest';
 export {
   type IssuedLoadAuthorization,
@@ -58,6 +60,7 @@ export {
   treeRootAt,
   verifyInclusion,
 } from './merkle';
+export { type StorageProblem, storageProblem } from './quarantine';
 export { reconcileShift, type ShiftReconciliation } from './reconcile';
 export {
   CardProofRecordVerifier,
@@ -88,6 +91,12 @@ export {
   type Signer,
   verifyP256,
 } from './signer';
+export {
+  STORAGE_PROBE_TTL_MS,
+  type StorageHealth,
+  type StorageProbe,
+  WriteStorageProbe,
+} from './storage-probe';
 export * from './store';
 export { type AuthenticatedTerminal, CertificateTerminalAuthenticator } from './terminal-auth';
 export { CertificateError, p256KeyObject, type TrustAnchors, TrustStore } from './trust';

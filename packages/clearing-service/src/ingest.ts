@@ -129,6 +129,8 @@ function checkBatchEnvelope(ctx: Pick<IngestContext, 'trust' | 'now'>, terminalI
         'ERR_RECORD_INVALID',
         `record ${seq ?? `#${i}`}: ${(error as Error).message}`,
         seq,
+        undefined,
+        `records[${seq ?? i}]`,
       );
     }
     if (i > 0) {
@@ -139,6 +141,8 @@ function checkBatchEnvelope(ctx: Pick<IngestContext, 'trust' | 'now'>, terminalI
           'ERR_RECORD_SEQ',
           `record #${i} has seq ${record.seq}, expected ${expected}`,
           expected,
+          undefined,
+          `records[${expected}].seq`,
         );
       }
       if (!equal(record.prevHash, hashes[i - 1]!)) {
@@ -147,6 +151,8 @@ function checkBatchEnvelope(ctx: Pick<IngestContext, 'trust' | 'now'>, terminalI
           'ERR_RECORD_CHAIN',
           `record ${record.seq}: prevHash is not the hash of record ${record.seq - 1} (altered or out of order)`,
           record.seq,
+          undefined,
+          `records[${record.seq}].prevHash`,
         );
       }
     } else if (record.seq === 0 && !equal(record.prevHash, GENESIS)) {
@@ -233,7 +239,14 @@ export async function verifyBatch(
   const { decoded, hashes, raws, ...rest } = checkBatchEnvelope(ctx, terminalId, body);
   const records: VerifiedRecord[] = new Array(raws.length);
   const reject = (i: number, verdict: Extract<RecordVerdict, { ok: false }>) =>
-    new UploadRejected(422, verdict.code, verdict.message, decoded[i]!.seq);
+    new UploadRejected(
+      422,
+      verdict.code,
+      verdict.message,
+      decoded[i]!.seq,
+      undefined,
+      `records[${decoded[i]!.seq}]`,
+    );
   const pool = ctx.signaturePool;
   if (!pool) {
     for (let i = 0; i < raws.length; i++) {

@@ -277,6 +277,19 @@ CREATE UNIQUE INDEX accepted_records_leaf ON accepted_records (merkle_leaf_index
 );
 CREATE INDEX terminal_request_nonces_expiry ON terminal_request_nonces (expires_ms);`,
   },
+  {
+    version: 8,
+    name: 'issued-card registry and storage write probe',
+    // Mobile-money top-ups are accepted only for issued cards: the issuer's import lands here
+    // (cards seen in uploads count too, through card_counters). storage_probe stays empty: the
+    // health check inserts into it and rolls back, to find out whether storage can still write.
+    sql: `CREATE TABLE issued_cards (
+  card_number   TEXT PRIMARY KEY CHECK (card_number ~ '^[0-9]{16}$'),
+  source        TEXT NOT NULL,
+  registered_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE TABLE storage_probe (filler BYTEA NOT NULL);`,
+  },
 ];
 
 // Arbitrary constant shared by every instance of the service: concurrent startups against one

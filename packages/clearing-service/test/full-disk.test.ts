@@ -138,7 +138,10 @@ for (const backend of backends) {
       const refused = await app.inject({
         method: 'POST',
         url: '/v1/terminals/DSK-1/batches',
-        headers: { 'content-type': 'application/cbor' },
+        headers: {
+          'content-type': 'application/cbor',
+          ...t.signRequest('POST', '/v1/terminals/DSK-1/batches', t.batch()),
+        },
         payload: Buffer.from(t.batch()),
       });
       expect(refused.statusCode, refused.body).toBe(503);
@@ -153,7 +156,10 @@ for (const backend of backends) {
       const retried = await app.inject({
         method: 'POST',
         url: '/v1/terminals/DSK-1/batches',
-        headers: { 'content-type': 'application/cbor' },
+        headers: {
+          'content-type': 'application/cbor',
+          ...t.signRequest('POST', '/v1/terminals/DSK-1/batches', t.batch()),
+        },
         payload: Buffer.from(t.batch()),
       });
       expect(retried.statusCode, retried.body).toBe(200);

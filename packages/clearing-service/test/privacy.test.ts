@@ -45,11 +45,15 @@ describe('privacy of public routes', () => {
     expect(bill.statusCode, bill.body).toBe(200);
     payer.sale(card, 1_050_00, 'BILL-PRV-1', 1001);
     payer.checkpoint();
+    const batch = payer.batch();
     const up = await app.inject({
       method: 'POST',
       url: '/v1/terminals/PRV-1/batches',
-      headers: { 'content-type': 'application/cbor' },
-      payload: Buffer.from(payer.batch()),
+      headers: {
+        'content-type': 'application/cbor',
+        ...payer.signRequest('POST', '/v1/terminals/PRV-1/batches', batch),
+      },
+      payload: Buffer.from(batch),
     });
     expect(up.statusCode, up.body).toBe(200);
     receiptId = up.json().receiptId;

@@ -40,13 +40,15 @@ for (const backend of BACKENDS) {
       await backend.shutdown();
     });
 
-    const upload = (t: TestTerminal, body: Uint8Array) =>
-      app.inject({
+    const upload = (t: TestTerminal, body: Uint8Array) => {
+      const url = `/v1/terminals/${t.terminalId}/batches`;
+      return app.inject({
         method: 'POST',
-        url: `/v1/terminals/${t.terminalId}/batches`,
-        headers: { 'content-type': 'application/cbor' },
+        url,
+        headers: { 'content-type': 'application/cbor', ...t.signRequest('POST', url, body) },
         payload: Buffer.from(body),
       });
+    };
 
     it('quarantines a record past year 9999 or with a NUL, keeps the chain moving, settles only the rest', async () => {
       const t = pki.terminal('QRT-1');

@@ -4,14 +4,21 @@
  * (its OpenAPI document, and every registered route must be in it), so a new route is covered
  * without touching this file. Each request puts one generated hostile value in one path param,
  * query param, body field or header — or replaces the whole body — and is sent with no
- * credential, the operator's, the callback token, or a valid terminal signature, so handlers
- * behind auth are reached too. Upload batches are validly signed with one RECORD field mutated,
- * so the record passes the signature checks and reaches the database.
+ * credential, the operator's, the callback token, or a valid terminal signature (txlog's
+ * signTerminalRequest: request signature v2 with nonce, Content-Length and body SHA-256, a fresh
+ * nonce per request), so handlers behind auth are reached too. Upload batches are validly signed
+ * (records and request) with one RECORD field mutated, so the record passes the signature checks
+ * and reaches the database. Rate limits are set out of reach so the handlers keep being reached
+ * (test/edge-*.test.ts cover them).
  *
  * Asserted for every answer: never 5xx; a refusal has the one error shape
  * `{ error: 'ERR_…', message, field?, seq? }`; and a refusal stores nothing (a digest of every
- * table is unchanged). No exception is needed: the refusals that do write on purpose (alerts of
- * an upload gap or log fork) cannot happen here, each upload uses a fresh terminal from seq 0.
+ * table is unchanged). One write is by design: a signed request's nonce is claimed when it is
+ * authenticated, before its body is read (http/terminal-request.ts), so that a refused request
+ * cannot be replayed either; terminal_request_nonces is checked apart, growing by at most the one
+ * nonce of a signed request and by none otherwise. No other exception is needed: the refusals that
+ * do write on purpose (alerts of an upload gap or log fork) cannot happen here, each upload uses a
+ * fresh terminal from seq 0.
  */
 import { DevPki } from '@huduma/pki';
 import { decodeRecord, recordHash, signTerminalRequest } from '@huduma/txlog';
@@ -176,10 +183,14 @@ function example(name: string, schema: Schema | undefined): unknown {
   return candidates.find((c) => !re || re.test(c)) ?? 'x';
 }
 
+/** Claimed by every authenticated terminal request, refused or not (checked apart: nonceCount). */
+const NONCE_TABLE = 'terminal_request_nonces';
+
 /** Table digest: one md5 per table, so "nothing stored" is a string comparison. */
 export async function digest(db: Db): Promise<string> {
   const tables = await db.query<{ table_name: string }>(
     `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'
+       AND table_name <> '${NONCE_TABLE}'
      ORDER BY table_name`,
   );
   const parts = tables.map(
@@ -188,6 +199,15 @@ export async function digest(db: Db): Promise<string> {
   );
   const rows = await db.query<{ t: string; h: string }>(parts.join(' UNION ALL '));
   return rows.map((r) => `${r.t}:${r.h}`).join(' ');
+}
+
+export async function nonceCount(db: Db): Promise<number> {
+  return (await db.query<{ n: number }>(`SELECT COUNT(*)::int AS n FROM ${NONCE_TABLE}`))[0]!.n;
+}
+
+/** A database snapshot for checkAnswer: the digest, and the request nonces held. */
+async function snapshot(db: Db): Promise<{ digest: string; nonces: number }> {
+  return { digest: await digest(db), nonces: await nonceCount(db) };
 }
 
 type Credential = 'none' | 'operator' | 'callback' | 'terminal';
@@ -212,6 +232,7 @@ export async function hostileWorld(db: Db): Promise<HostileWorld> {
     trust: pki.trust,
     loadAuthority: DevPki.inMemory().loadAuthority,
     verifyThreads: 0,
+    edge: { rateLimit: { perAddress: 1e9, perTerminal: 1e9 } },
   });
   const registered: string[] = [];
   app.addHook('onRoute', (route) => {
@@ -255,13 +276,21 @@ function headersFor(
 /** Status counts by route, printed when HOSTILE_STATS is set (to see that handlers are reached). */
 export const STATS = new Map<string, number>();
 
-/** Checks one answer: no 5xx, one error shape, nothing stored by a refusal. */
+/**
+ * Checks one answer: no 5xx, one error shape, nothing stored by a refusal, and at most the one
+ * nonce of a signed request claimed.
+ */
 function checkAnswer(
   what: string,
   res: { statusCode: number; body: string },
-  before: string,
-  after: string,
+  before: { digest: string; nonces: number },
+  after: { digest: string; nonces: number },
+  signed: boolean,
 ): void {
+  const claimed = after.nonces - before.nonces;
+  if (claimed < 0 || claimed > (signed ? 1 : 0)) {
+    throw new Error(`${what}: ${res.statusCode} and ${claimed} request nonces claimed (signed: ${signed})`);
+  }
   if (process.env.HOSTILE_STATS) {
     const key = `${res.statusCode} ${what
       .split(' (')[0]!
@@ -288,7 +317,9 @@ function checkAnswer(
   ) {
     throw new Error(`${what}: ${res.statusCode} refusal not in the error shape: ${res.body.slice(0, 300)}`);
   }
-  if (before !== after) throw new Error(`${what}: refused with ${res.statusCode} but the database changed`);
+  if (before.digest !== after.digest) {
+    throw new Error(`${what}: refused with ${res.statusCode} but the database changed`);
+  }
 }
 
 const where = ['param', 'query', 'body', 'wholeBody', 'rawBody', 'header'] as const;
@@ -308,6 +339,8 @@ const HOSTILE_HEADERS = [
   'x-huduma-timestamp',
   'x-huduma-certificate',
   'x-huduma-signature',
+  'x-huduma-nonce',
+  'x-huduma-content-sha256',
   'content-type',
   'authorization',
 ];
@@ -377,20 +410,27 @@ export async function sendHostile(
       : body === undefined
         ? undefined
         : JSON.stringify(body);
+  const credentialHeaders = headersFor(world, r.credential, op.method, url, payload);
   const headers: Record<string, string> = {
     ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
-    ...headersFor(world, r.credential, op.method, url, payload),
+    ...credentialHeaders,
     ...extraHeaders,
   };
-  const before = await digest(world.db);
+  const before = await snapshot(world.db);
   const res = await world.app.inject({
     method: op.method,
     url,
     headers,
     ...(payload === undefined ? {} : { payload }),
   });
-  const after = await digest(world.db);
-  checkAnswer(`${op.method} ${url.slice(0, 120)} (${label}, ${r.credential})`, res, before, after);
+  const after = await snapshot(world.db);
+  checkAnswer(
+    `${op.method} ${url.slice(0, 120)} (${label}, ${r.credential})`,
+    res,
+    before,
+    after,
+    'x-huduma-signature' in credentialHeaders,
+  );
 }
 
 /**
@@ -497,13 +537,15 @@ export async function uploadHostile(
   } catch {
     return; // The encoder itself cannot write this value (e.g. a BigInt beyond 64 bits): nothing to send.
   }
-  const before = await digest(world.db);
+  const url = `/v1/terminals/${id}/batches`;
+  const batch = t.batch();
+  const before = await snapshot(world.db);
   const res = await world.app.inject({
     method: 'POST',
-    url: `/v1/terminals/${id}/batches`,
-    headers: { 'content-type': 'application/cbor' },
-    payload: Buffer.from(t.batch()),
+    url,
+    headers: { 'content-type': 'application/cbor', ...t.signRequest('POST', url, batch) },
+    payload: Buffer.from(batch),
   });
-  const after = await digest(world.db);
-  checkAnswer(`upload ${u.type}.${field} = ${String(u.value).slice(0, 40)}`, res, before, after);
+  const after = await snapshot(world.db);
+  checkAnswer(`upload ${u.type}.${field} = ${String(u.value).slice(0, 40)}`, res, before, after, true);
 }

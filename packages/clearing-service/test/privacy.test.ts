@@ -98,6 +98,25 @@ describe('privacy of public routes', () => {
     expect(own.json().payment).toMatchObject({ cardNumber: card.cardNumber });
   });
 
+  it('checks a signed bill request in full: a replayed or forged signature is refused, not answered anonymously', async () => {
+    const url = '/v1/bills/BILL-PRV-1';
+    const headers = payer.signRequest('GET', url);
+    expect((await app.inject({ method: 'GET', url, headers })).statusCode).toBe(200);
+    const replay = await app.inject({ method: 'GET', url, headers });
+    expect(replay.statusCode, replay.body).toBe(409);
+    expect(replay.json()).toMatchObject({ error: 'ERR_TERMINAL_REQUEST_REPLAYED' });
+    const forged = await app.inject({
+      method: 'GET',
+      url,
+      headers: {
+        ...payer.signRequest('GET', url),
+        'x-huduma-signature': other.signRequest('GET', url)['x-huduma-signature']!,
+      },
+    });
+    expect(forged.statusCode, forged.body).toBe(401);
+    expect(forged.body).not.toContain(card.cardNumber);
+  });
+
   it('shows a receipt only to its terminal and the operator', async () => {
     const anonymous = await app.inject({ method: 'GET', url: `/v1/receipts/${receiptId}` });
     expect(anonymous.statusCode).toBe(401);

@@ -111,13 +111,22 @@ export async function startClearingService(
     faults,
     operator: (method: 'GET' | 'POST', path: string, body?: unknown) =>
       call(method, path, { authorization: `Bearer ${OPERATOR_TOKEN}` }, body),
-    mpesaTopup: (transId: string, cardNumber: string, amountKes: string) =>
-      call(
+    // The issuer imports every card it issues (top-ups for unknown cards are refused); the
+    // harness plays the issuer, so it imports the card just before the payment arrives.
+    mpesaTopup: async (transId: string, cardNumber: string, amountKes: string) => {
+      await call(
+        'POST',
+        '/v1/admin/cards',
+        { authorization: `Bearer ${OPERATOR_TOKEN}` },
+        { cardNumbers: [cardNumber] },
+      );
+      return call(
         'POST',
         '/v1/topups/mpesa',
         { 'x-callback-token': TOPUP_CALLBACK_TOKEN },
         { TransID: transId, TransAmount: amountKes, BillRefNumber: cardNumber, MSISDN: '254700000000' },
-      ),
+      );
+    },
     close: async () => {
       await app.close();
       await db.close();

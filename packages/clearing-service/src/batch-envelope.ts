@@ -29,6 +29,8 @@ export class UploadRejected extends ClearingError {
     readonly seq?: number,
     /** Raised after the rollback, so the alert survives the refused batch. */
     readonly alert?: AlertInput,
+    /** The offending field, e.g. `records[12].time`. */
+    readonly field?: string,
   ) {
     super(code, message);
   }
@@ -91,6 +93,8 @@ export function checkBatchEnvelope(
         'ERR_RECORD_INVALID',
         `record ${seq ?? `#${i}`}: ${(error as Error).message}`,
         seq,
+        undefined,
+        `records[${seq ?? i}]`,
       );
     }
     if (i > 0) {
@@ -101,6 +105,8 @@ export function checkBatchEnvelope(
           'ERR_RECORD_SEQ',
           `record #${i} has seq ${record.seq}, expected ${expected}`,
           expected,
+          undefined,
+          `records[${expected}].seq`,
         );
       }
       if (!equal(record.prevHash, hashes[i - 1]!)) {
@@ -109,6 +115,8 @@ export function checkBatchEnvelope(
           'ERR_RECORD_CHAIN',
           `record ${record.seq}: prevHash is not the hash of record ${record.seq - 1} (altered or out of order)`,
           record.seq,
+          undefined,
+          `records[${record.seq}].prevHash`,
         );
       }
     } else if (record.seq === 0 && !equal(record.prevHash, GENESIS)) {

@@ -39,7 +39,8 @@ export {
   MigrationError,
   SignerError,
 } from './errors';
-export { frameworkHttpError, isEdgeError, sendEdgeError, sendHttpError } from './http/edge';
+export { frameworkHttpError } from './http/edge';
+export { type ErrorBody, mapError, STORAGE_RETRY_AFTER_S, sendHttpError } from './http/error-mapper';
 export {
   EDGE_DEFAULTS,
   type EdgeOptions,
@@ -48,6 +49,7 @@ export {
   SHIFT_CLOSE_BODY_LIMIT,
   UPLOAD_BODY_LIMIT,
 } from './http/limits';
+export { MAX_PAYMENT_CENTS, MAX_RECORD_TIME_MS } from './http/schemas';
 export { type IngestContext, type IngestResult, ingestBatch, UploadRejected, verifyBatch } from './ingest';
 export {
   type IssuedLoadAuthorization,
@@ -67,6 +69,7 @@ export {
   treeRootAt,
   verifyInclusion,
 } from './merkle';
+export { type StorageProblem, storageProblem } from './quarantine';
 export { reconcileShift, type ShiftReconciliation } from './reconcile';
 export {
   CardProofRecordVerifier,
@@ -98,6 +101,12 @@ export {
   type Signer,
   verifyP256,
 } from './signer';
+export {
+  STORAGE_PROBE_TTL_MS,
+  type StorageHealth,
+  type StorageProbe,
+  WriteStorageProbe,
+} from './storage-probe';
 export * from './store';
 export { type AuthenticatedTerminal, CertificateTerminalAuthenticator } from './terminal-auth';
 export { CertificateError, p256KeyObject, type TrustAnchors, TrustStore } from './trust';

@@ -15,10 +15,12 @@
  *     shadow-balance checks, Merkle append, bulk insert, bills / loads / shift close, receipt.
  */
 
-import { TxType } from '@huduma/card-applet-spec';
 import { checkBatchEnvelope, UploadRejected } from './batch-envelope';
+import { claimCardCounters } from './card-counters';
 import type { Db, Queryable } from './db/types';
+import { type FraudFlag, insertBatchAndRecords } from './ingest-insert';
 import { hashLeaf, lockTreeState, planAppend } from './merkle';
+import { findUnstorable, type StorageProblem } from './quarantine';
 import { reconcileShift } from './reconcile';
 import type {
   CardProofRecordVerifier,
@@ -28,7 +30,7 @@ import type {
 } from './record-verifier';
 import { type BatchReceipt, encodeBatchReceipt, encodeTreeHead } from './signed-messages';
 import type { Signer } from './signer';
-import { appendDenyListEntry, isCardDenied, nairobiBusinessDate, raiseAlert } from './store';
+import { raiseAlert } from './store';
 import type { TrustStore } from './trust';
 import type { SignatureVerifyPool } from './verify-pool';
 
@@ -53,6 +55,8 @@ export interface IngestResult {
   receiptBytes: Uint8Array;
   signature: Uint8Array;
   alerts: number;
+  /** New records stored as bytes only (quarantine.ts); absent on a duplicate receipt. */
+  quarantined?: StorageProblem[];
 }
 
 const equal = (a: Uint8Array, b: Uint8Array) => a.length === b.length && Buffer.compare(a, b) === 0;
@@ -87,7 +91,14 @@ export async function verifyBatch(
   const { decoded, hashes, raws, ...rest } = checkBatchEnvelope(ctx, terminalId, body, signedWith);
   const records: VerifiedRecord[] = new Array(raws.length);
   const reject = (i: number, verdict: Extract<RecordVerdict, { ok: false }>) =>
-    new UploadRejected(422, verdict.code, verdict.message, decoded[i]!.seq);
+    new UploadRejected(
+      422,
+      verdict.code,
+      verdict.message,
+      decoded[i]!.seq,
+      undefined,
+      `records[${decoded[i]!.seq}]`,
+    );
   const pool = ctx.signaturePool;
   if (!pool) {
     for (let i = 0; i < raws.length; i++) {
@@ -203,8 +214,6 @@ async function writeAppend(
   );
 }
 
-type FraudFlag = 'clone' | 'duplicate-proof' | 'balance-mismatch' | 'reload-unmatched';
-
 async function storeBatch(
   ctx: IngestContext,
   tx: Queryable,
@@ -309,19 +318,31 @@ async function storeBatch(
     alerts++;
     await raiseAlert(tx, a);
   };
-  await claimCardCounters(tx, terminalId, fresh, flags, alert);
+  // Records the database cannot hold are stored as bytes only and skip every money rule (quarantine.ts).
+  const unstorable = findUnstorable(fresh);
+  const live = unstorable.size === 0 ? fresh : fresh.filter((r) => !unstorable.has(r));
+  for (const problem of unstorable.values()) {
+    await alert({
+      kind: 'record-quarantined',
+      severity: 'warning',
+      terminalId,
+      details: { seq: problem.seq, field: problem.field, reason: problem.message },
+    });
+  }
+  await claimCardCounters(tx, terminalId, live, flags, alert);
   // Reload matches are found before the insert (they decide flags) and applied after it.
-  const reloadMatches = await matchReloads(tx, terminalId, fresh, flags, alert);
+  const reloadMatches = await matchReloads(tx, terminalId, live, flags, alert);
 
   const batchId = await insertBatchAndRecords(
     tx,
     { terminalId, merchantId, batchHash: records[records.length - 1]!.recordHash, lastSeq: batchLastSeq },
     fresh,
     flags,
+    { unstorable, receivedAtS: Math.floor(ctx.now() / 1000) },
   );
 
   const debitBillRefs = [
-    ...new Set(fresh.flatMap((r) => (r.recordType === 'debit' && r.billRef ? [r.billRef] : []))),
+    ...new Set(live.flatMap((r) => (r.recordType === 'debit' && r.billRef ? [r.billRef] : []))),
   ];
   if (debitBillRefs.length > 0) {
     // Starts from the batch's bill refs (primary-key probes): most sales name no registered bill.
@@ -334,7 +355,7 @@ async function storeBatch(
       [terminalId, firstFresh.seq, batchLastSeq, debitBillRefs],
     );
   }
-  if (fresh.some((r) => r.recordType === 'cancel')) {
+  if (live.some((r) => r.recordType === 'cancel')) {
     await tx.query(
       `UPDATE bills b SET status = 'open', paid_record_id = NULL, paid_at = NULL
        FROM accepted_records r, accepted_records paid
@@ -344,7 +365,7 @@ async function storeBatch(
       [terminalId, firstFresh.seq, batchLastSeq],
     );
   }
-  for (const r of fresh) {
+  for (const r of live) {
     if (r.decoded.type !== 'reload' || flags.get(r) === 'reload-unmatched') continue;
     await tx.query(
       `UPDATE load_authorizations SET status = 'consumed',
@@ -357,7 +378,7 @@ async function storeBatch(
       await tx.query(`UPDATE pending_topups SET status = 'loaded' WHERE topup_id = $1`, [topupId]);
     }
   }
-  for (const r of fresh) {
+  for (const r of live) {
     if (r.decoded.type !== 'shift-close') continue;
     const rec = await reconcileShift(tx, terminalId, r.decoded.shiftId, {
       count: r.decoded.saleCount,
@@ -410,7 +431,15 @@ async function storeBatch(
   const receiptBytes = encodeBatchReceipt(receipt);
   const signature = await ctx.signer.sign(receiptBytes);
   await writeAppend(tx, plan, { treeSignature, receivedAtMs, batchId, receiptBytes, signature });
-  return { status: 'accepted', receiptId: batchId, receipt, receiptBytes, signature, alerts };
+  return {
+    status: 'accepted',
+    receiptId: batchId,
+    receipt,
+    receiptBytes,
+    signature,
+    alerts,
+    quarantined: [...unstorable.values()],
+  };
 }
 
 async function matchReloads(
@@ -539,324 +568,4 @@ async function duplicateReceipt(
   };
 }
 
-/**
- * One row per (card, counter). A second, different proof for a counter already claimed means two
- * cards share one key: alert and deny-list the card. The same proof twice (one debit logged twice)
- * is flagged and not settled twice. Then the shadow balance: where the card's previous (or next)
- * counter is known, the signed balances must follow from the signed amounts.
- */
-async function claimCardCounters(
-  tx: Queryable,
-  terminalId: string,
-  fresh: readonly VerifiedRecord[],
-  flags: Map<VerifiedRecord, FraudFlag>,
-  alert: (a: AlertInput) => Promise<void>,
-): Promise<void> {
-  const key = (card: string, counter: number) => `${card}:${counter}`;
-  const firstByKey = new Map<string, VerifiedRecord>();
-  const laterInBatch: VerifiedRecord[] = [];
-  for (const r of fresh) {
-    if (!r.card) continue;
-    const k = key(r.card.cardNumber, r.card.counter);
-    if (firstByKey.has(k)) laterInBatch.push(r);
-    else firstByKey.set(k, r);
-  }
-  if (firstByKey.size === 0) return;
-  // Sorted so two concurrent uploads claiming the same counters lock them in the same order.
-  const claims = [...firstByKey.values()].sort((a, b) =>
-    a.card!.cardNumber < b.card!.cardNumber
-      ? -1
-      : a.card!.cardNumber > b.card!.cardNumber
-        ? 1
-        : a.card!.counter - b.card!.counter,
-  );
-  const inserted = new Set<string>();
-  const rows = await tx.query<{ card_number: string; counter: number }>(
-    `INSERT INTO card_counters (card_number, counter, record_hash, seq, tx_type, amount_cents, balance_after,
-       offline_spend_after, terminal_id)
-     SELECT u.card_number, u.counter, decode(u.proof_hash, 'hex'), u.seq, u.tx_type, u.amount_cents,
-       u.balance_after, u.offline_spend_after, $1
-     FROM unnest($2::text[], $3::bigint[], $4::text[], $5::bigint[], $6::smallint[], $7::bigint[], $8::bigint[],
-       $9::bigint[]) WITH ORDINALITY
-       AS u(card_number, counter, proof_hash, seq, tx_type, amount_cents, balance_after, offline_spend_after, n)
-     ORDER BY u.n
-     ON CONFLICT (card_number, counter) DO NOTHING RETURNING card_number, counter`,
-    [
-      terminalId,
-      claims.map((r) => r.card!.cardNumber),
-      claims.map((r) => r.card!.counter),
-      claims.map((r) => hexOf(r.card!.proofHash)),
-      claims.map((r) => r.seq),
-      claims.map((r) => r.card!.txType),
-      claims.map((r) => r.card!.amountCents),
-      claims.map((r) => r.card!.balanceAfter),
-      claims.map((r) => r.card!.offlineSpendAfter),
-    ],
-  );
-  for (const row of rows) inserted.add(key(row.card_number, row.counter));
-
-  const conflicts = [
-    ...claims.filter((r) => !inserted.has(key(r.card!.cardNumber, r.card!.counter))),
-    ...laterInBatch,
-  ];
-  if (conflicts.length > 0) {
-    const existing = await selectCounters(
-      tx,
-      conflicts.map((r) => [r.card!.cardNumber, r.card!.counter]),
-    );
-    for (const r of conflicts) {
-      const c = r.card!;
-      const isLaterInBatch = laterInBatch.includes(r);
-      const prior = isLaterInBatch
-        ? (() => {
-            const f = firstByKey.get(key(c.cardNumber, c.counter))!;
-            return { record_hash: f.card!.proofHash, terminal_id: terminalId, seq: f.seq };
-          })()
-        : existing.get(key(c.cardNumber, c.counter))!;
-      if (equal(prior.record_hash, c.proofHash)) {
-        flags.set(r, 'duplicate-proof');
-        await alert({
-          kind: 'duplicate-proof',
-          severity: 'warning',
-          terminalId,
-          cardNumber: c.cardNumber,
-          details: {
-            counter: c.counter,
-            seq: r.seq,
-            firstSeenAt: { terminalId: prior.terminal_id, seq: prior.seq },
-          },
-        });
-        continue;
-      }
-      flags.set(r, 'clone');
-      await alert({
-        kind: 'card-clone',
-        severity: 'critical',
-        terminalId,
-        cardNumber: c.cardNumber,
-        details: {
-          counter: c.counter,
-          seq: r.seq,
-          amountCents: c.amountCents,
-          otherRecord: { terminalId: prior.terminal_id, seq: prior.seq },
-        },
-      });
-      await tx.query(
-        `INSERT INTO cards (card_number, status) VALUES ($1, 'cloned')
-         ON CONFLICT (card_number) DO UPDATE SET status = 'cloned', updated_at = now()`,
-        [c.cardNumber],
-      );
-      if (!(await isCardDenied(tx, c.cardNumber))) {
-        await appendDenyListEntry(tx, {
-          cardNumber: c.cardNumber,
-          action: 'add',
-          reason: `clone: two different proofs for counter ${c.counter}`,
-          createdBy: 'fraud-rules',
-        });
-      }
-    }
-  }
-
-  // Shadow balance against the neighbours that are known (this batch's claims are visible).
-  const claimed = claims.filter((r) => inserted.has(key(r.card!.cardNumber, r.card!.counter)));
-  if (claimed.length === 0) return;
-  const wanted: Array<[string, number]> = [];
-  for (const r of claimed) {
-    wanted.push([r.card!.cardNumber, r.card!.counter - 1], [r.card!.cardNumber, r.card!.counter + 1]);
-  }
-  const neighbours = await selectCounters(tx, wanted);
-  const claimedKeys = new Set(claimed.map((r) => key(r.card!.cardNumber, r.card!.counter)));
-  for (const r of claimed) {
-    const c = r.card!;
-    const prev = neighbours.get(key(c.cardNumber, c.counter - 1));
-    if (prev && prev.tx_type !== null) {
-      const problem = shadowProblem(prev, c);
-      if (problem) {
-        flags.set(r, 'balance-mismatch');
-        await alert({
-          kind: 'shadow-balance-mismatch',
-          severity: 'critical',
-          terminalId,
-          cardNumber: c.cardNumber,
-          details: { counter: c.counter, seq: r.seq, problem },
-        });
-      }
-    }
-    const next = neighbours.get(key(c.cardNumber, c.counter + 1));
-    if (next && next.tx_type !== null && !claimedKeys.has(key(c.cardNumber, c.counter + 1))) {
-      const problem = shadowProblem(
-        { balance_after: c.balanceAfter, offline_spend_after: c.offlineSpendAfter },
-        {
-          txType: next.tx_type as 1 | 2 | 3,
-          amountCents: next.amount_cents!,
-          balanceAfter: next.balance_after!,
-          offlineSpendAfter: next.offline_spend_after!,
-        },
-      );
-      if (problem) {
-        flags.set(r, 'balance-mismatch');
-        await alert({
-          kind: 'shadow-balance-mismatch',
-          severity: 'critical',
-          terminalId,
-          cardNumber: c.cardNumber,
-          details: { counter: c.counter + 1, seq: next.seq, terminalOfNext: next.terminal_id, problem },
-        });
-      }
-    }
-  }
-}
-
-type CounterRow = {
-  card_number: string;
-  counter: number;
-  record_hash: Uint8Array;
-  terminal_id: string;
-  seq: number;
-  tx_type: number | null;
-  amount_cents: number | null;
-  balance_after: number | null;
-  offline_spend_after: number | null;
-};
-
-async function selectCounters(
-  tx: Queryable,
-  keys: Array<[string, number]>,
-): Promise<Map<string, CounterRow>> {
-  const found = new Map<string, CounterRow>();
-  const wanted = keys.filter(([, n]) => n >= 0);
-  if (wanted.length === 0) return found;
-  const rows = await tx.query<CounterRow>(
-    `SELECT c.card_number, c.counter, c.record_hash, c.terminal_id, c.seq, c.tx_type, c.amount_cents,
-       c.balance_after, c.offline_spend_after
-     FROM card_counters c JOIN unnest($1::text[], $2::bigint[]) AS w(card_number, counter)
-       ON c.card_number = w.card_number AND c.counter = w.counter`,
-    [wanted.map(([card]) => card), wanted.map(([, counter]) => counter)],
-  );
-  for (const row of rows) found.set(`${row.card_number}:${row.counter}`, row);
-  return found;
-}
-
-/** What the card signed for counter n must follow from counter n-1: balance and offline spend. */
-function shadowProblem(
-  prev: { balance_after: number | null; offline_spend_after: number | null },
-  next: { txType: number; amountCents: number; balanceAfter: number; offlineSpendAfter: number },
-): string | undefined {
-  const sign = next.txType === TxType.DEBIT ? -1 : 1;
-  const expectedBalance = prev.balance_after! + sign * next.amountCents;
-  if (expectedBalance !== next.balanceAfter) {
-    return `balance after ${next.balanceAfter} does not follow from the previous balance ${prev.balance_after} ${sign < 0 ? '-' : '+'} ${next.amountCents}`;
-  }
-  const expectedSpend =
-    next.txType === TxType.DEBIT
-      ? prev.offline_spend_after! + next.amountCents
-      : next.txType === TxType.UNDEBIT
-        ? Math.max(0, prev.offline_spend_after! - next.amountCents)
-        : 0;
-  if (expectedSpend !== next.offlineSpendAfter) {
-    return `offline spend after ${next.offlineSpendAfter}, expected ${expectedSpend}`;
-  }
-  return undefined;
-}
-
 const hexOf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
-
-/**
- * The batch row and all its new records in one statement: one array parameter per column
- * (UNNEST), so the statement text is the same for every batch and the server parses 22 values,
- * not 14 per record. Record bytes and record hashes travel as two bytea values the server cuts
- * with substring: as hex text arrays, the driver's per-element escaping of ~250-byte records was
- * ~10 % of ingest CPU. (The 32-byte hashes of other statements stay hex text arrays: cheap.)
- */
-async function insertBatchAndRecords(
-  tx: Queryable,
-  batch: { terminalId: string; merchantId: string; batchHash: Uint8Array; lastSeq: number },
-  fresh: readonly VerifiedRecord[],
-  flags: Map<VerifiedRecord, FraudFlag>,
-): Promise<number> {
-  const n = fresh.length;
-  const seq: number[] = new Array(n);
-  const hashes = Buffer.allocUnsafe(n * 32); // record i's hash at i * 32
-  const records: Uint8Array[] = new Array(n);
-  const recordStart: number[] = new Array(n); // 1-based offsets into the concatenation, for substring
-  const recordLength: number[] = new Array(n);
-  let recordBytes = 0;
-  const recordType: string[] = new Array(n);
-  const cardNumber: (string | null)[] = new Array(n);
-  const cardCounter: (number | null)[] = new Array(n);
-  const amount: number[] = new Array(n);
-  const billRef: (string | null)[] = new Array(n);
-  const serviceCode: (number | null)[] = new Array(n);
-  const occurredAt: number[] = new Array(n);
-  const businessDate: string[] = new Array(n);
-  const flag: (string | null)[] = new Array(n);
-  const shiftId: (string | null)[] = new Array(n);
-  const terminalSeq: (number | null)[] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const r = fresh[i]!;
-    const f = flags.get(r) ?? null;
-    const d = r.decoded;
-    seq[i] = r.seq;
-    hashes.set(r.recordHash, i * 32);
-    records[i] = r.record;
-    recordStart[i] = recordBytes + 1;
-    recordLength[i] = r.record.length;
-    recordBytes += r.record.length;
-    // A proof already counted is stored (it is in the terminal's chain) but never settled twice.
-    recordType[i] = f === 'duplicate-proof' ? 'duplicate' : r.recordType;
-    cardNumber[i] = r.cardNumber;
-    cardCounter[i] = r.cardCounter;
-    amount[i] = r.amountCents;
-    billRef[i] = r.billRef;
-    serviceCode[i] = r.serviceCode;
-    occurredAt[i] = r.occurredAt;
-    businessDate[i] = nairobiBusinessDate(r.occurredAt);
-    flag[i] = f;
-    shiftId[i] = d.type === 'shift-open' || d.type === 'shift-close' ? d.shiftId : null;
-    terminalSeq[i] = r.card ? r.card.terminalSeq : null;
-  }
-  const rows = await tx.query<{ batch_id: number }>(
-    `WITH batch AS (
-       INSERT INTO batches (terminal_id, batch_hash, first_seq, last_seq, record_count)
-       VALUES ($1, $3, $4, $5, $6) RETURNING batch_id),
-     recs AS (
-       INSERT INTO accepted_records (terminal_id, merchant_id, batch_id, seq, record_hash, record, record_type,
-         card_number, card_counter, amount_cents, bill_ref, service_code, occurred_at, business_date, flags,
-         shift_id, terminal_seq)
-       SELECT $1, $2, batch.batch_id, u.seq, substring($8::bytea FROM ((u.n - 1) * 32 + 1)::integer FOR 32),
-         substring($9::bytea FROM u.record_start FOR u.record_length), u.record_type,
-         u.card_number, u.card_counter, u.amount_cents, u.bill_ref, u.service_code, u.occurred_at, u.business_date,
-         u.flags, u.shift_id, u.terminal_seq
-       FROM batch, unnest($7::bigint[], $21::integer[], $22::integer[], $10::text[], $11::text[], $12::bigint[],
-         $13::bigint[], $14::text[], $15::integer[], $16::bigint[], $17::date[], $18::text[], $19::text[],
-         $20::bigint[]) WITH ORDINALITY
-         AS u(seq, record_start, record_length, record_type, card_number, card_counter, amount_cents, bill_ref,
-           service_code, occurred_at, business_date, flags, shift_id, terminal_seq, n))
-     SELECT batch_id FROM batch`,
-    [
-      batch.terminalId,
-      batch.merchantId,
-      batch.batchHash,
-      fresh[0]!.seq,
-      batch.lastSeq,
-      n,
-      seq,
-      hashes,
-      Buffer.concat(records, recordBytes),
-      recordType,
-      cardNumber,
-      cardCounter,
-      amount,
-      billRef,
-      serviceCode,
-      occurredAt,
-      businessDate,
-      flag,
-      shiftId,
-      terminalSeq,
-      recordStart,
-      recordLength,
-    ],
-  );
-  return rows[0]!.batch_id;
-}

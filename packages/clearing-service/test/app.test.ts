@@ -39,7 +39,14 @@ describe('clearing service HTTP API', () => {
 
   it('reports health and serves an OpenAPI document covering every route', async () => {
     const health = await app.inject({ method: 'GET', url: '/healthz' });
-    expect(health.json()).toEqual({ status: 'ok', database: 'pglite', treeSize: 0, keyId: signer.keyId });
+    expect(health.statusCode).toBe(200);
+    expect(health.json()).toMatchObject({
+      status: 'ok',
+      database: 'pglite',
+      storage: { writable: true },
+      treeSize: 0,
+      keyId: signer.keyId,
+    });
     const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
     expect(doc.openapi).toBe('3.0.3');
     expect(Object.keys(doc.paths)).toEqual(
@@ -225,10 +232,21 @@ describe('clearing service HTTP API', () => {
       TransactionType: 'Pay Bill',
       TransID: 'SLK4H7R2PQ',
       TransAmount: '1500.50',
-      BillRefNumber: '4000 1234 5678 9010',
+      BillRefNumber: '4000 1234 5678 9017',
       MSISDN: '254712345678',
     };
     const headers = { 'x-callback-token': CALLBACK };
+    const unknown = await app.inject({ method: 'POST', url: '/v1/topups/mpesa', payload, headers });
+    expect(unknown.statusCode).toBe(422);
+    expect(unknown.json()).toMatchObject({ error: 'ERR_CARD_UNKNOWN', ResultCode: 'C2B00012' });
+    // The issuer imports the cards it issued; top-ups for them are accepted from then on.
+    const imported = await app.inject({
+      method: 'POST',
+      url: '/v1/admin/cards',
+      headers: { authorization: `Bearer ${OPERATOR}` },
+      payload: { cardNumbers: ['4000123456789017'] },
+    });
+    expect(imported.json()).toEqual({ imported: 1, alreadyKnown: 0 });
     const wrong = await app.inject({
       method: 'POST',
       url: '/v1/topups/mpesa',
@@ -242,7 +260,7 @@ describe('clearing service HTTP API', () => {
       ResultCode: 0,
       duplicate: false,
       topup: {
-        cardNumber: '4000123456789010',
+        cardNumber: '4000123456789017',
         amountCents: 150_050,
         status: 'pending',
         providerTxnId: 'SLK4H7R2PQ',
@@ -266,15 +284,15 @@ describe('clearing service HTTP API', () => {
     expect(badAccount.statusCode).toBe(400);
     expect(badAccount.json().error).toBe('ERR_CARD_NUMBER');
 
-    const unauth = await app.inject({ method: 'GET', url: '/v1/cards/4000123456789010/pending-topups' });
+    const unauth = await app.inject({ method: 'GET', url: '/v1/cards/4000123456789017/pending-topups' });
     expect(unauth.statusCode).toBe(401);
     const list = await app.inject({
       method: 'GET',
-      url: '/v1/cards/4000123456789010/pending-topups',
+      url: '/v1/cards/4000123456789017/pending-topups',
       headers: auth,
     });
     expect(list.json()).toMatchObject({
-      cardNumber: '4000123456789010',
+      cardNumber: '4000123456789017',
       totalCents: 150_050,
       topups: [first.json().topup],
     });
@@ -303,7 +321,7 @@ describe('clearing service HTTP API', () => {
     const res = await closed.inject({
       method: 'POST',
       url: '/v1/topups/mpesa',
-      payload: { TransID: 'X', TransAmount: '10', BillRefNumber: '4000123456789010' },
+      payload: { TransID: 'X', TransAmount: '10', BillRefNumber: '4000123456789017' },
     });
     expect(res.statusCode).toBe(503);
     await closed.close();
@@ -325,13 +343,13 @@ describe('clearing service HTTP API', () => {
     });
     const ok = await withTerminals.inject({
       method: 'GET',
-      url: '/v1/cards/4000123456789010/pending-topups',
+      url: '/v1/cards/4000123456789017/pending-topups',
       headers: { 'x-test-terminal': 'T-KSM-1' },
     });
     expect(ok.statusCode).toBe(200);
     const no = await withTerminals.inject({
       method: 'GET',
-      url: '/v1/cards/4000123456789010/pending-topups',
+      url: '/v1/cards/4000123456789017/pending-topups',
       headers: { 'x-test-terminal': 'T-OTHER' },
     });
     expect(no.statusCode).toBe(401);

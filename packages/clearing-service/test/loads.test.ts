@@ -71,6 +71,12 @@ describe('load authorizations and top-ups', () => {
   it('authorizes a paid M-Pesa top-up for the next tap, and marks it loaded when the reload record arrives', async () => {
     const card = pki.card(cardNumberFor(500), 0);
     const agent = pki.terminal('AGT-1', { capabilities: 0x07 });
+    await app.inject({
+      method: 'POST',
+      url: '/v1/admin/cards',
+      headers: { authorization: `Bearer ${OPERATOR}` },
+      payload: { cardNumbers: [card.cardNumber] },
+    });
     const notify = await app.inject({
       method: 'POST',
       url: '/v1/topups/mpesa',

@@ -86,6 +86,7 @@ for (const backend of BACKENDS) {
       const proofRes = await app.inject({
         method: 'GET',
         url: `/v1/receipts/${body.receiptId}/inclusion-proof?seq=${sale.seq}`,
+        headers: auth,
       });
       const proof = proofRes.json();
       expect(proof.leafIndex).toBe(leaf.leafIndex);
@@ -176,6 +177,8 @@ for (const backend of BACKENDS) {
       expect(r1.statusCode).toBe(422);
       expect(r1.json().seq).toBeGreaterThanOrEqual(1);
       expect(['ERR_RECORD_CHAIN', 'ERR_RECORD_INVALID']).toContain(r1.json().error);
+      // The refusal names the record (and the field when there is one) for the terminal's log.
+      expect(r1.json().field).toMatch(new RegExp(`^records\\[${r1.json().seq}\\]`));
 
       const body = t.batch();
       const truncated = await upload(t, body.subarray(0, body.length - 50));

@@ -279,6 +279,19 @@ CREATE INDEX terminal_request_nonces_expiry ON terminal_request_nonces (expires_
   },
   {
     version: 8,
+    name: 'issued-card registry and storage write probe',
+    // Mobile-money top-ups are accepted only for issued cards: the issuer's import lands here
+    // (cards seen in uploads count too, through card_counters). storage_probe stays empty: the
+    // health check inserts into it and rolls back, to find out whether storage can still write.
+    sql: `CREATE TABLE issued_cards (
+  card_number   TEXT PRIMARY KEY CHECK (card_number ~ '^[0-9]{16}$'),
+  source        TEXT NOT NULL,
+  registered_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE TABLE storage_probe (filler BYTEA NOT NULL);`,
+  },
+  {
+    version: 9,
     name: 'card ring records for the reload sync rule',
     // Card v2 (SPEC.md §2.12, §6.10): the load authority signs a RELOAD only when the service
     // holds every record of the card up to its counter. A reloading terminal sends the card's

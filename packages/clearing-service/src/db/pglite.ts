@@ -29,6 +29,7 @@ export async function openPgliteDb(dataDir?: string): Promise<Db> {
   const base = wrap(pg);
   return {
     kind: 'pglite',
+    ...(dataDir === undefined ? {} : { dataDir }),
     query: base.query,
     exec: base.exec,
     transaction: (fn) => pg.transaction((tx) => fn(wrap(tx))),

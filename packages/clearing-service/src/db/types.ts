@@ -38,4 +38,6 @@ export interface Db extends Queryable {
   close(): Promise<void>;
   /** 'pglite' or 'postgres', for logs and /healthz. */
   readonly kind: 'pglite' | 'postgres';
+  /** PGlite's data directory on disk (undefined in memory and for PostgreSQL): the storage probe writes there. */
+  readonly dataDir?: string;
 }

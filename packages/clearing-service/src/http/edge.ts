@@ -7,12 +7,12 @@
  * - Bodies are read as bytes (`request.rawBody`): terminal signatures cover their SHA-256, and
  *   the CBOR of an upload is decoded by the handler only after that hash was checked.
  * - Every refusal, framework-level ones included (413, 415, 404, 429, malformed JSON), answers
- *   `{ error: 'ERR_…', message, field? }`; Node-level ones (400, 408, 431) are written by
- *   limits.ts's clientErrorHandler in the same shape.
+ *   `{ error: 'ERR_…', message, field? }` through the one error handler (error-mapper.ts, which
+ *   turns framework errors into HttpErrors with frameworkHttpError below); Node-level ones (400,
+ *   408, 431) are written by limits.ts's clientErrorHandler in the same shape.
  */
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpError } from '../errors';
-import type { ErrorBody } from './limits';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -35,22 +35,6 @@ function mediaType(header: string | undefined): string | undefined {
 function hasBody(request: FastifyRequest): boolean {
   const length = request.headers['content-length'];
   return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-}
-
-/** Sends an HttpError as the service's error JSON, bypassing response schemas (they drop `field`). */
-export function sendHttpError(request: FastifyRequest, reply: FastifyReply, error: HttpError): FastifyReply {
-  const body: ErrorBody = {
-    error: error.code,
-    message: error.message,
-    ...(error.field === undefined ? {} : { field: error.field }),
-  };
-  if (error.statusCode >= 500) request.log.error({ err: error }, 'request failed');
-  else request.log.info({ code: error.code, field: error.field }, 'request refused');
-  // A refused body is not buffered: Node discards it as it arrives (within the request timeout).
-  // Fastify asks to close the connection after a body error; closing with unread data would make
-  // the kernel reset it while the client is still sending, and the client could lose the answer.
-  reply.removeHeader('connection');
-  return reply.status(error.statusCode).type('application/json; charset=utf-8').send(JSON.stringify(body));
 }
 
 /**
@@ -81,18 +65,6 @@ export function frameworkHttpError(error: unknown, request: FastifyRequest): Htt
   }
 }
 
-/**
- * For the central error handler, one line: `if (isEdgeError(error, request)) return
- * sendEdgeError(error, request, reply);`.
- */
-export function isEdgeError(error: unknown, request: FastifyRequest): boolean {
-  return frameworkHttpError(error, request) !== undefined;
-}
-
-export function sendEdgeError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  return sendHttpError(request, reply, frameworkHttpError(error, request)!);
-}
-
 function bodyTooLarge(limit: number): HttpError {
   return new HttpError(
     413,
@@ -113,8 +85,8 @@ function unsupportedType(request: FastifyRequest): HttpError {
 }
 
 /**
- * Registers the body parsers, the header-only checks and the 404 handler on the root instance
- * (call before the routes).
+ * Registers the body parsers and the header-only checks on the root instance (call before the
+ * routes).
  */
 export function registerEdge(app: FastifyInstance): void {
   app.addHook('onRequest', async (request) => {
@@ -154,17 +126,4 @@ export function registerEdge(app: FastifyInstance): void {
     request.rawBody = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
     done(null, request.rawBody);
   });
-
-  app.setNotFoundHandler((request, reply) =>
-    sendHttpError(
-      request,
-      reply,
-      new HttpError(
-        404,
-        'ERR_NOT_FOUND',
-        `no route ${request.method} ${request.url.split('?', 1)[0]}`,
-        'url',
-      ),
-    ),
-  );
 }

@@ -7,6 +7,7 @@ import http from 'node:http';
 import type { Socket } from 'node:net';
 import { MAX_UPLOAD_BATCH_BYTES } from '@huduma/txlog';
 import type { FastifyHttpOptions } from 'fastify';
+import type { ErrorBody } from './error-mapper';
 
 /**
  * Body limit of the JSON routes: their largest legal bodies are a load authorization (≈ 300
@@ -60,13 +61,6 @@ export const EDGE_DEFAULTS = {
   timeoutCheckIntervalMs: 1_000,
   rateLimit: { perAddress: 1200, perTerminal: 120, windowMs: 60_000 },
 } as const;
-
-/** The JSON every refusal answers with, also for errors Node raises before Fastify sees a request. */
-export interface ErrorBody {
-  error: string;
-  message: string;
-  field?: string;
-}
 
 /** Sockets already answered by clientErrorHandler (Node may report the same one again). */
 const answered = new WeakSet<Socket>();

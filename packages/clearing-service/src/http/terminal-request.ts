@@ -37,6 +37,11 @@ export interface TerminalRequestOptions {
   matchParam?: boolean;
   /** The operator bearer token is accepted instead of a terminal signature. */
   allowOperator?: boolean;
+  /**
+   * Credentials are optional (a public route that shows more to its owner): a request without
+   * X-Huduma-Signature passes anonymously; one with it is checked in full, like any other.
+   */
+  optional?: boolean;
 }
 
 export interface TerminalRequestHooks {
@@ -73,6 +78,7 @@ export function terminalRequestGuard(deps: TerminalRequestDeps): TerminalRequest
         const token = bearerToken(request);
         if (token !== undefined && secretsEqual(token, deps.operatorToken)) return payload;
       }
+      if (options.optional && request.headers['x-huduma-signature'] === undefined) return payload;
       const result = await authenticate(deps.terminalAuth, request);
       if (!('terminalId' in result)) {
         // No credential of either kind: say both are possible.

@@ -1,0 +1,250 @@
+/**
+ * Public routes, no credential: health, the service key, the Merkle tree, the catalog and the
+ * signed deny list. Nothing here names a card holder's payment.
+ */
+import type { FastifyInstance } from 'fastify';
+import { checkpointTreeHead } from '../checkpoints';
+import { HttpError } from '../errors';
+import { cardNumberSchema, errorResponses, idSchema, indexSchema } from '../http/schemas';
+import { currentTreeHead, inclusionProof } from '../merkle';
+import { encodeDenyListDelta } from '../signed-messages';
+import { denyListSince, listCatalog } from '../store';
+import { hex, type RouteDeps } from './deps';
+
+export async function publicRoutes(api: FastifyInstance, deps: RouteDeps): Promise<void> {
+  const { db, signer, now } = deps;
+
+  const healthSchema = {
+    type: 'object',
+    required: ['status', 'database', 'storage', 'treeSize', 'keyId'],
+    properties: {
+      status: { type: 'string', enum: ['ok', 'degraded'] },
+      database: { type: 'string', enum: ['pglite', 'postgres'] },
+      storage: {
+        type: 'object',
+        required: ['writable', 'checkedAt'],
+        properties: {
+          writable: { type: 'boolean' },
+          detail: { type: 'string' },
+          checkedAt: { type: 'string', format: 'date-time' },
+        },
+      },
+      treeSize: { type: ['integer', 'null'] },
+      keyId: { type: 'string' },
+    },
+  } as const;
+  api.get(
+    '/healthz',
+    {
+      schema: {
+        summary: 'Liveness, database reachability and whether storage can take writes (503 when not)',
+        description:
+          'storage.writable comes from a real write probe (cached for 2 s). 503 with status "degraded" when storage cannot write: uploads are refused with 503 ERR_STORAGE_UNAVAILABLE until it can.',
+        response: { 200: healthSchema, 503: healthSchema },
+      },
+    },
+    async (_request, reply) => {
+      const storage = await deps.storage.check();
+      const treeSize = await currentTreeHead(db)
+        .then((h) => h.treeSize)
+        .catch(() => null);
+      const ok = storage.writable && treeSize !== null;
+      return reply.status(ok ? 200 : 503).send({
+        status: ok ? 'ok' : 'degraded',
+        database: db.kind,
+        storage: {
+          writable: storage.writable,
+          ...(storage.detail === undefined ? {} : { detail: storage.detail }),
+          checkedAt: new Date(storage.checkedAtMs).toISOString(),
+        },
+        treeSize,
+        keyId: signer.keyId,
+      });
+    },
+  );
+
+  api.get(
+    '/v1/service-key',
+    {
+      schema: {
+        summary: 'The clearing service P-256 public key that signs deny lists and tree heads',
+        response: {
+          200: {
+            type: 'object',
+            required: ['keyId', 'publicKey', 'algorithm'],
+            properties: {
+              keyId: { type: 'string' },
+              publicKey: { type: 'string', description: 'uncompressed SEC1 point, hex' },
+              algorithm: { type: 'string', enum: ['ECDSA-P256-SHA256-RAW'] },
+            },
+          },
+        },
+      },
+    },
+    async () => ({
+      keyId: signer.keyId,
+      publicKey: hex(signer.publicKey),
+      algorithm: 'ECDSA-P256-SHA256-RAW',
+    }),
+  );
+
+  const signedTreeHeadSchema = {
+    type: 'object',
+    required: ['treeSize', 'rootHash', 'timestampMs', 'keyId', 'signature'],
+    properties: {
+      treeSize: { type: 'integer' },
+      rootHash: { type: 'string', description: 'hex' },
+      timestampMs: { type: 'integer' },
+      keyId: { type: 'string' },
+      signature: { type: 'string', description: 'raw r||s over the TREE-HEAD/v1 encoding, hex' },
+    },
+  } as const;
+
+  api.get(
+    '/v1/merkle/checkpoint',
+    {
+      schema: {
+        summary: 'Signed head of the Merkle tree over accepted records (signs the current head if new)',
+        response: { 200: signedTreeHeadSchema },
+      },
+    },
+    async () => {
+      const sth = await checkpointTreeHead(db, signer, now);
+      return {
+        treeSize: sth.treeSize,
+        rootHash: hex(sth.rootHash),
+        timestampMs: sth.timestampMs,
+        keyId: signer.keyId,
+        signature: hex(sth.signature),
+      };
+    },
+  );
+
+  api.get<{ Querystring: { leafIndex: number; treeSize?: number } }>(
+    '/v1/merkle/inclusion-proof',
+    {
+      schema: {
+        summary: 'RFC 9162 inclusion proof of a leaf in the tree of a given size (default: current)',
+        querystring: {
+          type: 'object',
+          required: ['leafIndex'],
+          properties: {
+            leafIndex: indexSchema,
+            treeSize: idSchema,
+          },
+          additionalProperties: false,
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['leafIndex', 'treeSize', 'leafHash', 'proof'],
+            properties: {
+              leafIndex: { type: 'integer' },
+              treeSize: { type: 'integer' },
+              leafHash: { type: 'string' },
+              proof: { type: 'array', items: { type: 'string' } },
+            },
+          },
+          ...errorResponses(400),
+        },
+      },
+    },
+    async (request) => {
+      const p = await inclusionProof(db, request.query.leafIndex, request.query.treeSize);
+      return {
+        leafIndex: request.query.leafIndex,
+        treeSize: p.treeSize,
+        leafHash: hex(p.leafHash),
+        proof: p.proof.map(hex),
+      };
+    },
+  );
+
+  api.get(
+    '/v1/catalog',
+    {
+      schema: {
+        summary: 'Government services payable with the card, with fees in cents',
+        response: {
+          200: {
+            type: 'object',
+            required: ['currency', 'services'],
+            properties: {
+              currency: { type: 'string', enum: ['KES'] },
+              services: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['serviceCode', 'name', 'agency', 'feeCents'],
+                  properties: {
+                    serviceCode: { type: 'integer' },
+                    name: { type: 'string' },
+                    agency: { type: 'string' },
+                    feeCents: { type: 'integer' },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    async () => ({ currency: 'KES', services: await listCatalog(db) }),
+  );
+
+  api.get<{ Querystring: { since: number } }>(
+    '/v1/deny-list',
+    {
+      schema: {
+        summary: 'Deny-list changes since a version, signed by the service key',
+        description:
+          'signature = ECDSA P-256 (raw r||s, hex) over SHA-256 of the canonical encoding "HUDUMA-CLEARING/DENY-LIST/v1" 0x00 | u64 sinceVersion | u64 version | u64 issuedAtMs | u32 count | count × (u64 version | 8-byte BCD card number | u8 action: 1 add, 2 remove), big-endian.',
+        querystring: {
+          type: 'object',
+          properties: { since: { ...indexSchema, default: 0 } },
+          additionalProperties: false,
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['sinceVersion', 'version', 'issuedAtMs', 'entries', 'keyId', 'signature'],
+            properties: {
+              sinceVersion: { type: 'integer' },
+              version: { type: 'integer' },
+              issuedAtMs: { type: 'integer' },
+              entries: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['version', 'cardNumber', 'action'],
+                  properties: {
+                    version: { type: 'integer' },
+                    cardNumber: cardNumberSchema,
+                    action: { type: 'string', enum: ['add', 'remove'] },
+                  },
+                },
+              },
+              keyId: { type: 'string' },
+              signature: { type: 'string', description: 'raw r||s, 64 bytes, hex' },
+            },
+          },
+          ...errorResponses(400),
+        },
+      },
+    },
+    async (request) => {
+      const { version, entries } = await denyListSince(db, request.query.since);
+      if (request.query.since > version) {
+        throw new HttpError(
+          400,
+          'ERR_DENY_LIST_VERSION',
+          `version ${request.query.since} is newer than the current deny-list version ${version}`,
+          'query.since',
+        );
+      }
+      const delta = { sinceVersion: request.query.since, version, issuedAtMs: now(), entries };
+      const signature = await signer.sign(encodeDenyListDelta(delta));
+      return { ...delta, keyId: signer.keyId, signature: hex(signature) };
+    },
+  );
+}

@@ -148,13 +148,19 @@ export async function assertCardSynced(
     [cardNumber, counter],
   );
   if (Number(rows[0]!.n) === counter) return;
-  const missing = await tx.query<{ counter: number | string }>(
-    `SELECT s.counter FROM generate_series(1, $2::bigint) AS s(counter)
-     WHERE NOT EXISTS (SELECT 1 FROM card_counters c WHERE c.card_number = $1 AND c.counter = s.counter)
-       AND NOT EXISTS (SELECT 1 FROM card_ring_records r WHERE r.card_number = $1 AND r.counter = s.counter)
-       AND NOT EXISTS (SELECT 1 FROM load_authorizations l
-                       WHERE l.card_number = $1 AND l.card_counter + 1 = s.counter)
-     ORDER BY s.counter LIMIT 1`,
+  // The first hole is 1 or just after a held counter: bounded by the records held, never by
+  // `counter` (a terminal may claim any counter up to 2^32 - 2; a generate_series over that range
+  // would be materialised in full).
+  const missing = await tx.query<{ counter: number | string | null }>(
+    `WITH held AS (
+       SELECT counter FROM card_counters WHERE card_number = $1 AND counter BETWEEN 1 AND $2
+       UNION
+       SELECT counter FROM card_ring_records WHERE card_number = $1 AND counter BETWEEN 1 AND $2
+       UNION
+       SELECT card_counter + 1 FROM load_authorizations
+         WHERE card_number = $1 AND card_counter IS NOT NULL AND card_counter + 1 <= $2)
+     SELECT min(c.x) AS counter FROM (SELECT 1::bigint AS x UNION ALL SELECT counter + 1 FROM held) c
+     WHERE c.x <= $2 AND NOT EXISTS (SELECT 1 FROM held h WHERE h.counter = c.x)`,
     [cardNumber, counter],
   );
   throw new InputError(

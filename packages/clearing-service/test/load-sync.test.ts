@@ -120,6 +120,16 @@ describe('reload sync rule and currency (card applet v2)', () => {
     expect(Number(settled[0]!.n)).toBe(2);
   });
 
+  it('answers a claimed counter near 2^32 at once (no scan of the counter range)', async () => {
+    const card = pki.card(cardNumberFor(709), 0);
+    card.counter = 0xfffffffe;
+    const started = Date.now();
+    const res = await askLoad(card);
+    expect(res.statusCode).toBe(409);
+    expect(res.json().message).toContain('counter 1:');
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
   it('counts the record of a reload it authorized as held: the card never offers it again (it is synced)', async () => {
     const card = pki.card(cardNumberFor(708), 0);
     const first = await askLoad(card);

@@ -7,16 +7,15 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type RunningService, serve } from '@huduma/clearing-service';
-import { formatKes } from '../terminal-app/src/amount';
-import { CashierConsole } from '../terminal-app/src/ui/console';
+import { BatchUploader, formatKes } from '@huduma/terminal';
 import {
+  CashierConsole,
   type DemoCounter,
   type DemoWorld,
   ensureDemoWorld,
   openDemoCounter,
-} from '../terminal-app/src/ui/demo-world';
-import { runNarratedDemo } from '../terminal-app/src/ui/narrated-demo';
-import { BatchUploader } from '../terminal-app/src/uploader';
+  runNarratedDemo,
+} from '@huduma/terminal-app';
 
 function dataDir(): string {
   return resolve(process.env.HUDUMA_DATA_DIR ?? '.huduma');

@@ -42,7 +42,7 @@ interface Manifest {
 }
 
 function workspacePackages(): Array<{ dir: string; manifest: Manifest }> {
-  const dirs = ['card-applet-spec', 'terminal-app'];
+  const dirs = ['card-applet-spec'];
   for (const parent of ['packages', 'simulators']) {
     for (const name of readdirSync(join(ROOT, parent))) dirs.push(join(parent, name));
   }

@@ -16,10 +16,10 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FILES, TransactionRefusedError } from '@huduma/terminal';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { chargesInLog, makeRig, type Rig } from '../../packages/terminal/test/helpers';
 import { runTerminalCli } from '../src/cli/commands';
-import { FILES, TransactionRefusedError } from '../src/index';
-import { chargesInLog, makeRig, type Rig } from './helpers';
 
 let mnt: string;
 let rig: Rig | undefined;

@@ -7,17 +7,20 @@ import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { SimulatedReader } from '@huduma/card-simulator';
 import { DevPki } from '@huduma/pki';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ClearingHarness, startClearingService } from '../../test/support/clearing-harness';
-import { issueFleetCard, openFleetTerminal, tempDir } from '../../test/support/terminal-fleet';
-import { formatStatus } from '../src/cli/format';
-import { loadTerminalConfig, pollingCardReader, TerminalEngine, TransactionRefusedError } from '../src/index';
 import {
   BatchUploader,
   ClearingClient,
   ClearingRejectedError,
+  loadTerminalConfig,
+  pollingCardReader,
   SyncStateMismatchError,
-} from '../src/uploader';
+  TerminalEngine,
+  TransactionRefusedError,
+} from '@huduma/terminal';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ClearingHarness, startClearingService } from '../../test/support/clearing-harness';
+import { issueFleetCard, openFleetTerminal, tempDir } from '../../test/support/terminal-fleet';
+import { formatStatus } from '../src/cli/format';
 
 const pki = DevPki.inMemory();
 const root = tempDir('huduma-standing-');

@@ -1,6 +1,6 @@
 import type { Transport } from '@huduma/apdu';
-import type { CardReader } from '../reader';
-import { pcscCardReader } from '../reader';
+import type { CardReader } from '@huduma/terminal';
+import { pcscCardReader } from '@huduma/terminal';
 import { DemoReader } from '../ui/demo-reader';
 import { UsageError } from './args';
 

@@ -1,14 +1,22 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DevPki } from '@huduma/pki';
-import { parseAmount } from '../amount';
-import { normalizeBillRef, ServiceCatalog } from '../catalog';
-import { type ApprovedTransaction, type PinPad, TerminalEngine, type TerminalEvent } from '../engine';
-import { TerminalError, TransactionRefusedError } from '../errors';
-import { devLoadAuthorizer, type LoadAuthorizer } from '../load-authorizer';
-import { initTerminal } from '../provisioning';
-import type { CardReader } from '../reader';
-import { storageFailureLine } from '../storage';
+import type { CardReader } from '@huduma/terminal';
+import {
+  type ApprovedTransaction,
+  devLoadAuthorizer,
+  initTerminal,
+  type LoadAuthorizer,
+  normalizeBillRef,
+  type PinPad,
+  parseAmount,
+  ServiceCatalog,
+  storageFailureLine,
+  TerminalEngine,
+  TerminalError,
+  type TerminalEvent,
+  TransactionRefusedError,
+} from '@huduma/terminal';
 import { CashierConsole, PinPadSlot } from '../ui/console';
 import { DemoReader } from '../ui/demo-reader';
 import { type ParsedArgs, parseArgs, required, UsageError } from './args';

@@ -1,11 +1,13 @@
 import { maskCardNumber } from '@huduma/card-applet-spec';
-import { formatKes } from '../amount';
-import type { ServiceCatalog } from '../catalog';
-import type { TerminalLimits } from '../config';
-import type { RecoveryNotice, TerminalStatus } from '../engine';
-import type { RefusalReason } from '../errors';
-import { formatEat } from '../receipt';
-import type { ShiftReport } from '../reports';
+import type {
+  RecoveryNotice,
+  RefusalReason,
+  ServiceCatalog,
+  ShiftReport,
+  TerminalLimits,
+  TerminalStatus,
+} from '@huduma/terminal';
+import { formatEat, formatKes } from '@huduma/terminal';
 
 /** "KES 1,250.00" */
 export function kes(cents: number): string {

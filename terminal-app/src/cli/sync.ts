@@ -1,11 +1,11 @@
-import { TerminalEngine } from '../engine';
 import {
   BatchUploader,
   readClearingConfig,
   type SyncReport,
   servicePublicKeyBytes,
+  TerminalEngine,
   writeClearingConfig,
-} from '../uploader';
+} from '@huduma/terminal';
 import { parseArgs, required, UsageError } from './args';
 import { noCardReader } from './card-source';
 import type { TerminalCliIo } from './commands';

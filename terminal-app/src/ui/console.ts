@@ -1,5 +1,13 @@
-import { formatKes, parseAmount } from '../amount';
-import { normalizeBillRef, type SaleInput, type Service } from '../catalog';
+import type { ApprovedTransaction, PinPad, TerminalEngine, TerminalEvent } from '@huduma/terminal';
+import {
+  formatKes,
+  normalizeBillRef,
+  parseAmount,
+  type SaleInput,
+  type Service,
+  TerminalError,
+  TransactionRefusedError,
+} from '@huduma/terminal';
 import {
   type DeclineContext,
   declineText,
@@ -8,8 +16,6 @@ import {
   kes,
   recoveryText,
 } from '../cli/format';
-import type { ApprovedTransaction, PinPad, TerminalEngine, TerminalEvent } from '../engine';
-import { TerminalError, TransactionRefusedError } from '../errors';
 import type { DemoReader } from './demo-reader';
 import { LineReader } from './line-reader';
 

@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import type { Transport } from '@huduma/apdu';
 import { INS } from '@huduma/card-applet-spec';
 import { SimulatedCard, SimulatedReader, type SimulatedReaderOptions } from '@huduma/card-simulator';
-import { type CardReader, pollingCardReader } from '../reader';
+import { type CardReader, pollingCardReader } from '@huduma/terminal';
 
 /** A simulated card the counter can "tap": a label for menus and the card itself. */
 export interface DemoCard {

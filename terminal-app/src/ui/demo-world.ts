@@ -4,9 +4,7 @@ import { join } from 'node:path';
 import { CURRENCY_KES } from '@huduma/card-applet-spec';
 import { issueTestCard } from '@huduma/card-simulator';
 import { DevPki } from '@huduma/pki';
-import { TerminalEngine } from '../engine';
-import { devLoadAuthorizer } from '../load-authorizer';
-import { initTerminal } from '../provisioning';
+import { devLoadAuthorizer, initTerminal, TerminalEngine } from '@huduma/terminal';
 import { PinPadSlot } from './console';
 import { DemoReader } from './demo-reader';
 

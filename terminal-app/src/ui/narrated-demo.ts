@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { formatKes } from '../amount';
+import { formatKes } from '@huduma/terminal';
 import { CashierConsole } from './console';
 import type { DemoCounter, DemoWorld } from './demo-world';
 

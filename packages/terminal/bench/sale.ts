@@ -6,7 +6,7 @@
  * busy counter (card certificate and link key cached). A v2 card takes at most 32 debits between
  * syncs: every 30 sales an untimed KES 0 reload (online, at this Huduma Centre counter) syncs it.
  *
- *   node --conditions=huduma-source --import tsx terminal-app/bench/sale.ts [sales] [warmup]
+ *   node --conditions=huduma-source --import tsx packages/terminal/bench/sale.ts [sales] [warmup]
  *
  * How the shares are measured: timing wrappers. Every FileHandle.datasync/sync in the process
  * (transaction log, intent journal) is wrapped to sum its wall time; crypto is the SDK's own
@@ -64,7 +64,7 @@ for (const [name, real] of [
 }
 
 // --- the counter
-const base = resolve(import.meta.dirname, '../../.tmp');
+const base = resolve(import.meta.dirname, '../../../.tmp');
 mkdirSync(base, { recursive: true });
 const dir = mkdtempSync(join(base, 'bench-terminal-'));
 const FS_TYPES: Record<number, string> = {

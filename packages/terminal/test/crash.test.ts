@@ -35,7 +35,7 @@ async function untilLine(lines: string[], prefix: string, timeoutMs: number): Pr
 
 function run(args: string[]): { child: ChildProcess; lines: string[]; exited: Promise<number | null> } {
   const child = spawn(process.execPath, ['--conditions=huduma-source', '--import', 'tsx', CHILD, ...args], {
-    cwd: join(import.meta.dirname, '..', '..'),
+    cwd: join(import.meta.dirname, '..', '..', '..'),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];

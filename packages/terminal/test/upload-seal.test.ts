@@ -10,8 +10,8 @@ import { SimulatedReader } from '@huduma/card-simulator';
 import { DevPki } from '@huduma/pki';
 import { checkpointMessage, MAX_BATCH_RECORDS, nodeCryptoSigner, TransactionLog } from '@huduma/txlog';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ClearingHarness, startClearingService } from '../../test/support/clearing-harness';
-import { issueFleetCard, openFleetTerminal, tempDir } from '../../test/support/terminal-fleet';
+import { type ClearingHarness, startClearingService } from '../../../test/support/clearing-harness';
+import { issueFleetCard, openFleetTerminal, tempDir } from '../../../test/support/terminal-fleet';
 import { FILES, pollingCardReader, TerminalEngine } from '../src/index';
 import { BatchUploader, ClearingClient, ClearingRejectedError } from '../src/uploader';
 

@@ -8,14 +8,14 @@ import { join } from 'node:path';
 import { DevPki } from '@huduma/pki';
 import { decodeUploadBatch, encodeUploadBatch, signTerminalRequest } from '@huduma/txlog';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ClearingHarness, startClearingService } from '../../test/support/clearing-harness';
+import { type ClearingHarness, startClearingService } from '../../../test/support/clearing-harness';
 import {
   type FleetCard,
   type FleetTerminal,
   issueFleetCard,
   openFleetTerminal,
   tempDir,
-} from '../../test/support/terminal-fleet';
+} from '../../../test/support/terminal-fleet';
 import { TransactionRefusedError } from '../src/index';
 import {
   BatchUploader,

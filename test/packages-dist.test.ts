@@ -38,6 +38,8 @@ interface ExportEntry {
 
 interface Manifest {
   name: string;
+  /** Applications and tools (terminal-app, the fleet simulator) are not published: ESM only. */
+  private?: boolean;
   exports?: Record<string, ExportEntry>;
 }
 
@@ -52,7 +54,7 @@ function workspacePackages(): Array<{ dir: string; manifest: Manifest }> {
       dir: join(ROOT, d),
       manifest: JSON.parse(readFileSync(join(ROOT, d, 'package.json'), 'utf8')),
     }))
-    .filter((p) => p.manifest.exports?.['.']);
+    .filter((p) => p.manifest.exports?.['.'] && !p.manifest.private);
 }
 
 describe('built packages (ESM + CJS + types)', () => {

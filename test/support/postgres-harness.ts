@@ -41,7 +41,7 @@ export function findPostgresBinDir(): string {
   return found;
 }
 
-async function freeLoopbackPort(): Promise<number> {
+export async function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -54,7 +54,7 @@ async function freeLoopbackPort(): Promise<number> {
   });
 }
 
-function systemUserIds(name: string): { uid: number; gid: number } {
+export function systemUserIds(name: string): { uid: number; gid: number } {
   const uid = Number(execFileSync('id', ['-u', name], { encoding: 'utf8' }).trim());
   const gid = Number(execFileSync('id', ['-g', name], { encoding: 'utf8' }).trim());
   return { uid, gid };

@@ -56,6 +56,8 @@ export interface IssueTestCardOptions {
   readerOptions?: SimulatedReaderOptions;
   /** Issuer time of the initial load (default now). */
   loadTime?: number;
+  /** Start of the card certificate's validity, Unix seconds (default now): simulations set in the past. */
+  notBefore?: number;
 }
 
 export interface TestCard {
@@ -119,6 +121,7 @@ export async function issueTestCard(opts: IssueTestCardOptions): Promise<TestCar
     cardNumber,
     signingKey: signing,
     keyAgreementKey: keyAgreement,
+    ...(opts.notBefore === undefined ? {} : { notBefore: opts.notBefore }),
   });
   smOk(
     t.sm(session, 0x8c, INS.STORE_DATA, StoreDataObject.CARD_CERTIFICATE, 0, certificate, {

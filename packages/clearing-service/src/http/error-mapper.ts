@@ -9,6 +9,7 @@
  * never reach Fastify: limits.ts's clientErrorHandler writes them in the same shape.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isConnectionLost } from '../db/postgres-hosts';
 import { ClearingError, HttpError, InputError, MerkleError } from '../errors';
 import { UploadRejected } from '../ingest';
 import { frameworkHttpError } from './edge';
@@ -135,7 +136,7 @@ export function mapError(
             : 400;
     return { status, body: { error: error.code, message: error.message } };
   }
-  if (isStorageError(error)) {
+  if (isStorageError(error) || isConnectionLost(error)) {
     return {
       status: 503,
       body: { error: 'ERR_STORAGE_UNAVAILABLE', message: 'storage cannot take writes now; retry later' },

@@ -14,8 +14,12 @@ export interface TerminalCredentials {
 }
 
 export interface ClearingClientOptions {
-  /** e.g. `http://127.0.0.1:8080` (no trailing path). */
-  baseUrl: string;
+  /**
+   * e.g. `http://127.0.0.1:8080` (no trailing path). Several service addresses — an array, or one
+   * string with commas — are tried in order when one is unreachable or answers 502/503/504; the
+   * client stays with the address that answered.
+   */
+  baseUrl: string | readonly string[];
   terminal: TerminalCredentials;
   /** Per request, ms (default 30 s). An upload that takes longer is abandoned and retried. */
   timeoutMs?: number;
@@ -92,16 +96,25 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
  * ClearingUnreachableError (network), ClearingServerError (5xx), ClearingRejectedError (4xx).
  */
 export class ClearingClient {
-  readonly baseUrl: string;
+  /** Every service address, in the configured order. */
+  readonly baseUrls: readonly string[];
+  /** The address that answered last (the first one until then). */
+  private preferred = 0;
   private readonly fetchImpl: typeof fetch;
   private readonly timeoutMs: number;
   private readonly clock: () => number;
 
   constructor(readonly options: ClearingClientOptions) {
-    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.baseUrls = serviceAddresses(options.baseUrl);
+    if (this.baseUrls.length === 0) throw new TypeError('ClearingClient needs at least one service address');
     this.fetchImpl = options.fetch ?? fetch;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.clock = options.clock ?? Date.now;
+  }
+
+  /** The service address in use. */
+  get baseUrl(): string {
+    return this.baseUrls[this.preferred]!;
   }
 
   get terminalId(): string {
@@ -191,8 +204,37 @@ export class ClearingClient {
     });
   }
 
-  /** One request; resolves the parsed JSON of a 2xx answer. */
+  /**
+   * One request; resolves the parsed JSON of a 2xx answer. With several service addresses, a
+   * network failure or a 502/503/504 moves on to the next one (signed anew: a fresh nonce), and
+   * the last failure is thrown when none answered. Uploads are idempotent by seq, so a batch that
+   * reached a service whose answer was lost comes back as a duplicate from the next.
+   */
   async call<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    opts: { body?: Uint8Array; contentType?: string; signed?: boolean },
+  ): Promise<T> {
+    let lastError: unknown;
+    for (let tried = 0; tried < this.baseUrls.length; tried++) {
+      const index = (this.preferred + tried) % this.baseUrls.length;
+      try {
+        const answer = await this.callAt<T>(this.baseUrls[index]!, method, path, opts);
+        this.preferred = index;
+        return answer;
+      } catch (error) {
+        const switchable =
+          error instanceof ClearingUnreachableError ||
+          (error instanceof ClearingServerError && [502, 503, 504].includes(error.status));
+        if (!switchable) throw error;
+        lastError = error;
+      }
+    }
+    throw lastError;
+  }
+
+  private async callAt<T>(
+    baseUrl: string,
     method: 'GET' | 'POST',
     path: string,
     opts: { body?: Uint8Array; contentType?: string; signed?: boolean },
@@ -214,7 +256,7 @@ export class ClearingClient {
         }),
       );
     }
-    const url = `${this.baseUrl}${path}`;
+    const url = `${baseUrl}${path}`;
     let response: Response;
     let text: string;
     try {
@@ -252,6 +294,12 @@ export class ClearingClient {
       `${method} ${path}: ${response.status} ${code}: ${message}`,
     );
   }
+}
+
+/** The service addresses of a configuration: an array, or one string with commas. */
+export function serviceAddresses(baseUrl: string | readonly string[]): string[] {
+  const list = typeof baseUrl === 'string' ? baseUrl.split(',') : [...baseUrl];
+  return list.map((u) => u.trim().replace(/\/+$/, '')).filter((u) => u.length > 0);
 }
 
 /** Verifies a service signature (raw r||s over SHA-256(message)); OpenSSL accepts high-S too. */

@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import { TerminalConfigError } from '../errors';
 import { readJsonIfExists, writeFileAtomic } from '../files';
+import { serviceAddresses } from './client';
 
 /** Where the terminal finds its clearing service: kept in `clearing.json` in the terminal directory. */
 export interface ClearingConfig {
-  /** e.g. `http://127.0.0.1:8080`. */
+  /** e.g. `http://127.0.0.1:8080`; several service addresses separated by commas are tried in order. */
   baseUrl: string;
   /** The service key that signs deny lists and receipts: 65-byte uncompressed P-256 point, hex. */
   servicePublicKey: string;
@@ -28,9 +29,10 @@ export function servicePublicKeyBytes(config: ClearingConfig): Uint8Array {
 }
 
 function checkClearingConfig(c: ClearingConfig): void {
-  if (!/^https?:\/\/[^\s]+$/.test(c.baseUrl ?? ''))
+  const addresses = typeof c.baseUrl === 'string' ? serviceAddresses(c.baseUrl) : [];
+  if (addresses.length === 0 || !addresses.every((u) => /^https?:\/\/[^\s,]+$/.test(u)))
     throw new TerminalConfigError(
-      `${CLEARING_FILE}: baseUrl ${JSON.stringify(c.baseUrl)} is not an http(s) URL`,
+      `${CLEARING_FILE}: baseUrl ${JSON.stringify(c.baseUrl)} is not an http(s) URL (or a comma-separated list of them)`,
     );
   if (!/^04[0-9a-fA-F]{128}$/.test(c.servicePublicKey ?? ''))
     throw new TerminalConfigError(

@@ -4,6 +4,7 @@ export {
   ClearingClient,
   type ClearingClientOptions,
   type PendingTopup,
+  serviceAddresses,
   type TerminalCredentials,
   type TerminalStateAnswer,
   verifyServiceSignature,

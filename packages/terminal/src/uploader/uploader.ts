@@ -88,8 +88,8 @@ export interface SyncReport {
 
 export interface BatchUploaderOptions {
   engine: SyncTarget;
-  /** Base URL of the clearing service, or a ready client. */
-  baseUrl?: string;
+  /** Base URL(s) of the clearing service (several are tried in order), or a ready client. */
+  baseUrl?: string | readonly string[];
   client?: ClearingClient;
   /** The service key that signs deny lists and receipts (65-byte uncompressed point). */
   servicePublicKey: Uint8Array;

@@ -40,7 +40,11 @@ export function debugText(error: unknown): string {
 export function errorLines(error: unknown, nextStep?: (error: unknown) => string | undefined): string[] {
   const message =
     error instanceof Error ? error.message : typeof error === 'string' ? error : 'unknown failure';
-  const lines = [`error: ${firstLine(message || (error as Error)?.name || 'unknown failure')}`];
+  let line = firstLine(message || (error as Error)?.name || 'unknown failure');
+  // The code is for support and scripts; the sentence before it is for the person.
+  if (isTypedError(error) && /^ERR_[A-Z0-9_]+$/.test(error.code) && !line.includes(error.code))
+    line += ` (${error.code})`;
+  const lines = [`error: ${line}`];
   const own = (error as { nextStep?: unknown } | undefined)?.nextStep;
   let step: string | undefined = typeof own === 'string' ? own : undefined;
   if (step === undefined && nextStep) {

@@ -129,7 +129,7 @@ describe('cli-kit', () => {
   it('a typed error is "error: <message>" and its next step, exit 1; the stack only with --debug', async () => {
     const c = capture();
     expect(await runCli(demo, ['log', 'broken'], c.io)).toBe(1);
-    expect(c.err()).toBe('error: the card went away\nnext step: tap the card again\n');
+    expect(c.err()).toBe('error: the card went away (ERR_CARD_GONE)\nnext step: tap the card again\n');
     const d = capture();
     expect(await runCli(demo, ['log', 'broken', '--debug'], d.io)).toBe(1);
     expect(d.err()).toContain('error: the card went away');

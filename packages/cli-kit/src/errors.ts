@@ -37,9 +37,18 @@ export function debugText(error: unknown): string {
  * The lines a CLI prints for a failure that is not a usage error: "error: <message>" and, when
  * the error offers one, "next step: <what to run>". `nextStep` is the CLI's own advice.
  */
-export function errorLines(error: unknown, nextStep?: (error: unknown) => string | undefined): string[] {
-  const message =
+export function errorLines(
+  error: unknown,
+  nextStep?: (error: unknown) => string | undefined,
+  explain?: (error: unknown) => string | undefined,
+): string[] {
+  let message =
     error instanceof Error ? error.message : typeof error === 'string' ? error : 'unknown failure';
+  try {
+    message = explain?.(error) ?? message;
+  } catch {
+    // the CLI's own words failed: the error's are still there
+  }
   let line = firstLine(message || (error as Error)?.name || 'unknown failure');
   // The code is for support and scripts; the sentence before it is for the person.
   if (isTypedError(error) && /^ERR_[A-Z0-9_]+$/.test(error.code) && !line.includes(error.code))

@@ -53,9 +53,11 @@ export function helpText(path: string, command: Command, isRoot: boolean): strin
     `${spec.description}${spec.type !== 'boolean' && spec.required ? ' (required)' : ''}`,
   ]);
   rows.push(['-h, --help', 'this help']);
-  if (isRoot) rows.push(['--version', 'print the version'], ['--debug', 'on failure, print the stack trace too']);
+  if (isRoot)
+    rows.push(['--version', 'print the version'], ['--debug', 'on failure, print the stack trace too']);
   lines.push('', 'options:', ...table(rows));
   if (command.details) lines.push('', command.details.trimEnd());
-  if (command.commands?.length) lines.push('', `Run "${path} <command> --help" for the options of a command.`);
+  if (command.commands?.length)
+    lines.push('', `Run "${path} <command> --help" for the options of a command.`);
   return `${lines.join('\n')}\n`;
 }

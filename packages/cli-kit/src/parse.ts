@@ -84,7 +84,13 @@ export function parseCommandLine(
   }
   let result: ReturnType<typeof parseArgs>;
   try {
-    result = parseArgs({ args: [...argv], options: config, strict: true, allowPositionals: true, tokens: true });
+    result = parseArgs({
+      args: [...argv],
+      options: config,
+      strict: true,
+      allowPositionals: true,
+      tokens: true,
+    });
   } catch (err) {
     // `--help` wins over every other mistake on the line: the person asked how to type it.
     const beforeDashDash = argv.slice(0, argv.indexOf('--') === -1 ? argv.length : argv.indexOf('--'));

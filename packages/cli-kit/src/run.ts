@@ -126,7 +126,7 @@ export async function runCli(spec: CliSpec, argv: readonly string[], io: CliIo =
         await write(io.stderr, `${err.path}: ${err.error.message}\n${usageHint(err.path, err.command)}`);
         return EXIT_USAGE;
       }
-      const lines = errorLines(err, spec.nextStep);
+      const lines = errorLines(err, spec.nextStep, spec.explain);
       if (debug) lines.push(debugText(err));
       await write(io.stderr, `${lines.join('\n')}\n`);
     } catch {

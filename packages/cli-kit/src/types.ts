@@ -81,4 +81,9 @@ export interface CliSpec<O extends OptionSpecs = OptionSpecs> extends Command<O>
    * line); an error's own `nextStep` property wins.
    */
   nextStep?(error: unknown): string | undefined;
+  /**
+   * This CLI's own words for an error it knows (e.g. the terminal's storage failures): replaces
+   * the error's message on the error line. The code (if any) is still shown.
+   */
+  explain?(error: unknown): string | undefined;
 }

@@ -66,7 +66,9 @@ const demo = defineCli({
 describe('cli-kit', () => {
   it('parses options, converts KES amounts to cents and runs the command', async () => {
     const c = capture();
-    expect(await runCli(demo, ['issue', '--out', 'c.cbor', '--balance', '250.00', '--days=30'], c.io)).toBe(0);
+    expect(await runCli(demo, ['issue', '--out', 'c.cbor', '--balance', '250.00', '--days=30'], c.io)).toBe(
+      0,
+    );
     expect(c.out()).toBe('issued 25000\n');
     expect(seen.at(-1)).toEqual({ out: 'c.cbor', balance: 25_000, days: 30 });
   });
@@ -79,7 +81,11 @@ describe('cli-kit', () => {
       expect(c.out()).toMatch(/issue\s+issue a card/);
       expect(c.out()).toMatch(/log\s+log tools/);
     }
-    for (const argv of [['issue', '--help'], ['help', 'issue'], ['issue', '--balance', 'x', '-h']]) {
+    for (const argv of [
+      ['issue', '--help'],
+      ['help', 'issue'],
+      ['issue', '--balance', 'x', '-h'],
+    ]) {
       const c = capture();
       expect(await runCli(demo, argv, c.io)).toBe(0);
       expect(c.out()).toContain('usage: demo issue --out FILE [--balance KES]');

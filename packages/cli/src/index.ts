@@ -16,7 +16,8 @@ export const hudumaCli = defineCli({
   commands: [pkiCommand, logCommand],
   nextStep(error) {
     const code = (error as { code?: string }).code;
-    if (code === 'ERR_TXLOG_NOT_FOUND' || code === 'ENOENT') return 'check the path (a terminal keeps its log in DIR/transactions.hlog)';
+    if (code === 'ERR_TXLOG_NOT_FOUND' || code === 'ENOENT')
+      return 'check the path (a terminal keeps its log in DIR/transactions.hlog)';
     if (code === 'ERR_PKI_NOT_FOUND') return 'create one with: huduma pki init DIR';
     return undefined;
   },

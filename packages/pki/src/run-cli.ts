@@ -1,4 +1,3 @@
-import { type CliIo, command, defineCli, runCli } from '@huduma/cli-kit';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
@@ -10,8 +9,9 @@ import {
   toHex,
   verifyCertificateBytes,
 } from '@huduma/card-applet-spec';
-import { capabilityNames, DevPki, parseCapabilities, readPkiManifest } from './dev-pki';
+import { type CliIo, command, defineCli, runCli } from '@huduma/cli-kit';
 import packageJson from '../package.json' with { type: 'json' };
+import { capabilityNames, DevPki, parseCapabilities, readPkiManifest } from './dev-pki';
 
 export type { CliIo };
 
@@ -118,7 +118,12 @@ const issueCardCommand = command({
   args: ['DIR'],
   options: {
     'card-number': { type: 'string', value: 'N', description: 'the 16-digit card number', required: true },
-    'signing-key': { type: 'string', value: 'HEX', description: "the card's signing public key", required: true },
+    'signing-key': {
+      type: 'string',
+      value: 'HEX',
+      description: "the card's signing public key",
+      required: true,
+    },
     'key-agreement-key': {
       type: 'string',
       value: 'HEX',
@@ -161,7 +166,10 @@ const showCommand = command({
     const m = readPkiManifest(pkiDir);
     const ca = cert.type === 'card' ? m.issuerCa : m.acquirerCa;
     const ok = verifyCertificateBytes(bytes, ca.publicKey) !== undefined;
-    print(io, `signature:     ${ok ? 'valid' : 'INVALID'} (${cert.type === 'card' ? 'issuer' : 'acquirer'} CA)`);
+    print(
+      io,
+      `signature:     ${ok ? 'valid' : 'INVALID'} (${cert.type === 'card' ? 'issuer' : 'acquirer'} CA)`,
+    );
     return ok ? 0 : 1;
   },
 });

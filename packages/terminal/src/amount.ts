@@ -12,7 +12,8 @@ export function parseAmount(text: string, options: { max?: number; allowZero?: b
   try {
     return parseKesAmount(text, options);
   } catch (err) {
-    if ((err as { code?: string }).code === 'ERR_AMOUNT_FORMAT') throw new AmountFormatError((err as Error).message);
+    if ((err as { code?: string }).code === 'ERR_AMOUNT_FORMAT')
+      throw new AmountFormatError((err as Error).message);
     throw err;
   }
 }

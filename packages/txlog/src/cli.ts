@@ -1,10 +1,10 @@
-import { type CliIo, type CliStream, command, runCli, write } from '@huduma/cli-kit';
 import { readFile } from 'node:fs/promises';
 import { decodeCertificate, Size } from '@huduma/card-applet-spec';
+import { type CliIo, type CliStream, command, runCli, write } from '@huduma/cli-kit';
+import packageJson from '../package.json' with { type: 'json' };
 import { cardProofVerifier } from './card-proof';
 import { TxLogKeyError } from './errors';
 import { type ExportFormat, exportLines } from './export';
-import packageJson from '../package.json' with { type: 'json' };
 import { type LogSummary, verifyLog } from './verify';
 
 export type { CliIo, CliStream };
@@ -123,7 +123,10 @@ Exit 0 the log is good, 1 it is not (the first bad record is named).`,
       terminalPublicKey,
       verifyCardProof: cardProofVerifier({ issuerCaPublicKeys }),
     });
-    await write(io.stdout, values.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(file, summary));
+    await write(
+      io.stdout,
+      values.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(file, summary),
+    );
     return summary.ok ? 0 : 1;
   },
 });
@@ -138,7 +141,8 @@ const exportCommand = command({
   async run({ positionals, io, need, usageError }) {
     const format = need('format');
     if (format !== 'json' && format !== 'csv') throw usageError('--format must be json or csv');
-    for await (const line of exportLines(positionals[0]!, format as ExportFormat)) await write(io.stdout, line);
+    for await (const line of exportLines(positionals[0]!, format as ExportFormat))
+      await write(io.stdout, line);
     return 0;
   },
 });

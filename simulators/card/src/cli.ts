@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-import { VpcdBridge } from '@huduma/sim-vpcd';
 import { command, runMain } from '@huduma/cli-kit';
+import { VpcdBridge } from '@huduma/sim-vpcd';
 import { SIM_COMMANDS, type SimCommand, simCli } from './run-cli';
 import { SimulatedCard } from './simulated-card';
 
@@ -15,10 +15,15 @@ const KEYS_HELP =
  */
 const vpcdCommand = command({
   name: 'vpcd',
-  summary: "serve a card file to pcscd's vpcd driver (a PC/SC reader \"Virtual PCD 00 00\")",
+  summary: 'serve a card file to pcscd\'s vpcd driver (a PC/SC reader "Virtual PCD 00 00")',
   options: {
     card: { type: 'string', value: 'FILE', description: 'the card file (huduma-sim issue)', required: true },
-    port: { type: 'integer', description: 'vpcd port (default 35963; 35964 is "Virtual PCD 00 01")', min: 1, max: 65535 },
+    port: {
+      type: 'integer',
+      description: 'vpcd port (default 35963; 35964 is "Virtual PCD 00 01")',
+      min: 1,
+      max: 65535,
+    },
     host: { type: 'string', value: 'ADDR', description: "vpcd's address (default 127.0.0.1)" },
   },
   details: KEYS_HELP,

@@ -1,4 +1,3 @@
-import { type CliIo, type CliSpec, type Command, command, defineCli, type OptionSpecs, runCli, UsageError } from '@huduma/cli-kit';
 import {
   decodeIdentity,
   decodeTransactionRecord,
@@ -8,6 +7,16 @@ import {
   Size,
   TxType,
 } from '@huduma/card-applet-spec';
+import {
+  type CliIo,
+  type CliSpec,
+  type Command,
+  command,
+  defineCli,
+  type OptionSpecs,
+  runCli,
+  UsageError,
+} from '@huduma/cli-kit';
 import { DevPki } from '@huduma/pki';
 import packageJson from '../package.json' with { type: 'json' };
 import { SimulatedCard } from './simulated-card';
@@ -72,7 +81,12 @@ const issueCommand = command({
   summary: 'personalize a simulated card file, with an opening balance loaded by the PKI',
   options: {
     pki: { type: 'string', value: 'DIR', description: 'development PKI (huduma pki init)', required: true },
-    out: { type: 'string', value: 'FILE', description: 'the card file to write (e.g. card.cbor)', required: true },
+    out: {
+      type: 'string',
+      value: 'FILE',
+      description: 'the card file to write (e.g. card.cbor)',
+      required: true,
+    },
     'card-number': { type: 'string', value: 'N', description: '16-digit card number (default: a new one)' },
     balance: {
       type: 'kes',

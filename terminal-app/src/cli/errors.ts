@@ -30,7 +30,8 @@ export function explainTerminalError(error: unknown): string | undefined {
     return `the transaction log ${dir}/${FILES.log} is damaged and cannot be opened (${(cause as Error).message})`;
   if (code === 'ERR_TERMINAL_CONFIG' && /not a provisioned terminal/.test(String((cause as Error)?.message)))
     return `${dir} is not a provisioned terminal (no ${FILES.config})`;
-  return storageFailureLine(cause);
+  // Storage words only for the terminal's own files (an engine that was open), not e.g. a PKI file.
+  return error instanceof TerminalDirError ? storageFailureLine(cause) : undefined;
 }
 
 /** Which command to run next, for the failures a cashier or operator can act on. */

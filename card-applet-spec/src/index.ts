@@ -3,6 +3,7 @@
  * command table, byte-exact encoders/decoders of every structure, the signed-message builders
  * and the symmetric crypto both sides share (KDF, secure messaging, AES-CMAC, ECDH).
  */
+export { AmountFormatError, formatKes, MAX_AMOUNT_CENTS, parseKesAmount } from './amount';
 export { ByteReader, bytesEqual, concatBytes, fromHex, toHex, u16, u32 } from './bytes';
 export {
   CARD_NUMBER_PREFIX,

@@ -213,7 +213,7 @@ describe('a full disk never strands a sale', () => {
     }
     expect(code).toBe(1);
     expect(err.trim().split('\n')).toHaveLength(1);
-    expect(err).toMatch(/^huduma-terminal: the terminal's storage is full/);
+    expect(err).toMatch(/^error: the terminal's storage is full/);
     expect(err).not.toMatch(/\n\s+at /);
   });
 });

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { CONFORMANCE_PROFILE } from './perso';
 /**
  * Runs the conformance suite and prints the table of checks.
  *
@@ -11,10 +10,11 @@ import { CONFORMANCE_PROFILE } from './perso';
  *
  * Exit code: 0 when no check failed (checks not run do not fail), 1 when one did, 2 on bad usage.
  */
+import { defineCli, runMain, UsageError } from '@huduma/cli-kit';
+import packageJson from '../package.json' with { type: 'json' };
+import { CONFORMANCE_PROFILE } from './perso';
 import { formatResults, runConformance } from './suite';
 import { type TargetFactory, vectorConformanceKeys } from './target';
-
-class UsageError extends Error {}
 
 /** Where a target comes from: `--sim` (in-process simulator) or `--reader NAME` (PC/SC). */
 export const TARGETS: Record<string, TargetFactory> = {
@@ -45,60 +45,43 @@ export const TARGETS: Record<string, TargetFactory> = {
   },
 };
 
-function parseArgs(argv: string[]): Record<string, string | boolean> {
-  const out: Record<string, string | boolean> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (!a.startsWith('--')) throw new Error(`unexpected argument "${a}"`);
-    const name = a.slice(2);
-    const next = argv[i + 1];
-    if (next !== undefined && !next.startsWith('--')) {
-      out[name] = next;
-      i++;
-    } else out[name] = true;
-  }
-  return out;
-}
-
-const USAGE =
-  'usage: huduma-conformance --sim [--json]\n' +
-  '       huduma-conformance --reader NAME [--pki DIR] [--pin PIN] [--puk PUK] [--no-identity] [--json]';
-
-async function main(): Promise<number> {
-  let args: Record<string, string | boolean>;
-  try {
-    args = parseArgs(process.argv.slice(2));
-  } catch (err) {
-    console.error((err as Error).message);
-    return 2;
-  }
-  const name = Object.keys(TARGETS).find((t) => args[t] !== undefined);
-  if (!name) {
-    console.error(USAGE);
-    return 2;
-  }
-  let target: Awaited<ReturnType<TargetFactory>>;
-  try {
-    target = await TARGETS[name]!(args);
-  } catch (err) {
-    console.error(`conformance: ${(err as Error).message}`);
-    if (err instanceof UsageError) {
-      console.error(USAGE);
-      return 2;
-    }
-    return 1;
-  }
-  if (!args.json) console.log(`Huduma card applet v2 conformance — target: ${target.name}\n`);
-  const results = await runConformance(target);
-  await target.close?.();
-  console.log(args.json ? JSON.stringify(results, null, 2) : formatResults(results));
-  return results.some((r) => r.status === 'failed') ? 1 : 0;
-}
-
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(err);
-    process.exit(1);
+export const conformanceCli = defineCli({
+  name: 'huduma-conformance',
+  version: packageJson.version,
+  summary: 'the card conformance suite of SPEC.md §16, against the simulator or a card in a PC/SC reader',
+  usage: '(--sim | --reader NAME [--pki DIR] [--pin PIN] [--puk PUK] [--no-identity]) [--json]',
+  options: {
+    sim: { type: 'boolean', description: 'the in-process simulator (every check, destructive ones too)' },
+    reader: {
+      type: 'string',
+      value: 'NAME',
+      description: 'a card in this PC/SC reader (no destructive checks)',
+    },
+    pki: {
+      type: 'string',
+      value: 'DIR',
+      description: 'the DevPki that issued the card (default: test-vector keys)',
+    },
+    pin: { type: 'string', value: 'PIN', description: "the card's PIN" },
+    puk: { type: 'string', value: 'PUK', description: "the card's PUK" },
+    'no-identity': { type: 'boolean', description: 'the card holds no identity record' },
+    json: { type: 'boolean', description: 'print the results as JSON instead of the table' },
   },
-);
+  details: 'Exit 0 when no check failed (checks not run do not fail), 1 when one did, 2 on bad usage.',
+  async run({ values, io }) {
+    if ((values.sim === true) === (values.reader !== undefined))
+      throw new UsageError('give --sim or --reader NAME');
+    const options: Record<string, string | boolean> = {};
+    for (const [k, v] of Object.entries(values)) if (v !== undefined && v !== false) options[k] = v;
+    const target = await TARGETS[values.sim ? 'sim' : 'reader']!(options);
+    if (!values.json) io.stdout.write(`Huduma card applet v2 conformance — target: ${target.name}\n\n`);
+    const results = await runConformance(target);
+    await target.close?.();
+    io.stdout.write(`${values.json ? JSON.stringify(results, null, 2) : formatResults(results)}\n`);
+    return results.some((r) => r.status === 'failed') ? 1 : 0;
+  },
+});
+
+await runMain(conformanceCli);
+// The suite may leave a reader's handles behind: the exit code is final.
+process.exit(process.exitCode ?? 0);

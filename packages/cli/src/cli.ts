@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-import { runHudumaCli } from './index';
+import { runMain } from '@huduma/cli-kit';
+import { hudumaCli } from './index';
 
-process.exitCode = await runHudumaCli(process.argv.slice(2));
+await runMain(hudumaCli);

@@ -2,37 +2,28 @@
  * @huduma/cli — the `huduma` command: one entry point for the operator tools that live in other
  * packages (`huduma pki …` from @huduma/pki, `huduma log …` from @huduma/txlog).
  */
-import { runPkiCli } from '@huduma/pki';
-import { runLogCli } from '@huduma/txlog';
+import { type CliIo, defineCli, runCli } from '@huduma/cli-kit';
+import { pkiCommand } from '@huduma/pki';
+import { logCommand } from '@huduma/txlog';
+import packageJson from '../package.json' with { type: 'json' };
 
-export interface HudumaCliIo {
-  stdout: { write(chunk: string): unknown };
-  stderr: { write(chunk: string): unknown };
-}
+export type HudumaCliIo = CliIo;
 
-const USAGE = `usage: huduma <command> …
-  huduma pki init DIR                      create the development PKI (CA keys written 0600)
-  huduma pki issue-terminal DIR --id T --merchant M --caps debit,undebit,…
-  huduma pki show CERTFILE
-  huduma log verify FILE [--terminal-cert CERT] [--json]
-  huduma log export FILE --format json|csv
-`;
+export const hudumaCli = defineCli({
+  name: 'huduma',
+  version: packageJson.version,
+  summary: 'Huduma Pay operator tools: the development PKI and transaction logs',
+  commands: [pkiCommand, logCommand],
+  nextStep(error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ERR_TXLOG_NOT_FOUND' || code === 'ENOENT')
+      return 'check the path (a terminal keeps its log in DIR/transactions.hlog)';
+    if (code === 'ERR_PKI_NOT_FOUND') return 'create one with: huduma pki init DIR';
+    return undefined;
+  },
+});
 
 /** Runs `huduma ARGV…` and resolves with the process exit code. */
 export async function runHudumaCli(argv: string[], io: HudumaCliIo = process): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'pki':
-      return runPkiCli(rest, io);
-    case 'log':
-      return runLogCli(rest, io);
-    case undefined:
-    case 'help':
-    case '--help':
-      (command ? io.stdout : io.stderr).write(USAGE);
-      return command ? 0 : 2;
-    default:
-      io.stderr.write(`huduma: unknown command "${command}"\n${USAGE}`);
-      return 2;
-  }
+  return runCli(hudumaCli, argv, io);
 }

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-import { runPkiCli } from './run-cli';
+import { runMain } from '@huduma/cli-kit';
+import { pkiCli } from './run-cli';
 
-process.exitCode = await runPkiCli(process.argv.slice(2));
+await runMain(pkiCli);

@@ -27,5 +27,5 @@ export {
   privateKeyFromJwk,
   privateKeyToJwk,
 } from './key-file';
-export { type CliIo, describeCertificate, runPkiCli } from './run-cli';
+export { type CliIo, describeCertificate, pkiCli, pkiCommand, runPkiCli } from './run-cli';
 export { type Signer, softwareSigner } from './signer';

@@ -240,7 +240,8 @@ describe('huduma-pki CLI', () => {
 
   it('exits 2 with usage on a bad command line', async () => {
     const c = capture();
-    expect(await runPkiCli(['issue-terminal', tmp(), '--id', 'T1'], c.io)).toBe(1);
+    expect(await runPkiCli(['issue-terminal', tmp(), '--id', 'T1'], c.io)).toBe(2);
+    expect(c.err).toContain('--merchant is required');
     expect(await runPkiCli(['frobnicate'], c.io)).toBe(2);
     expect(c.err).toContain('usage: huduma-pki');
   });

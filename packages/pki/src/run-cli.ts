@@ -9,57 +9,11 @@ import {
   toHex,
   verifyCertificateBytes,
 } from '@huduma/card-applet-spec';
+import { type CliIo, command, defineCli, runCli } from '@huduma/cli-kit';
+import packageJson from '../package.json' with { type: 'json' };
 import { capabilityNames, DevPki, parseCapabilities, readPkiManifest } from './dev-pki';
-import { PkiError } from './errors';
 
-/** Where the CLI writes; `process` fits. */
-export interface CliIo {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
-}
-
-const USAGE = `usage: huduma-pki <command>
-  init DIR                               create issuer CA, acquirer CA and load authority keys in DIR
-  issue-terminal DIR --id T --merchant M --caps debit,undebit,reload,identity-read,block,unblock-pin [--days N]
-                                         issue a terminal key (DIR/terminals/T.key, 0600) and certificate (T.cert)
-  issue-card DIR --card-number N --signing-key HEX --key-agreement-key HEX [--days N]
-                                         sign a card certificate for a card's public key (DIR/cards/N.cert)
-  show CERTFILE [--pki DIR]              print a certificate (raw 165 bytes or hex); with --pki, verify it
-Private keys are written to files with mode 0600 and never printed.`;
-
-function parseFlags(args: string[]): { positional: string[]; flags: Map<string, string> } {
-  const positional: string[] = [];
-  const flags = new Map<string, string>();
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a.startsWith('--')) {
-      const eq = a.indexOf('=');
-      if (eq > 0) flags.set(a.slice(2, eq), a.slice(eq + 1));
-      else {
-        const v = args[i + 1];
-        if (v === undefined || v.startsWith('--')) throw new PkiError('ERR_PKI_USAGE', `${a} needs a value`);
-        flags.set(a.slice(2), v);
-        i++;
-      }
-    } else positional.push(a);
-  }
-  return { positional, flags };
-}
-
-function need(flags: Map<string, string>, name: string): string {
-  const v = flags.get(name);
-  if (v === undefined) throw new PkiError('ERR_PKI_USAGE', `--${name} is required`);
-  return v;
-}
-
-function days(flags: Map<string, string>): number | undefined {
-  const v = flags.get('days');
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1)
-    throw new PkiError('ERR_PKI_USAGE', `--days must be a positive integer, got ${v}`);
-  return n;
-}
+export type { CliIo };
 
 const iso = (s: number) => new Date(s * 1000).toISOString();
 
@@ -92,92 +46,146 @@ function readCertFile(file: string): Uint8Array {
   return fromHex(new TextDecoder().decode(raw).trim());
 }
 
+const days = {
+  type: 'integer',
+  value: 'N',
+  description: 'validity in days (default: the PKI default)',
+  min: 1,
+  max: 36_500,
+} as const;
+
+const notAfter = (notBefore: number, d: number | undefined) =>
+  d === undefined ? {} : { notAfter: notBefore + d * 86_400 };
+
+const print = (io: CliIo, line = '') => io.stdout.write(`${line}\n`);
+
+const initCommand = command({
+  name: 'init',
+  summary: 'create issuer CA, acquirer CA and load authority keys in DIR',
+  args: ['DIR'],
+  run({ positionals, io }) {
+    const dir = positionals[0]!;
+    const pki = DevPki.init(dir);
+    print(io, `created development PKI in ${path.resolve(dir)}`);
+    print(io, `issuer CA       key id ${toHex(pki.issuerCa.keyId)}  (signs card certificates)`);
+    print(io, `acquirer CA     key id ${toHex(pki.acquirerCa.keyId)}  (signs terminal certificates)`);
+    print(io, `load authority  key id ${toHex(pki.loadAuthority.keyId)}  (signs load authorizations)`);
+    print(io, 'private keys: *.key (JWK, mode 0600)');
+    return 0;
+  },
+});
+
+const issueTerminalCommand = command({
+  name: 'issue-terminal',
+  summary: 'issue a terminal key (DIR/terminals/T.key, 0600) and certificate (T.cert)',
+  args: ['DIR'],
+  options: {
+    id: { type: 'string', value: 'T', description: 'terminal id', required: true },
+    merchant: { type: 'string', value: 'M', description: 'merchant id', required: true },
+    caps: {
+      type: 'string',
+      value: 'LIST',
+      description: 'capabilities: debit,undebit,reload,identity-read,block,unblock-pin',
+      required: true,
+    },
+    days,
+  },
+  async run({ positionals, values, io, need }) {
+    const dir = positionals[0]!;
+    const id = need('id');
+    const merchantId = need('merchant');
+    const capabilities = parseCapabilities(need('caps'));
+    const pki = DevPki.open(dir);
+    const notBefore = Math.floor(Date.now() / 1000);
+    const issued = await pki.issueTerminal({
+      terminalId: id,
+      merchantId,
+      capabilities,
+      notBefore,
+      ...notAfter(notBefore, values.days),
+    });
+    print(io, `issued terminal ${id}`);
+    for (const l of describeCertificate(decodeCertificate(issued.certificate))) print(io, `  ${l}`);
+    print(io, `certificate: ${path.join(dir, 'terminals', `${id}.cert`)}`);
+    print(io, `private key: ${path.join(dir, 'terminals', `${id}.key`)} (mode 0600)`);
+    return 0;
+  },
+});
+
+const issueCardCommand = command({
+  name: 'issue-card',
+  summary: "sign a card certificate for a card's public key (DIR/cards/N.cert)",
+  args: ['DIR'],
+  options: {
+    'card-number': { type: 'string', value: 'N', description: 'the 16-digit card number', required: true },
+    'signing-key': {
+      type: 'string',
+      value: 'HEX',
+      description: "the card's signing public key",
+      required: true,
+    },
+    'key-agreement-key': {
+      type: 'string',
+      value: 'HEX',
+      description: "the card's key agreement public key",
+      required: true,
+    },
+    days,
+  },
+  async run({ positionals, values, io, need }) {
+    const dir = positionals[0]!;
+    const cardNumber = need('card-number');
+    const signingKey = fromHex(need('signing-key'));
+    const keyAgreementKey = fromHex(need('key-agreement-key'));
+    const pki = DevPki.open(dir);
+    const notBefore = Math.floor(Date.now() / 1000);
+    const cert = await pki.issueCardCertificate({
+      cardNumber,
+      signingKey,
+      keyAgreementKey,
+      notBefore,
+      ...notAfter(notBefore, values.days),
+    });
+    print(io, `issued card certificate ${path.join(dir, 'cards', `${cardNumber}.cert`)}`);
+    for (const l of describeCertificate(decodeCertificate(cert))) print(io, `  ${l}`);
+    return 0;
+  },
+});
+
+const showCommand = command({
+  name: 'show',
+  summary: 'print a certificate (raw 165 bytes or hex); with --pki, verify it',
+  args: ['CERTFILE'],
+  options: { pki: { type: 'string', value: 'DIR', description: 'verify against the CA keys of this PKI' } },
+  run({ positionals, values, io }) {
+    const bytes = readCertFile(positionals[0]!);
+    const cert = decodeCertificate(bytes);
+    for (const l of describeCertificate(cert)) print(io, l);
+    const pkiDir = values.pki;
+    if (pkiDir === undefined) return 0;
+    const m = readPkiManifest(pkiDir);
+    const ca = cert.type === 'card' ? m.issuerCa : m.acquirerCa;
+    const ok = verifyCertificateBytes(bytes, ca.publicKey) !== undefined;
+    print(
+      io,
+      `signature:     ${ok ? 'valid' : 'INVALID'} (${cert.type === 'card' ? 'issuer' : 'acquirer'} CA)`,
+    );
+    return ok ? 0 : 1;
+  },
+});
+
+/** `huduma pki …` / `huduma-pki …`: the development PKI. Private keys are written 0600, never printed. */
+export const pkiCommand = command({
+  name: 'pki',
+  summary: 'the development PKI: CA keys, terminal and card certificates',
+  commands: [initCommand, issueTerminalCommand, issueCardCommand, showCommand],
+  details: 'Private keys are written to files with mode 0600 and never printed.',
+});
+
+/** The `huduma-pki` CLI. */
+export const pkiCli = defineCli({ ...pkiCommand, name: 'huduma-pki', version: packageJson.version });
+
 /** Runs the PKI CLI; returns the exit code. `huduma pki ...` calls this with the arguments after "pki". */
 export async function runPkiCli(argv: string[], io: CliIo = process): Promise<number> {
-  const [command, ...rest] = argv;
-  const print = (line = '') => io.stdout.write(`${line}\n`);
-  try {
-    const { positional, flags } = parseFlags(rest);
-    switch (command) {
-      case 'init': {
-        const dir = positional[0];
-        if (!dir) throw new PkiError('ERR_PKI_USAGE', 'init needs a directory');
-        const pki = DevPki.init(dir);
-        print(`created development PKI in ${path.resolve(dir)}`);
-        print(`issuer CA       key id ${toHex(pki.issuerCa.keyId)}  (signs card certificates)`);
-        print(`acquirer CA     key id ${toHex(pki.acquirerCa.keyId)}  (signs terminal certificates)`);
-        print(`load authority  key id ${toHex(pki.loadAuthority.keyId)}  (signs load authorizations)`);
-        print('private keys: *.key (JWK, mode 0600)');
-        return 0;
-      }
-      case 'issue-terminal': {
-        const dir = positional[0];
-        if (!dir) throw new PkiError('ERR_PKI_USAGE', 'issue-terminal needs the PKI directory');
-        const pki = DevPki.open(dir);
-        const id = need(flags, 'id');
-        const d = days(flags);
-        const notBefore = Math.floor(Date.now() / 1000);
-        const issued = await pki.issueTerminal({
-          terminalId: id,
-          merchantId: need(flags, 'merchant'),
-          capabilities: parseCapabilities(need(flags, 'caps')),
-          notBefore,
-          ...(d === undefined ? {} : { notAfter: notBefore + d * 86_400 }),
-        });
-        print(`issued terminal ${id}`);
-        for (const l of describeCertificate(decodeCertificate(issued.certificate))) print(`  ${l}`);
-        print(`certificate: ${path.join(dir, 'terminals', `${id}.cert`)}`);
-        print(`private key: ${path.join(dir, 'terminals', `${id}.key`)} (mode 0600)`);
-        return 0;
-      }
-      case 'issue-card': {
-        const dir = positional[0];
-        if (!dir) throw new PkiError('ERR_PKI_USAGE', 'issue-card needs the PKI directory');
-        const pki = DevPki.open(dir);
-        const cardNumber = need(flags, 'card-number');
-        const d = days(flags);
-        const notBefore = Math.floor(Date.now() / 1000);
-        const cert = await pki.issueCardCertificate({
-          cardNumber,
-          signingKey: fromHex(need(flags, 'signing-key')),
-          keyAgreementKey: fromHex(need(flags, 'key-agreement-key')),
-          notBefore,
-          ...(d === undefined ? {} : { notAfter: notBefore + d * 86_400 }),
-        });
-        print(`issued card certificate ${path.join(dir, 'cards', `${cardNumber}.cert`)}`);
-        for (const l of describeCertificate(decodeCertificate(cert))) print(`  ${l}`);
-        return 0;
-      }
-      case 'show': {
-        const file = positional[0];
-        if (!file) throw new PkiError('ERR_PKI_USAGE', 'show needs a certificate file');
-        const bytes = readCertFile(file);
-        const cert = decodeCertificate(bytes);
-        for (const l of describeCertificate(cert)) print(l);
-        const pkiDir = flags.get('pki');
-        if (pkiDir !== undefined) {
-          const m = readPkiManifest(pkiDir);
-          const ca = cert.type === 'card' ? m.issuerCa : m.acquirerCa;
-          const ok = verifyCertificateBytes(bytes, ca.publicKey) !== undefined;
-          print(
-            `signature:     ${ok ? 'valid' : 'INVALID'} (${cert.type === 'card' ? 'issuer' : 'acquirer'} CA)`,
-          );
-          return ok ? 0 : 1;
-        }
-        return 0;
-      }
-      case undefined:
-      case 'help':
-      case '--help':
-        print(USAGE);
-        return command === undefined ? 2 : 0;
-      default:
-        throw new PkiError('ERR_PKI_USAGE', `unknown command "${command}"`);
-    }
-  } catch (err) {
-    const e = err as Error & { code?: string };
-    io.stderr.write(`huduma-pki: ${e.message}\n`);
-    if (e.code === 'ERR_PKI_USAGE') io.stderr.write(`${USAGE}\n`);
-    return e.code === 'ERR_PKI_USAGE' ? 2 : 1;
-  }
+  return runCli(pkiCli, argv, io);
 }

@@ -1,43 +1,21 @@
+import { formatKes, MAX_AMOUNT_CENTS, parseKesAmount } from '@huduma/card-applet-spec';
 import { AmountFormatError } from './errors';
 
-/** Largest amount a card field can hold (u32 cents). */
-export const MAX_AMOUNT_CENTS = 0xffff_ffff;
-
-const AMOUNT = /^(\d{1,10})(?:\.(\d{1,2}))?$/;
+export { formatKes, MAX_AMOUNT_CENTS };
 
 /**
- * Parses a typed KES amount into integer cents, by string arithmetic only (never floats):
- * "250" → 25000, "250.5" → 25050, "250.00" → 25000. Rejects more than two decimals, signs,
- * exponents, separators, zero and anything above `max` (default the card's u32 range).
+ * Parses a typed KES amount into integer cents with the one parser every CLI uses
+ * (`parseKesAmount` of @huduma/card-applet-spec), raised as the engine's own AmountFormatError
+ * (same code, ERR_AMOUNT_FORMAT) so callers keep one error family.
  */
 export function parseAmount(text: string, options: { max?: number; allowZero?: boolean } = {}): number {
-  const max = options.max ?? MAX_AMOUNT_CENTS;
-  const trimmed = text.trim();
-  const match = AMOUNT.exec(trimmed);
-  if (!match) {
-    if (/^\d+\.\d{3,}$/.test(trimmed))
-      throw new AmountFormatError(`amount "${text}" has more than 2 decimals: KES has cents only`);
-    if (trimmed.startsWith('-')) throw new AmountFormatError(`amount "${text}" is negative`);
-    throw new AmountFormatError(`amount "${text}" is not a number like 250 or 250.00`);
+  try {
+    return parseKesAmount(text, options);
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_AMOUNT_FORMAT')
+      throw new AmountFormatError((err as Error).message);
+    throw err;
   }
-  const shillings = match[1]!;
-  const cents = (match[2] ?? '').padEnd(2, '0');
-  const value = Number(shillings) * 100 + Number(cents);
-  if (!Number.isSafeInteger(value) || value > max) {
-    throw new AmountFormatError(`amount "${text}" is above the maximum of KES ${formatKes(max)}`);
-  }
-  if (value === 0 && !options.allowZero) throw new AmountFormatError('amount must be more than KES 0.00');
-  return value;
-}
-
-/** 25000 → "250.00"; 123456789 → "1,234,567.89". */
-export function formatKes(cents: number): string {
-  if (!Number.isSafeInteger(cents)) throw new RangeError(`amount ${cents} is not an integer number of cents`);
-  const negative = cents < 0;
-  const abs = Math.abs(cents);
-  const whole = String(Math.floor(abs / 100)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  const frac = String(abs % 100).padStart(2, '0');
-  return `${negative ? '-' : ''}${whole}.${frac}`;
 }
 
 /** "KES 1,234.50": amounts in the cashier's sentences. */

@@ -90,7 +90,10 @@ export interface TerminalStatus {
   shiftOpenedAt: number;
   logRecords: number;
   unsyncedRecords: number;
+  /** ms; the provisioning time until the first sync (see everSynced). */
   lastSyncAt: number;
+  /** False until a sync with the clearing service succeeded. */
+  everSynced: boolean;
   offlineForMs: number;
   /** Why offline sales are refused right now (undefined: they are allowed). */
   offlineRefusal: { reason: RefusalReason; message: string } | undefined;

@@ -88,6 +88,7 @@ export class TerminalEngine extends TerminalEngineRecovery {
       logRecords: this.ledger.count,
       unsyncedRecords: this.unsyncedRecords(),
       lastSyncAt: this.sync.lastSyncAt,
+      everSynced: this.sync.everSynced,
       offlineForMs: now - this.sync.lastSyncAt,
       offlineRefusal: this.offlineRefusal(),
       denyListVersion: this.denyList.version,

@@ -5,6 +5,8 @@ interface SyncFile {
   lastSyncAt: number;
   /** Number of log records the clearing service has acknowledged (records 0..n-1). */
   syncedRecordCount: number;
+  /** True once a sync succeeded (lastSyncAt is the provisioning time until then). */
+  synced?: boolean;
   /** Set when the clearing service answered that this terminal is revoked; never cleared here. */
   revoked?: { at: number; detail: string };
 }
@@ -35,6 +37,11 @@ export class SyncState {
     return this.state.lastSyncAt;
   }
 
+  /** Whether the terminal has ever synced: until then lastSyncAt is when it was provisioned. */
+  get everSynced(): boolean {
+    return this.state.synced === true;
+  }
+
   get syncedRecordCount(): number {
     return this.state.syncedRecordCount;
   }
@@ -54,6 +61,7 @@ export class SyncState {
     this.state = {
       ...this.state,
       lastSyncAt: now,
+      synced: true,
       syncedRecordCount: Math.max(syncedRecordCount, this.state.syncedRecordCount),
     };
     await this.save();

@@ -1,28 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { decodeCertificate, Size } from '@huduma/card-applet-spec';
+import { type CliIo, type CliStream, command, runCli, write } from '@huduma/cli-kit';
+import packageJson from '../package.json' with { type: 'json' };
 import { cardProofVerifier } from './card-proof';
-import { TxLogError, TxLogKeyError } from './errors';
+import { TxLogKeyError } from './errors';
 import { type ExportFormat, exportLines } from './export';
 import { type LogSummary, verifyLog } from './verify';
 
-export interface CliStream {
-  write(chunk: string): unknown;
-  once?(event: 'drain', listener: () => void): unknown;
-}
-
-export interface CliIo {
-  stdout: CliStream;
-  stderr: CliStream;
-}
-
-const USAGE = `usage:
-  log verify FILE [--terminal-cert CERT] [--issuer-ca KEY] [--json]
-  log export FILE --format json|csv
-CERT: the terminal certificate (165 bytes, or its hex: its certified key QT signs the log), or the terminal's 65-byte P-256
-      public key as hex or JSON {"publicKey": "<hex>"}.
-KEY:  the issuer CA public key (hex, or JSON {"publicKey": "<hex>"}): card certificates must
-      chain to it. Card proofs are always verified against each record's card certificate.
-`;
+export type { CliIo, CliStream };
 
 /**
  * Reads a public key from a file: a Huduma certificate (SPEC.md §5; the raw bytes (165 terminal, 230 card) written by
@@ -71,28 +56,6 @@ function certificateKey(bytes: Uint8Array, path: string): Uint8Array {
   }
 }
 
-function parseArgs(args: string[]): { positional: string[]; flags: Map<string, string | true> } {
-  const positional: string[] = [];
-  const flags = new Map<string, string | true>();
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '--json') flags.set('json', true);
-    else if (arg.startsWith('--')) {
-      const eq = arg.indexOf('=');
-      if (eq > 0) flags.set(arg.slice(2, eq), arg.slice(eq + 1));
-      else {
-        const value = args[i + 1];
-        if (value === undefined) throw new UsageError(`${arg} needs a value`);
-        flags.set(arg.slice(2), value);
-        i++;
-      }
-    } else positional.push(arg);
-  }
-  return { positional, flags };
-}
-
-class UsageError extends Error {}
-
 const cents = (value: number) =>
   `${value < 0 ? '-' : ''}${Math.floor(Math.abs(value) / 100)}.${String(Math.abs(value) % 100).padStart(2, '0')}`;
 
@@ -127,67 +90,76 @@ export function formatSummary(file: string, s: LogSummary): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function write(stream: CliStream, chunk: string): Promise<void> {
-  if (stream.write(chunk) === false && typeof stream.once === 'function') {
-    await new Promise<void>((resolve) => stream.once!('drain', resolve));
-  }
-}
+const verifyCommand = command({
+  name: 'verify',
+  summary: 'check every frame, hash link, checkpoint signature and card proof of a log',
+  args: ['FILE'],
+  options: {
+    'terminal-cert': {
+      type: 'string',
+      value: 'CERT',
+      description: "the terminal's certificate (or its public key): checkpoint signatures are verified",
+    },
+    'issuer-ca': {
+      type: 'string',
+      value: 'KEY',
+      description: 'the issuer CA public key card certificates must chain to',
+    },
+    json: { type: 'boolean', description: 'print the summary as JSON' },
+  },
+  details: `CERT: the terminal certificate (165 bytes, or its hex: its certified key QT signs the log), or the
+      terminal's 65-byte P-256 public key as hex or JSON {"publicKey": "<hex>"}.
+KEY:  the issuer CA public key (hex, or JSON {"publicKey": "<hex>"}): card certificates must
+      chain to it. Card proofs are always verified against each record's card certificate.
+Exit 0 the log is good, 1 it is not (the first bad record is named).`,
+  async run({ values, positionals, io }) {
+    const file = positionals[0]!;
+    const cert = values['terminal-cert'];
+    const issuer = values['issuer-ca'];
+    const terminalPublicKey = cert === undefined ? undefined : await readPublicKeyFile(cert);
+    const issuerCaPublicKeys = issuer === undefined ? [] : [await readPublicKeyFile(issuer, 'issuer CA')];
+    // Card proofs are always checked: each proof-carrying record holds the card's certificate.
+    const summary = await verifyLog(file, {
+      terminalPublicKey,
+      verifyCardProof: cardProofVerifier({ issuerCaPublicKeys }),
+    });
+    await write(
+      io.stdout,
+      values.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(file, summary),
+    );
+    return summary.ok ? 0 : 1;
+  },
+});
+
+const exportCommand = command({
+  name: 'export',
+  summary: 'write every record of a log as JSON or CSV to stdout',
+  args: ['FILE'],
+  options: {
+    format: { type: 'string', value: 'json|csv', description: 'output format', required: true },
+  },
+  async run({ positionals, io, need, usageError }) {
+    const format = need('format');
+    if (format !== 'json' && format !== 'csv') throw usageError('--format must be json or csv');
+    for await (const line of exportLines(positionals[0]!, format as ExportFormat))
+      await write(io.stdout, line);
+    return 0;
+  },
+});
+
+/** `log verify …` and `log export …`: the `huduma log` command group. */
+export const logCommand = command({
+  name: 'log',
+  summary: "a terminal's transaction log: verify it, export it",
+  commands: [verifyCommand, exportCommand],
+});
 
 /**
- * `log verify FILE [--terminal-cert CERT] [--json]` and `log export FILE --format json|csv`.
- * argv may start with "log" or directly with the subcommand. Exit code: 0 ok, 1 bad log, 2 usage.
+ * `log verify FILE [--terminal-cert CERT] [--json]` and `log export FILE --format json|csv`, as a
+ * CLI of its own (the `huduma` command mounts `logCommand`). argv may start with "log" or
+ * directly with the subcommand. Exit code: 0 ok, 1 bad log or failure, 2 usage.
  */
 export async function runLogCli(argv: string[], io: CliIo): Promise<number> {
   const args = argv[0] === 'log' ? argv.slice(1) : argv;
-  try {
-    const { positional, flags } = parseArgs(args);
-    const [command, file, ...extra] = positional;
-    if (command === undefined || command === 'help' || flags.has('help')) {
-      await write(command === undefined ? io.stderr : io.stdout, USAGE);
-      return command === undefined ? 2 : 0;
-    }
-    if (!file || extra.length > 0) throw new UsageError(`log ${command} takes exactly one FILE`);
-    if (command === 'verify') {
-      for (const key of flags.keys()) {
-        if (key !== 'terminal-cert' && key !== 'issuer-ca' && key !== 'json') {
-          throw new UsageError(`unknown option --${key}`);
-        }
-      }
-      const cert = flags.get('terminal-cert');
-      const issuer = flags.get('issuer-ca');
-      const terminalPublicKey = typeof cert === 'string' ? await readPublicKeyFile(cert) : undefined;
-      const issuerCaPublicKeys =
-        typeof issuer === 'string' ? [await readPublicKeyFile(issuer, 'issuer CA')] : [];
-      // Card proofs are always checked: each proof-carrying record holds the card's certificate.
-      const summary = await verifyLog(file, {
-        terminalPublicKey,
-        verifyCardProof: cardProofVerifier({ issuerCaPublicKeys }),
-      });
-      await write(
-        io.stdout,
-        flags.has('json') ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(file, summary),
-      );
-      return summary.ok ? 0 : 1;
-    }
-    if (command === 'export') {
-      for (const key of flags.keys()) if (key !== 'format') throw new UsageError(`unknown option --${key}`);
-      const format = flags.get('format');
-      if (format !== 'json' && format !== 'csv') throw new UsageError('--format must be json or csv');
-      for await (const line of exportLines(file, format as ExportFormat)) await write(io.stdout, line);
-      return 0;
-    }
-    throw new UsageError(`unknown command ${JSON.stringify(command)}`);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      await write(io.stderr, `log: ${err.message}\n${USAGE}`);
-      return 2;
-    }
-    if (err instanceof TxLogError) {
-      await write(io.stderr, `log: ${err.code}: ${err.message}\n`);
-      return 1;
-    }
-    const code = (err as NodeJS.ErrnoException)?.code;
-    await write(io.stderr, `log: ${code ? `${code}: ` : ''}${(err as Error)?.message ?? String(err)}\n`);
-    return 1;
-  }
+  return runCli({ ...logCommand, version: packageJson.version }, args, io);
 }

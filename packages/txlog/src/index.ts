@@ -4,6 +4,7 @@ export {
   type CliIo,
   type CliStream,
   formatSummary,
+  logCommand,
   readPublicKeyFile,
   readTerminalPublicKey,
   runLogCli,

@@ -81,6 +81,7 @@ describe('log CLI', () => {
     const missing = await run('verify', tmp.path('nope.log'));
     expect(missing.code).toBe(1);
     expect(missing.err).toContain('ERR_TXLOG_NOT_FOUND');
+    expect(missing.err).toMatch(/^error: .*nope.log/);
   });
 
   it('verify checks every card proof: a forged proof or an untrusted issuer CA names the record', async () => {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
+import { command, runMain } from '@huduma/cli-kit';
 import { VpcdBridge } from '@huduma/sim-vpcd';
-import { runSimCli, SIM_COMMANDS, SimCliUsageError } from './run-cli';
+import { SIM_COMMANDS, type SimCommand, simCli } from './run-cli';
 import { SimulatedCard } from './simulated-card';
 
 const KEYS_HELP =
@@ -12,17 +13,24 @@ const KEYS_HELP =
  * Every insertion re-opens the file: like a real card pulled and tapped again, RAM is lost and
  * what was persisted is what comes back.
  */
-SIM_COMMANDS.vpcd = {
-  summary: `vpcd --card card.cbor [--port 35963] [--host 127.0.0.1]   (${KEYS_HELP})`,
-  async run(_args, flags, io) {
-    const cardPath = flags.get('card');
-    if (cardPath === undefined) throw new SimCliUsageError('--card is required');
-    const portText = flags.get('port') ?? '35963';
-    const port = Number(portText);
-    if (!Number.isInteger(port) || port <= 0 || port > 65535) {
-      throw new SimCliUsageError(`--port must be a TCP port, got ${portText}`);
-    }
-    const host = flags.get('host') ?? '127.0.0.1';
+const vpcdCommand = command({
+  name: 'vpcd',
+  summary: 'serve a card file to pcscd\'s vpcd driver (a PC/SC reader "Virtual PCD 00 00")',
+  options: {
+    card: { type: 'string', value: 'FILE', description: 'the card file (huduma-sim issue)', required: true },
+    port: {
+      type: 'integer',
+      description: 'vpcd port (default 35963; 35964 is "Virtual PCD 00 01")',
+      min: 1,
+      max: 65535,
+    },
+    host: { type: 'string', value: 'ADDR', description: "vpcd's address (default 127.0.0.1)" },
+  },
+  details: KEYS_HELP,
+  async run({ values, io, need }) {
+    const cardPath = need('card');
+    const port = values.port ?? 35963;
+    const host = values.host ?? '127.0.0.1';
     SimulatedCard.open(cardPath); // fail now, not at the first insertion, if the file is not a card
     const bridge = new VpcdBridge({ host, port });
     const where = `vpcd ${host}:${port}`;
@@ -101,6 +109,7 @@ SIM_COMMANDS.vpcd = {
     io.stdout.write('stopped\n');
     return 0;
   },
-};
+});
 
-process.exitCode = await runSimCli(process.argv.slice(2));
+SIM_COMMANDS.push(vpcdCommand as SimCommand);
+await runMain(simCli());

@@ -7,24 +7,29 @@ import {
   Size,
   TxType,
 } from '@huduma/card-applet-spec';
+import {
+  type CliIo,
+  type CliSpec,
+  type Command,
+  command,
+  defineCli,
+  type OptionSpecs,
+  runCli,
+  UsageError,
+} from '@huduma/cli-kit';
 import { DevPki } from '@huduma/pki';
+import packageJson from '../package.json' with { type: 'json' };
 import { SimulatedCard } from './simulated-card';
 import type { CardState } from './state';
 import { DEFAULT_IDENTITY, issueTestCard } from './test-card';
 
-export interface CliIo {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
-}
+export type { CliIo };
 
-export class SimCliUsageError extends Error {
-  readonly code = 'ERR_SIM_USAGE';
-}
+/** A usage error of huduma-sim (exit 2): the kit's UsageError. */
+export const SimCliUsageError = UsageError;
 
-export interface SimCommand {
-  summary: string;
-  run(args: string[], flags: Map<string, string>, io: CliIo): Promise<number>;
-}
+/** A command of huduma-sim. */
+export type SimCommand = Command<OptionSpecs>;
 
 /** Money in KES with 2 decimals, from integer cents. */
 export function formatKes(cents: number): string {
@@ -71,99 +76,79 @@ export function describeCardState(s: CardState): string[] {
   return lines;
 }
 
-function need(flags: Map<string, string>, name: string): string {
-  const v = flags.get(name);
-  if (v === undefined) throw new SimCliUsageError(`--${name} is required`);
-  return v;
-}
-
-/** Subcommands of huduma-sim; add an entry to add a command (e.g. `vpcd`). */
-export const SIM_COMMANDS: Record<string, SimCommand> = {
-  issue: {
-    summary:
-      'issue --pki DIR --out card.cbor [--card-number N] [--balance CENTS] [--pin 1234] [--puk 12345678] [--name NAME]',
-    async run(_args, flags, io) {
-      const pki = DevPki.open(need(flags, 'pki'));
-      const balanceText = flags.get('balance') ?? '0';
-      const balance = Number(balanceText);
-      if (!Number.isInteger(balance) || balance < 0) {
-        throw new SimCliUsageError(`--balance must be integer cents, got ${balanceText}`);
-      }
-      const name = flags.get('name');
-      const cardNumber = flags.get('card-number');
-      const pin = flags.get('pin');
-      const puk = flags.get('puk');
-      const tc = await issueTestCard({
-        pki,
-        path: need(flags, 'out'),
-        balance,
-        ...(cardNumber ? { cardNumber } : {}),
-        ...(pin ? { pin } : {}),
-        ...(puk ? { puk } : {}),
-        identity: name ? { ...DEFAULT_IDENTITY, name } : DEFAULT_IDENTITY,
-      });
-      io.stdout.write(`issued card ${formatCardNumber(tc.cardNumber)} into ${tc.card.path}\n`);
-      for (const l of describeCardState(tc.card.state)) io.stdout.write(`  ${l}\n`);
-      io.stdout.write(`  PIN ${tc.pin}, PUK ${tc.puk} (development card)\n`);
-      return 0;
+const issueCommand = command({
+  name: 'issue',
+  summary: 'personalize a simulated card file, with an opening balance loaded by the PKI',
+  options: {
+    pki: { type: 'string', value: 'DIR', description: 'development PKI (huduma pki init)', required: true },
+    out: {
+      type: 'string',
+      value: 'FILE',
+      description: 'the card file to write (e.g. card.cbor)',
+      required: true,
     },
-  },
-  show: {
-    summary: 'show card.cbor',
-    async run(args, _flags, io) {
-      const file = args[0];
-      if (!file) throw new SimCliUsageError('show needs a card file');
-      for (const l of describeCardState(SimulatedCard.open(file).persistedState())) io.stdout.write(`${l}\n`);
-      return 0;
+    'card-number': { type: 'string', value: 'N', description: '16-digit card number (default: a new one)' },
+    balance: {
+      type: 'kes',
+      description: 'opening balance in KES, e.g. 250.00 (default 0.00)',
+      allowZero: true,
     },
+    pin: { type: 'string', value: 'PIN', description: 'cardholder PIN (default 1234)' },
+    puk: { type: 'string', value: 'PUK', description: 'PUK (default 12345678)' },
+    name: { type: 'string', value: 'NAME', description: "holder's name on the identity" },
   },
-};
+  details: 'Amounts are in KES with two decimals: --balance 250.00 is KES 250.00.',
+  async run({ values, io, need }) {
+    const out = need('out');
+    const pki = DevPki.open(need('pki'));
+    const { name, pin, puk } = values;
+    const cardNumber = values['card-number'];
+    const tc = await issueTestCard({
+      pki,
+      path: out,
+      balance: values.balance ?? 0,
+      ...(cardNumber ? { cardNumber } : {}),
+      ...(pin ? { pin } : {}),
+      ...(puk ? { puk } : {}),
+      identity: name ? { ...DEFAULT_IDENTITY, name } : DEFAULT_IDENTITY,
+    });
+    io.stdout.write(`issued card ${formatCardNumber(tc.cardNumber)} into ${tc.card.path}\n`);
+    for (const l of describeCardState(tc.card.state)) io.stdout.write(`  ${l}\n`);
+    io.stdout.write(`  PIN ${tc.pin}, PUK ${tc.puk} (development card)\n`);
+    return 0;
+  },
+});
 
-function usage(): string {
-  return `usage: huduma-sim <command>\n${Object.values(SIM_COMMANDS)
-    .map((c) => `  ${c.summary}`)
-    .join('\n')}\n`;
-}
+const showCommand = command({
+  name: 'show',
+  summary: "print a card file's state: balance, counters, limits, holder, the record ring",
+  args: ['CARDFILE'],
+  run({ positionals, io }) {
+    for (const l of describeCardState(SimulatedCard.open(positionals[0]!).persistedState()))
+      io.stdout.write(`${l}\n`);
+    return 0;
+  },
+});
 
-function parseArgs(argv: string[]): { positional: string[]; flags: Map<string, string> } {
-  const positional: string[] = [];
-  const flags = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (!a.startsWith('--')) {
-      positional.push(a);
-      continue;
-    }
-    const eq = a.indexOf('=');
-    if (eq > 0) flags.set(a.slice(2, eq), a.slice(eq + 1));
-    else {
-      const v = argv[++i];
-      if (v === undefined) throw new SimCliUsageError(`${a} needs a value`);
-      flags.set(a.slice(2), v);
-    }
-  }
-  return { positional, flags };
+/** Subcommands of huduma-sim; push a command to add one (the bin adds `vpcd`). */
+export const SIM_COMMANDS: SimCommand[] = [issueCommand as SimCommand, showCommand as SimCommand];
+
+/** The huduma-sim CLI with the commands registered so far. */
+export function simCli(): CliSpec {
+  return defineCli({
+    name: 'huduma-sim',
+    version: packageJson.version,
+    summary: 'the Huduma reference card simulator: issue card files, show them, serve them to pcscd',
+    commands: SIM_COMMANDS,
+    nextStep(error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'ERR_PKI_NOT_FOUND') return 'create one with: huduma pki init DIR';
+      return undefined;
+    },
+  });
 }
 
 /** Runs the simulator CLI; returns the exit code. */
 export async function runSimCli(argv: string[], io: CliIo = process): Promise<number> {
-  const [name, ...rest] = argv;
-  const command = name === undefined ? undefined : SIM_COMMANDS[name];
-  if (!command) {
-    io.stderr.write(
-      name === undefined || name === 'help' ? usage() : `huduma-sim: unknown command "${name}"\n${usage()}`,
-    );
-    return name === 'help' ? 0 : 2;
-  }
-  try {
-    const { positional, flags } = parseArgs(rest);
-    return await command.run(positional, flags, io);
-  } catch (err) {
-    io.stderr.write(`huduma-sim: ${(err as Error).message}\n`);
-    if (err instanceof SimCliUsageError) {
-      io.stderr.write(usage());
-      return 2;
-    }
-    return 1;
-  }
+  return runCli(simCli(), argv, io);
 }

@@ -34,7 +34,7 @@ describe('huduma-sim', () => {
           '--card-number',
           '8404000000000013',
           '--balance',
-          '250075',
+          '2500.75',
           '--pin',
           '4321',
           '--name',
@@ -60,6 +60,31 @@ describe('huduma-sim', () => {
     expect(await runSimCli(['frobnicate'], c.io)).toBe(2);
     expect(await runSimCli(['issue', '--out', 'x'], c.io)).toBe(2);
     expect(c.o.err).toContain('usage: huduma-sim');
+  });
+
+  it('takes --balance in KES with two decimals, as every CLI does (250.00 is KES 250.00)', async () => {
+    const pkiDir = path.join(dir, 'pki-kes');
+    expect(await runPkiCli(['init', pkiDir], io().io)).toBe(0);
+    const file = path.join(dir, 'kes.cbor');
+    const a = io();
+    expect(await runSimCli(['issue', '--pki', pkiDir, '--out', file, '--balance', '250.00'], a.io)).toBe(0);
+    expect(SimulatedCard.open(file).state.balance).toBe(25_000);
+    expect(a.o.out).toContain('balance:        KES 250.00');
+    const bad = io();
+    expect(await runSimCli(['issue', '--pki', pkiDir, '--out', file, '--balance', '2.505'], bad.io)).toBe(2);
+    expect(bad.o.err).toContain('--balance: amount "2.505" has more than 2 decimals');
+  });
+
+  it('answers --help, help <command> and --version', async () => {
+    for (const argv of [['--help'], ['-h'], ['help'], ['help', 'issue'], ['issue', '--help']]) {
+      const r = io();
+      expect(await runSimCli(argv, r.io), argv.join(' ')).toBe(0);
+      expect(r.o.out).toContain('usage: huduma-sim');
+      expect(r.o.err).toBe('');
+    }
+    const v = io();
+    expect(await runSimCli(['--version'], v.io)).toBe(0);
+    expect(v.o.out).toMatch(/^huduma-sim \d+\.\d+\.\d+\n$/);
   });
 
   it('formats cents as KES with two decimals', () => {

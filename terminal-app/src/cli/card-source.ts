@@ -1,8 +1,8 @@
 import type { Transport } from '@huduma/apdu';
+import { UsageError } from '@huduma/cli-kit';
 import type { CardReader } from '@huduma/terminal';
 import { pcscCardReader } from '@huduma/terminal';
 import { DemoReader } from '../ui/demo-reader';
-import { UsageError } from './args';
 
 /** Where the card of a CLI transaction comes from, and how to let go of it afterwards. */
 export interface CardSource {
@@ -78,9 +78,8 @@ export async function pcscSource(name: string): Promise<CardSource> {
 }
 
 /** Exactly one of --card and --reader. */
-export async function cardSourceFromFlags(flags: Map<string, string>): Promise<CardSource> {
-  const card = flags.get('card');
-  const reader = flags.get('reader');
+export async function cardSourceFromFlags(flags: { card?: string; reader?: string }): Promise<CardSource> {
+  const { card, reader } = flags;
   if (card !== undefined && reader !== undefined) throw new UsageError('give --card or --reader, not both');
   if (card !== undefined) return cardFileSource(card);
   if (reader !== undefined) return pcscSource(reader);

@@ -127,7 +127,10 @@ export function formatCatalog(catalog: ServiceCatalog): string {
 export function formatLimits(limits: TerminalLimits): string[] {
   return [
     row('  Offline limit per sale', kes(limits.perSaleOfflineLimitCents)),
+    // The engine asks for the PIN above the terminal's limit and whenever the card asks (its own
+    // per-sale limit, KES 1,000.00 on development cards, and its cumulative no-PIN allowance).
     row('  PIN required above', kes(limits.cvmLimitCents)),
+    "    or above the card's own PIN limit, if lower",
     row('  Max time offline', formatDuration(limits.maxOfflineMs)),
     row('  Max unsynced records', String(limits.maxUnsyncedRecords)),
   ];
@@ -149,7 +152,7 @@ export function formatStatus(status: TerminalStatus, limits: TerminalLimits): st
     row('Shift opened', formatEat(status.shiftOpenedAt)),
     row('Log records', String(status.logRecords)),
     row('Unsynced records', String(status.unsyncedRecords)),
-    row('Last sync', formatEat(status.lastSyncAt)),
+    row('Last sync', status.everSynced ? formatEat(status.lastSyncAt) : 'never synced'),
     row('Time offline', formatDuration(status.offlineForMs)),
     row('Deny list version', String(status.denyListVersion)),
     row('Unresolved transactions', String(status.unresolved.length)),
@@ -184,15 +187,18 @@ export function formatShiftReport(report: ShiftReport): string {
     count('Cash reloads', report.reloads),
     count('Declined', report.declined),
   ];
-  if (report.interrupted.count) lines.push(count('Interrupted (see recovered)', report.interrupted));
   for (const [reason, t] of Object.entries(report.declined.byReason))
     lines.push(
       row(`  ${DECLINE_PHRASES[reason as RefusalReason] ?? reason} (${t.count})`, formatKes(t.amountCents)),
     );
+  // Not declines: each interrupted sale later shows up as recovered or as not charged.
+  if (report.interrupted.count)
+    lines.push('-'.repeat(WIDTH), count('Interrupted (see recovered)', report.interrupted));
   if (report.byService.length) {
     lines.push('-'.repeat(WIDTH), 'By service (net of cancellations):');
+    // Count and total (never "count × total"): the count stays whole when a long name is cut.
     for (const s of report.byService.filter((s) => s.count !== 0 || s.amountCents !== 0))
-      lines.push(row(`  ${s.serviceCode} ${s.name}`, `${s.count} × ${formatKes(s.amountCents)}`));
+      lines.push(row(`  ${s.serviceCode} ${s.name}`, `(${s.count}) ${formatKes(s.amountCents)}`));
   }
   if (report.unresolvedPending)
     lines.push(

@@ -1,3 +1,4 @@
+import { command, UsageError } from '@huduma/cli-kit';
 import {
   BatchUploader,
   readClearingConfig,
@@ -6,56 +7,71 @@ import {
   TerminalEngine,
   writeClearingConfig,
 } from '@huduma/terminal';
-import { parseArgs, required, UsageError } from './args';
 import { noCardReader } from './card-source';
-import type { TerminalCliIo } from './commands';
-
-export const SYNC_USAGE = `  sync --dir D [--url http://127.0.0.1:8080 --service-key HEX]
-        upload the unsynced log to the clearing service, then fetch the deny list and catalog.
-        --url and --service-key (the service's public key, GET /v1/service-key) are kept in
-        D/clearing.json for the next runs. Exit 0 synced, 1 something failed (reason on stderr)`;
+import { TerminalDirError } from './errors';
+import { DIR } from './shared';
 
 /** `huduma-terminal sync`: one sync with progress lines; exit 0 when every step succeeded. */
-export async function runSyncCommand(argv: readonly string[], io: TerminalCliIo): Promise<number> {
-  const args = parseArgs(argv, ['dir', 'url', 'service-key', 'batch-records']);
-  if (args.positional.length) throw new UsageError(`unexpected argument "${args.positional[0]}"`);
-  const dir = required(args, 'dir');
-  const url = args.flags.get('url');
-  const key = args.flags.get('service-key');
-  if ((url === undefined) !== (key === undefined))
-    throw new UsageError('give --url and --service-key together (or neither, to use clearing.json)');
-  if (url !== undefined && key !== undefined)
-    await writeClearingConfig(dir, { baseUrl: url, servicePublicKey: key });
-  const config = await readClearingConfig(dir);
-  if (!config) throw new UsageError(`${dir} has no clearing.json yet: give --url and --service-key once`);
-  const batchRecords = args.flags.get('batch-records');
-  const engine = await TerminalEngine.open({ dir, reader: noCardReader });
-  try {
-    const uploader = new BatchUploader({
-      engine,
-      baseUrl: config.baseUrl,
-      servicePublicKey: servicePublicKeyBytes(config),
-      ...(batchRecords === undefined ? {} : { maxBatchRecords: Number(batchRecords) }),
-      onProgress: (p) =>
-        io.stdout.write(
-          `  uploaded ${p.records}/${p.totalRecords} records, ${p.bytes} bytes, ${p.recordsPerSecond} records/s\n`,
-        ),
-      retryHooks: {
-        onRetry: ({ attempt, delayMs, error }) =>
-          io.stderr.write(
-            `  attempt ${attempt} failed (${(error as Error).message}); retrying in ${delayMs} ms\n`,
+export const syncCommand = command({
+  name: 'sync',
+  summary: 'upload the unsynced log to the clearing service, then fetch the deny list and catalog',
+  usage: '--dir D [--url http://127.0.0.1:8080 --service-key HEX]',
+  options: {
+    ...DIR,
+    url: { type: 'string', value: 'URL', description: 'the clearing service, e.g. http://127.0.0.1:8080' },
+    'service-key': {
+      type: 'string',
+      value: 'HEX',
+      description: "the service's public key (GET /v1/service-key)",
+    },
+    'batch-records': { type: 'integer', description: 'records per upload batch', min: 1, max: 1_000_000 },
+  },
+  details: `--url and --service-key are kept in D/clearing.json for the next runs.
+Exit 0 synced, 1 something failed (reason on stderr), 2 usage.`,
+  async run({ values, need, io }) {
+    const dir = need('dir');
+    const { url } = values;
+    const key = values['service-key'];
+    if ((url === undefined) !== (key === undefined))
+      throw new UsageError('give --url and --service-key together (or neither, to use clearing.json)');
+    if (url !== undefined && key !== undefined)
+      await writeClearingConfig(dir, { baseUrl: url, servicePublicKey: key });
+    const config = await readClearingConfig(dir);
+    if (!config) throw new UsageError(`${dir} has no clearing.json yet: give --url and --service-key once`);
+    const batchRecords = values['batch-records'];
+    let engine: TerminalEngine;
+    try {
+      engine = await TerminalEngine.open({ dir, reader: noCardReader });
+    } catch (err) {
+      throw new TerminalDirError(dir, err);
+    }
+    try {
+      const uploader = new BatchUploader({
+        engine,
+        baseUrl: config.baseUrl,
+        servicePublicKey: servicePublicKeyBytes(config),
+        ...(batchRecords === undefined ? {} : { maxBatchRecords: batchRecords }),
+        onProgress: (p) =>
+          io.stdout.write(
+            `  uploaded ${p.records}/${p.totalRecords} records, ${p.bytes} bytes, ${p.recordsPerSecond} records/s\n`,
           ),
-      },
-    });
-    io.stdout.write(`syncing ${engine.config.terminalId} with ${config.baseUrl}\n`);
-    const report = await uploader.syncNow();
-    io.stdout.write(formatSyncReport(report, engine.status().unsyncedRecords));
-    for (const err of report.errors) io.stderr.write(`huduma-terminal: sync: ${err.code}: ${err.message}\n`);
-    return report.errors.length === 0 ? 0 : 1;
-  } finally {
-    await engine.close();
-  }
-}
+        retryHooks: {
+          onRetry: ({ attempt, delayMs, error }) =>
+            io.stderr.write(
+              `  attempt ${attempt} failed (${(error as Error).message}); retrying in ${delayMs} ms\n`,
+            ),
+        },
+      });
+      io.stdout.write(`syncing ${engine.config.terminalId} with ${config.baseUrl}\n`);
+      const report = await uploader.syncNow();
+      io.stdout.write(formatSyncReport(report, engine.status().unsyncedRecords));
+      for (const err of report.errors) io.stderr.write(`error: sync: ${err.message} (${err.code})\n`);
+      return report.errors.length === 0 ? 0 : 1;
+    } finally {
+      await engine.close();
+    }
+  },
+});
 
 export function formatSyncReport(report: SyncReport, unsynced: number): string {
   const lines: string[] = [];

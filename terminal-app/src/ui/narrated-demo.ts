@@ -50,10 +50,23 @@ export async function runNarratedDemo(
       )) === 'approved',
     );
 
-    say('2.', `A decline: ${world.cards[baraka]!.label}'s card holds too little for a KES 250.00 payment.`);
+    // The decline must decline whatever the console did to the world since (a reload makes
+    // the low card solvent): ask for more than the card holds now.
+    const low = balance(baraka);
+    const declineCents = low < 25_000 ? 25_000 : Math.ceil((low + 10_000) / 100) * 100;
+    const overLimit = declineCents > counter.engine.config.limits.perSaleOfflineLimitCents;
+    say(
+      '2.',
+      overLimit
+        ? `A decline: KES ${formatKes(declineCents)} is above this terminal's offline limit per sale.`
+        : `A decline: ${world.cards[baraka]!.label}'s card holds KES ${formatKes(low)}, too little for a KES ${formatKes(declineCents)} payment.`,
+    );
     reader.insert(baraka);
     results.push(
-      (await console.sale({ amount: '250.00', billRef: ref('PAY') }, 'KES 250.00')) === 'declined',
+      (await console.sale(
+        { amount: formatKes(declineCents).replaceAll(',', ''), billRef: ref('PAY') },
+        `KES ${formatKes(declineCents)}`,
+      )) === 'declined',
     );
 
     say(

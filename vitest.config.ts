@@ -19,5 +19,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // fast-check's seed from HUDUMA_SEED, printed on failure (test/support/seed.ts).
+    setupFiles: ['./test/support/seed.ts'],
   },
 });

@@ -31,16 +31,15 @@ function exportNamesOfBuild(file: string, how: 'require' | 'import'): string[] {
 
 interface ExportEntry {
   'huduma-source': string;
-  types: string;
-  import: string;
-  require: string;
+  import: { types: string; default: string };
+  require: { types: string; default: string };
 }
 
 interface Manifest {
   name: string;
   /** Applications and tools (terminal-app, the fleet simulator) are not published: ESM only. */
   private?: boolean;
-  exports?: Record<string, ExportEntry>;
+  exports?: Record<string, ExportEntry | string>;
 }
 
 function workspacePackages(): Array<{ dir: string; manifest: Manifest }> {
@@ -66,9 +65,11 @@ describe('built packages (ESM + CJS + types)', () => {
 
   for (const { dir, manifest } of packages) {
     for (const [subpath, entry] of Object.entries(manifest.exports!)) {
+      if (typeof entry === 'string') continue; // ./package.json
       const name = subpath === '.' ? manifest.name : `${manifest.name}/${subpath.slice(2)}`;
       it(`${name}: require and import load the same public API`, async () => {
-        for (const file of [entry.types, entry.import, entry.require]) {
+        const files = [entry.import.types, entry.import.default, entry.require.types, entry.require.default];
+        for (const file of files) {
           expect(existsSync(join(dir, file)), `${name}: ${file} missing (run npm run build)`).toBe(true);
         }
         const source = (await import(pathToFileURL(join(dir, entry['huduma-source'])).href)) as Record<
@@ -77,8 +78,8 @@ describe('built packages (ESM + CJS + types)', () => {
         >;
         const names = Object.keys(source).sort();
         expect(names.length).toBeGreaterThan(0);
-        expect(exportNamesOfBuild(join(dir, entry.import), 'import')).toEqual(names);
-        expect(exportNamesOfBuild(join(dir, entry.require), 'require')).toEqual(names);
+        expect(exportNamesOfBuild(join(dir, entry.import.default), 'import')).toEqual(names);
+        expect(exportNamesOfBuild(join(dir, entry.require.default), 'require')).toEqual(names);
       });
     }
   }

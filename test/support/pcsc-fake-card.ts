@@ -1,3 +1,4 @@
+import { fromHex } from '@huduma/card-applet-spec';
 import type { VirtualCard } from '@huduma/sim-vpcd';
 
 /**
@@ -60,10 +61,6 @@ function respond(data: Uint8Array, sw: number): Uint8Array {
   out[data.length] = sw >> 8;
   out[data.length + 1] = sw & 0xff;
   return out;
-}
-
-function fromHex(s: string): Uint8Array {
-  return Uint8Array.from(s.match(/../g) ?? [], (b) => Number.parseInt(b, 16));
 }
 
 export class FakeCard implements VirtualCard {

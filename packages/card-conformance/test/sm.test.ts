@@ -125,7 +125,7 @@ describe('SPEC §15 worked example, recomputed by the suite', () => {
 });
 
 describe("the suite's SM agrees with the spec package's (randomised; the seed is printed on failure)", () => {
-  const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
+  const seed = Number(process.env.HUDUMA_SEED ?? Date.now() % 2 ** 31);
   const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n });
   it(`wrapped commands, responses and session keys are byte-identical (seed ${seed})`, () => {
     fc.assert(
@@ -168,7 +168,7 @@ describe("the suite's SM agrees with the spec package's (randomised; the seed is
 });
 
 describe("the suite's byte layouts agree with the spec package's codecs (randomised)", () => {
-  const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
+  const seed = Number(process.env.HUDUMA_SEED ?? Date.now() % 2 ** 31);
   const u32 = fc.integer({ min: 0, max: 0xffffffff });
   const nonce = fc.uint8Array({ minLength: 8, maxLength: 8 });
   const ref = fc.stringMatching(/^[ -~]{0,16}$/);

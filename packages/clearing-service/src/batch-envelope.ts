@@ -2,6 +2,7 @@
  * Steps 1-3 of an upload (see ingest.ts): the envelope, the terminal certificate, the chain, and
  * the one terminal signature over the batch's head. No database.
  */
+import { bytesEqual as equal } from '@huduma/card-applet-spec';
 import {
   checkpointMessage,
   decodeRecord,
@@ -15,7 +16,6 @@ import type { raiseAlert } from './store';
 import { CertificateError, type TrustStore, type VerifiedTerminalCertificate, verifyRaw } from './trust';
 
 const GENESIS = new Uint8Array(32);
-const equal = (a: Uint8Array, b: Uint8Array) => a.length === b.length && Buffer.compare(a, b) === 0;
 
 type AlertInput = Parameters<typeof raiseAlert>[1];
 

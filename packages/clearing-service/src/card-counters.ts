@@ -3,15 +3,13 @@
  * for a held counter is a clone, the same proof twice a duplicate; the shadow balance between
  * neighbouring counters must follow what the cards signed.
  */
-import { TxType } from '@huduma/card-applet-spec';
+import { bytesEqual as equal, toHex as hexOf, TxType } from '@huduma/card-applet-spec';
 import type { Queryable } from './db/types';
 import type { FraudFlag } from './ingest-insert';
 import type { VerifiedRecord } from './record-verifier';
 import { appendDenyListEntry, isCardDenied, type raiseAlert } from './store';
 
 type AlertInput = Parameters<typeof raiseAlert>[1];
-const equal = (a: Uint8Array, b: Uint8Array) => a.length === b.length && Buffer.compare(a, b) === 0;
-const hexOf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
 
 /**
  * One row per (card, counter). A second, different proof for a counter already claimed means two

@@ -15,6 +15,7 @@
  *     shadow-balance checks, Merkle append, bulk insert, bills / loads / shift close, receipt.
  */
 
+import { bytesEqual as equal, toHex as hex, toHex as hexOf } from '@huduma/card-applet-spec';
 import { checkBatchEnvelope, UploadRejected } from './batch-envelope';
 import { claimCardCounters } from './card-counters';
 import type { Db, Queryable } from './db/types';
@@ -58,9 +59,6 @@ export interface IngestResult {
   /** New records stored as bytes only (quarantine.ts); absent on a duplicate receipt. */
   quarantined?: StorageProblem[];
 }
-
-const equal = (a: Uint8Array, b: Uint8Array) => a.length === b.length && Buffer.compare(a, b) === 0;
-const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
 
 export async function isTerminalRevoked(q: Queryable, terminalId: string): Promise<boolean> {
   const rows = await q.query('SELECT 1 FROM revoked_terminals WHERE terminal_id = $1', [terminalId]);
@@ -567,5 +565,3 @@ async function duplicateReceipt(
     alerts: 0,
   };
 }
-
-const hexOf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');

@@ -21,6 +21,7 @@
  */
 import {
   decodeTransactionRecord,
+  toHex as hexOf,
   Size,
   SpecCodecError,
   type TransactionRecord,
@@ -39,8 +40,6 @@ export interface RingProof {
   proof: Uint8Array;
   record: TransactionRecord;
 }
-
-const hexOf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
 
 /**
  * Verifies the card's ring proofs: trusted 230-byte card certificate of this card, each proof 130

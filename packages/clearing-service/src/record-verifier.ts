@@ -10,6 +10,7 @@ import type { KeyObject } from 'node:crypto';
 import {
   CURRENCY_KES,
   Cvm,
+  bytesEqual as equal,
   Size,
   TxType,
   type TxTypeCode,
@@ -113,10 +114,6 @@ const SETTLEMENT_TYPE: Record<string, string> = {
 };
 
 const GENESIS = new Uint8Array(32);
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.compare(a, b) === 0;
-}
 
 function fail(code: string, message: string): RecordVerdict {
   return { ok: false, code, message };

@@ -3,17 +3,10 @@
  * later batch receipts) goes through `Signer`, so a file key can be swapped for an HSM without
  * touching callers. Signatures are raw r||s (64 bytes, IEEE P1363) over SHA-256 of the message.
  */
-import {
-  createHash,
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  type KeyObject,
-  sign,
-  verify,
-} from 'node:crypto';
+import { createHash, createPrivateKey, generateKeyPairSync, type KeyObject, sign, verify } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { p256PublicKeyObject, p256RawPublicKey } from '@huduma/pki';
 import { SignerError } from './errors';
 
 export interface Signer {
@@ -23,17 +16,6 @@ export interface Signer {
   readonly keyId: string;
   /** ECDSA P-256 over SHA-256(message); raw r||s, 64 bytes. */
   sign(message: Uint8Array): Promise<Uint8Array>;
-}
-
-function rawPublicKey(key: KeyObject): Uint8Array {
-  const jwk = key.export({ format: 'jwk' });
-  const x = Buffer.from(jwk.x!, 'base64url');
-  const y = Buffer.from(jwk.y!, 'base64url');
-  const out = new Uint8Array(65);
-  out[0] = 0x04;
-  out.set(x, 1 + 32 - x.length);
-  out.set(y, 33 + 32 - y.length);
-  return out;
 }
 
 export function keyIdOf(publicKey: Uint8Array): string {
@@ -52,7 +34,7 @@ export function keyObjectSigner(privateKey: KeyObject): Signer {
       'the service key must be an EC P-256 (prime256v1) private key',
     );
   }
-  const publicKey = rawPublicKey(createPublicKey(privateKey));
+  const publicKey = p256RawPublicKey(privateKey);
   return {
     publicKey,
     keyId: keyIdOf(publicKey),
@@ -104,15 +86,7 @@ export function verifyP256(publicKey: Uint8Array, message: Uint8Array, signature
   if (signature.length !== 64) return false;
   let key: KeyObject;
   try {
-    key = createPublicKey({
-      key: {
-        kty: 'EC',
-        crv: 'P-256',
-        x: Buffer.from(publicKey.subarray(1, 33)).toString('base64url'),
-        y: Buffer.from(publicKey.subarray(33, 65)).toString('base64url'),
-      },
-      format: 'jwk',
-    });
+    key = p256PublicKeyObject(publicKey);
   } catch {
     return false;
   }

@@ -1,3 +1,4 @@
+import { bytesEqual } from '@huduma/card-applet-spec';
 import type { Queryable } from './db/types';
 import { InputError } from './errors';
 
@@ -10,10 +11,6 @@ function assertCardNumber(cardNumber: string): void {
       `card number must be 16 digits, got ${JSON.stringify(cardNumber)}`,
     );
   }
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
 /** Africa/Nairobi is UTC+3 all year; settlement days are Nairobi calendar days. */

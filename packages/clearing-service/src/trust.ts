@@ -8,7 +8,7 @@
  * ECDH; the terminal also signs its log checkpoints, seals and its requests to this service with
  * it (separate domain tags, see the txlog README), so QT is the key those signatures verify with.
  */
-import { createPublicKey, type KeyObject, verify } from 'node:crypto';
+import { type KeyObject, verify } from 'node:crypto';
 import {
   type CardCertificate,
   certificateSigningMessage,
@@ -16,6 +16,7 @@ import {
   Size,
   type TerminalCertificate,
 } from '@huduma/card-applet-spec';
+import { p256PublicKeyObject } from '@huduma/pki';
 import { ClearingError } from './errors';
 import { sha256 } from './sha256';
 
@@ -42,19 +43,8 @@ export class CertificateError extends ClearingError {
   }
 }
 
-const b64url = (bytes: Uint8Array) =>
-  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('base64url');
-
-/** node:crypto key for a raw uncompressed P-256 point; throws on a point not on the curve. */
-export function p256KeyObject(publicKey: Uint8Array): KeyObject {
-  if (publicKey.length !== 65 || publicKey[0] !== 0x04) {
-    throw new TypeError('not a 65-byte uncompressed P-256 public key');
-  }
-  return createPublicKey({
-    key: { kty: 'EC', crv: 'P-256', x: b64url(publicKey.subarray(1, 33)), y: b64url(publicKey.subarray(33)) },
-    format: 'jwk',
-  });
-}
+/** node:crypto key for a raw uncompressed P-256 point; throws (PkiError) on a point not on the curve. */
+export const p256KeyObject: (publicKey: Uint8Array) => KeyObject = p256PublicKeyObject;
 
 /** ECDSA P-256 / SHA-256 / raw r||s with OpenSSL; high-S accepted (cards do not normalise s). */
 export function verifyRaw(key: KeyObject, message: Uint8Array, signature: Uint8Array): boolean {

@@ -18,7 +18,7 @@ import {
   uploadHostile,
 } from './hostile/hostile';
 
-const SEED = Number(process.env.HOSTILE_SEED ?? 20261130);
+const SEED = Number(process.env.HOSTILE_SEED ?? process.env.HUDUMA_SEED ?? 20261130);
 const RUNS = Number(process.env.HOSTILE_RUNS ?? 150);
 
 describe('hostile inputs (pglite)', () => {

@@ -8,11 +8,11 @@ import {
   encodePinBlock,
   type HolderIdentity,
   LifeCycle,
-  type Purse,
   SW,
 } from '@huduma/card-applet-spec';
 import { HudumaCardCore, type VerifiedProof } from './card-core';
 import { errorForStatusWord, ProofInvalidError } from './errors';
+import { describePurse, type PurseView } from './purse-view';
 
 /** Reasons accepted by {@link HudumaCardHolderOps.block}. */
 export type BlockReasonName = keyof typeof BlockReason;
@@ -158,14 +158,14 @@ export class HudumaCardHolderOps extends HudumaCardCore {
     });
   }
 
-  /** READ PURSE (§6.7): the purse now (also refreshes `purse`). */
-  readPurse(): Promise<Purse> {
+  /** READ PURSE (§6.7): the purse now, with names for its codes (also refreshes `purse`). */
+  readPurse(): Promise<PurseView> {
     return this.run(async () => {
       const r = await this.time('read', () => this.plain({ name: 'READ_PURSE', le: 256 }));
       this.expectOk(r, 'READ_PURSE');
       this.currentPurse = this.decode('purse', () => decodePurse(r.data));
       if (this.currentPurse.lifeCycle === LifeCycle.BLOCKED) this.currentLifeCycle = LifeCycle.BLOCKED;
-      return this.purse;
+      return describePurse(this.currentPurse);
     });
   }
 }

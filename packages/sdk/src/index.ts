@@ -71,6 +71,7 @@ export {
   type PersonalizeResult,
   personalizeCard,
 } from './personalize';
+export { describePurse, type LifeCycleName, type PurseView } from './purse-view';
 export type { SessionKind } from './session';
 export { TAP_BUDGET_MS, type TapStep, type TapTelemetry, TapTelemetryRecorder } from './telemetry';
 export {

@@ -1,12 +1,6 @@
-import {
-  createHash,
-  createPrivateKey,
-  createPublicKey,
-  diffieHellman,
-  type KeyObject,
-  verify,
-} from 'node:crypto';
+import { createHash, diffieHellman, type KeyObject, verify } from 'node:crypto';
 import { CryptoProfile, publicKeyOf, type SignatureVerify } from '@huduma/card-applet-spec';
+import { p256PrivateKeyObject, p256PublicKeyObject } from '@huduma/pki';
 import type { TerminalKeyAgreement, TerminalKeyPair } from './terminal';
 
 /**
@@ -14,8 +8,6 @@ import type { TerminalKeyAgreement, TerminalKeyPair } from './terminal';
  * Node hosts where the few milliseconds of pure-JS curve arithmetic per tap matter. Same contract as the
  * defaults: raw r‖s over SHA-256(message), high-S accepted, malformed input verifies as false.
  */
-
-const b64url = (b: Uint8Array) => Buffer.from(b).toString('base64url');
 
 // Card and CA keys repeat from tap to tap: keep their KeyObjects (bounded, cleared when full).
 const publicKeys = new Map<string, KeyObject | null>();
@@ -26,18 +18,7 @@ function publicKeyObject(publicKey: Uint8Array): KeyObject | null {
   let key = publicKeys.get(id);
   if (key !== undefined) return key;
   try {
-    key =
-      publicKey.length === 65 && publicKey[0] === 0x04
-        ? createPublicKey({
-            key: {
-              kty: 'EC',
-              crv: 'P-256',
-              x: b64url(publicKey.subarray(1, 33)),
-              y: b64url(publicKey.subarray(33)),
-            },
-            format: 'jwk',
-          })
-        : null;
+    key = publicKey.length === 65 && publicKey[0] === 0x04 ? p256PublicKeyObject(publicKey) : null;
   } catch {
     key = null; // not a point on the curve
   }
@@ -64,16 +45,7 @@ export const nodeCryptoVerify: SignatureVerify = (publicKey, message, signature)
  */
 export function nodeCryptoKeyAgreement(credentials: TerminalKeyPair): TerminalKeyAgreement {
   const publicKey = publicKeyOf(credentials.privateKey);
-  const key = createPrivateKey({
-    key: {
-      kty: 'EC',
-      crv: 'P-256',
-      d: b64url(credentials.privateKey),
-      x: b64url(publicKey.subarray(1, 33)),
-      y: b64url(publicKey.subarray(33)),
-    },
-    format: 'jwk',
-  });
+  const key = p256PrivateKeyObject(credentials.privateKey, publicKey);
   return {
     certificate: credentials.certificate,
     agree: async (peer, profile) => {

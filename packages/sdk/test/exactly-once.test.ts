@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DebitOutcomeUnknownError, HudumaCard, InMemoryCardLinkCache } from '../src/index';
 import { fakeCardWithPki } from './fake-card';
 
-const SEED = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
+const SEED = Number(process.env.HUDUMA_SEED ?? Date.now() % 2 ** 31);
 const DEBIT = 0x54;
 
 describe('exactly once (SPEC-v2 §10): journal, debit, lose answers, recover', () => {

@@ -13,7 +13,7 @@ import { CardCertificateInvalidError, DebitOutcomeUnknownError, HudumaCard } fro
 import { nodeCryptoKeyAgreement, nodeCryptoVerify } from '../src/node';
 import { fakeCardWithPki } from './fake-card';
 
-const SEED = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
+const SEED = Number(process.env.HUDUMA_SEED ?? Date.now() % 2 ** 31);
 
 describe('nodeCryptoVerify (OpenSSL) agrees with the spec’s verifyMessage', () => {
   it(`on valid signatures and any one-bit change of signature, message or key (seed ${SEED})`, () => {

@@ -9,6 +9,7 @@ import { DevPki } from '@huduma/pki';
 import { describe, expect, it } from 'vitest';
 import {
   DebitOutcomeUnknownError,
+  describePurse,
   HudumaCard,
   type HudumaCardOptions,
   InMemoryCardLinkCache,
@@ -78,6 +79,25 @@ describe('SDK × simulator (applet v2)', () => {
     });
     expect(selected.lifeCycle).toBe(0x02);
     expect(selected.purse.balance).toBe(0);
+  });
+
+  it('readPurse names its codes for integrators (KES, ACTIVE) beside the raw ones', async () => {
+    const w = await world(12_345);
+    const card = await HudumaCard.select(w.reader, w.options);
+    const purse = await card.readPurse();
+    expect(purse).toMatchObject({
+      balance: 12_345,
+      currency: CURRENCY_KES,
+      currencyCode: 'KES',
+      currencyNumeric: 404,
+      lifeCycle: 0x02,
+      lifeCycleName: 'ACTIVE',
+    });
+    expect(describePurse({ ...purse, currency: 0x0840, lifeCycle: 0x03 })).toMatchObject({
+      currencyCode: '840',
+      currencyNumeric: 840,
+      lifeCycleName: 'BLOCKED',
+    });
   });
 
   it('first tap registers; the cached tap is SELECT + OPEN SESSION + DEBIT', async () => {

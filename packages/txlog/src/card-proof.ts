@@ -1,4 +1,4 @@
-import { createPublicKey, type KeyObject, verify as nodeVerify } from 'node:crypto';
+import { type KeyObject, verify as nodeVerify } from 'node:crypto';
 import {
   decodeCertificate,
   decodeTransactionProof,
@@ -9,6 +9,7 @@ import {
   transactionSigningMessage,
   verifyCertificateBytes,
 } from '@huduma/card-applet-spec';
+import { p256PublicKeyObject } from '@huduma/pki';
 import type { CardProofRecord } from './records';
 
 const EXPECTED_TX_TYPE = {
@@ -17,18 +18,6 @@ const EXPECTED_TX_TYPE = {
   cancel: TxType.UNDEBIT,
   reload: TxType.RELOAD,
 } as const;
-
-function keyObject(publicKey: Uint8Array): KeyObject {
-  return createPublicKey({
-    key: {
-      kty: 'EC',
-      crv: 'P-256',
-      x: Buffer.from(publicKey.subarray(1, 33)).toString('base64url'),
-      y: Buffer.from(publicKey.subarray(33, 65)).toString('base64url'),
-    },
-    format: 'jwk',
-  });
-}
 
 /**
  * A `verifyCardProof` for verifyLog: checks that each proof-carrying record holds a card
@@ -69,7 +58,7 @@ export function cardProofVerifier(options: { issuerCaPublicKeys?: Uint8Array[] }
       if (!verifyCertificateBytes(certificate, issuer)) return 'card certificate signature does not verify';
     }
     // v2: the card signs proofs with PK.card (`signingKey`); its key-agreement key is for sessions only.
-    return keyObject(cert.signingKey);
+    return p256PublicKeyObject(cert.signingKey);
   };
 
   return (entry: CardProofRecord): true | string => {

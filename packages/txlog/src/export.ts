@@ -1,5 +1,6 @@
+import { toHex } from '@huduma/card-applet-spec';
 import { FrameScanner, readFileHeader } from './frame';
-import { decodeRecord, type LogRecord, RECORD_FIELDS, RECORD_TYPES, recordHash, toHex } from './records';
+import { decodeRecord, type LogRecord, RECORD_FIELDS, RECORD_TYPES, recordHash } from './records';
 import { openForRead } from './verify';
 
 export type ExportFormat = 'json' | 'csv';

@@ -363,11 +363,3 @@ export const recordHash: (bytes: Uint8Array) => Uint8Array =
   typeof oneShotHash === 'function'
     ? (bytes) => new Uint8Array(oneShotHash('sha256', bytes, 'buffer'))
     : (bytes) => new Uint8Array(createHash('sha256').update(bytes).digest());
-
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.compare(a, b) === 0;
-}
-
-export function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
-}

@@ -1,4 +1,5 @@
-import { createECDH, createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
+import { createECDH, type KeyObject, sign, verify } from 'node:crypto';
+import { p256PrivateKeyObject, p256PublicKeyObject } from '@huduma/pki';
 import { TxLogKeyError } from './errors';
 import { isTerminalId } from './records';
 
@@ -34,8 +35,6 @@ export function checkpointMessage(terminalId: string, coveredSeq: number, headHa
   return new Uint8Array(message);
 }
 
-const b64url = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
-
 function publicKeyObject(publicKey: Uint8Array): KeyObject {
   if (publicKey.length !== 65 || publicKey[0] !== 0x04) {
     throw new TxLogKeyError(
@@ -43,15 +42,7 @@ function publicKeyObject(publicKey: Uint8Array): KeyObject {
     );
   }
   try {
-    return createPublicKey({
-      key: {
-        kty: 'EC',
-        crv: 'P-256',
-        x: b64url(publicKey.subarray(1, 33)),
-        y: b64url(publicKey.subarray(33)),
-      },
-      format: 'jwk',
-    });
+    return p256PublicKeyObject(publicKey);
   } catch (err) {
     throw new TxLogKeyError(`terminal public key is not a valid P-256 point: ${(err as Error).message}`);
   }
@@ -71,16 +62,7 @@ export function nodeCryptoSigner(privateKeyRaw32: Uint8Array, terminalId: string
     const ecdh = createECDH('prime256v1');
     ecdh.setPrivateKey(Buffer.from(privateKeyRaw32));
     publicKey = new Uint8Array(ecdh.getPublicKey());
-    key = createPrivateKey({
-      key: {
-        kty: 'EC',
-        crv: 'P-256',
-        d: b64url(privateKeyRaw32),
-        x: b64url(publicKey.subarray(1, 33)),
-        y: b64url(publicKey.subarray(33)),
-      },
-      format: 'jwk',
-    });
+    key = p256PrivateKeyObject(privateKeyRaw32, publicKey);
   } catch (err) {
     throw new TxLogKeyError(`invalid P-256 private key: ${(err as Error).message}`);
   }

@@ -16,7 +16,8 @@
  *   u16 len | path?query | u64 timestampMs | nonce(16) | u64 Content-Length | SHA-256(body)`;
  * - the signed deny-list delta the service publishes (`denyListMessage`).
  */
-import { createHash, createPrivateKey, sign as nodeSign, randomBytes } from 'node:crypto';
+import { createHash, sign as nodeSign, randomBytes } from 'node:crypto';
+import { p256PrivateKeyObject } from '@huduma/pki';
 import { Decoder, Encoder } from 'cbor-x';
 import { type CborLimits, cborHeadLength, MAX_RECORD_LENGTH, scanCbor } from './cbor-limits';
 import { TxLogError } from './errors';
@@ -255,17 +256,7 @@ export function signTerminalRequest(args: TerminalRequestSigningInput): Record<s
   const body =
     typeof args.body === 'string' ? Buffer.from(args.body, 'utf8') : (args.body ?? new Uint8Array());
   const bodySha256 = new Uint8Array(createHash('sha256').update(body).digest());
-  const b64url = (b: Uint8Array) => Buffer.from(b).toString('base64url');
-  const key = createPrivateKey({
-    key: {
-      kty: 'EC',
-      crv: 'P-256',
-      d: b64url(args.privateKey),
-      x: b64url(args.publicKey.subarray(1, 33)),
-      y: b64url(args.publicKey.subarray(33)),
-    },
-    format: 'jwk',
-  });
+  const key = p256PrivateKeyObject(args.privateKey, args.publicKey);
   const message = terminalRequestMessage({
     method: args.method,
     path: args.path,

@@ -1,10 +1,10 @@
 import { type FileHandle, open as openFile } from 'node:fs/promises';
+import { bytesEqual as equalBytes } from '@huduma/card-applet-spec';
 import { TxLogCorruptError, TxLogIoError, TxLogNotFoundError } from './errors';
 import { FILE_HEADER, type Frame, FrameScanner, readFileHeader, type TornTail } from './frame';
 import {
   type CardProofRecord,
   decodeRecord,
-  equalBytes,
   GENESIS_HASH,
   type LogRecord,
   RECORD_TYPES,

@@ -12,7 +12,7 @@ import {
 } from '../src/index';
 
 const cert = new Uint8Array(165).fill(7);
-const SEED = 20261130;
+const SEED = Number(process.env.HUDUMA_SEED ?? 20261130);
 
 function refusal(body: Uint8Array): UploadBatchFormatError {
   try {

@@ -46,4 +46,4 @@ export function operatorGuard(deps: Pick<RouteDeps, 'operatorToken'>) {
   };
 }
 
-export const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
+export { toHex as hex } from '@huduma/card-applet-spec';

@@ -1,4 +1,6 @@
-import { createPublicKey, verify } from 'node:crypto';
+import { verify } from 'node:crypto';
+import { toHex as hex } from '@huduma/card-applet-spec';
+import { p256PublicKeyObject } from '@huduma/pki';
 import { encodeUploadBatch, signTerminalRequest } from '@huduma/txlog';
 import { ClearingRejectedError, ClearingServerError, ClearingUnreachableError } from './errors';
 
@@ -85,8 +87,6 @@ export interface LoadAuthorizationAnswer {
   time: number;
   topupId: number | null;
 }
-
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 /**
  * A thin HTTP client of the clearing service for one terminal: every terminal route, uploads
@@ -309,12 +309,8 @@ export function verifyServiceSignature(
   signature: Uint8Array,
 ): boolean {
   if (publicKey.length !== 65 || publicKey[0] !== 4 || signature.length !== 64) return false;
-  const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64url');
   try {
-    const key = createPublicKey({
-      key: { kty: 'EC', crv: 'P-256', x: b64(publicKey.subarray(1, 33)), y: b64(publicKey.subarray(33)) },
-      format: 'jwk',
-    });
+    const key = p256PublicKeyObject(publicKey);
     return verify('sha256', message, { key, dsaEncoding: 'ieee-p1363' }, signature);
   } catch {
     return false;

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { fromHex, toHex as hex } from '@huduma/card-applet-spec';
 import {
   checkpointMessage,
   denyListMessage,
@@ -119,8 +120,15 @@ export async function loadSavedCatalog(terminalDir: string): Promise<ServiceCata
   return file ? new ServiceCatalog(file.services) : undefined;
 }
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-const fromHex = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
+/** Hex from the service, or a ServiceSignatureError naming the field: never a codec crash. */
+function serviceHex(text: unknown, field: string): Uint8Array {
+  try {
+    if (typeof text !== 'string') throw new TypeError('not a string');
+    return fromHex(text);
+  } catch {
+    throw new ServiceSignatureError(`the service sent a ${field} that is not hex`);
+  }
+}
 
 /**
  * Uploads the terminal's log to the clearing service and brings back the deny list and the
@@ -375,7 +383,7 @@ export class BatchUploader {
     const signed = verifyServiceSignature(
       this.options.servicePublicKey,
       denyListMessage(answer),
-      fromHex(answer.signature),
+      serviceHex(answer.signature, 'deny-list signature'),
     );
     if (!signed) throw new ServiceSignatureError('the deny list does not verify with the service key');
     const age = this.clock() - answer.issuedAtMs;
@@ -434,8 +442,8 @@ export class BatchUploader {
     if (
       !verifyServiceSignature(
         this.options.servicePublicKey,
-        fromHex(receipt.receipt),
-        fromHex(receipt.signature),
+        serviceHex(receipt.receipt, 'receipt'),
+        serviceHex(receipt.signature, 'receipt signature'),
       )
     )
       throw new ServiceSignatureError(`receipt ${receipt.receiptId} does not verify with the service key`);

@@ -19,6 +19,7 @@ import {
 } from '@huduma/terminal';
 import { CashierConsole, PinPadSlot } from '../ui/console';
 import { DemoReader } from '../ui/demo-reader';
+import { runServeCommand, SERVE_USAGE } from '../web/serve-command';
 import { type ParsedArgs, parseArgs, required, UsageError } from './args';
 import { type CardSource, CardSourceError, cardSourceFromFlags, noCardReader } from './card-source';
 import {
@@ -62,6 +63,7 @@ export const USAGE = `usage: huduma-terminal <command> [options]
   catalog               the services and their fees
   console --dir D (--card a.cbor[,b.cbor…] | --reader NAME) [--pki P]
         the interactive cashier console (with card files: a demo reader holding those cards)
+${SERVE_USAGE}
 --card takes a simulated card file (huduma-sim issue); --reader a PC/SC reader name.`;
 
 const CARD_FLAGS = ['card', 'reader'];
@@ -97,6 +99,7 @@ export async function runTerminalCli(argv: readonly string[], io: TerminalCliIo)
   }
   try {
     if (command === 'sync') return await runSyncCommand(rest, io);
+    if (command === 'serve') return await runServeCommand(rest, io);
     const known = KNOWN[command];
     if (!known) throw new UsageError(`unknown command "${command}"`);
     const args = parseArgs(rest, known);

@@ -86,6 +86,11 @@ export async function startCounterWebApp(
       res.end(bytes);
       return;
     }
+    if (url.pathname === '/favicon.ico') {
+      res.writeHead(204, SECURITY_HEADERS);
+      res.end();
+      return;
+    }
     if (url.pathname === '/api/events' && method === 'GET') return openEvents(req, res);
     const qr = /^\/api\/receipts\/(\d{1,10})\/qr\.svg$/.exec(url.pathname);
     if (qr && method === 'GET') {

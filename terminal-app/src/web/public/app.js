@@ -173,6 +173,8 @@ $('sale-form').addEventListener('submit', async (e) => {
 });
 
 function resetSale() {
+  // Each customer starts on the service search (amount-only counters: on the amount).
+  setMode(services.length ? 'service' : 'amount');
   $('sale-search').value = '';
   $('sale-amount').value = '';
   $('sale-ref').value = '';
@@ -371,7 +373,7 @@ function renderFlow(s) {
     }
     if (lastResultVersion !== s.version) {
       lastResultVersion = s.version;
-      $('result-h').focus();
+      $('next-customer').focus();
     }
   }
   const notes = s.recovered.map((r) => {
@@ -421,7 +423,7 @@ function renderLive(s) {
   $('live-offline').textContent = s.sync.lastSyncAt ? duration(s.sync.offlineForMs) : t('live.never');
   $('live-unsynced').textContent = String(s.sync.unsyncedRecords);
   $('sync-now').disabled = s.sync.state === 'unavailable' || s.sync.state === 'syncing';
-  $('tab-reload').hidden = !s.profile.reloadAllowed;
+  $('nav-reload').hidden = !s.profile.reloadAllowed;
   $('sale-ref-label').textContent = t(
     s.profile.locationKind === 'partner-merchant' ? 'sale.invoiceRef' : 'sale.billRef',
   );
@@ -434,7 +436,7 @@ function renderDemo(s) {
     ...s.demo.cards.map((c) => {
       const b = el(
         'button',
-        `${t('demo.present', { label: c.label })} · ${c.maskedCard} · ${kes(c.balanceCents)} · ${t('demo.pin', { pin: c.pin })}`,
+        `${t('demo.present', { label: c.label })} · ${c.maskedCard} · ${kes(c.balanceCents)}${c.pin ? ` · ${t('demo.pin', { pin: c.pin })}` : ''}`,
         {
           type: 'button',
           'data-demo-card': String(c.index),

@@ -24,6 +24,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClearingHarness, startClearingService } from '../../test/support/clearing-harness';
 import { launchChromium, startWebCounter, type WebCounter } from './support/web-counter';
 
+// The page's globals, as the functions playwright runs inside the browser see them (no DOM lib here).
+declare const document: { activeElement: { id: string } | null };
+declare const window: {
+  axe: {
+    run(
+      context: unknown,
+      options: unknown,
+    ): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }>;
+  };
+};
+
 const SHOTS = resolve(__dirname, '../../.tmp/web');
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const AMINA = 0;
@@ -45,9 +56,8 @@ async function shot(name: string): Promise<void> {
 async function checkAccessibility(where: string): Promise<void> {
   await page.evaluate(AXE_SOURCE);
   const violations = await page.evaluate(async () => {
-    // biome-ignore lint/suspicious/noExplicitAny: axe is injected as a global
-    const result = await (window as any).axe.run(document, { resultTypes: ['violations'] });
-    return (result.violations as Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }>)
+    const result = await window.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations
       .filter((v) => v.impact === 'serious' || v.impact === 'critical')
       .map((v) => `${v.id} (${v.impact}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
   });
@@ -375,7 +385,7 @@ describe('a partner merchant counter in chromium', () => {
             headers: { 'content-type': 'application/json' },
             body: JSON.stringify({ amount: '100.00' }),
           });
-          return { status: res.status, body: await res.json() };
+          return { status: res.status, body: (await res.json()) as { error: { code: string } } };
         });
         expect(reload.status).toBe(409);
         expect(reload.body.error.code).toBe('ERR_RELOAD_NOT_HERE');

@@ -19,8 +19,11 @@ import {
 } from '@huduma/terminal';
 import type { DemoReader } from '../ui/demo-reader';
 import { formatKesFor, type RefusalWording, refusalText, WEB_LANGUAGES, type WebLanguage } from './i18n';
-import { type ReceiptView, receiptFromLog } from './receipt-view';
+import type { LastSaleView, LiveState, RecoveredView, ResultView } from './live-state';
+import { lastSaleFromLog, receiptFromLog } from './receipt-view';
 import type { ReloadRequest, SaleRequest } from './validate';
+
+export type { LastSaleView, LiveState, Phase, RecoveredView, ResultView } from './live-state';
 
 /** Another operation is running: the page says so and nothing changes (409). */
 export class CounterBusyError extends Error {
@@ -35,80 +38,6 @@ export class CounterRefusedError extends Error {
   ) {
     super(message);
   }
-}
-
-export type Phase = 'idle' | 'waiting-card' | 'hold-card' | 'pin' | 'result';
-
-export interface RecoveredView {
-  op: RecoveryNotice['op'];
-  terminalSeq: number;
-  amountCents: number;
-  outcome: RecoveryNotice['outcome'];
-  receipt?: ReceiptView;
-}
-
-export type ResultView =
-  | { kind: 'approved'; operation: 'sale' | 'cancel' | 'reload'; receipt: ReceiptView }
-  | {
-      kind: 'declined';
-      operation: Operation;
-      reason: string;
-      amountCents?: number;
-      /** The refusal in both page languages (the page shows the cashier's). */
-      wording: Record<WebLanguage, RefusalWording>;
-    }
-  | { kind: 'recovered'; count: number }
-  | { kind: 'error'; operation: Operation; code: string };
-
-export interface LastSaleView {
-  terminalSeq: number;
-  amountCents: number;
-  serviceCode: number;
-  billRef: string;
-  maskedCard: string;
-  time: number;
-  cancelled: boolean;
-}
-
-export interface LiveState {
-  version: number;
-  profile: {
-    terminalId: string;
-    merchantId: string;
-    locationKind: 'huduma-centre' | 'partner-merchant';
-    locationName: string;
-    reloadAllowed: boolean;
-  };
-  readerConnected: boolean;
-  cardPresent: boolean;
-  phase: Phase;
-  operation?: Operation;
-  amountCents?: number;
-  card?: { maskedCard: string; balanceCents: number };
-  pin?: { triesLeft: number; attempt: number; wrong: boolean };
-  result?: ResultView;
-  recovered: RecoveredView[];
-  unresolved: Array<{
-    op: string;
-    terminalSeq: number;
-    maskedCard: string;
-    amountCents: number;
-    needsOperator: boolean;
-  }>;
-  sync: {
-    state: 'idle' | 'syncing' | 'ok' | 'failed' | 'unavailable';
-    lastSyncAt: number;
-    offlineForMs: number;
-    unsyncedRecords: number;
-    uploaded?: number;
-    error?: string;
-  };
-  lastReceiptSeq?: number;
-  demo?: {
-    cards: Array<{ index: number; label: string; maskedCard: string; balanceCents: number; pin: string }>;
-    inserted?: number;
-    pullArmed: boolean;
-  };
 }
 
 export interface CounterSessionOptions {
@@ -273,24 +202,8 @@ export class CounterSession implements PinPad {
   }
 
   /** The sale "Cancel last" would cancel, read from the signed log. */
-  async lastSale(): Promise<LastSaleView | undefined> {
-    let last: LastSaleView | undefined;
-    const cancelled = new Set<number>();
-    for await (const r of this.engine.records()) {
-      if (r.type === 'sale' || r.type === 'recovered-sale')
-        last = {
-          terminalSeq: r.terminalSeq,
-          amountCents: r.amountCents,
-          serviceCode: Number(r.serviceCode),
-          billRef: r.billRef,
-          maskedCard: maskCardNumber(r.cardNumber),
-          time: r.time,
-          cancelled: false,
-        };
-      if (r.type === 'cancel') cancelled.add(r.originalTerminalSeq);
-    }
-    if (last) last.cancelled = cancelled.has(last.terminalSeq);
-    return last;
+  lastSale(): Promise<LastSaleView | undefined> {
+    return lastSaleFromLog(this.engine);
   }
 
   // ------------------------------------------------------------------ demo reader

@@ -13,6 +13,7 @@ import {
 } from '@huduma/card-applet-spec';
 import { proofReference, type TerminalEngine } from '@huduma/terminal';
 import QRCode from 'qrcode';
+import type { LastSaleView } from './live-state';
 
 export type ReceiptKind = 'sale' | 'recovered-sale' | 'cancel' | 'reload';
 
@@ -186,4 +187,25 @@ function receiptOf(engine: TerminalEngine, record: ValueRecord): ReceiptView {
 /** Self-contained SVG of a receipt's QR code, generated here (no network, no script). */
 export function receiptQrSvg(payload: string): Promise<string> {
   return QRCode.toString(payload, { type: 'svg', errorCorrectionLevel: 'L', margin: 2 });
+}
+
+/** The sale "Cancel last" would cancel (the last sale of the log), and whether it already was. */
+export async function lastSaleFromLog(engine: TerminalEngine): Promise<LastSaleView | undefined> {
+  let last: LastSaleView | undefined;
+  const cancelled = new Set<number>();
+  for await (const r of engine.records()) {
+    if (r.type === 'sale' || r.type === 'recovered-sale')
+      last = {
+        terminalSeq: r.terminalSeq,
+        amountCents: r.amountCents,
+        serviceCode: Number(r.serviceCode),
+        billRef: r.billRef,
+        maskedCard: maskCardNumber(r.cardNumber),
+        time: r.time,
+        cancelled: false,
+      };
+    if (r.type === 'cancel') cancelled.add(r.originalTerminalSeq);
+  }
+  if (last) last.cancelled = cancelled.has(last.terminalSeq);
+  return last;
 }

@@ -28,6 +28,8 @@ const PUBLIC_DIR = new URL('./public/', import.meta.url);
 const STATIC: Record<string, { file: string; type: string }> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+  '/page-kit.js': { file: 'page-kit.js', type: 'text/javascript; charset=utf-8' },
+  '/documents.js': { file: 'documents.js', type: 'text/javascript; charset=utf-8' },
   '/app.css': { file: 'app.css', type: 'text/css; charset=utf-8' },
 };
 

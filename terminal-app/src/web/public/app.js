@@ -1,57 +1,18 @@
 // The cashier page. Plain JavaScript (no framework, no CDN): it renders the live state the
 // server pushes (server-sent events) and posts the cashier's actions. Labels come from
 // /api/i18n (en, sw); amounts and dates are formatted with Intl for Kenya.
-const $ = (id) => document.getElementById(id);
-const LOCALES = { en: 'en-KE', sw: 'sw-KE' };
-let labels = { en: {}, sw: {} };
-let lang = localStorage.getItem('huduma.lang') === 'sw' ? 'sw' : 'en';
+import { renderReport, showReceipt as showReceiptDocument } from './documents.js';
+import { $, api, duration, el, getLang, kes, setLabels, setLang, t, when } from './page-kit.js';
+
 let state;
 let services = [];
 let receiptSeq;
 let zArmed = false;
 let lastResultVersion;
 
-function t(key, params = {}) {
-  const text = labels[lang][key] ?? labels.en[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ''));
-}
-const kes = (cents) =>
-  new Intl.NumberFormat(LOCALES[lang], {
-    style: 'currency',
-    currency: 'KES',
-    minimumFractionDigits: 2,
-  }).format(cents / 100);
-const when = (ms) =>
-  new Intl.DateTimeFormat(LOCALES[lang], {
-    dateStyle: 'medium',
-    timeStyle: 'medium',
-    timeZone: 'Africa/Nairobi',
-  }).format(new Date(ms));
-const duration = (ms) => {
-  const minutes = Math.floor(ms / 60000);
-  return new Intl.NumberFormat(LOCALES[lang], {
-    style: 'unit',
-    unit: minutes >= 120 ? 'hour' : 'minute',
-  }).format(minutes >= 120 ? Math.floor(minutes / 60) : minutes);
-};
-
-function el(tag, text, attrs = {}) {
-  const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = text;
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  return node;
-}
-
-async function api(method, path, body) {
-  const init = { method, headers: {} };
-  if (body !== undefined) {
-    init.headers['content-type'] = 'application/json';
-    init.body = JSON.stringify(body);
-  }
-  const res = await fetch(path, init);
-  const json = await res.json().catch(() => ({}));
-  if (!res.ok) throw Object.assign(new Error(json.error?.message ?? res.statusText), json.error ?? {});
-  return json;
+function showReceipt(seq) {
+  receiptSeq = seq;
+  return showReceiptDocument(seq);
 }
 
 function showError(id, err) {
@@ -62,8 +23,8 @@ function showError(id, err) {
 // ---------------------------------------------------------------- language
 
 function applyLanguage() {
-  document.documentElement.lang = lang;
-  $('lang').value = lang;
+  document.documentElement.lang = getLang();
+  $('lang').value = getLang();
   for (const node of document.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
   document.title = t('app.title');
   if (state) render(state);
@@ -217,39 +178,6 @@ $('reload-form').addEventListener('submit', async (e) => {
   }
 });
 
-function renderReport(report) {
-  const table = el('table');
-  const caption = el(
-    'caption',
-    `${report.kind} · ${t('reports.shift', { id: report.shiftId, time: when(report.openedAt) })}`,
-  );
-  table.append(caption);
-  const rows = [
-    ['reports.approved', report.approved],
-    ['reports.recovered', report.recovered],
-    ['reports.cancelled', report.cancelled],
-    ['reports.reloads', report.reloads],
-    ['reports.declined', report.declined],
-    ['reports.interrupted', report.interrupted],
-  ];
-  for (const [key, v] of rows) {
-    const tr = el('tr');
-    tr.append(
-      el('th', t(key), { scope: 'row' }),
-      el('td', String(v.count), { class: 'num' }),
-      el('td', kes(v.amountCents), { class: 'num' }),
-    );
-    table.append(tr);
-  }
-  const net = el('tr');
-  net.append(
-    el('th', t('reports.net'), { scope: 'row' }),
-    el('td', ''),
-    el('td', kes(report.netSalesCents), { class: 'num', 'data-net': '' }),
-  );
-  table.append(net);
-  $('report-out').replaceChildren(table);
-}
 $('report-x').addEventListener('click', async () => {
   zArmed = false;
   $('report-confirm').textContent = '';
@@ -358,7 +286,7 @@ function renderFlow(s) {
       $('result-next').textContent = t('result.balance', { amount: kes(result.receipt.balanceAfterCents) });
       if (receiptSeq !== result.receipt.terminalSeq) void showReceipt(result.receipt.terminalSeq);
     } else if (result.kind === 'declined') {
-      const w = result.wording[lang];
+      const w = result.wording[getLang()];
       $('result-h').textContent = `${t('result.declined')}: ${opName(result.operation)}`;
       $('result-text').textContent = w.text;
       $('result-next').textContent = `${t('result.nextStep')}: ${w.next}`;
@@ -462,42 +390,6 @@ function render(s) {
 
 // ---------------------------------------------------------------- receipt
 
-async function showReceipt(seq) {
-  receiptSeq = seq;
-  const r = await api('GET', `/api/receipt?seq=${seq}`);
-  const box = el('article', undefined, {
-    class: 'receipt',
-    'data-seq': String(r.terminalSeq),
-    'data-kind': r.kind,
-  });
-  box.append(el('h3', 'HUDUMA PAY'), el('h3', t(`receipt.title.${r.kind}`)));
-  const service =
-    r.kind === 'reload' ? t('receipt.reloadService') : (r.serviceName ?? t('receipt.typedAmount'));
-  const rows = [
-    ['receipt.merchant', r.merchantId],
-    ['receipt.location', `${t(`status.kind.${r.locationKind}`)}: ${r.locationName}`],
-    ['receipt.terminal', `${r.terminalId} #${r.terminalSeq}`],
-    ['receipt.date', when(r.time)],
-    ['receipt.service', service],
-    ['receipt.serviceCode', String(r.serviceCode)],
-    [r.locationKind === 'partner-merchant' ? 'sale.invoiceRef' : 'sale.billRef', r.billRef],
-    [`receipt.amount.${r.kind}`, kes(r.amountCents)],
-    ['receipt.card', r.maskedCard],
-    ['receipt.counter', String(r.cardCounter)],
-    ['receipt.balance', kes(r.balanceAfterCents)],
-    ['receipt.proof', r.proofRef],
-  ];
-  const dl = el('dl');
-  for (const [k, v] of rows) dl.append(el('dt', t(k)), el('dd', v, { 'data-field': k }));
-  box.append(dl);
-  const qr = el('img', undefined, {
-    src: `/api/receipts/${r.terminalSeq}/qr.svg`,
-    alt: t('receipt.qr'),
-    'data-payload': r.qrPayload,
-  });
-  box.append(qr, el('p', t('receipt.footer')));
-  $('receipt').replaceChildren(box);
-}
 $('print').addEventListener('click', () => window.print());
 $('reprint').addEventListener('click', () => {
   if (state?.lastReceiptSeq !== undefined) void showReceipt(state.lastReceiptSeq).then(() => window.print());
@@ -506,15 +398,14 @@ $('reprint').addEventListener('click', () => {
 // ---------------------------------------------------------------- start
 
 async function start() {
-  labels = await api('GET', '/api/i18n');
+  setLabels(await api('GET', '/api/i18n'));
   services = (await api('GET', '/api/catalog')).services;
   if (!services.length) {
     setMode('amount');
     $('sale-mode').hidden = true;
   }
   $('lang').addEventListener('change', () => {
-    lang = $('lang').value === 'sw' ? 'sw' : 'en';
-    localStorage.setItem('huduma.lang', lang);
+    setLang($('lang').value);
     applyLanguage();
   });
   for (const b of document.querySelectorAll('[data-tab]'))

@@ -166,6 +166,7 @@ describe('a day at the counter in chromium', () => {
     expect(await page.textContent('#result-text')).toContain('50.00');
     expect(await page.textContent('article.receipt')).toContain('Birth certificate copy');
     await shot('02-approved-receipt');
+    await page.locator('#receipt-panel').screenshot({ path: join(SHOTS, 'readme-receipt.png') });
     await checkAccessibility('an approval with its receipt');
     await removeCard();
     await nextCustomer();
@@ -281,6 +282,8 @@ describe('a day at the counter in chromium', () => {
     expect(await page.textContent('#result-text')).toContain('Pesa haitoshi');
     expect(await page.textContent('#result-next')).toContain('Hatua inayofuata');
     await shot('08-sw-declined');
+    await page.locator('header').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(SHOTS, 'readme-sw-declined.png') });
     await checkAccessibility('the Kiswahili decline');
     await removeCard();
     await nextCustomer();

@@ -406,6 +406,7 @@ async function start() {
   }
   $('lang').addEventListener('change', () => {
     setLang($('lang').value);
+    $('sync-message').textContent = '';
     applyLanguage();
   });
   for (const b of document.querySelectorAll('[data-tab]'))

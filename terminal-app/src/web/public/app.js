@@ -62,6 +62,10 @@ document.addEventListener('keydown', (e) => {
     e.preventDefault();
     void api('POST', '/api/abort', {});
   }
+  if (e.key === 'Escape' && state?.phase === 'pin') {
+    e.preventDefault();
+    void api('POST', '/api/pin', { cancel: true }).catch(() => {});
+  }
 });
 
 // ---------------------------------------------------------------- sale

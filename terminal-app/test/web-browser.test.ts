@@ -107,6 +107,7 @@ async function nextCustomer(): Promise<void> {
 async function saleByService(code: string, billRef: string): Promise<void> {
   await page.keyboard.press('Alt+1');
   await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('sale-search');
+  await page.keyboard.press('Control+A');
   await page.keyboard.type(code);
   await page.keyboard.press('Enter');
   await page.keyboard.type(billRef);
@@ -205,6 +206,16 @@ describe('a day at the counter in chromium', () => {
     await checkAccessibility('a decline');
     await removeCard();
     await nextCustomer();
+  });
+
+  it('lets the cashier stop waiting for a card with Esc: nothing is charged, nothing blocks', async () => {
+    const records = web.counter.engine.status().logRecords;
+    await saleByService('301', 'BILL-ESC');
+    await page.locator('#flow:not([hidden])').waitFor();
+    await page.keyboard.press('Escape');
+    await page.locator('#flow').waitFor({ state: 'hidden' });
+    expect(web.session.snapshot().phase).toBe('idle');
+    expect(web.counter.engine.status().logRecords).toBe(records);
   });
 
   it('keeps a card pulled mid-payment on screen until the same card is tapped again', async () => {

@@ -60,16 +60,18 @@ export async function startWebCounter(
 }
 
 /** Debian's chromium, headless, in a fresh profile; throws with the reason when it cannot run. */
-export async function launchChromium(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
-  if (!existsSync(CHROMIUM))
+export async function launchChromium(
+  executablePath = CHROMIUM,
+): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+  if (!existsSync(executablePath))
     throw new Error(
-      `chromium is not installed at ${CHROMIUM}: run scripts/setup as root (it installs the Debian package "chromium")`,
+      `chromium is not installed at ${executablePath}: run scripts/setup as root (it installs the Debian package "chromium")`,
     );
   const profile = mkdtempSync(join(tmpdir(), 'huduma-chromium-'));
   let context: BrowserContext;
   try {
     context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
+      executablePath,
       headless: true,
       viewport: { width: 1280, height: 900 },
       timezoneId: 'Africa/Nairobi',
@@ -86,7 +88,7 @@ export async function launchChromium(): Promise<{ context: BrowserContext; close
     });
   } catch (err) {
     rmSync(profile, { recursive: true, force: true });
-    throw new Error(`chromium at ${CHROMIUM} could not start: ${(err as Error).message}`);
+    throw new Error(`chromium at ${executablePath} could not start: ${(err as Error).message}`);
   }
   return {
     context,

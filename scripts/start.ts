@@ -1,6 +1,8 @@
 // `npm start`: the local Huduma Pay system. Today: a demo world (dev PKI, a terminal at a Huduma
-// Centre, three simulated cards) under ./.huduma (or $HUDUMA_DATA_DIR), then the cashier console
-// on a TTY, or a short narrated demo when stdin is not one (CI, pipes). The clearing service runs
+// Centre, three simulated cards) under ./.huduma (or $HUDUMA_DATA_DIR) and the cashier web app on
+// http://127.0.0.1:8420 (or $HUDUMA_WEB_PORT; a free port when that one is taken), with the cashier
+// console beside it on a TTY, or a short narrated demo when stdin is not one (CI, pipes).
+// `npm start -- --web` keeps only the web app running, until Ctrl-C. The clearing service runs
 // in this process (PGlite under <data>/clearing); the terminal uploads to it in the background and
 // after the demo, and the day's settlement for the merchant is printed.
 import { randomBytes } from 'node:crypto';
@@ -10,11 +12,15 @@ import { type RunningService, serve } from '@huduma/clearing-service';
 import { BatchUploader, formatKes } from '@huduma/terminal';
 import {
   CashierConsole,
+  CounterSession,
+  type CounterWebApp,
+  DEFAULT_WEB_PORT,
   type DemoCounter,
   type DemoWorld,
   ensureDemoWorld,
   openDemoCounter,
   runNarratedDemo,
+  startCounterWebApp,
 } from '@huduma/terminal-app';
 
 function dataDir(): string {
@@ -117,12 +123,43 @@ async function syncAndSettle(clearing: LocalClearing, merchantId: string): Promi
   return report.errors.length === 0 && line.debitCount > 0;
 }
 
+/** The cashier web app on the demo counter, with the demo reader panel; prints its address. */
+async function startWebApp(
+  world: DemoWorld,
+  counter: DemoCounter,
+  clearing: LocalClearing,
+): Promise<{ app: CounterWebApp; session: CounterSession }> {
+  const session = new CounterSession({
+    engine: counter.engine,
+    uploader: clearing.uploader,
+    demo: { reader: counter.reader, pins: world.cards.map((c) => c.pin) },
+    pinPadSlot: counter.pinPad,
+  });
+  const wanted = Number(process.env.HUDUMA_WEB_PORT ?? DEFAULT_WEB_PORT);
+  const app = await startCounterWebApp(session, { port: wanted }).catch((err: { code?: string }) => {
+    if (err.code !== 'EADDRINUSE') throw err;
+    return startCounterWebApp(session, { port: 0 });
+  });
+  console.log(`Cashier web app: ${app.url}  (open it in a browser; the demo reader panel taps the cards)`);
+  return { app, session };
+}
+
 async function main(): Promise<number> {
   const world = await setUpWorld();
   const counter = await openDemoCounter(world);
   const clearing = await startClearing(world, counter);
+  const web = await startWebApp(world, counter, clearing);
   try {
     describeCards(counter, world);
+    if (process.argv.includes('--web')) {
+      console.log('Serving the web app only: Ctrl-C stops it.');
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await syncAndSettle(clearing, counter.engine.config.merchantId);
+      return 0;
+    }
     if (process.stdin.isTTY) {
       await runConsole(counter);
       await syncAndSettle(clearing, counter.engine.config.merchantId);
@@ -136,6 +173,8 @@ async function main(): Promise<number> {
     const settled = await syncAndSettle(clearing, counter.engine.config.merchantId);
     return demoOk && settled ? 0 : 1;
   } finally {
+    await web.app.close();
+    await web.session.close();
     await clearing.uploader.stop();
     await counter.close();
     await clearing.service.close();

@@ -7,3 +7,14 @@ export { runTerminalCli } from './cli/commands';
 export { CashierConsole } from './ui/console';
 export { type DemoCounter, type DemoWorld, ensureDemoWorld, openDemoCounter } from './ui/demo-world';
 export { runNarratedDemo } from './ui/narrated-demo';
+export {
+  CounterBusyError,
+  CounterRefusedError,
+  CounterSession,
+  type CounterSessionOptions,
+  type LiveState,
+  WebPinPadSlot,
+} from './web/counter-session';
+export { type ReceiptView, receiptFromLog, receiptPayload, verifyReceiptPayload } from './web/receipt-view';
+export { DEFAULT_WEB_PORT, runServeCommand } from './web/serve-command';
+export { type CounterWebApp, startCounterWebApp } from './web/server';

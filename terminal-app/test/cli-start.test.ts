@@ -14,7 +14,7 @@ function start(dataDir: string): Promise<{ code: number | null; stdout: string; 
       ['--conditions=huduma-source', '--import', 'tsx', 'scripts/start.ts'],
       {
         cwd: REPO,
-        env: { ...process.env, HUDUMA_DATA_DIR: dataDir },
+        env: { ...process.env, HUDUMA_DATA_DIR: dataDir, HUDUMA_WEB_PORT: '0' },
         stdio: ['pipe', 'pipe', 'pipe'],
       },
     );
@@ -42,6 +42,7 @@ describe('npm start without a TTY', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Created the demo world');
     expect(r.stdout).toContain('running the narrated demo');
+    expect(r.stdout).toMatch(/Cashier web app: http:\/\/127\.0\.0\.1:\d+/);
     expect(r.stdout).toContain('APPROVED: KES 50.00');
     expect(r.stdout).toContain('Declined: insufficient balance (balance KES 120.00)');
     expect(r.stdout).toContain('NOT FINISHED: card pulled out mid-payment');

@@ -6,6 +6,7 @@ import { initTerminal, type LoadAuthorizer, ServiceCatalog } from '@huduma/termi
 import packageJson from '../../package.json' with { type: 'json' };
 import { CashierConsole, PinPadSlot } from '../ui/console';
 import { DemoReader } from '../ui/demo-reader';
+import { serveCommand } from '../web/serve-command';
 import { cardCommands } from './card-commands';
 import { type CardSource, CardSourceError, cardSourceFromFlags, noCardReader } from './card-source';
 import { explainTerminalError, terminalNextStep } from './errors';
@@ -182,6 +183,7 @@ export const terminalCli: CliSpec = defineCli({
     syncCommand,
     catalogCommand,
     consoleCommand,
+    serveCommand,
   ],
   details: `--card takes a simulated card file (huduma-sim issue); --reader a PC/SC reader name.
 Amounts are in KES with two decimals (--amount 250.00).

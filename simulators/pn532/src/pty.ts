@@ -29,12 +29,14 @@ export class SocatMissingError extends Error {
  * Starts `socat -d -d pty,raw,echo=0,link=HOST pty,raw,echo=0,link=DEVICE` and resolves once both
  * links exist. Links go in `dir` (a fresh temporary directory by default), or at the paths given.
  */
-export async function openPtyPair(options: { host?: string; device?: string; timeoutMs?: number } = {}): Promise<PtyPair> {
+export async function openPtyPair(
+  options: { host?: string; device?: string; timeoutMs?: number; socat?: string } = {},
+): Promise<PtyPair> {
   const dir = options.host && options.device ? undefined : mkdtempSync(join(tmpdir(), 'huduma-pn532-pty-'));
   const host = options.host ?? join(dir!, 'host');
   const device = options.device ?? join(dir!, 'device');
   const child = spawn(
-    'socat',
+    options.socat ?? 'socat',
     ['-d', '-d', `pty,raw,echo=0,link=${host}`, `pty,raw,echo=0,link=${device}`],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );

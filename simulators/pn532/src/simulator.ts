@@ -154,6 +154,14 @@ export class Pn532Simulator {
     this.muteNext += n;
   }
 
+  /** Cancels the pending one-shot faults (corrupt, drop, mute, removal). */
+  clearFaults(): void {
+    this.corruptNext = 0;
+    this.cutNext = 0;
+    this.muteNext = 0;
+    this.removal = undefined;
+  }
+
   /** From now on every APDU takes `ms` longer (0: as fast as the card computes). */
   setSlowCard(ms: number): void {
     this.options.slowCardMs = ms;

@@ -11,6 +11,8 @@ export interface Pn532Session {
   readonly tg: number;
   /** True while the card this session was opened on is the one in the field. */
   current(): boolean;
+  /** This connection let the card go (InRelease): the next one activates it again. */
+  released(): void;
   /** The reader learnt, from a failed exchange, that the card is gone. */
   cardGone(): void;
   /** Keeps presence polls off the line until the returned function is called (a chained exchange). */
@@ -84,6 +86,7 @@ export class Pn532CardTransport implements Transport {
     if (this.closed) return;
     this.closed = true;
     if (this.dead || !this.session.current() || this.session.link.closed) return;
+    this.session.released();
     await this.session.link.command(CMD.IN_RELEASE, Uint8Array.of(this.session.tg)).catch(() => undefined);
   }
 

@@ -51,4 +51,10 @@ export {
 export { Pn532Link, type Pn532LinkOptions } from './link';
 export { type Pn532CardEvent, Pn532Reader, type Pn532ReaderEvents, type Pn532ReaderOptions } from './reader';
 export { type ByteLink, DEFAULT_BAUD_RATE, openSerialLink } from './serial';
-export { isPn532ReaderSpec, type Pn532ReaderSpec, Pn532ReaderSpecError, parsePn532ReaderSpec } from './spec';
+export {
+  isPn532ReaderSpec,
+  openPn532CardSource,
+  type Pn532ReaderSpec,
+  Pn532ReaderSpecError,
+  parsePn532ReaderSpec,
+} from './spec';

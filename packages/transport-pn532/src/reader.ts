@@ -57,7 +57,8 @@ export class Pn532Reader {
   private readonly link: Pn532Link;
   private readonly pollMs: number;
   private readonly listeners = new Map<EventName, Set<(event: never) => void>>();
-  private target: (TypeATarget & { atr: Uint8Array; generation: number }) | undefined;
+  /** The card in the field; `released` once its connection let it go (InRelease) until re-activated. */
+  private target: (TypeATarget & { atr: Uint8Array; generation: number; released: boolean }) | undefined;
   private generation = 0;
   private connection: Pn532CardTransport | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -185,14 +186,18 @@ export class Pn532Reader {
       throw new ReaderUnavailableError(`no reader named ${JSON.stringify(reader)}; this PN532 is ${JSON.stringify(this.name)}`);
     }
     await this.polling;
+    await this.connection?.close();
+    if (this.target?.released) await this.reactivate();
     const target = this.target;
     if (!target) throw new CardRemovedError(`no card in ${this.name}`);
-    await this.connection?.close();
     const session: Pn532Session = {
       link: this.link,
       readerName: this.name,
       tg: target.tg,
       current: () => this.target?.generation === target.generation,
+      released: () => {
+        if (this.target?.generation === target.generation) this.target.released = true;
+      },
       cardGone: () => {
         if (this.target?.generation === target.generation) this.dropCard();
       },
@@ -247,6 +252,7 @@ export class Pn532Reader {
     if (this.held > 0) return;
     try {
       if (!this.target) await this.lookForCard();
+      else if (this.target.released) await this.reactivate();
       else await this.checkCardStillThere();
     } catch (error) {
       if (this.link.closed) this.lineGone();
@@ -265,15 +271,43 @@ export class Pn532Reader {
       await this.link.command(CMD.IN_RELEASE, Uint8Array.of(found.tg), { idempotent: true });
       return;
     }
-    this.target = { ...found, atr: atrFromAts(found.ats), generation: ++this.generation };
+    this.target = { ...found, atr: atrFromAts(found.ats), generation: ++this.generation, released: false };
     this.emit('card-inserted', { reader: this.name, atr: this.target.atr });
   }
 
+  /**
+   * Activates again the card a connection released: the same card (same UID) carries on; none
+   * means it left; another UID means a swap (removed, then inserted).
+   */
+  private async reactivate(): Promise<void> {
+    const before = this.target;
+    if (!before) return;
+    const answer = await this.link.command(CMD.IN_LIST_PASSIVE_TARGET, Uint8Array.of(0x01, BRTY_106_TYPE_A), {
+      idempotent: true,
+    });
+    const found = parseTypeATarget(answer);
+    if (this.target !== before) return;
+    if (found && isIsoDep(found) && bytesEqual(found.uid, before.uid)) {
+      this.target = { ...before, tg: found.tg, released: false };
+      return;
+    }
+    this.dropCard();
+    if (found && isIsoDep(found)) {
+      this.target = { ...found, atr: atrFromAts(found.ats), generation: ++this.generation, released: false };
+      this.emit('card-inserted', { reader: this.name, atr: this.target.atr });
+    } else if (found) {
+      await this.link.command(CMD.IN_RELEASE, Uint8Array.of(found.tg), { idempotent: true });
+    }
+  }
+
   private async checkCardStillThere(): Promise<void> {
+    const checked = this.target;
     const answer = await this.link.command(CMD.DIAGNOSE, Uint8Array.of(DIAGNOSE_CARD_PRESENCE), {
       idempotent: true,
     });
-    if (answer[0] !== 0x00 && this.target) this.dropCard();
+    // A connection may have released the card while the check waited its turn on the line: then
+    // "not present" only means "not activated", and the next poll re-activates it instead.
+    if (answer[0] !== 0x00 && checked && this.target === checked && !checked.released) this.dropCard();
   }
 
   private dropCard(): void {
@@ -290,4 +324,8 @@ export class Pn532Reader {
     this.dropCard();
     this.emit('reader-removed', { reader: this.name });
   }
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }

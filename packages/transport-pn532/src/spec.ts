@@ -1,4 +1,5 @@
 /** Reader specs in terminal configuration: `pn532:/dev/ttyS1` or `pn532:/dev/ttyUSB0@115200`. */
+import { Pn532Reader, type Pn532ReaderOptions } from './reader';
 import { DEFAULT_BAUD_RATE } from './serial';
 
 export interface Pn532ReaderSpec {
@@ -46,4 +47,18 @@ export function parsePn532ReaderSpec(spec: string): Pn532ReaderSpec {
     }
   }
   return { path, baudRate };
+}
+
+/**
+ * Opens the PN532 a reader spec names, for a terminal's configuration (`--reader pn532:/dev/ttyX`):
+ * parses it (Pn532ReaderSpecError), opens the line and identifies the controller (the reader's
+ * typed errors, with the spec in the message).
+ */
+export async function openPn532CardSource(
+  spec: string,
+  options: Omit<Pn532ReaderOptions, 'baudRate'> = {},
+): Promise<{ reader: Pn532Reader; name: string; close(): Promise<void> }> {
+  const { path, baudRate } = parsePn532ReaderSpec(spec);
+  const reader = await Pn532Reader.open(path, { ...options, baudRate });
+  return { reader, name: reader.name, close: () => reader.close() };
 }

@@ -12,3 +12,4 @@ export {
   type Pn532SimulatorStats,
   seededRandom,
 } from './simulator';
+export { type Pn532SimIo, Pn532SimUsageError, parsePn532SimArgs, runPn532SimCli } from './run-cli';

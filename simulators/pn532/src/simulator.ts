@@ -60,7 +60,7 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-type Removal = { afterCardProcessed: boolean; done: () => void };
+type Removal = { afterCardProcessed: boolean; when?: (apdu: Uint8Array) => boolean; done: () => void };
 
 export class Pn532Simulator {
   private readonly frames = new FrameReader();
@@ -169,11 +169,15 @@ export class Pn532Simulator {
 
   /**
    * The card leaves the field during the next APDU: before it received it, or after it ran it
-   * (its state changed, the answer is lost). Resolves once the card is out.
+   * (its state changed, the answer is lost). With `when`, the next APDU `when` picks (a DEBIT).
+   * Resolves once the card is out.
    */
-  removeCardDuringNextApdu(options: { afterCardProcessed: boolean }): Promise<void> {
+  removeCardDuringNextApdu(options: {
+    afterCardProcessed: boolean;
+    when?: (apdu: Uint8Array) => boolean;
+  }): Promise<void> {
     return new Promise((resolve) => {
-      this.removal = { afterCardProcessed: options.afterCardProcessed, done: resolve };
+      this.removal = { ...options, done: resolve };
     });
   }
 
@@ -305,8 +309,8 @@ export class Pn532Simulator {
     const apdu = concat([...this.chainIn, data]);
     this.chainIn = [];
     this.stats.apdus++;
-    const removal = this.removal;
-    this.removal = undefined;
+    const removal = this.removal && (!this.removal.when || this.removal.when(apdu)) ? this.removal : undefined;
+    if (removal) this.removal = undefined;
     if (removal && !removal.afterCardProcessed) {
       this.remove();
       removal.done();

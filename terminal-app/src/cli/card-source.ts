@@ -77,12 +77,24 @@ export async function pcscSource(name: string): Promise<CardSource> {
   };
 }
 
+/** `--reader pn532:/dev/ttyX`: a PN532 on a serial line through @huduma/transport-pn532. */
+export async function pn532Source(spec: string): Promise<CardSource> {
+  const { openPn532CardSource } = await import('@huduma/transport-pn532');
+  try {
+    const { reader, name, close } = await openPn532CardSource(spec);
+    return { reader: pcscCardReader(reader, name), prompt: `Tap card on ${name}…`, close };
+  } catch (err) {
+    throw new CardSourceError((err as Error).message);
+  }
+}
+
 /** Exactly one of --card and --reader. */
 export async function cardSourceFromFlags(flags: Map<string, string>): Promise<CardSource> {
   const card = flags.get('card');
   const reader = flags.get('reader');
   if (card !== undefined && reader !== undefined) throw new UsageError('give --card or --reader, not both');
   if (card !== undefined) return cardFileSource(card);
+  if (reader?.startsWith('pn532:')) return pn532Source(reader);
   if (reader !== undefined) return pcscSource(reader);
   throw new UsageError('--card card.cbor or --reader NAME is required');
 }

@@ -13,8 +13,8 @@ import { join } from 'node:path';
 import { INS } from '@huduma/card-applet-spec';
 import {
   blankSimulatedCard,
-  type ConformanceTarget,
   CONFORMANCE_PROFILE,
+  type ConformanceTarget,
   conformanceSimulatedCard,
   formatResults,
   runConformance,
@@ -92,9 +92,11 @@ describe('v2 conformance through the PN532 serial path', () => {
     const inProcess = await runConformance(await simulatorTarget(), { seed });
     expect(results.map((r) => r.id)).toEqual(inProcess.map((r) => r.id));
     const notRun = results.filter((r) => r.status === 'not run').map((r) => r.id);
-    expect(notRun.every((id) => id.startsWith('tear.') || inProcess.find((r) => r.id === id)?.status === 'not run')).toBe(
-      true,
-    );
+    expect(
+      notRun.every(
+        (id) => id.startsWith('tear.') || inProcess.find((r) => r.id === id)?.status === 'not run',
+      ),
+    ).toBe(true);
     expect(results.filter((r) => r.status === 'passed').length).toBeGreaterThan(110);
   }, 600_000);
 });
@@ -150,32 +152,38 @@ describe('terminal engine over the PN532: a card pulled mid-DEBIT is resolved ex
 
   it.each([
     ['before the card received the DEBIT', false],
-    ["after the card processed the DEBIT", true],
-  ])('pulled %s: refused as outcome unknown, the next tap resolves it once', async (_what, afterCardProcessed) => {
-    const balanceBefore = card.state.balance;
-    const pulled = sim.removeCardDuringNextApdu({ afterCardProcessed, when: (apdu) => apdu[1] === INS.DEBIT });
-    const refusal = await engine.sale({ serviceCode: 301, billRef: 'BN-SEARCH' }).catch((e: unknown) => e);
-    expect(refusal).toBeInstanceOf(TransactionRefusedError);
-    await pulled;
-    expect((refusal as TransactionRefusedError).reason).toBe('outcome-unknown');
-    expect(engine.status().unresolved).toHaveLength(1);
-    expect(card.state.balance).toBe(afterCardProcessed ? balanceBefore - AMOUNT : balanceBefore);
+    ['after the card processed the DEBIT', true],
+  ])(
+    'pulled %s: refused as outcome unknown, the next tap resolves it once',
+    async (_what, afterCardProcessed) => {
+      const balanceBefore = card.state.balance;
+      const pulled = sim.removeCardDuringNextApdu({
+        afterCardProcessed,
+        when: (apdu) => apdu[1] === INS.DEBIT,
+      });
+      const refusal = await engine.sale({ serviceCode: 301, billRef: 'BN-SEARCH' }).catch((e: unknown) => e);
+      expect(refusal).toBeInstanceOf(TransactionRefusedError);
+      await pulled;
+      expect((refusal as TransactionRefusedError).reason).toBe('outcome-unknown');
+      expect(engine.status().unresolved).toHaveLength(1);
+      expect(card.state.balance).toBe(afterCardProcessed ? balanceBefore - AMOUNT : balanceBefore);
 
-    await feed(card); // the same card tapped again
-    const notices = await engine.recoverCard();
-    expect(notices).toHaveLength(1);
-    expect(notices[0]!.outcome).toBe(afterCardProcessed ? 'completed' : 'not-charged');
-    expect(engine.status().unresolved).toEqual([]);
-    // Recovering again finds nothing more to do: resolved exactly once.
-    expect(await engine.recoverCard()).toEqual([]);
-    expect(card.state.balance).toBe(afterCardProcessed ? balanceBefore - AMOUNT : balanceBefore);
+      await feed(card); // the same card tapped again
+      const notices = await engine.recoverCard();
+      expect(notices).toHaveLength(1);
+      expect(notices[0]!.outcome).toBe(afterCardProcessed ? 'completed' : 'not-charged');
+      expect(engine.status().unresolved).toEqual([]);
+      // Recovering again finds nothing more to do: resolved exactly once.
+      expect(await engine.recoverCard()).toEqual([]);
+      expect(card.state.balance).toBe(afterCardProcessed ? balanceBefore - AMOUNT : balanceBefore);
 
-    const logged = (await records()).filter(
-      (r) => (r.type === 'sale' || r.type === 'recovered-sale') && r.cardNumber === card.state.cardNumber,
-    );
-    const net = logged.reduce((n, r) => n + (r as { amountCents: number }).amountCents, 0);
-    expect(initialBalance - card.state.balance, 'card balance drop equals the logged sales').toBe(net);
-    const seqs = logged.map((r) => (r as { terminalSeq: number }).terminalSeq);
-    expect(new Set(seqs).size, 'no terminal sequence logged twice').toBe(seqs.length);
-  });
+      const logged = (await records()).filter(
+        (r) => (r.type === 'sale' || r.type === 'recovered-sale') && r.cardNumber === card.state.cardNumber,
+      );
+      const net = logged.reduce((n, r) => n + (r as { amountCents: number }).amountCents, 0);
+      expect(initialBalance - card.state.balance, 'card balance drop equals the logged sales').toBe(net);
+      const seqs = logged.map((r) => (r as { terminalSeq: number }).terminalSeq);
+      expect(new Set(seqs).size, 'no terminal sequence logged twice').toBe(seqs.length);
+    },
+  );
 });

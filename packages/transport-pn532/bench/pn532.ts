@@ -29,7 +29,8 @@ const READ_PURSE = Uint8Array.of(0x80, INS.READ_PURSE, 0x00, 0x00, Size.PURSE);
 const SELECT = Uint8Array.of(0x00, 0xa4, 0x04, 0x00, AID.length, ...AID);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.95))]!;
+const p95 = (xs: number[]) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.95))]!;
 const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 const lineMs = (bytes: number) => (bytes * 10 * 1000) / BAUD;
 
@@ -52,7 +53,11 @@ const sim = await Pn532Simulator.open(pty.device);
 const reader = await Pn532Reader.open(pty.host, { pollMs: 50 });
 try {
   const pki = DevPki.inMemory();
-  const terminal = await pki.issueTerminal({ terminalId: 'T-BENCH', merchantId: 'M-0001', capabilities: ['DEBIT'] });
+  const terminal = await pki.issueTerminal({
+    terminalId: 'T-BENCH',
+    merchantId: 'M-0001',
+    capabilities: ['DEBIT'],
+  });
   const serialCard = await issueTestCard({ pki, balance: 10_000_000 });
   const localCard = await issueTestCard({ pki, balance: 10_000_000 });
   sim.insert(serialCard.card);
@@ -119,16 +124,22 @@ try {
     debitSerialOverLineRate: round(median(debitSerial) / lineMs(bytesPerDebit), 2),
     nacks: reader.lineStats.nacksSent,
   };
-  console.log(`PN532 over HSU (serialport on a socat pty, simulated PN532) vs in-process, ${BAUD} baud floor`);
+  console.log(
+    `PN532 over HSU (serialport on a socat pty, simulated PN532) vs in-process, ${BAUD} baud floor`,
+  );
   console.log(`APDU round trip (READ PURSE x ${APDUS})`);
   console.log(`  serial path:  median ${figures.apduSerialMedianMs} ms, p95 ${figures.apduSerialP95Ms} ms`);
-  console.log(`  in process:   median ${figures.apduInProcessMedianMs} ms (ratio ${figures.apduSerialOverInProcess}x)`);
+  console.log(
+    `  in process:   median ${figures.apduInProcessMedianMs} ms (ratio ${figures.apduSerialOverInProcess}x)`,
+  );
   console.log(
     `  line-rate floor: ${figures.apduBytesOnWire} bytes on the wire = ${figures.apduLineRateFloorMs} ms (serial/floor ${figures.apduSerialOverLineRate}x)`,
   );
   console.log(`debit tap (connect, SELECT, OPEN SESSION, DEBIT, proof, release) x ${DEBITS}`);
   console.log(`  serial path:  median ${figures.debitSerialMedianMs} ms, p95 ${figures.debitSerialP95Ms} ms`);
-  console.log(`  in process:   median ${figures.debitInProcessMedianMs} ms (ratio ${figures.debitSerialOverInProcess}x)`);
+  console.log(
+    `  in process:   median ${figures.debitInProcessMedianMs} ms (ratio ${figures.debitSerialOverInProcess}x)`,
+  );
   console.log(
     `  line-rate floor: ${figures.debitBytesOnWire} bytes on the wire = ${figures.debitLineRateFloorMs} ms (serial/floor ${figures.debitSerialOverLineRate}x)`,
   );

@@ -35,7 +35,8 @@ export interface FirmwareVersion {
 }
 
 export function parseFirmwareVersion(data: Uint8Array): FirmwareVersion {
-  if (data.length !== 4) throw new Pn532ProtocolError(`GetFirmwareVersion answer of ${data.length} bytes, expected 4`);
+  if (data.length !== 4)
+    throw new Pn532ProtocolError(`GetFirmwareVersion answer of ${data.length} bytes, expected 4`);
   return { ic: data[0]!, version: data[1]!, revision: data[2]!, support: data[3]! };
 }
 

@@ -1,13 +1,7 @@
 import { TransportError } from '@huduma/apdu';
 
 /** Why a frame was refused (`Pn532FrameError.reason`). */
-export type FrameFault =
-  | 'length-checksum'
-  | 'data-checksum'
-  | 'too-long'
-  | 'empty'
-  | 'bad-tfi'
-  | 'postamble';
+export type FrameFault = 'length-checksum' | 'data-checksum' | 'too-long' | 'empty' | 'bad-tfi' | 'postamble';
 
 /**
  * Bytes from the serial line that are not a well-formed PN532 frame (or kept arriving garbled
@@ -73,17 +67,17 @@ export const PN532_STATUS = {
 } as const;
 
 const STATUS_TEXT: Record<number, string> = {
-  0x01: 'the card did not answer in time',
-  0x02: 'CRC error',
-  0x03: 'parity error',
-  0x05: 'framing error',
-  0x07: 'communication buffer too small',
-  0x0b: 'RF protocol error',
-  0x10: 'invalid parameter',
-  0x27: 'command not acceptable in the current context',
-  0x29: 'target released',
-  0x2a: 'card exchanged',
-  0x2b: 'the activated card has disappeared',
+  1: 'the card did not answer in time',
+  2: 'CRC error',
+  3: 'parity error',
+  5: 'framing error',
+  7: 'communication buffer too small',
+  11: 'RF protocol error',
+  16: 'invalid parameter',
+  39: 'command not acceptable in the current context',
+  41: 'target released',
+  42: 'card exchanged',
+  43: 'the activated card has disappeared',
 };
 
 export function describeStatus(status: number): string {

@@ -48,7 +48,16 @@ export function encodeInformationFrame(tfi: number, data: Uint8Array): Uint8Arra
   const header =
     length <= MAX_NORMAL_LENGTH
       ? [0x00, 0x00, 0xff, length, (0x100 - length) & 0xff]
-      : [0x00, 0x00, 0xff, 0xff, 0xff, length >> 8, length & 0xff, (0x100 - ((length >> 8) + (length & 0xff))) & 0xff];
+      : [
+          0x00,
+          0x00,
+          0xff,
+          0xff,
+          0xff,
+          length >> 8,
+          length & 0xff,
+          (0x100 - ((length >> 8) + (length & 0xff))) & 0xff,
+        ];
   const out = new Uint8Array(header.length + length + 2);
   out.set(header, 0);
   out[header.length] = tfi;
@@ -88,7 +97,10 @@ export function decodeFrame(bytes: Uint8Array, start = 0): DecodedFrame | undefi
     const m = at(4)!;
     const l = at(5)!;
     if (((m + l + at(6)!) & 0xff) !== 0) {
-      throw new Pn532FrameError('length-checksum', `extended frame length checksum wrong (LENM ${m} LENL ${l})`);
+      throw new Pn532FrameError(
+        'length-checksum',
+        `extended frame length checksum wrong (LENM ${m} LENL ${l})`,
+      );
     }
     length = (m << 8) | l;
     body = 7;
@@ -120,7 +132,8 @@ export function decodeFrame(bytes: Uint8Array, start = 0): DecodedFrame | undefi
 
 function special(bytes: Uint8Array, start: number, frame: Pn532Frame): DecodedFrame | undefined {
   if (bytes.length - start < 5) return undefined;
-  if (bytes[start + 4] !== 0x00) throw new Pn532FrameError('postamble', `${frame.kind} frame postamble is not 00`);
+  if (bytes[start + 4] !== 0x00)
+    throw new Pn532FrameError('postamble', `${frame.kind} frame postamble is not 00`);
   return { frame, consumed: 5 };
 }
 

@@ -1,7 +1,15 @@
 import { ReaderUnavailableError, TransportTimeoutError } from '@huduma/apdu';
 import { WAKE_UP } from './commands';
 import { hex2, Pn532FrameError, Pn532SyntaxError } from './errors';
-import { ACK_FRAME, encodeInformationFrame, type FrameEvent, FrameReader, NACK_FRAME, TFI_HOST, TFI_PN532 } from './frame';
+import {
+  ACK_FRAME,
+  encodeInformationFrame,
+  type FrameEvent,
+  FrameReader,
+  NACK_FRAME,
+  TFI_HOST,
+  TFI_PN532,
+} from './frame';
 import type { ByteLink } from './serial';
 
 export interface Pn532LinkOptions {
@@ -183,9 +191,13 @@ export class Pn532Link {
       if (received.type === 'timeout') return 'timeout';
       if (received.type === 'garbled') {
         if (++garbled > this.options.maxRetries) {
-          throw new Pn532FrameError(received.error.reason, `the ACK of ${what} was garbled ${garbled} times`, {
-            cause: received.error,
-          });
+          throw new Pn532FrameError(
+            received.error.reason,
+            `the ACK of ${what} was garbled ${garbled} times`,
+            {
+              cause: received.error,
+            },
+          );
         }
         await this.nack();
         continue;

@@ -87,7 +87,11 @@ export class Pn532Reader {
   }
 
   /** Same as {@link open} on an already open byte link (another UART binding, a socket). */
-  static async over(byteLink: ByteLink, name: string, options: Pn532ReaderOptions = {}): Promise<Pn532Reader> {
+  static async over(
+    byteLink: ByteLink,
+    name: string,
+    options: Pn532ReaderOptions = {},
+  ): Promise<Pn532Reader> {
     const link = new Pn532Link(byteLink, name, options);
     const reader = new Pn532Reader(link, name, options.pollMs ?? 50);
     try {
@@ -124,7 +128,11 @@ export class Pn532Reader {
 
   state(reader: string = this.name): { name: string; cardPresent: boolean; atr: Uint8Array } | undefined {
     if (reader !== this.name || this.gone) return undefined;
-    return { name: this.name, cardPresent: this.target !== undefined, atr: this.target?.atr ?? new Uint8Array(0) };
+    return {
+      name: this.name,
+      cardPresent: this.target !== undefined,
+      atr: this.target?.atr ?? new Uint8Array(0),
+    };
   }
 
   on<E extends EventName>(event: E, listener: Pn532ReaderEvents[E]): this {
@@ -146,7 +154,9 @@ export class Pn532Reader {
   waitForCard(reader?: string, options: { timeoutMs?: number } = {}): Promise<Pn532CardEvent> {
     if (reader !== undefined && reader !== this.name) {
       return Promise.reject(
-        new ReaderUnavailableError(`no reader named ${JSON.stringify(reader)}; this PN532 is ${JSON.stringify(this.name)}`),
+        new ReaderUnavailableError(
+          `no reader named ${JSON.stringify(reader)}; this PN532 is ${JSON.stringify(this.name)}`,
+        ),
       );
     }
     if (this.target) return Promise.resolve({ reader: this.name, atr: this.target.atr });
@@ -183,7 +193,9 @@ export class Pn532Reader {
   async connect(reader: string = this.name): Promise<Pn532CardTransport> {
     if (this.gone || this.closed) throw new ReaderUnavailableError(`${this.name} is not available`);
     if (reader !== this.name) {
-      throw new ReaderUnavailableError(`no reader named ${JSON.stringify(reader)}; this PN532 is ${JSON.stringify(this.name)}`);
+      throw new ReaderUnavailableError(
+        `no reader named ${JSON.stringify(reader)}; this PN532 is ${JSON.stringify(this.name)}`,
+      );
     }
     await this.polling;
     await this.connection?.close();

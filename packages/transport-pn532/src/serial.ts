@@ -24,9 +24,12 @@ export function openSerialLink(path: string, options: { baudRate?: number } = {}
     port.open((error) => {
       if (error) {
         reject(
-          new ReaderUnavailableError(`cannot open the serial line ${JSON.stringify(path)}: ${error.message}`, {
-            cause: error,
-          }),
+          new ReaderUnavailableError(
+            `cannot open the serial line ${JSON.stringify(path)}: ${error.message}`,
+            {
+              cause: error,
+            },
+          ),
         );
         return;
       }
@@ -53,7 +56,10 @@ function serialLink(port: SerialPort): ByteLink {
           return;
         }
         port.write(Buffer.from(bytes), (error) => {
-          if (error) reject(new ReaderUnavailableError(`write to ${port.path} failed: ${error.message}`, { cause: error }));
+          if (error)
+            reject(
+              new ReaderUnavailableError(`write to ${port.path} failed: ${error.message}`, { cause: error }),
+            );
           else resolve();
         });
       });

@@ -33,9 +33,12 @@ export function parsePn532ReaderSpec(spec: string): Pn532ReaderSpec {
   const at = rest.lastIndexOf('@');
   const path = at >= 0 ? rest.slice(0, at) : rest;
   const baudText = at >= 0 ? rest.slice(at + 1) : undefined;
-  if (path === '') throw new Pn532ReaderSpecError('reader pn532: needs the serial device, e.g. pn532:/dev/ttyS1');
+  if (path === '')
+    throw new Pn532ReaderSpecError('reader pn532: needs the serial device, e.g. pn532:/dev/ttyS1');
   if (!path.startsWith('/') || /[\0\n\r]/.test(path)) {
-    throw new Pn532ReaderSpecError(`reader ${JSON.stringify(spec)}: the serial device must be an absolute path`);
+    throw new Pn532ReaderSpecError(
+      `reader ${JSON.stringify(spec)}: the serial device must be an absolute path`,
+    );
   }
   let baudRate = DEFAULT_BAUD_RATE;
   if (baudText !== undefined) {

@@ -32,7 +32,9 @@ function decodeAll(bytes: Uint8Array): Pn532Frame[] {
 describe('frames of the user manual', () => {
   it('encodes GetFirmwareVersion and SAMConfiguration as the manual shows them', () => {
     expect(encodeInformationFrame(TFI_HOST, h('02'))).toEqual(h('00 00 FF 02 FE D4 02 2A 00'));
-    expect(encodeInformationFrame(TFI_HOST, h('14 01 14 01'))).toEqual(h('00 00 FF 05 FB D4 14 01 14 01 02 00'));
+    expect(encodeInformationFrame(TFI_HOST, h('14 01 14 01'))).toEqual(
+      h('00 00 FF 05 FB D4 14 01 14 01 02 00'),
+    );
   });
 
   it('decodes the firmware version answer of a PN532 v1.6', () => {
@@ -132,21 +134,29 @@ describe('hostile bytes (seeded)', () => {
       fc.constant<Pn532Frame>({ kind: 'nack' }),
       fc.constant<Pn532Frame>({ kind: 'error' }),
       fc
-        .record({ tfi: fc.constantFrom(TFI_HOST, TFI_PN532), data: fc.uint8Array({ maxLength: MAX_FRAME_LENGTH - 1 }) })
+        .record({
+          tfi: fc.constantFrom(TFI_HOST, TFI_PN532),
+          data: fc.uint8Array({ maxLength: MAX_FRAME_LENGTH - 1 }),
+        })
         .map((f): Pn532Frame => ({ kind: 'information', ...f })),
     );
     // Garbage without a 00 byte cannot start a frame, so every frame after it must come out.
     const garbage = fc.uint8Array({ min: 1, maxLength: 30 }).map((g) => g.map((b) => b || 0x55));
     fc.assert(
-      fc.property(fc.array(fc.tuple(garbage, frame), { maxLength: 8 }), fc.integer({ min: 1, max: 64 }), (items, cut) => {
-        const stream = Buffer.concat(items.flatMap(([g, f]) => [g, encode(f)]));
-        const reader = new FrameReader();
-        const out: Pn532Frame[] = [];
-        for (let i = 0; i < stream.length; i += cut) {
-          for (const e of reader.push(stream.subarray(i, i + cut))) if (e.type === 'frame') out.push(e.frame);
-        }
-        expect(out).toEqual(items.map(([, f]) => f));
-      }),
+      fc.property(
+        fc.array(fc.tuple(garbage, frame), { maxLength: 8 }),
+        fc.integer({ min: 1, max: 64 }),
+        (items, cut) => {
+          const stream = Buffer.concat(items.flatMap(([g, f]) => [g, encode(f)]));
+          const reader = new FrameReader();
+          const out: Pn532Frame[] = [];
+          for (let i = 0; i < stream.length; i += cut) {
+            for (const e of reader.push(stream.subarray(i, i + cut)))
+              if (e.type === 'frame') out.push(e.frame);
+          }
+          expect(out).toEqual(items.map(([, f]) => f));
+        },
+      ),
       runs,
     );
   });

@@ -13,14 +13,17 @@ import { createInterface } from 'node:readline';
 import { SimulatedCard } from '@huduma/card-simulator';
 import { runPn532SimCli } from './run-cli';
 
+const lines = createInterface({ input: process.stdin });
 const code = await runPn532SimCli(process.argv.slice(2), {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
   openCard: (path) => SimulatedCard.open(path),
-  lines: createInterface({ input: process.stdin }),
+  lines,
   signals: (stop) => {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   },
 });
+lines.close();
+process.stdin.destroy();
 process.exitCode = code;

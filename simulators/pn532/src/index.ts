@@ -6,10 +6,10 @@
  * @packageDocumentation
  */
 export { openPtyPair, type PtyPair, SocatMissingError } from './pty';
+export { type Pn532SimIo, Pn532SimUsageError, parsePn532SimArgs, runPn532SimCli } from './run-cli';
 export {
   Pn532Simulator,
   type Pn532SimulatorOptions,
   type Pn532SimulatorStats,
   seededRandom,
 } from './simulator';
-export { type Pn532SimIo, Pn532SimUsageError, parsePn532SimArgs, runPn532SimCli } from './run-cli';

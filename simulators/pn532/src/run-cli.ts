@@ -37,13 +37,15 @@ export function parsePn532SimArgs(argv: readonly string[]): SimArgs {
   const flags = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (!arg.startsWith('--')) throw new Pn532SimUsageError('argv', `unexpected argument ${JSON.stringify(arg)}`);
+    if (!arg.startsWith('--'))
+      throw new Pn532SimUsageError('argv', `unexpected argument ${JSON.stringify(arg)}`);
     const name = arg.slice(2);
     if (!['card', 'link', 'device', 'corrupt-rate', 'drop-rate', 'slow-ms', 'seed'].includes(name)) {
       throw new Pn532SimUsageError(name, `unknown option --${name}`);
     }
     const value = argv[++i];
-    if (value === undefined || value.startsWith('--')) throw new Pn532SimUsageError(name, `--${name} needs a value`);
+    if (value === undefined || value.startsWith('--'))
+      throw new Pn532SimUsageError(name, `--${name} needs a value`);
     flags.set(name, value);
   }
   const card = flags.get('card');
@@ -51,14 +53,26 @@ export function parsePn532SimArgs(argv: readonly string[]): SimArgs {
   const link = flags.get('link');
   const device = flags.get('device');
   if ((link === undefined) === (device === undefined)) {
-    throw new Pn532SimUsageError('link', 'give exactly one of --link PATH (a new pty pair) and --device PATH');
+    throw new Pn532SimUsageError(
+      'link',
+      'give exactly one of --link PATH (a new pty pair) and --device PATH',
+    );
   }
   const number = (name: string, min: number, max: number, integer: boolean): number | undefined => {
     const text = flags.get(name);
     if (text === undefined) return undefined;
     const value = Number(text);
-    if (text.trim() === '' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
-      throw new Pn532SimUsageError(name, `--${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, got ${JSON.stringify(text)}`);
+    if (
+      text.trim() === '' ||
+      !Number.isFinite(value) ||
+      value < min ||
+      value > max ||
+      (integer && !Number.isInteger(value))
+    ) {
+      throw new Pn532SimUsageError(
+        name,
+        `--${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, got ${JSON.stringify(text)}`,
+      );
     }
     return value;
   };
@@ -123,7 +137,9 @@ export async function runPn532SimCli(argv: readonly string[], io: Pn532SimIo): P
       if (command === 'remove') sim.remove();
       else if (command === 'insert') sim.insert(card);
       else if (command === 'pull-before' || command === 'pull-after') {
-        void sim.removeCardDuringNextApdu({ afterCardProcessed: command === 'pull-after' }).then(() => io.out('card pulled'));
+        void sim
+          .removeCardDuringNextApdu({ afterCardProcessed: command === 'pull-after' })
+          .then(() => io.out('card pulled'));
       } else if (command !== '') {
         io.err(`unknown command ${JSON.stringify(command)}: remove, insert, pull-before, pull-after, quit`);
         continue;

@@ -17,8 +17,8 @@ import {
   MAX_EXCHANGE_DATA,
   MI,
   openSerialLink,
-  type Pn532Frame,
   PN532_STATUS,
+  type Pn532Frame,
   TFI_HOST,
   TFI_PN532,
 } from '@huduma/transport-pn532';
@@ -230,7 +230,12 @@ export class Pn532Simulator {
       }
       this.current = undefined;
       if (job.aborted || this.closed) return;
-      this.send(answer ? encodeInformationFrame(TFI_PN532, Uint8Array.of(frame.data[0]! + 1, ...answer)) : ERROR_FRAME, true);
+      this.send(
+        answer
+          ? encodeInformationFrame(TFI_PN532, Uint8Array.of(frame.data[0]! + 1, ...answer))
+          : ERROR_FRAME,
+        true,
+      );
     });
   }
 
@@ -309,7 +314,8 @@ export class Pn532Simulator {
     const apdu = concat([...this.chainIn, data]);
     this.chainIn = [];
     this.stats.apdus++;
-    const removal = this.removal && (!this.removal.when || this.removal.when(apdu)) ? this.removal : undefined;
+    const removal =
+      this.removal && (!this.removal.when || this.removal.when(apdu)) ? this.removal : undefined;
     if (removal) this.removal = undefined;
     if (removal && !removal.afterCardProcessed) {
       this.remove();

@@ -1,5 +1,5 @@
-import { type Pn532Reader as Reader, Pn532Reader, type Pn532ReaderOptions } from '@huduma/transport-pn532';
 import type { VirtualCard } from '@huduma/card-simulator';
+import { Pn532Reader, type Pn532ReaderOptions, type Pn532Reader as Reader } from '@huduma/transport-pn532';
 import { openPtyPair, Pn532Simulator, type Pn532SimulatorOptions, type PtyPair } from '../src/index';
 
 export interface SerialRig {

@@ -36,7 +36,11 @@ let pki: DevPki;
 let terminal: IssuedTerminal;
 beforeAll(async () => {
   pki = DevPki.inMemory();
-  terminal = await pki.issueTerminal({ terminalId: 'T-PN532', merchantId: 'M-0001', capabilities: ['DEBIT'] });
+  terminal = await pki.issueTerminal({
+    terminalId: 'T-PN532',
+    merchantId: 'M-0001',
+    capabilities: ['DEBIT'],
+  });
 });
 
 describe('PN532 over a pty: reader and card', () => {
@@ -80,7 +84,11 @@ describe('PN532 over a pty: reader and card', () => {
   it('the SDK reads the purse and debits through the serial line', async () => {
     const testCard = await issueTestCard({ pki, balance: 50_000 });
     const connection = await tap(rig, testCard.card);
-    const options = { trust: { issuerCaPublicKeys: [pki.issuerCaPublicKey] }, terminal, linkCache: new InMemoryCardLinkCache() };
+    const options = {
+      trust: { issuerCaPublicKeys: [pki.issuerCaPublicKey] },
+      terminal,
+      linkCache: new InMemoryCardLinkCache(),
+    };
     const card = await HudumaCard.select(connection, options);
     expect((await card.readPurse()).balance).toBe(50_000);
     const result = await card.debit({ amount: 1_250, terminalSeq: 1, billRef: 'PTY', serviceCode: 1 });
@@ -175,7 +183,9 @@ describe('PN532 over a pty: the line itself', () => {
   it('nothing at the other end of the line: ERR_TRANSPORT_TIMEOUT saying no ACK', async () => {
     const pty = await openPtyPair();
     try {
-      const error = await Pn532Reader.open(pty.host, { ackTimeoutMs: 100, maxRetries: 1 }).catch((e: unknown) => e);
+      const error = await Pn532Reader.open(pty.host, { ackTimeoutMs: 100, maxRetries: 1 }).catch(
+        (e: unknown) => e,
+      );
       expect(error).toMatchObject({ code: 'ERR_TRANSPORT_TIMEOUT' });
       expect((error as Error).message).toContain('no ACK');
     } finally {

@@ -77,11 +77,23 @@ export async function pcscSource(name: string): Promise<CardSource> {
   };
 }
 
+/** `--reader pn532:/dev/ttyX`: a PN532 on a serial line through @huduma/transport-pn532. */
+export async function pn532Source(spec: string): Promise<CardSource> {
+  const { openPn532CardSource } = await import('@huduma/transport-pn532');
+  try {
+    const { reader, name, close } = await openPn532CardSource(spec);
+    return { reader: pcscCardReader(reader, name), prompt: `Tap card on ${name}…`, close };
+  } catch (err) {
+    throw new CardSourceError((err as Error).message);
+  }
+}
+
 /** Exactly one of --card and --reader. */
 export async function cardSourceFromFlags(flags: { card?: string; reader?: string }): Promise<CardSource> {
   const { card, reader } = flags;
   if (card !== undefined && reader !== undefined) throw new UsageError('give --card or --reader, not both');
   if (card !== undefined) return cardFileSource(card);
+  if (reader?.startsWith('pn532:')) return pn532Source(reader);
   if (reader !== undefined) return pcscSource(reader);
   throw new UsageError('--card card.cbor or --reader NAME is required');
 }

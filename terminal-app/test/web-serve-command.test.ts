@@ -61,7 +61,8 @@ describe('huduma-terminal serve', () => {
     ]) {
       const { out, io: cliIo } = io();
       expect(await runTerminalCli(argv, cliIo), argv.join(' ')).toBe(2);
-      expect(out.stderr).toContain('huduma-terminal:');
+      expect(out.stderr).toContain('huduma-terminal serve');
+      expect(out.stderr).toContain('usage: huduma-terminal serve --dir D');
     }
   });
 });

@@ -4,7 +4,7 @@ import type { CardLinkCache, TapTelemetry, VerifiedProof } from '@huduma/sdk';
 import type { LogFileIo } from '@huduma/txlog';
 import type { ServiceCatalog } from './catalog';
 import type { TerminalConfig } from './config';
-import type { RefusalReason } from './errors';
+import type { RefusalParams, RefusalReason } from './errors';
 import type { Intent } from './intents';
 import type { LoadAuthorizer } from './load-authorizer';
 import type { CardReader } from './reader';
@@ -42,7 +42,14 @@ export type TerminalEvent =
   | { type: 'recovered'; notice: RecoveryNotice }
   | { type: 'operator-attention'; message: string; terminalSeq?: number }
   | { type: 'approved'; operation: Operation; amountCents: number; receipt: string }
-  | { type: 'declined'; operation: Operation; reason: RefusalReason; message: string }
+  | {
+      type: 'declined';
+      operation: Operation;
+      reason: RefusalReason;
+      /** English wording (kept for older consumers); word it from `reason` and `params` with the app's catalogs. */
+      message: string;
+      params: RefusalParams;
+    }
   | { type: 'remove-card' };
 
 export type Operation = 'sale' | 'cancel' | 'reload' | 'recover';
@@ -108,7 +115,7 @@ export interface TerminalEngineOptions {
   catalog?: ServiceCatalog;
   /** ms since the epoch (default Date.now). */
   clock?: () => number;
-  /** Fault injection for the transaction log (full disk, failing fsync). */
+  /** Fault injection for the transaction log (full disk, failing fsync), and fsync counting. */
   logIo?: LogFileIo;
   /**
    * Per card: its verified certificate and the link key K.link (a secret) this terminal shares

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   Capability,
@@ -7,29 +8,29 @@ import {
   Limits,
   maskCardNumber,
 } from '@huduma/card-applet-spec';
-import { type HudumaCard, type VerifiedProof, WrongPinError } from '@huduma/sdk';
+import type { HudumaCard, VerifiedProof } from '@huduma/sdk';
 import { nodeCryptoSigner, type StoredRecord } from '@huduma/txlog';
 import { kes } from './amount';
 import { cashierText } from './cashier-messages';
-import { resolveSale, type SaleInput, type SaleOrder } from './catalog';
+import { resolveSale, type SaleInput, type SaleOrder, ServiceCatalog } from './catalog';
 import { FILES, loadTerminalConfig } from './config';
 import { DenyList } from './deny-list';
-import { readDeclines } from './engine-core';
-import { TerminalEngineRecovery } from './engine-recovery';
 import type {
   ApprovedTransaction,
   RecoveryNotice,
   TerminalEngineOptions,
   TerminalStatus,
 } from './engine-types';
-import { type RefusalReason, TransactionRefusedError } from './errors';
-import { clockRefusal, validateShiftFields } from './housekeeping';
-import { IntentJournal } from './intents';
+import { type RefusalParams, type RefusalReason, TransactionRefusedError } from './errors';
+import { clockRefusal } from './housekeeping';
+import { type Intent, IntentJournal } from './intents';
 import { Ledger } from './ledger';
-import { isOutcomeUnknown, outcomeUnknown } from './refusals';
+import { verifyPin } from './pin';
 import type { ShiftReport } from './reports';
-import { StorageReserve, storageRefusal } from './storage';
+import { ShiftBook } from './shift-book';
+import { StorageReserve } from './storage';
 import { SyncState } from './sync-state';
+import { TerminalEngineValueCommands } from './value-command';
 
 export type {
   ApprovedTransaction,
@@ -50,27 +51,37 @@ const UNDEBIT_WINDOW_MS = 900_000;
  * before it is sent and its card proof logged before it is approved. UI-free: it reports what
  * the cashier should see through events and typed results.
  */
-export class TerminalEngine extends TerminalEngineRecovery {
+export class TerminalEngine extends TerminalEngineValueCommands {
   /** Opens a provisioned terminal: rebuilds its state from the log and opens a shift if none is open. */
   static async open(options: TerminalEngineOptions): Promise<TerminalEngine> {
     const config = await loadTerminalConfig(options.dir);
     const clock = options.clock ?? Date.now;
     const signer = nodeCryptoSigner(config.privateKey, config.terminalId);
     const ledger = await Ledger.open(join(options.dir, FILES.log), { signer, io: options.logIo });
-    const intents = await IntentJournal.open(join(options.dir, FILES.intents));
     const sync = await SyncState.open(join(options.dir, FILES.sync), clock());
     const denyList = await DenyList.open(join(options.dir, FILES.denyList));
-    const declines = await readDeclines(join(options.dir, FILES.declines), ledger.shiftId);
+    const catalog = options.catalog ?? new ServiceCatalog();
+    const shifts = await ShiftBook.open({ config, ledger, catalog, clock, operatorId: options.operatorId });
     const reserve = new StorageReserve(join(options.dir, FILES.reserve), options.dir);
     // A full disk at start does not stop the terminal opening: sales are refused until it has room.
     await reserve.ensure().catch(() => {});
-    const engine = new TerminalEngine(config, options, ledger, intents, sync, denyList, declines, reserve);
-    // A crash between a sale record and its pending-resolved record: write the missing half,
-    // so the log itself says every pending debit is settled.
+    const legacyIntents = await readLegacyIntents(join(options.dir, FILES.intents));
+    const engine = new TerminalEngine({
+      config,
+      options,
+      ledger,
+      legacyIntents,
+      sync,
+      denyList,
+      reserve,
+      shifts,
+      catalog,
+    });
+    // A log of an older version, with a crash between a sale record and its pending-resolved
+    // record: write the missing half, so the log itself says every pending debit is settled.
     for (const terminalSeq of [...ledger.saleWithoutResolution])
       await ledger.append({ type: 'pending-resolved', time: clock(), terminalSeq, outcome: 'completed' });
-    if (!ledger.shiftId) await engine.openShift();
-    await engine.compactIntents();
+    if (!ledger.shiftId) await shifts.openShift();
     return engine;
   }
 
@@ -105,27 +116,12 @@ export class TerminalEngine extends TerminalEngineRecovery {
 
   /** X report: running totals of the open shift. */
   xReport(): ShiftReport {
-    return this.shiftReport('X');
+    return this.shifts.report('X', this.unresolved().length);
   }
 
   /** Z report: closes the shift (shift-close record, signed checkpoint) and opens the next one. */
   async zReport(): Promise<ShiftReport> {
-    return this.exclusive('Z report', async () => {
-      const report = this.shiftReport('Z');
-      validateShiftFields({ shiftId: report.shiftId, time: report.at });
-      const saleCount = report.approved.count + report.recovered.count;
-      await this.ledger.append({
-        type: 'shift-close',
-        time: report.at,
-        shiftId: report.shiftId,
-        saleCount,
-        saleTotalCents: report.approved.amountCents + report.recovered.amountCents,
-      });
-      await this.ledger.checkpoint(report.at);
-      await this.openShift();
-      await this.compactIntents();
-      return report;
-    });
+    return this.exclusive('Z report', () => this.shifts.closeShift(this.unresolved().length));
   }
 
   /** The transaction log's records (for export and tests). */
@@ -187,14 +183,17 @@ export class TerminalEngine extends TerminalEngineRecovery {
       throw new TransactionRefusedError(
         'per-sale-limit',
         `Amount ${kes(amountCents)} is above this terminal's offline limit of ${kes(limits.perSaleOfflineLimitCents)} per sale.`,
+        { params: { amountCents, limitCents: limits.perSaleOfflineLimitCents } },
       );
     const refusal = this.offlineRefusal();
-    if (refusal) throw new TransactionRefusedError(refusal.reason, refusal.message);
+    if (refusal)
+      throw new TransactionRefusedError(refusal.reason, refusal.message, { params: refusal.params });
   }
 
-  private offlineRefusal(): { reason: RefusalReason; message: string } | undefined {
+  private offlineRefusal(): { reason: RefusalReason; message: string; params: RefusalParams } | undefined {
     // Revoked: whatever it approved now could never be settled, so it approves nothing.
-    if (this.sync.revoked) return { reason: 'terminal-revoked', message: cashierText('terminal-revoked') };
+    if (this.sync.revoked)
+      return { reason: 'terminal-revoked', message: cashierText('terminal-revoked'), params: {} };
     const { limits } = this.config;
     const offlineMs = this.clock() - this.sync.lastSyncAt;
     if (offlineMs > limits.maxOfflineMs) {
@@ -202,6 +201,7 @@ export class TerminalEngine extends TerminalEngineRecovery {
       return {
         reason: 'offline-too-long',
         message: `Terminal not synced for ${h(offlineMs)} (limit ${h(limits.maxOfflineMs)}): connect and sync before taking more payments.`,
+        params: { offlineMs, limitMs: limits.maxOfflineMs },
       };
     }
     const unsynced = this.unsyncedRecords();
@@ -209,6 +209,7 @@ export class TerminalEngine extends TerminalEngineRecovery {
       return {
         reason: 'too-many-unsynced',
         message: `${unsynced} transactions are waiting to be uploaded (limit ${limits.maxUnsyncedRecords}): connect and sync before taking more payments.`,
+        params: { count: unsynced, limit: limits.maxUnsyncedRecords },
       };
     return undefined;
   }
@@ -227,11 +228,13 @@ export class TerminalEngine extends TerminalEngineRecovery {
       throw new TransactionRefusedError(
         'card-offline-limit',
         `This card has reached its offline spending limit (${kes(purse.offlineSpend)} of ${kes(purse.offlineLimit)} spent): reload it at a Huduma Centre first.`,
+        { params: { spentCents: purse.offlineSpend, limitCents: purse.offlineLimit } },
       );
     if (purse.balance < order.amountCents)
       throw new TransactionRefusedError(
         'insufficient-funds',
         `Insufficient balance: the card holds ${kes(purse.balance)}, the sale is ${kes(order.amountCents)}.`,
+        { params: { balanceCents: purse.balance, amountCents: order.amountCents } },
       );
     // The card refuses any debit with 32 records it has not synced (SPEC.md §2.12): say why first.
     if (purse.counter - purse.syncedThrough >= Limits.RING_SIZE)
@@ -241,63 +244,42 @@ export class TerminalEngine extends TerminalEngineRecovery {
       order.amountCents > this.config.limits.cvmLimitCents ||
       card.pinRequiredFor(order.amountCents) !== false
     )
-      await this.verifyPin(card, order.amountCents);
-
-    // Journal first, with the counter the DEBIT is bound to (the card's compare-and-swap, §10.4):
-    // if the power fails from here on, the next tap asks the card what became of that counter.
-    const terminalSeq = this.allocateSeq();
-    const now = this.clock();
-    const expectedCounter = card.purse.counter;
-    await this.journal({
-      op: 'debit',
-      terminalSeq,
-      cardNumber: card.cardNumber,
-      expectedCounter,
-      amountCents: order.amountCents,
-      billRef: order.billRef,
-      serviceCode: order.serviceCode,
-      time: now,
-    });
-    try {
-      await this.ledger.append({
-        type: 'pending-debit',
-        time: now,
-        terminalSeq,
-        cardNumber: card.cardNumber,
+      await verifyPin({
+        card,
+        pinPad: this.options.pinPad,
         amountCents: order.amountCents,
-        billRef: order.billRef,
+        cvmLimitCents: this.config.limits.cvmLimitCents,
+        emit: (e) => this.emit(e),
       });
-    } catch (err) {
-      this.intents.forget(terminalSeq);
-      throw storageRefusal(err, 'before-charge');
-    }
-    this.emit({ type: 'processing', operation: 'sale' });
-    let proof: VerifiedProof | 'not-executed';
-    try {
-      const result = await card.debit({
-        amount: order.amountCents,
-        terminalSeq,
-        billRef: order.billRef,
+    // Bound to the card's counter now (the card's compare-and-swap, §10.4): if the power fails
+    // once the intent is durable, the next tap asks the card what became of that counter.
+    const expectedCounter = card.purse.counter;
+    return this.runValueCommand(
+      card,
+      {
+        operation: 'sale',
         serviceCode: order.serviceCode,
-        expectedCounter,
-        time: Math.floor(now / 1000),
-      });
-      proof = await this.proofOf(card, result, { expectedCounter, terminalSeq, amount: order.amountCents });
-    } catch (err) {
-      if (isOutcomeUnknown(err)) throw outcomeUnknown(order.amountCents, err);
-      // The card answered with a refusal: nothing was charged.
-      await this.notCharged(terminalSeq);
-      throw err;
-    }
-    if (proof === 'not-executed') {
-      await this.notCharged(terminalSeq);
-      throw new TransactionRefusedError('card-changed', cashierText('card-changed'));
-    }
-    const cardCertificate = (await card.certificate()).bytes;
-    try {
-      await this.appendCharged(
-        terminalSeq,
-        {
+        intent: {
+          op: 'debit',
+          cardNumber: card.cardNumber,
+          expectedCounter,
+          amountCents: order.amountCents,
+          billRef: order.billRef,
+          serviceCode: order.serviceCode,
+          originalTerminalSeq: 0,
+        },
+        send: async (terminalSeq, time) => {
+          const result = await card.debit({
+            amount: order.amountCents,
+            terminalSeq,
+            billRef: order.billRef,
+            serviceCode: order.serviceCode,
+            expectedCounter,
+            time: Math.floor(time / 1000),
+          });
+          return this.proofOf(card, result, { expectedCounter, terminalSeq, amount: order.amountCents });
+        },
+        record: (terminalSeq, proof, cardCertificate) => ({
           type: 'sale',
           time: this.clock(),
           terminalSeq,
@@ -307,60 +289,10 @@ export class TerminalEngine extends TerminalEngineRecovery {
           serviceCode: String(order.serviceCode),
           cardProof: encodeTransactionProof(proof),
           cardCertificate,
-        },
-        { type: 'pending-resolved', time: this.clock(), terminalSeq, outcome: 'completed' },
-      );
-    } catch (err) {
-      // Even the reserve did not help: the pending-debit is on disk, so the next tap of this
-      // card records it as a recovered sale. Do not approve now.
-      throw storageRefusal(err, 'charged');
-    }
-    this.intents.forget(terminalSeq);
-    return this.approved('sale', card, proof, order.serviceCode, recovered);
-  }
-
-  private async verifyPin(card: HudumaCard, amountCents: number): Promise<void> {
-    const pinPad = this.options.pinPad;
-    let triesLeft = card.purse.pinTriesLeft;
-    if (triesLeft === 0)
-      throw new TransactionRefusedError(
-        'pin-blocked',
-        'The card PIN is blocked: the holder must unblock it with the PUK.',
-      );
-    if (!pinPad)
-      throw new TransactionRefusedError(
-        'pin-cancelled',
-        `A PIN is needed above ${kes(this.config.limits.cvmLimitCents)} and this terminal has no PIN pad.`,
-      );
-    for (let attempt = 1; ; attempt++) {
-      this.emit({ type: 'enter-pin', triesLeft, attempt });
-      const pin = await pinPad.requestPin({ cardNumber: card.cardNumber, amountCents, triesLeft, attempt });
-      if (pin === undefined) {
-        if (attempt > 1)
-          throw new TransactionRefusedError(
-            'wrong-pin',
-            `Wrong PIN: ${triesLeft} ${triesLeft === 1 ? 'try' : 'tries'} left. No payment taken.`,
-            { triesLeft },
-          );
-        throw new TransactionRefusedError('pin-cancelled', 'PIN entry cancelled: no payment taken.');
-      }
-      try {
-        await card.verifyPin(pin);
-        return;
-      } catch (err) {
-        if (err instanceof WrongPinError) {
-          triesLeft = err.triesLeft;
-          this.emit({ type: 'wrong-pin', triesLeft });
-          if (triesLeft > 0) continue;
-          throw new TransactionRefusedError(
-            'pin-blocked',
-            'Wrong PIN: no tries left, the PIN is now blocked. No payment taken.',
-            { triesLeft: 0, cause: err },
-          );
-        }
-        throw err;
-      }
-    }
+        }),
+      },
+      recovered,
+    );
   }
 
   /** Cancels this terminal's last sale on the same card (UNDEBIT) within 15 minutes. */
@@ -392,55 +324,48 @@ export class TerminalEngine extends TerminalEngineRecovery {
               'undebit-refused',
               'The card has been used since this sale: it can no longer be cancelled at the counter.',
             );
-          const terminalSeq = this.allocateSeq();
-          const now = this.clock();
-          await this.journal({
-            op: 'undebit',
-            terminalSeq,
-            cardNumber: card.cardNumber,
-            expectedCounter: debit.counter,
-            amountCents: sale.amountCents,
-            billRef: sale.billRef,
-            serviceCode: debit.serviceCode,
-            time: now,
-            originalTerminalSeq: sale.terminalSeq,
-          });
-          this.emit({ type: 'processing', operation: 'cancel' });
-          let proof: VerifiedProof | 'not-executed';
-          try {
-            const result = await card.undebit({
-              refCounter: debit.counter,
-              amount: sale.amountCents,
-              terminalSeq,
-              time: Math.floor(now / 1000),
-            });
-            proof = await this.proofOf(card, result, {
-              expectedCounter: debit.counter,
-              terminalSeq,
-              amount: sale.amountCents,
-              type: 'undebit',
-            });
-          } catch (err) {
-            if (isOutcomeUnknown(err)) throw outcomeUnknown(sale.amountCents, err, 'cancellation');
-            await this.intents.resolve(terminalSeq, 'not-charged').catch(() => {});
-            throw err;
-          }
-          if (proof === 'not-executed') {
-            await this.intents.resolve(terminalSeq, 'not-charged').catch(() => {});
-            throw new TransactionRefusedError('card-changed', cashierText('card-changed'));
-          }
-          await this.appendOrFlag(terminalSeq, sale.amountCents, {
-            type: 'cancel',
-            time: this.clock(),
-            terminalSeq,
-            originalTerminalSeq: sale.terminalSeq,
-            cardNumber: card.cardNumber,
-            amountCents: sale.amountCents,
-            billRef: sale.billRef,
-            cardProof: encodeTransactionProof(proof),
-            cardCertificate: (await card.certificate()).bytes,
-          });
-          return this.approved('cancel', card, proof, debit.serviceCode, recovered);
+          return this.runValueCommand(
+            card,
+            {
+              operation: 'cancel',
+              serviceCode: debit.serviceCode,
+              intent: {
+                op: 'undebit',
+                cardNumber: card.cardNumber,
+                expectedCounter: debit.counter,
+                amountCents: sale.amountCents,
+                billRef: sale.billRef,
+                serviceCode: debit.serviceCode,
+                originalTerminalSeq: sale.terminalSeq,
+              },
+              send: async (terminalSeq, time) => {
+                const result = await card.undebit({
+                  refCounter: debit.counter,
+                  amount: sale.amountCents,
+                  terminalSeq,
+                  time: Math.floor(time / 1000),
+                });
+                return this.proofOf(card, result, {
+                  expectedCounter: debit.counter,
+                  terminalSeq,
+                  amount: sale.amountCents,
+                  type: 'undebit',
+                });
+              },
+              record: (terminalSeq, proof, cardCertificate) => ({
+                type: 'cancel',
+                time: this.clock(),
+                terminalSeq,
+                originalTerminalSeq: sale.terminalSeq,
+                cardNumber: card.cardNumber,
+                amountCents: sale.amountCents,
+                billRef: sale.billRef,
+                cardProof: encodeTransactionProof(proof),
+                cardCertificate,
+              }),
+            },
+            recovered,
+          );
         });
       } catch (err) {
         throw await this.declined('cancel', err);
@@ -478,65 +403,62 @@ export class TerminalEngine extends TerminalEngineRecovery {
           }));
           const cardCertificate = (await card.certificate()).bytes;
           const context = await card.reloadContext();
-          const terminalSeq = this.allocateSeq();
           const terminalNonce = new Uint8Array(randomBytes(8));
-          const reference = (args.reference ?? `CASH-${terminalSeq}`).slice(0, 16);
-          await this.journal({
-            op: 'reload',
-            terminalSeq,
-            cardNumber: card.cardNumber,
-            expectedCounter: context.counter,
-            amountCents: args.amountCents,
-            billRef: reference,
-            serviceCode: 0,
-            time: this.clock(),
-          });
-          let authorization: Uint8Array;
-          try {
-            authorization = await authorizer.authorize({
-              cardNumber: card.cardNumber,
-              counter: context.counter,
-              challenge: context.challenge,
-              amount: args.amountCents,
-              currency: card.purse.currency,
-              terminalId: this.config.terminalId,
-              terminalSeq,
-              terminalNonce,
-              reference,
-              time: Math.floor(this.clock() / 1000),
-              cardRecords,
-              cardCertificate,
-            });
-          } catch (err) {
-            await this.intents.resolve(terminalSeq, 'not-sent');
-            throw new TransactionRefusedError(
-              'load-declined',
-              `The reload was not authorized: ${(err as Error).message}`,
-              {
-                cause: err,
+          // The reference is bound into the intent before its sequence number is known: a
+          // default reference names the next sequence number, which the template allocates.
+          const reference = (args.reference ?? `CASH-${this.peekNextSeq()}`).slice(0, 16);
+          return this.runValueCommand<Uint8Array>(
+            card,
+            {
+              operation: 'reload',
+              serviceCode: 0,
+              intent: {
+                op: 'reload',
+                cardNumber: card.cardNumber,
+                expectedCounter: context.counter,
+                amountCents: args.amountCents,
+                billRef: reference,
+                serviceCode: 0,
+                originalTerminalSeq: 0,
               },
-            );
-          }
-          this.emit({ type: 'processing', operation: 'reload' });
-          let proof: VerifiedProof;
-          try {
-            proof = await card.reload(authorization);
-          } catch (err) {
-            if (isOutcomeUnknown(err)) throw outcomeUnknown(args.amountCents, err, 'reload');
-            await this.intents.resolve(terminalSeq, 'not-charged').catch(() => {});
-            throw err;
-          }
-          await this.appendOrFlag(terminalSeq, args.amountCents, {
-            type: 'reload',
-            time: this.clock(),
-            terminalSeq,
-            cardNumber: card.cardNumber,
-            amountCents: args.amountCents,
-            reference,
-            cardProof: encodeTransactionProof(proof),
-            cardCertificate: (await card.certificate()).bytes,
-          });
-          return this.approved('reload', card, proof, 0, recovered);
+              prepare: async (terminalSeq) => {
+                try {
+                  return await authorizer.authorize({
+                    cardNumber: card.cardNumber,
+                    counter: context.counter,
+                    challenge: context.challenge,
+                    amount: args.amountCents,
+                    currency: card.purse.currency,
+                    terminalId: this.config.terminalId,
+                    terminalSeq,
+                    terminalNonce,
+                    reference,
+                    time: Math.floor(this.clock() / 1000),
+                    cardRecords,
+                    cardCertificate,
+                  });
+                } catch (err) {
+                  throw new TransactionRefusedError(
+                    'load-declined',
+                    `The reload was not authorized: ${(err as Error).message}`,
+                    { cause: err, params: { detail: (err as Error).message } },
+                  );
+                }
+              },
+              send: (_terminalSeq, _time, authorization) => card.reload(authorization),
+              record: (terminalSeq, proof, certificate) => ({
+                type: 'reload',
+                time: this.clock(),
+                terminalSeq,
+                cardNumber: card.cardNumber,
+                amountCents: args.amountCents,
+                reference,
+                cardProof: encodeTransactionProof(proof),
+                cardCertificate: certificate,
+              }),
+            },
+            recovered,
+          );
         });
       } catch (err) {
         throw await this.declined('reload', err);
@@ -562,5 +484,22 @@ export class TerminalEngine extends TerminalEngineRecovery {
       out.push(proof);
     }
     return out;
+  }
+
+  /** The sequence number the next value command will get. */
+  private peekNextSeq(): number {
+    const legacy = Math.max(0, ...this.legacyIntents.keys());
+    return Math.max(this.ledger.maxTerminalSeq, legacy, this.lastAllocatedSeq) + 1;
+  }
+}
+
+/** Open intents of the sidecar journal an older version kept (read-only; new intents are in the log). */
+async function readLegacyIntents(path: string): Promise<Intent[]> {
+  if (!existsSync(path)) return [];
+  const journal = await IntentJournal.open(path);
+  try {
+    return journal.unresolved();
+  } finally {
+    await journal.close();
   }
 }

@@ -66,7 +66,7 @@ export interface LogSummary {
   headHash: string;
   byType: Record<RecordType, number>;
   totals: LogTotals;
-  /** terminalSeq of pending-debit records with no pending-resolved record. */
+  /** terminalSeq of pending debits (pending-debit records, debit intents) with neither a sale record nor a pending-resolved record. */
   unresolvedPendingDebits: number[];
   tornTail?: TornTail;
   firstError?: VerifyError;
@@ -198,6 +198,8 @@ export async function verifyLog(path: string, options: VerifyOptions = {}): Prom
             return ['card-proof', typeof verdict === 'string' ? verdict : 'card proof does not verify'];
           }
         }
+        // A sale record settles the debit intent of its terminalSeq (the log needs no resolution record then).
+        if (record.type === 'sale' || record.type === 'recovered-sale') pending.delete(record.terminalSeq);
         const totals = summary.totals;
         if (record.type === 'sale') totals.saleCents += record.amountCents;
         else if (record.type === 'recovered-sale') totals.recoveredSaleCents += record.amountCents;
@@ -207,6 +209,9 @@ export async function verifyLog(path: string, options: VerifyOptions = {}): Prom
       }
       case 'pending-debit':
         pending.add(record.terminalSeq);
+        return undefined;
+      case 'intent':
+        if (record.op === 'debit') pending.add(record.terminalSeq);
         return undefined;
       case 'pending-resolved':
         pending.delete(record.terminalSeq);

@@ -97,6 +97,8 @@ export async function verifyLog(path: string, options: VerifyOptions = {}): Prom
     unresolvedPendingDebits: [],
   };
   const pending = new Set<number>();
+  /** terminalSeq of debit intents (closed by their sale record, unlike legacy pending-debit records). */
+  const debitIntents = new Set<number>();
   let prevHash = GENESIS_HASH;
 
   const fh = await openForRead(path);
@@ -198,8 +200,13 @@ export async function verifyLog(path: string, options: VerifyOptions = {}): Prom
             return ['card-proof', typeof verdict === 'string' ? verdict : 'card proof does not verify'];
           }
         }
-        // A sale record settles the debit intent of its terminalSeq (the log needs no resolution record then).
-        if (record.type === 'sale' || record.type === 'recovered-sale') pending.delete(record.terminalSeq);
+        // A sale record settles the debit intent of its terminalSeq (no resolution record needed);
+        // a legacy pending-debit record still needs its pending-resolved record.
+        if (
+          (record.type === 'sale' || record.type === 'recovered-sale') &&
+          debitIntents.has(record.terminalSeq)
+        )
+          pending.delete(record.terminalSeq);
         const totals = summary.totals;
         if (record.type === 'sale') totals.saleCents += record.amountCents;
         else if (record.type === 'recovered-sale') totals.recoveredSaleCents += record.amountCents;
@@ -211,7 +218,10 @@ export async function verifyLog(path: string, options: VerifyOptions = {}): Prom
         pending.add(record.terminalSeq);
         return undefined;
       case 'intent':
-        if (record.op === 'debit') pending.add(record.terminalSeq);
+        if (record.op === 'debit') {
+          pending.add(record.terminalSeq);
+          debitIntents.add(record.terminalSeq);
+        }
         return undefined;
       case 'pending-resolved':
         pending.delete(record.terminalSeq);

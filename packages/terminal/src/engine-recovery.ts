@@ -83,6 +83,7 @@ export abstract class TerminalEngineRecovery extends TerminalEngineCore {
           ...base,
           amountCents: proof.record.amount,
           outcome: 'completed',
+          key: 'recovered-completed',
           message: `The earlier ${what} of ${kes(proof.record.amount)} went through.`,
           receipt,
         };
@@ -99,6 +100,7 @@ export abstract class TerminalEngineRecovery extends TerminalEngineCore {
         notice = {
           ...base,
           outcome: 'not-charged',
+          key: 'recovered-not-charged',
           message:
             intent.op === 'debit'
               ? `The earlier sale of ${amount} did NOT go through: the card was not charged.`
@@ -109,12 +111,18 @@ export abstract class TerminalEngineRecovery extends TerminalEngineCore {
         notice = {
           ...base,
           outcome: 'unknown',
+          key: result === undefined ? 'recovered-counter-lost' : 'recovered-synced',
           message:
             result === undefined
               ? `The terminal lost the card counter of the earlier ${what} of ${amount} (terminal seq ${intent.terminalSeq}): it stays pending for the operator, who asks the clearing service.`
               : `The card has already handed the earlier ${what} of ${amount} (terminal seq ${intent.terminalSeq}) to the clearing service: it stays pending for the operator, who asks the clearing service.`,
         };
-        this.emit({ type: 'operator-attention', message: notice.message, terminalSeq: intent.terminalSeq });
+        this.emit({
+          type: 'operator-attention',
+          message: notice.message,
+          terminalSeq: intent.terminalSeq,
+          notice,
+        });
       }
       notices.push(notice);
       this.emit({ type: 'recovered', notice });

@@ -4,7 +4,7 @@ import type { CardLinkCache, TapTelemetry, VerifiedProof } from '@huduma/sdk';
 import type { LogFileIo } from '@huduma/txlog';
 import type { ServiceCatalog } from './catalog';
 import type { TerminalConfig } from './config';
-import type { RefusalParams, RefusalReason } from './errors';
+import type { NoticeKey, RefusalParams, RefusalReason } from './errors';
 import type { Intent } from './intents';
 import type { LoadAuthorizer } from './load-authorizer';
 import type { CardReader } from './reader';
@@ -26,7 +26,9 @@ export interface RecoveryNotice {
   cardNumber: string;
   amountCents: number;
   outcome: 'completed' | 'not-charged' | 'unknown';
-  /** For the cashier, e.g. "The earlier sale of KES 250.00 went through." */
+  /** Machine-readable: what the app's message catalogs word (with op, amountCents, terminalSeq). */
+  key: NoticeKey;
+  /** English wording (kept for older consumers); word it from `key` with the app's catalogs. */
   message: string;
   /** Receipt of a completed transaction. */
   receipt?: string;
@@ -40,7 +42,7 @@ export type TerminalEvent =
   | { type: 'wrong-pin'; triesLeft: number }
   | { type: 'processing'; operation: Operation }
   | { type: 'recovered'; notice: RecoveryNotice }
-  | { type: 'operator-attention'; message: string; terminalSeq?: number }
+  | { type: 'operator-attention'; message: string; terminalSeq?: number; notice?: RecoveryNotice }
   | { type: 'approved'; operation: Operation; amountCents: number; receipt: string }
   | {
       type: 'declined';
@@ -99,8 +101,8 @@ export interface TerminalStatus {
   unsyncedRecords: number;
   lastSyncAt: number;
   offlineForMs: number;
-  /** Why offline sales are refused right now (undefined: they are allowed). */
-  offlineRefusal: { reason: RefusalReason; message: string } | undefined;
+  /** Why offline sales are refused right now (undefined: they are allowed); `message` is English. */
+  offlineRefusal: { reason: RefusalReason; message: string; params: RefusalParams } | undefined;
   denyListVersion: number;
   unresolved: UnresolvedTransaction[];
 }

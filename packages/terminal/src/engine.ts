@@ -317,6 +317,7 @@ export class TerminalEngine extends TerminalEngineValueCommands {
             throw new TransactionRefusedError(
               'nothing-to-cancel',
               `This is not the card of the last sale (${maskCardNumber(sale.cardNumber)}).`,
+              { params: { maskedCardNumber: maskCardNumber(sale.cardNumber) } },
             );
           // UNDEBIT cancels the card's last transaction only (§6.9): its counter is the sale's.
           if (card.purse.counter !== debit.counter)

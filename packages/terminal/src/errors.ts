@@ -110,6 +110,18 @@ export const REFUSAL_REASONS = [
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
 /**
+ * What a re-tap found about an interrupted command (RecoveryNotice.key): every notice key the
+ * engine can raise, for the message catalogs like REFUSAL_REASONS.
+ */
+export const NOTICE_KEYS = [
+  'recovered-completed',
+  'recovered-not-charged',
+  'recovered-counter-lost',
+  'recovered-synced',
+] as const;
+export type NoticeKey = (typeof NOTICE_KEYS)[number];
+
+/**
  * Structured facts of a refusal for the message catalogs (amounts in cents, times in ms since
  * the epoch): what a sentence needs besides its reason.
  */

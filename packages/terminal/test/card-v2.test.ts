@@ -5,7 +5,7 @@
  * an interrupted sale whose expected counter is lost is never guessed.
  */
 import { join } from 'node:path';
-import { Cvm, decodeTransactionProof, INS, TxType } from '@huduma/card-applet-spec';
+import { Cvm, decodeTransactionProof, TxType } from '@huduma/card-applet-spec';
 import {
   CurrencyMismatchError,
   NoCvmLimitReachedError,
@@ -21,7 +21,6 @@ import {
   devLoadAuthorizer,
   FILES,
   type LoadAuthorizationRequest,
-  pollingCardReader,
   TransactionRefusedError,
   toRefusal,
 } from '../src/index';

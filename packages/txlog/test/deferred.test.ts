@@ -9,7 +9,13 @@ afterAll(() => tmp.cleanup());
 function countingIo(): { io: LogFileIo; syncs: () => number } {
   let n = 0;
   return {
-    io: { ...nodeFileIo, datasync: async (fh) => (n++, nodeFileIo.datasync(fh)) },
+    io: {
+      ...nodeFileIo,
+      datasync: async (fh) => {
+        n++;
+        await nodeFileIo.datasync(fh);
+      },
+    },
     syncs: () => n,
   };
 }

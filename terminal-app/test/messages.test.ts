@@ -32,6 +32,21 @@ describe('message catalogs', () => {
     );
   });
 
+  it('card refusals say that nothing was taken, in both languages', () => {
+    const reasons = [
+      'no-cvm-limit-reached',
+      'puk-blocked',
+      'sync-required',
+      'currency-mismatch',
+      'secure-messaging',
+      'card-changed',
+    ] as const;
+    for (const reason of reasons) {
+      expect(translate(reason, {}, 'en')).toMatch(/no payment was taken|NOT taken/i);
+      expect(translate(reason, {}, 'sw')).toMatch(/hakuna malipo|HAYAKUCHUKULIWA/i);
+    }
+  });
+
   it('storage refusals say whether the card was charged, in both languages', () => {
     for (const lang of LANGUAGES) {
       for (const reason of ['storage-full', 'storage-failed'] as const) {

@@ -101,7 +101,8 @@ describe('applet v2 at the counter', () => {
     expect(rig.testCard.card.state.balance).toBe(balance - 50_000);
   });
 
-  it('maps the new card refusals to typed reasons with cashier wording in English and Kiswahili', () => {
+  // Their Kiswahili wording lives in the counter app's catalogs (terminal-app/test/messages.test.ts).
+  it('maps the new card refusals to typed reasons (with an English fallback sentence)', () => {
     const cases: [Error, string][] = [
       [new NoCvmLimitReachedError(200_000, 200_000), 'no-cvm-limit-reached'],
       [new PukBlockedError(), 'puk-blocked'],
@@ -117,10 +118,8 @@ describe('applet v2 at the counter', () => {
       expect(r?.reason, error.name).toBe(reason);
       const key = reason as CashierMessageKey;
       expect(r?.cashierMessage).toBe(cashierText(key));
-      expect(cashierText(key, 'en')).toMatch(/no payment was taken|NOT taken/i);
-      expect(cashierText(key, 'sw')).toMatch(/hakuna malipo|HAYAKUCHUKULIWA/i);
+      expect(cashierText(key)).toMatch(/no payment was taken|NOT taken/i);
     }
-    expect(cashierText('card-changed', 'sw')).toMatch(/HAYAKUCHUKULIWA/);
   });
 
   it('a legacy pending debit whose journaled counter is lost stays with the operator, never guessed', async () => {

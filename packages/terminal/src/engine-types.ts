@@ -26,8 +26,11 @@ export interface RecoveryNotice {
   cardNumber: string;
   amountCents: number;
   outcome: 'completed' | 'not-charged' | 'unknown';
-  /** Machine-readable: what the app's message catalogs word (with op, amountCents, terminalSeq). */
-  key: NoticeKey;
+  /**
+   * Machine-readable: what the app's message catalogs word (with op, amountCents, terminalSeq).
+   * Always set by the engine; optional so that notices built elsewhere (UI tests) still type-check.
+   */
+  key?: NoticeKey;
   /** English wording (kept for older consumers); word it from `key` with the app's catalogs. */
   message: string;
   /** Receipt of a completed transaction. */
@@ -50,7 +53,8 @@ export type TerminalEvent =
       reason: RefusalReason;
       /** English wording (kept for older consumers); word it from `reason` and `params` with the app's catalogs. */
       message: string;
-      params: RefusalParams;
+      /** Always set by the engine (optional for events built elsewhere). */
+      params?: RefusalParams;
     }
   | { type: 'remove-card' };
 

@@ -83,8 +83,15 @@ export function translate(
 
 /** The sentence for what a re-tap found (RecoveryNotice). */
 export function noticeText(notice: RecoveryNotice, lang: Language = 'en'): string {
+  const key: NoticeKey =
+    notice.key ??
+    (notice.outcome === 'completed'
+      ? 'recovered-completed'
+      : notice.outcome === 'not-charged'
+        ? 'recovered-not-charged'
+        : 'recovered-synced');
   return translate(
-    notice.key,
+    key,
     { op: notice.op, amountCents: notice.amountCents, terminalSeq: notice.terminalSeq },
     lang,
   );

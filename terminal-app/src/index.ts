@@ -4,6 +4,15 @@
  * and the `huduma-terminal` CLI. `scripts/start.ts` uses it through this entry.
  */
 export { runTerminalCli } from './cli/commands';
+export {
+  CATALOGS,
+  LANGUAGES,
+  type Language,
+  type MessageKey,
+  type MessageParams,
+  noticeText,
+  translate,
+} from './messages/index';
 export { CashierConsole } from './ui/console';
 export { type DemoCounter, type DemoWorld, ensureDemoWorld, openDemoCounter } from './ui/demo-world';
 export { runNarratedDemo } from './ui/narrated-demo';

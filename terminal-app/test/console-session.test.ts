@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Language } from '../src/messages/index';
 import { CashierConsole } from '../src/ui/console';
 import { type DemoCounter, type DemoWorld, ensureDemoWorld, openDemoCounter } from '../src/ui/demo-world';
 
 /** Runs the console's menu loop over `lines` (then end of input) and returns everything it printed. */
-async function session(counter: DemoCounter, lines: string[]): Promise<string> {
+async function session(counter: DemoCounter, lines: string[], language?: Language): Promise<string> {
   let text = '';
   const output = new Writable({
     write(chunk, _enc, done) {
@@ -24,6 +25,7 @@ async function session(counter: DemoCounter, lines: string[]): Promise<string> {
     output,
     demo: counter.reader,
     terminal: false,
+    ...(language ? { language } : {}),
   });
   await cashier.run();
   return text;
@@ -43,6 +45,14 @@ describe('cashier console, scripted', () => {
   afterEach(async () => {
     await counter.close();
     rmSync(root, { recursive: true, force: true });
+  });
+
+  it("words the engine's refusals in the cashier's language (Kiswahili)", async () => {
+    // A typed KES 250.00 on Baraka's card (KES 120.00): declined, the reason from the sw catalog.
+    const out = await session(counter, ['1', 'A', '250', 'PAY-SW', '2', '0'], 'sw');
+    expect(out).toContain('Salio halitoshi: kadi ina KES 120.00, mauzo ni KES 250.00.');
+    expect(out).not.toContain('Insufficient balance: the card holds');
+    expect(balance(1)).toBe(12_000);
   });
 
   it('a sale, a decline, a PIN sale, cancel-last and the X report', async () => {

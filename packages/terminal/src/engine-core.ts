@@ -1,19 +1,16 @@
-import { appendFile, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { encodeTransactionProof, LifeCycle, maskCardNumber } from '@huduma/card-applet-spec';
+import { encodeTransactionProof } from '@huduma/card-applet-spec';
 import {
   type CardLinkCache,
-  HudumaCard,
+  type HudumaCard,
   InMemoryCardLinkCache,
   type TapTelemetry,
   type TerminalKeyAgreement,
   type VerifiedProof,
 } from '@huduma/sdk';
-import { nodeCryptoKeyAgreement, nodeCryptoVerify } from '@huduma/sdk/node';
-import type { LogEvent } from '@huduma/txlog';
-import { kes } from './amount';
-import { type SaleOrder, ServiceCatalog } from './catalog';
-import { FILES, type TerminalConfig } from './config';
+import { nodeCryptoKeyAgreement } from '@huduma/sdk/node';
+import type { IntentEvent, LogEvent } from '@huduma/txlog';
+import type { ServiceCatalog } from './catalog';
+import type { TerminalConfig } from './config';
 import type { DenyList } from './deny-list';
 import type {
   ApprovedTransaction,
@@ -23,21 +20,34 @@ import type {
   TerminalEvent,
 } from './engine-types';
 import { TerminalBusyError, TransactionRefusedError } from './errors';
-import { checkpointDue, clockRefusal, validateShiftFields } from './housekeeping';
-import type { Intent, IntentJournal } from './intents';
+import { checkpointDue, clockRefusal } from './housekeeping';
+import type { Intent } from './intents';
 import type { Ledger } from './ledger';
-import type { CardTap } from './reader';
 import { formatReceipt, proofReference, type ReceiptData } from './receipt';
-import { isStorageError, toRefusal } from './refusals';
-import { computeShiftReport, type DeclineEntry, type ShiftReport } from './reports';
+import { isStorageError } from './refusals';
+import type { ShiftBook } from './shift-book';
 import { type StorageReserve, storageRefusal } from './storage';
 import type { SyncState } from './sync-state';
 
+/** What an engine stands on, opened by TerminalEngine.open. */
+export interface EngineParts {
+  config: TerminalConfig;
+  options: TerminalEngineOptions;
+  ledger: Ledger;
+  /** Open intents of a sidecar journal written by an older version (read-only, settled then forgotten). */
+  legacyIntents: Intent[];
+  sync: SyncState;
+  denyList: DenyList;
+  reserve: StorageReserve;
+  shifts: ShiftBook;
+  catalog: ServiceCatalog;
+}
+
 /**
- * What every operation of the engine stands on: the terminal's files (log, intent journal, sync
- * state, reserve), one tap at a time (withCard: select, settle the card's interrupted
- * transactions, card checks), journaling before a command and logging after it, events and
- * refusals. Not exported from the package: TerminalEngine is the API.
+ * What every operation of the engine stands on: the terminal's files (log, sync state, reserve),
+ * the shift book, intents (journaled in the log before a command goes to a card), logging what a
+ * card did, receipts, events and one operation at a time. Not exported from the package:
+ * TerminalEngine is the API.
  */
 export abstract class TerminalEngineCore {
   protected readonly listeners = new Set<(event: TerminalEvent) => void>();
@@ -49,38 +59,34 @@ export abstract class TerminalEngineCore {
   protected busy: string | undefined;
   protected lastAllocatedSeq = 0;
   protected readonly needsOperator = new Set<number>();
+  readonly config: TerminalConfig;
+  readonly denyList: DenyList;
+  protected readonly options: TerminalEngineOptions;
+  protected readonly ledger: Ledger;
+  protected readonly legacyIntents: Map<number, Intent>;
+  protected readonly sync: SyncState;
+  protected readonly reserve: StorageReserve;
+  protected readonly shifts: ShiftBook;
 
-  protected constructor(
-    readonly config: TerminalConfig,
-    protected readonly options: TerminalEngineOptions,
-    protected readonly ledger: Ledger,
-    protected readonly intents: IntentJournal,
-    protected readonly sync: SyncState,
-    readonly denyList: DenyList,
-    private declines: DeclineEntry[],
-    protected readonly reserve: StorageReserve,
-  ) {
-    this.catalogValue = options.catalog ?? new ServiceCatalog();
-    this.clock = options.clock ?? Date.now;
-    this.linkCache = options.linkCache ?? new InMemoryCardLinkCache();
+  protected constructor(parts: EngineParts) {
+    this.config = parts.config;
+    this.options = parts.options;
+    this.ledger = parts.ledger;
+    this.legacyIntents = new Map(parts.legacyIntents.map((i) => [i.terminalSeq, i]));
+    this.sync = parts.sync;
+    this.denyList = parts.denyList;
+    this.reserve = parts.reserve;
+    this.shifts = parts.shifts;
+    this.catalogValue = parts.catalog;
+    this.clock = parts.options.clock ?? Date.now;
+    this.linkCache = parts.options.linkCache ?? new InMemoryCardLinkCache();
     // One certified key, separate domains: cards use it for ECDH (v2), and the same private key
     // signs the log's checkpoints and the clearing requests (domain-tagged messages, never ECDH).
     this.cardKeyAgreement = nodeCryptoKeyAgreement({
-      certificate: config.certificateBytes,
-      privateKey: config.privateKey,
+      certificate: parts.config.certificateBytes,
+      privateKey: parts.config.privateKey,
     });
-    if (options.onEvent) this.listeners.add(options.onEvent);
-  }
-
-  /**
-   * Completed intents live on in the sidecar (their outcome is in the log): rewrite it with the
-   * open ones when that saves anything. Run at start and at each Z report (no sale in flight).
-   * A failure (full disk) is left for the next time: the old journal stays whole and in use.
-   */
-  protected async compactIntents(): Promise<void> {
-    const open = this.intents.unresolved().filter((i) => this.intentStillOpen(i)).length;
-    if (this.intents.lineCount <= open + 1) return;
-    await this.intents.compact((i) => this.intentStillOpen(i)).catch(() => {});
+    if (parts.options.onEvent) this.listeners.add(parts.options.onEvent);
   }
 
   get catalog(): ServiceCatalog {
@@ -93,9 +99,9 @@ export abstract class TerminalEngineCore {
     return () => this.listeners.delete(listener);
   }
 
+  /** Closes the log (making every record durable). */
   async close(): Promise<void> {
     await this.ledger.close();
-    await this.intents.close();
   }
 
   /** Records a successful upload to the clearing service (called by the sync client). */
@@ -121,31 +127,26 @@ export abstract class TerminalEngineCore {
       throw new TransactionRefusedError(
         'terminal-certificate-expired',
         `This terminal's certificate expired on ${new Date(notAfterMs).toISOString().slice(0, 10)}: no payments until it is renewed.`,
+        { params: { expiredAt: notAfterMs } },
       );
   }
 
-  /**
-   * Whether the log leaves this intent's outcome open. A debit is open while its pending-debit
-   * record is (that record is written before the command goes to the card); an undebit or a reload
-   * until the log holds its completed record.
-   */
-  protected intentStillOpen(i: Intent): boolean {
-    return i.op === 'debit'
-      ? this.ledger.pendingDebits.has(i.terminalSeq)
-      : !this.ledger.completedSeqs.has(i.terminalSeq);
-  }
-
-  /** Unresolved value commands, oldest first. */
+  /** Unresolved value commands, oldest first: the log's open intents, and what an older version left. */
   protected unresolved(cardNumber?: string): Intent[] {
     const out = new Map<number, Intent>();
-    for (const i of this.intents.unresolved(cardNumber)) {
-      if (this.intentStillOpen(i)) out.set(i.terminalSeq, i);
+    for (const r of this.ledger.openIntents.values()) out.set(r.terminalSeq, intentOf(r));
+    for (const i of this.legacyIntents.values()) {
+      const open =
+        i.op === 'debit'
+          ? this.ledger.pendingDebits.has(i.terminalSeq)
+          : !this.ledger.completedSeqs.has(i.terminalSeq) && !this.ledger.resolvedSeqs.has(i.terminalSeq);
+      if (open && !out.has(i.terminalSeq)) out.set(i.terminalSeq, i);
     }
-    // A pending debit whose sidecar entry is missing still needs settling, but without the
+    // A legacy pending debit whose sidecar entry is missing still needs settling, but without the
     // expected counter the card cannot be asked (any guess could call a charged sale "not
     // charged"): it is left to the operator and the clearing service.
     for (const p of this.ledger.pendingDebits.values()) {
-      if (out.has(p.terminalSeq) || (cardNumber !== undefined && p.cardNumber !== cardNumber)) continue;
+      if (out.has(p.terminalSeq)) continue;
       out.set(p.terminalSeq, {
         kind: 'intent',
         op: 'debit',
@@ -158,70 +159,9 @@ export abstract class TerminalEngineCore {
         time: p.time,
       });
     }
-    return [...out.values()].sort((a, b) => a.terminalSeq - b.terminalSeq);
-  }
-
-  /**
-   * One tap: wait for a card, select it, settle its interrupted transactions, apply the deny
-   * list and the card checks, then run `body`. The card is released whatever happens.
-   */
-  protected async withCard<T>(
-    operation: Operation,
-    amountCents: number | undefined,
-    signal: AbortSignal | undefined,
-    body: (card: HudumaCard, recovered: RecoveryNotice[]) => Promise<T>,
-  ): Promise<T> {
-    // Every card operation may write records (settling an earlier one too): none with an impossible time.
-    const clock = clockRefusal(this.clock());
-    if (clock) throw clock;
-    this.emit({ type: 'insert-card', operation, ...(amountCents === undefined ? {} : { amountCents }) });
-    const tap: CardTap = await this.options.reader.waitForCard(signal ? { signal } : {});
-    let telemetry: TapTelemetry | undefined;
-    try {
-      const card = await HudumaCard.select(tap.transport, {
-        trust: { issuerCaPublicKeys: this.config.issuerCaPublicKeys },
-        terminal: this.cardKeyAgreement,
-        verifySignature: nodeCryptoVerify,
-        linkCache: this.linkCache,
-        clock: () => Math.floor(this.clock() / 1000),
-        telemetry: { onTelemetry: (t) => (telemetry = t) },
-      });
-      this.emit({
-        type: 'card-read',
-        cardNumber: card.cardNumber,
-        maskedCardNumber: maskCardNumber(card.cardNumber),
-        balanceCents: card.purse.balance,
-      });
-      // Settling needs only the FCI counter and GET TRANSACTION, which a blocked card still answers.
-      const recovered = await this.settle(card).catch((err) => {
-        throw isStorageError(err) ? storageRefusal(err, 'settle') : err;
-      });
-      if (card.lifeCycle === LifeCycle.BLOCKED)
-        throw new TransactionRefusedError(
-          'card-blocked',
-          'This card is blocked: keep it and refer the holder to a Huduma Centre.',
-        );
-      if (this.denyList.has(card.cardNumber)) {
-        await card.block('DENY_LISTED');
-        await this.ledger.append({
-          type: 'card-blocked',
-          time: this.clock(),
-          cardNumber: card.cardNumber,
-          reason: 'deny-listed',
-        });
-        throw new TransactionRefusedError(
-          'deny-listed',
-          'This card is on the deny list and has been blocked: keep it and refer the holder to a Huduma Centre.',
-        );
-      }
-      if (operation === 'recover') return await body(card, recovered);
-      await card.certificate();
-      return await body(card, recovered);
-    } finally {
-      if (telemetry) this.lastTelemetry = telemetry;
-      this.emit({ type: 'remove-card' });
-      await tap.release?.().catch(() => {});
-    }
+    return [...out.values()]
+      .filter((i) => cardNumber === undefined || i.cardNumber === cardNumber)
+      .sort((a, b) => a.terminalSeq - b.terminalSeq);
   }
 
   /** Telemetry of the last tap (APDUs, bytes, ms per step). */
@@ -281,42 +221,44 @@ export abstract class TerminalEngineCore {
     });
   }
 
-  /** Logs a completed cancel/reload; if the log fails, the intent stays open and the next tap records it. */
-  protected async appendOrFlag(
-    terminalSeq: number,
-    amountCents: number,
-    event: Parameters<Ledger['append']>[0],
-  ): Promise<void> {
+  /**
+   * Journals a value command in the log, durably (the one fdatasync of a sale: it also makes
+   * every earlier deferred record durable), before the command goes to the card. A failed write
+   * refuses with nothing charged.
+   */
+  protected async journalIntent(intent: Omit<IntentEvent, 'type'>): Promise<void> {
     try {
-      await this.appendCharged(terminalSeq, event);
-    } catch (err) {
-      throw new TransactionRefusedError(
-        'journal-failed',
-        `The card was updated (${kes(amountCents)}) but the terminal could not save it: tap the same card again once storage is fixed.`,
-        { cause: err, detail: `terminal seq ${terminalSeq}: ${(err as Error).message}` },
-      );
-    }
-    this.intents.forget(terminalSeq);
-  }
-
-  /** Journals an intent before its command goes to a card; a failed write refuses with nothing charged. */
-  protected async journal(intent: Omit<Intent, 'kind'>): Promise<void> {
-    try {
-      await this.intents.record(intent);
+      await this.ledger.append({ type: 'intent', ...intent });
     } catch (err) {
       throw storageRefusal(err, 'before-charge');
     }
   }
 
+  /** A command the card did not execute: the log says so, closing its intent (best effort: recovery re-asks the card). */
+  protected async notCharged(terminalSeq: number): Promise<void> {
+    await this.ledger
+      .appendDeferred({ type: 'pending-resolved', time: this.clock(), terminalSeq, outcome: 'not-charged' })
+      .catch(() => {});
+    this.legacyIntents.delete(terminalSeq);
+  }
+
   /**
-   * Logs what a card has already done (charged, refunded, loaded). If the disk is full, the
-   * reserve is released and the write tried again, once the log is reopened to see what of the
-   * failed append reached the disk (the rest is written, nothing twice). Sales then stay
-   * refused until the reserve can be grown again (space is back).
+   * Logs what a card has already done (charged, refunded, loaded). `deferred`: written without
+   * its own fdatasync (the intent is durable, and the card keeps its proof for recovery: see
+   * docs/decisions/one-fsync-per-sale.md). If the disk is full, the reserve is released and the
+   * write tried again, durably, once the log is reopened to see what of the failed append reached
+   * the disk (the rest is written, nothing twice). Sales then stay refused until the reserve can
+   * be grown again (space is back).
    */
-  protected async appendCharged(terminalSeq: number, ...events: LogEvent[]): Promise<void> {
+  protected async appendCharged(
+    terminalSeq: number,
+    events: LogEvent[],
+    options: { deferred?: boolean } = {},
+  ): Promise<void> {
     try {
-      await this.ledger.append(...events);
+      if (options.deferred) await this.ledger.appendDeferred(...events);
+      else await this.ledger.append(...events);
+      this.legacyIntents.delete(terminalSeq);
       return;
     } catch (err) {
       if (!isStorageError(err)) throw err;
@@ -325,56 +267,24 @@ export abstract class TerminalEngineCore {
     await this.ledger.recover();
     const done = this.ledger.completedSeqs.has(terminalSeq);
     const missing = events.filter((e) =>
-      e.type === 'pending-resolved' ? !done || this.ledger.saleWithoutResolution.has(terminalSeq) : !done,
+      e.type === 'pending-resolved'
+        ? !done || this.ledger.saleWithoutResolution.has(terminalSeq)
+        : !this.ledger.completedSeqs.has(terminalSeq),
     );
     if (missing.length > 0) await this.ledger.append(...missing);
+    this.legacyIntents.delete(terminalSeq);
   }
 
-  /** Maps whatever stopped an operation to a TransactionRefusedError, records and announces it. */
-  protected async declined(operation: Operation, err: unknown, order?: SaleOrder): Promise<unknown> {
-    const refusal = toRefusal(err);
-    if (!refusal) return err;
-    this.emit({ type: 'declined', operation, reason: refusal.reason, message: refusal.cashierMessage });
-    if (operation === 'sale') {
-      const entry: DeclineEntry = {
-        shiftId: this.ledger.shiftId,
-        time: this.clock(),
-        reason: refusal.reason,
-        amountCents: order?.amountCents ?? 0,
-        serviceCode: order?.serviceCode ?? 0,
-      };
-      this.declines.push(entry);
-      // Declines are statistics, not money: a lost line costs a report figure, so no fsync.
-      await appendFile(join(this.config.dir, FILES.declines), `${JSON.stringify(entry)}\n`).catch(() => {});
-    }
-    return refusal;
-  }
-
-  protected shiftReport(kind: 'X' | 'Z'): ShiftReport {
-    return computeShiftReport({
-      kind,
-      shiftId: this.ledger.shiftId,
-      openedAt: this.ledger.shiftOpenedAt,
-      at: this.clock(),
-      records: this.ledger.shiftRecords,
-      declines: this.declines.filter((d) => d.shiftId === this.ledger.shiftId),
-      catalog: this.catalogValue,
-      unresolvedPending: this.unresolved().length,
-    });
-  }
-
-  protected async openShift(): Promise<void> {
-    const time = this.clock();
-    const shiftId = `${this.config.terminalId}-S${this.ledger.shiftCount + 1}`;
-    const operatorId = this.options.operatorId ?? 'cashier';
-    // What the clearing service cannot store would wedge every later upload: refuse it here.
-    validateShiftFields({ shiftId, operatorId, time });
-    await this.ledger.append({ type: 'shift-open', time, shiftId, operatorId });
-    this.declines = [];
+  /** The completion record of a legacy pending-debit also needs its pending-resolved record. */
+  protected legacyResolution(terminalSeq: number, time: number): LogEvent[] {
+    return this.ledger.pendingDebits.has(terminalSeq)
+      ? [{ type: 'pending-resolved', time, terminalSeq, outcome: 'completed' }]
+      : [];
   }
 
   protected allocateSeq(): number {
-    const seq = Math.max(this.ledger.maxTerminalSeq, this.intents.highestSeq, this.lastAllocatedSeq) + 1;
+    const legacy = Math.max(0, ...this.legacyIntents.keys());
+    const seq = Math.max(this.ledger.maxTerminalSeq, legacy, this.lastAllocatedSeq) + 1;
     this.lastAllocatedSeq = seq;
     return seq;
   }
@@ -411,26 +321,25 @@ export abstract class TerminalEngineCore {
     await this.ledger.checkpoint(now).catch(() => {});
   }
 
-  /** Settles the card's interrupted transactions (engine-recovery.ts); run at every tap. */
-  protected abstract settle(card: HudumaCard): Promise<RecoveryNotice[]>;
+  /** Announces a refusal (and counts a declined sale in the shift); returns what to throw. */
+  protected abstract declined(
+    operation: Operation,
+    err: unknown,
+    order?: { amountCents: number; serviceCode: number },
+  ): Promise<unknown>;
 }
 
-export async function readDeclines(path: string, shiftId: string): Promise<DeclineEntry[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    return [];
-  }
-  const out: DeclineEntry[] = [];
-  for (const line of text.split('\n')) {
-    if (!line) continue;
-    try {
-      const d = JSON.parse(line) as DeclineEntry;
-      if (d.shiftId === shiftId) out.push(d);
-    } catch {
-      // a torn last line
-    }
-  }
-  return out;
+function intentOf(r: IntentEvent): Intent {
+  return {
+    kind: 'intent',
+    op: r.op,
+    terminalSeq: r.terminalSeq,
+    cardNumber: r.cardNumber,
+    expectedCounter: r.expectedCounter,
+    amountCents: r.amountCents,
+    billRef: r.billRef,
+    serviceCode: r.serviceCode,
+    time: r.time,
+    ...(r.op === 'undebit' ? { originalTerminalSeq: r.originalTerminalSeq } : {}),
+  };
 }

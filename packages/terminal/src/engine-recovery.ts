@@ -15,14 +15,6 @@ import type { Intent } from './intents';
  * the counter the intent journaled, through the FCI and GET TRANSACTION, never by guessing.
  */
 export abstract class TerminalEngineRecovery extends TerminalEngineCore {
-  /** A debit the card did not execute: the log says so and the intent is closed (best effort). */
-  protected async notCharged(terminalSeq: number): Promise<void> {
-    await this.ledger
-      .append({ type: 'pending-resolved', time: this.clock(), terminalSeq, outcome: 'not-charged' })
-      .then(() => this.intents.forget(terminalSeq))
-      .catch(() => {});
-  }
-
   /**
    * The proof of a DEBIT/UNDEBIT the card answered. STALE means the card's counter is no longer
    * the one the command was bound to, so this command did not execute and never will; SPEC.md
@@ -46,25 +38,6 @@ export abstract class TerminalEngineRecovery extends TerminalEngineCore {
       terminalSeq: intent.terminalSeq,
       counterBefore: intent.expectedCounter,
       cause: new Error('the card synced the record with the expected counter + 1'),
-    });
-  }
-
-  /**
-   * Waits for a card and settles its interrupted transactions (the same happens at the start of
-   * every sale, cancel and reload tap). Returns what was found.
-   */
-  async recoverCard(options: { signal?: AbortSignal } = {}): Promise<RecoveryNotice[]> {
-    return this.exclusive('a recovery', async () => {
-      try {
-        return await this.withCard(
-          'recover',
-          undefined,
-          options.signal,
-          async (_card, recovered) => recovered,
-        );
-      } catch (err) {
-        throw await this.declined('recover', err);
-      }
     });
   }
 
@@ -110,22 +83,24 @@ export abstract class TerminalEngineRecovery extends TerminalEngineCore {
           ...base,
           amountCents: proof.record.amount,
           outcome: 'completed',
+          key: 'recovered-completed',
           message: `The earlier ${what} of ${kes(proof.record.amount)} went through.`,
           receipt,
         };
       } else if (result?.status === 'not-executed') {
-        if (intent.op === 'debit')
-          await this.ledger.append({
-            type: 'pending-resolved',
-            time: this.clock(),
-            terminalSeq: intent.terminalSeq,
-            outcome: 'not-charged',
-          });
-        await this.intents.resolve(intent.terminalSeq, 'not-charged');
+        // Durable: the cashier is told now that nothing was charged.
+        await this.ledger.append({
+          type: 'pending-resolved',
+          time: this.clock(),
+          terminalSeq: intent.terminalSeq,
+          outcome: 'not-charged',
+        });
+        this.legacyIntents.delete(intent.terminalSeq);
         this.needsOperator.delete(intent.terminalSeq);
         notice = {
           ...base,
           outcome: 'not-charged',
+          key: 'recovered-not-charged',
           message:
             intent.op === 'debit'
               ? `The earlier sale of ${amount} did NOT go through: the card was not charged.`
@@ -136,12 +111,18 @@ export abstract class TerminalEngineRecovery extends TerminalEngineCore {
         notice = {
           ...base,
           outcome: 'unknown',
+          key: result === undefined ? 'recovered-counter-lost' : 'recovered-synced',
           message:
             result === undefined
               ? `The terminal lost the card counter of the earlier ${what} of ${amount} (terminal seq ${intent.terminalSeq}): it stays pending for the operator, who asks the clearing service.`
               : `The card has already handed the earlier ${what} of ${amount} (terminal seq ${intent.terminalSeq}) to the clearing service: it stays pending for the operator, who asks the clearing service.`,
         };
-        this.emit({ type: 'operator-attention', message: notice.message, terminalSeq: intent.terminalSeq });
+        this.emit({
+          type: 'operator-attention',
+          message: notice.message,
+          terminalSeq: intent.terminalSeq,
+          notice,
+        });
       }
       notices.push(notice);
       this.emit({ type: 'recovered', notice });
@@ -156,8 +137,7 @@ export abstract class TerminalEngineRecovery extends TerminalEngineCore {
     const cardNumber = card.cardNumber;
     const time = this.clock();
     if (intent.op === 'debit') {
-      await this.appendCharged(
-        intent.terminalSeq,
+      await this.appendCharged(intent.terminalSeq, [
         {
           type: 'recovered-sale',
           time,
@@ -169,33 +149,36 @@ export abstract class TerminalEngineRecovery extends TerminalEngineCore {
           cardProof,
           cardCertificate,
         },
-        { type: 'pending-resolved', time, terminalSeq: intent.terminalSeq, outcome: 'completed' },
-      );
+        ...this.legacyResolution(intent.terminalSeq, time),
+      ]);
     } else if (intent.op === 'undebit') {
-      await this.appendCharged(intent.terminalSeq, {
-        type: 'cancel',
-        time,
-        terminalSeq: intent.terminalSeq,
-        originalTerminalSeq: intent.originalTerminalSeq ?? 0,
-        cardNumber,
-        amountCents: rec.amount,
-        billRef: rec.billRef,
-        cardProof,
-        cardCertificate,
-      });
+      await this.appendCharged(intent.terminalSeq, [
+        {
+          type: 'cancel',
+          time,
+          terminalSeq: intent.terminalSeq,
+          originalTerminalSeq: intent.originalTerminalSeq ?? 0,
+          cardNumber,
+          amountCents: rec.amount,
+          billRef: rec.billRef,
+          cardProof,
+          cardCertificate,
+        },
+      ]);
     } else {
-      await this.appendCharged(intent.terminalSeq, {
-        type: 'reload',
-        time,
-        terminalSeq: intent.terminalSeq,
-        cardNumber,
-        amountCents: rec.amount,
-        reference: rec.billRef,
-        cardProof,
-        cardCertificate,
-      });
+      await this.appendCharged(intent.terminalSeq, [
+        {
+          type: 'reload',
+          time,
+          terminalSeq: intent.terminalSeq,
+          cardNumber,
+          amountCents: rec.amount,
+          reference: rec.billRef,
+          cardProof,
+          cardCertificate,
+        },
+      ]);
     }
-    this.intents.forget(intent.terminalSeq);
     this.needsOperator.delete(intent.terminalSeq);
   }
 }

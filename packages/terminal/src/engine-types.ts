@@ -4,7 +4,7 @@ import type { CardLinkCache, TapTelemetry, VerifiedProof } from '@huduma/sdk';
 import type { LogFileIo } from '@huduma/txlog';
 import type { ServiceCatalog } from './catalog';
 import type { TerminalConfig } from './config';
-import type { RefusalReason } from './errors';
+import type { NoticeKey, RefusalParams, RefusalReason } from './errors';
 import type { Intent } from './intents';
 import type { LoadAuthorizer } from './load-authorizer';
 import type { CardReader } from './reader';
@@ -26,7 +26,12 @@ export interface RecoveryNotice {
   cardNumber: string;
   amountCents: number;
   outcome: 'completed' | 'not-charged' | 'unknown';
-  /** For the cashier, e.g. "The earlier sale of KES 250.00 went through." */
+  /**
+   * Machine-readable: what the app's message catalogs word (with op, amountCents, terminalSeq).
+   * Always set by the engine; optional so that notices built elsewhere (UI tests) still type-check.
+   */
+  key?: NoticeKey;
+  /** English wording (kept for older consumers); word it from `key` with the app's catalogs. */
   message: string;
   /** Receipt of a completed transaction. */
   receipt?: string;
@@ -40,9 +45,17 @@ export type TerminalEvent =
   | { type: 'wrong-pin'; triesLeft: number }
   | { type: 'processing'; operation: Operation }
   | { type: 'recovered'; notice: RecoveryNotice }
-  | { type: 'operator-attention'; message: string; terminalSeq?: number }
+  | { type: 'operator-attention'; message: string; terminalSeq?: number; notice?: RecoveryNotice }
   | { type: 'approved'; operation: Operation; amountCents: number; receipt: string }
-  | { type: 'declined'; operation: Operation; reason: RefusalReason; message: string }
+  | {
+      type: 'declined';
+      operation: Operation;
+      reason: RefusalReason;
+      /** English wording (kept for older consumers); word it from `reason` and `params` with the app's catalogs. */
+      message: string;
+      /** Always set by the engine (optional for events built elsewhere). */
+      params?: RefusalParams;
+    }
   | { type: 'remove-card' };
 
 export type Operation = 'sale' | 'cancel' | 'reload' | 'recover';
@@ -95,8 +108,8 @@ export interface TerminalStatus {
   /** False until a sync with the clearing service succeeded. */
   everSynced: boolean;
   offlineForMs: number;
-  /** Why offline sales are refused right now (undefined: they are allowed). */
-  offlineRefusal: { reason: RefusalReason; message: string } | undefined;
+  /** Why offline sales are refused right now (undefined: they are allowed); `message` is English. */
+  offlineRefusal: { reason: RefusalReason; message: string; params: RefusalParams } | undefined;
   denyListVersion: number;
   unresolved: UnresolvedTransaction[];
 }
@@ -111,7 +124,7 @@ export interface TerminalEngineOptions {
   catalog?: ServiceCatalog;
   /** ms since the epoch (default Date.now). */
   clock?: () => number;
-  /** Fault injection for the transaction log (full disk, failing fsync). */
+  /** Fault injection for the transaction log (full disk, failing fsync), and fsync counting. */
   logIo?: LogFileIo;
   /**
    * Per card: its verified certificate and the link key K.link (a secret) this terminal shares

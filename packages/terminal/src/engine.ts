@@ -1,34 +1,17 @@
-import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  Capability,
-  decodeTransactionProof,
-  encodeTransactionProof,
-  Limits,
-  maskCardNumber,
-} from '@huduma/card-applet-spec';
-import { type HudumaCard, type VerifiedProof, WrongPinError } from '@huduma/sdk';
 import { nodeCryptoSigner, type StoredRecord } from '@huduma/txlog';
-import { kes } from './amount';
-import { cashierText } from './cashier-messages';
-import { resolveSale, type SaleInput, type SaleOrder } from './catalog';
+import { ServiceCatalog } from './catalog';
 import { FILES, loadTerminalConfig } from './config';
 import { DenyList } from './deny-list';
-import { readDeclines } from './engine-core';
-import { TerminalEngineRecovery } from './engine-recovery';
-import type {
-  ApprovedTransaction,
-  RecoveryNotice,
-  TerminalEngineOptions,
-  TerminalStatus,
-} from './engine-types';
-import { type RefusalReason, TransactionRefusedError } from './errors';
-import { clockRefusal, validateShiftFields } from './housekeeping';
-import { IntentJournal } from './intents';
+import type { TerminalEngineOptions, TerminalStatus } from './engine-types';
+import { clockRefusal } from './housekeeping';
+import { type Intent, IntentJournal } from './intents';
 import { Ledger } from './ledger';
-import { isOutcomeUnknown, outcomeUnknown } from './refusals';
+import { TerminalEngineOperations } from './operations';
 import type { ShiftReport } from './reports';
-import { StorageReserve, storageRefusal } from './storage';
+import { ShiftBook } from './shift-book';
+import { StorageReserve } from './storage';
 import { SyncState } from './sync-state';
 
 export type {
@@ -42,35 +25,48 @@ export type {
   UnresolvedTransaction,
 } from './engine-types';
 
-const UNDEBIT_WINDOW_MS = 900_000;
-
 /**
  * The transaction engine of a Huduma counter terminal: sales, cancellations, reloads, tear
- * recovery and shift totals over one card reader, with every value command journalled durably
- * before it is sent and its card proof logged before it is approved. UI-free: it reports what
- * the cashier should see through events and typed results.
+ * recovery and shift totals over one card reader, with every value command's intent durable in
+ * the log before it is sent and its card proof written to the log before it is approved (one
+ * fsync per sale: docs/decisions/one-fsync-per-sale.md). UI-free: it raises machine-readable
+ * reasons, events and typed results; the counter app words them.
+ *
+ * Modules: engine-core (files, intents, logging), engine-recovery (interrupted commands),
+ * tap-session (one tap), value-command (the template), operations (sale, cancel, reload),
+ * shift-book (shifts, X/Z, declines), pin (cardholder verification).
  */
-export class TerminalEngine extends TerminalEngineRecovery {
+export class TerminalEngine extends TerminalEngineOperations {
   /** Opens a provisioned terminal: rebuilds its state from the log and opens a shift if none is open. */
   static async open(options: TerminalEngineOptions): Promise<TerminalEngine> {
     const config = await loadTerminalConfig(options.dir);
     const clock = options.clock ?? Date.now;
     const signer = nodeCryptoSigner(config.privateKey, config.terminalId);
     const ledger = await Ledger.open(join(options.dir, FILES.log), { signer, io: options.logIo });
-    const intents = await IntentJournal.open(join(options.dir, FILES.intents));
     const sync = await SyncState.open(join(options.dir, FILES.sync), clock());
     const denyList = await DenyList.open(join(options.dir, FILES.denyList));
-    const declines = await readDeclines(join(options.dir, FILES.declines), ledger.shiftId);
+    const catalog = options.catalog ?? new ServiceCatalog();
+    const shifts = await ShiftBook.open({ config, ledger, catalog, clock, operatorId: options.operatorId });
     const reserve = new StorageReserve(join(options.dir, FILES.reserve), options.dir);
     // A full disk at start does not stop the terminal opening: sales are refused until it has room.
     await reserve.ensure().catch(() => {});
-    const engine = new TerminalEngine(config, options, ledger, intents, sync, denyList, declines, reserve);
-    // A crash between a sale record and its pending-resolved record: write the missing half,
-    // so the log itself says every pending debit is settled.
+    const legacyIntents = await readLegacyIntents(join(options.dir, FILES.intents));
+    const engine = new TerminalEngine({
+      config,
+      options,
+      ledger,
+      legacyIntents,
+      sync,
+      denyList,
+      reserve,
+      shifts,
+      catalog,
+    });
+    // A log of an older version, with a crash between a sale record and its pending-resolved
+    // record: write the missing half, so the log itself says every pending debit is settled.
     for (const terminalSeq of [...ledger.saleWithoutResolution])
       await ledger.append({ type: 'pending-resolved', time: clock(), terminalSeq, outcome: 'completed' });
-    if (!ledger.shiftId) await engine.openShift();
-    await engine.compactIntents();
+    if (!ledger.shiftId) await shifts.openShift();
     return engine;
   }
 
@@ -106,27 +102,12 @@ export class TerminalEngine extends TerminalEngineRecovery {
 
   /** X report: running totals of the open shift. */
   xReport(): ShiftReport {
-    return this.shiftReport('X');
+    return this.shifts.report('X', this.unresolved().length);
   }
 
   /** Z report: closes the shift (shift-close record, signed checkpoint) and opens the next one. */
   async zReport(): Promise<ShiftReport> {
-    return this.exclusive('Z report', async () => {
-      const report = this.shiftReport('Z');
-      validateShiftFields({ shiftId: report.shiftId, time: report.at });
-      const saleCount = report.approved.count + report.recovered.count;
-      await this.ledger.append({
-        type: 'shift-close',
-        time: report.at,
-        shiftId: report.shiftId,
-        saleCount,
-        saleTotalCents: report.approved.amountCents + report.recovered.amountCents,
-      });
-      await this.ledger.checkpoint(report.at);
-      await this.openShift();
-      await this.compactIntents();
-      return report;
-    });
+    return this.exclusive('Z report', () => this.shifts.closeShift(this.unresolved().length));
   }
 
   /** The transaction log's records (for export and tests). */
@@ -155,413 +136,15 @@ export class TerminalEngine extends TerminalEngineRecovery {
   get syncedRecordCount(): number {
     return this.sync.syncedRecordCount;
   }
+}
 
-  /**
-   * Sells a catalog service or a typed amount: terminal checks, wait for a card, card checks,
-   * PIN if needed, journal, DEBIT, log, approve. Throws TransactionRefusedError with a cashier
-   * message when declined; nothing is charged then, except for reason 'outcome-unknown', which
-   * the next tap of the same card settles.
-   */
-  async sale(input: SaleInput, options: { signal?: AbortSignal } = {}): Promise<ApprovedTransaction> {
-    return this.exclusive('a sale', async () => {
-      let order: SaleOrder | undefined;
-      try {
-        order = resolveSale(this.catalogValue, input);
-        this.checkTerminalForSale(order.amountCents);
-        await this.ensureStorage();
-        const o = order;
-        return await this.withCard('sale', o.amountCents, options.signal, (card, recovered) =>
-          this.debitCard(card, o, recovered),
-        );
-      } catch (err) {
-        throw await this.declined('sale', err, order);
-      }
-    });
-  }
-
-  private checkTerminalForSale(amountCents: number): void {
-    const clock = clockRefusal(this.clock());
-    if (clock) throw clock;
-    this.checkTerminalCertificate();
-    const { limits } = this.config;
-    if (amountCents > limits.perSaleOfflineLimitCents)
-      throw new TransactionRefusedError(
-        'per-sale-limit',
-        `Amount ${kes(amountCents)} is above this terminal's offline limit of ${kes(limits.perSaleOfflineLimitCents)} per sale.`,
-      );
-    const refusal = this.offlineRefusal();
-    if (refusal) throw new TransactionRefusedError(refusal.reason, refusal.message);
-  }
-
-  private offlineRefusal(): { reason: RefusalReason; message: string } | undefined {
-    // Revoked: whatever it approved now could never be settled, so it approves nothing.
-    if (this.sync.revoked) return { reason: 'terminal-revoked', message: cashierText('terminal-revoked') };
-    const { limits } = this.config;
-    const offlineMs = this.clock() - this.sync.lastSyncAt;
-    if (offlineMs > limits.maxOfflineMs) {
-      const h = (ms: number) => `${Math.floor(ms / 3600_000)} h`;
-      return {
-        reason: 'offline-too-long',
-        message: `Terminal not synced for ${h(offlineMs)} (limit ${h(limits.maxOfflineMs)}): connect and sync before taking more payments.`,
-      };
-    }
-    const unsynced = this.unsyncedRecords();
-    if (unsynced >= limits.maxUnsyncedRecords)
-      return {
-        reason: 'too-many-unsynced',
-        message: `${unsynced} transactions are waiting to be uploaded (limit ${limits.maxUnsyncedRecords}): connect and sync before taking more payments.`,
-      };
-    return undefined;
-  }
-
-  private unsyncedRecords(): number {
-    return Math.max(0, this.ledger.count - this.sync.syncedRecordCount);
-  }
-
-  private async debitCard(
-    card: HudumaCard,
-    order: SaleOrder,
-    recovered: RecoveryNotice[],
-  ): Promise<ApprovedTransaction> {
-    const purse = card.purse;
-    if (purse.offlineSpend + order.amountCents > purse.offlineLimit)
-      throw new TransactionRefusedError(
-        'card-offline-limit',
-        `This card has reached its offline spending limit (${kes(purse.offlineSpend)} of ${kes(purse.offlineLimit)} spent): reload it at a Huduma Centre first.`,
-      );
-    if (purse.balance < order.amountCents)
-      throw new TransactionRefusedError(
-        'insufficient-funds',
-        `Insufficient balance: the card holds ${kes(purse.balance)}, the sale is ${kes(order.amountCents)}.`,
-      );
-    // The card refuses any debit with 32 records it has not synced (SPEC.md §2.12): say why first.
-    if (purse.counter - purse.syncedThrough >= Limits.RING_SIZE)
-      throw new TransactionRefusedError('sync-required', cashierText('sync-required'));
-    // The card decides (per amount and cumulative no-PIN spend); asking first saves a refused round trip.
-    if (
-      order.amountCents > this.config.limits.cvmLimitCents ||
-      card.pinRequiredFor(order.amountCents) !== false
-    )
-      await this.verifyPin(card, order.amountCents);
-
-    // Journal first, with the counter the DEBIT is bound to (the card's compare-and-swap, §10.4):
-    // if the power fails from here on, the next tap asks the card what became of that counter.
-    const terminalSeq = this.allocateSeq();
-    const now = this.clock();
-    const expectedCounter = card.purse.counter;
-    await this.journal({
-      op: 'debit',
-      terminalSeq,
-      cardNumber: card.cardNumber,
-      expectedCounter,
-      amountCents: order.amountCents,
-      billRef: order.billRef,
-      serviceCode: order.serviceCode,
-      time: now,
-    });
-    try {
-      await this.ledger.append({
-        type: 'pending-debit',
-        time: now,
-        terminalSeq,
-        cardNumber: card.cardNumber,
-        amountCents: order.amountCents,
-        billRef: order.billRef,
-      });
-    } catch (err) {
-      this.intents.forget(terminalSeq);
-      throw storageRefusal(err, 'before-charge');
-    }
-    this.emit({ type: 'processing', operation: 'sale' });
-    let proof: VerifiedProof | 'not-executed';
-    try {
-      const result = await card.debit({
-        amount: order.amountCents,
-        terminalSeq,
-        billRef: order.billRef,
-        serviceCode: order.serviceCode,
-        expectedCounter,
-        time: Math.floor(now / 1000),
-      });
-      proof = await this.proofOf(card, result, { expectedCounter, terminalSeq, amount: order.amountCents });
-    } catch (err) {
-      if (isOutcomeUnknown(err)) throw outcomeUnknown(order.amountCents, err);
-      // The card answered with a refusal: nothing was charged.
-      await this.notCharged(terminalSeq);
-      throw err;
-    }
-    if (proof === 'not-executed') {
-      await this.notCharged(terminalSeq);
-      throw new TransactionRefusedError('card-changed', cashierText('card-changed'));
-    }
-    const cardCertificate = (await card.certificate()).bytes;
-    try {
-      await this.appendCharged(
-        terminalSeq,
-        {
-          type: 'sale',
-          time: this.clock(),
-          terminalSeq,
-          cardNumber: card.cardNumber,
-          amountCents: order.amountCents,
-          billRef: order.billRef,
-          serviceCode: String(order.serviceCode),
-          cardProof: encodeTransactionProof(proof),
-          cardCertificate,
-        },
-        { type: 'pending-resolved', time: this.clock(), terminalSeq, outcome: 'completed' },
-      );
-    } catch (err) {
-      // Even the reserve did not help: the pending-debit is on disk, so the next tap of this
-      // card records it as a recovered sale. Do not approve now.
-      throw storageRefusal(err, 'charged');
-    }
-    this.intents.forget(terminalSeq);
-    return this.approved('sale', card, proof, order.serviceCode, recovered);
-  }
-
-  private async verifyPin(card: HudumaCard, amountCents: number): Promise<void> {
-    const pinPad = this.options.pinPad;
-    let triesLeft = card.purse.pinTriesLeft;
-    if (triesLeft === 0)
-      throw new TransactionRefusedError(
-        'pin-blocked',
-        'The card PIN is blocked: the holder must unblock it with the PUK.',
-      );
-    if (!pinPad)
-      throw new TransactionRefusedError(
-        'pin-cancelled',
-        `A PIN is needed above ${kes(this.config.limits.cvmLimitCents)} and this terminal has no PIN pad.`,
-      );
-    for (let attempt = 1; ; attempt++) {
-      this.emit({ type: 'enter-pin', triesLeft, attempt });
-      const pin = await pinPad.requestPin({ cardNumber: card.cardNumber, amountCents, triesLeft, attempt });
-      if (pin === undefined) {
-        if (attempt > 1)
-          throw new TransactionRefusedError(
-            'wrong-pin',
-            `Wrong PIN: ${triesLeft} ${triesLeft === 1 ? 'try' : 'tries'} left. No payment taken.`,
-            { triesLeft },
-          );
-        throw new TransactionRefusedError('pin-cancelled', 'PIN entry cancelled: no payment taken.');
-      }
-      try {
-        await card.verifyPin(pin);
-        return;
-      } catch (err) {
-        if (err instanceof WrongPinError) {
-          triesLeft = err.triesLeft;
-          this.emit({ type: 'wrong-pin', triesLeft });
-          if (triesLeft > 0) continue;
-          throw new TransactionRefusedError(
-            'pin-blocked',
-            'Wrong PIN: no tries left, the PIN is now blocked. No payment taken.',
-            { triesLeft: 0, cause: err },
-          );
-        }
-        throw err;
-      }
-    }
-  }
-
-  /** Cancels this terminal's last sale on the same card (UNDEBIT) within 15 minutes. */
-  async cancelLast(options: { signal?: AbortSignal } = {}): Promise<ApprovedTransaction> {
-    return this.exclusive('a cancellation', async () => {
-      const sale = this.ledger.lastSale;
-      try {
-        if (!sale || this.ledger.cancelledSeqs.has(sale.terminalSeq))
-          throw new TransactionRefusedError(
-            'nothing-to-cancel',
-            'There is no sale to cancel on this terminal.',
-          );
-        const debit = decodeTransactionProof(sale.cardProof).record;
-        if (this.clock() - debit.time * 1000 > UNDEBIT_WINDOW_MS)
-          throw new TransactionRefusedError(
-            'undebit-refused',
-            'The last sale is more than 15 minutes old: it can no longer be cancelled at the counter.',
-          );
-        await this.ensureStorage();
-        return await this.withCard('cancel', sale.amountCents, options.signal, async (card, recovered) => {
-          if (card.cardNumber !== sale.cardNumber)
-            throw new TransactionRefusedError(
-              'nothing-to-cancel',
-              `This is not the card of the last sale (${maskCardNumber(sale.cardNumber)}).`,
-            );
-          // UNDEBIT cancels the card's last transaction only (§6.9): its counter is the sale's.
-          if (card.purse.counter !== debit.counter)
-            throw new TransactionRefusedError(
-              'undebit-refused',
-              'The card has been used since this sale: it can no longer be cancelled at the counter.',
-            );
-          const terminalSeq = this.allocateSeq();
-          const now = this.clock();
-          await this.journal({
-            op: 'undebit',
-            terminalSeq,
-            cardNumber: card.cardNumber,
-            expectedCounter: debit.counter,
-            amountCents: sale.amountCents,
-            billRef: sale.billRef,
-            serviceCode: debit.serviceCode,
-            time: now,
-            originalTerminalSeq: sale.terminalSeq,
-          });
-          this.emit({ type: 'processing', operation: 'cancel' });
-          let proof: VerifiedProof | 'not-executed';
-          try {
-            const result = await card.undebit({
-              refCounter: debit.counter,
-              amount: sale.amountCents,
-              terminalSeq,
-              time: Math.floor(now / 1000),
-            });
-            proof = await this.proofOf(card, result, {
-              expectedCounter: debit.counter,
-              terminalSeq,
-              amount: sale.amountCents,
-              type: 'undebit',
-            });
-          } catch (err) {
-            if (isOutcomeUnknown(err)) throw outcomeUnknown(sale.amountCents, err, 'cancellation');
-            await this.intents.resolve(terminalSeq, 'not-charged').catch(() => {});
-            throw err;
-          }
-          if (proof === 'not-executed') {
-            await this.intents.resolve(terminalSeq, 'not-charged').catch(() => {});
-            throw new TransactionRefusedError('card-changed', cashierText('card-changed'));
-          }
-          await this.appendOrFlag(terminalSeq, sale.amountCents, {
-            type: 'cancel',
-            time: this.clock(),
-            terminalSeq,
-            originalTerminalSeq: sale.terminalSeq,
-            cardNumber: card.cardNumber,
-            amountCents: sale.amountCents,
-            billRef: sale.billRef,
-            cardProof: encodeTransactionProof(proof),
-            cardCertificate: (await card.certificate()).bytes,
-          });
-          return this.approved('cancel', card, proof, debit.serviceCode, recovered);
-        });
-      } catch (err) {
-        throw await this.declined('cancel', err);
-      }
-    });
-  }
-
-  /** Cash reload at a Huduma Centre counter, authorized online through the LoadAuthorizer. */
-  async reload(
-    args: { amountCents: number; reference?: string },
-    options: { signal?: AbortSignal } = {},
-  ): Promise<ApprovedTransaction> {
-    return this.exclusive('a reload', async () => {
-      try {
-        const authorizer = this.options.loadAuthorizer;
-        if (this.config.location.kind !== 'huduma-centre' || !authorizer)
-          throw new TransactionRefusedError(
-            'load-declined',
-            'Reloads are only done at Huduma Centre counters.',
-          );
-        if ((this.config.certificate.capabilities & Capability.RELOAD) === 0)
-          throw new TransactionRefusedError(
-            'terminal-not-authorized',
-            'This terminal is not certified for reloads.',
-          );
-        if (!Number.isSafeInteger(args.amountCents) || args.amountCents < 0)
-          throw new RangeError(`reload amount must be non-negative integer cents, got ${args.amountCents}`);
-        this.checkTerminalCertificate();
-        await this.ensureStorage();
-        return await this.withCard('reload', args.amountCents, options.signal, async (card, recovered) => {
-          // The load authority signs only once the clearing service holds every record of the
-          // card (§6.10, §2.12): the card's records go with the request.
-          const cardRecords = (await this.ringRecords(card)).map((p) => ({
-            proof: encodeTransactionProof(p),
-          }));
-          const cardCertificate = (await card.certificate()).bytes;
-          const context = await card.reloadContext();
-          const terminalSeq = this.allocateSeq();
-          const terminalNonce = new Uint8Array(randomBytes(8));
-          const reference = (args.reference ?? `CASH-${terminalSeq}`).slice(0, 16);
-          await this.journal({
-            op: 'reload',
-            terminalSeq,
-            cardNumber: card.cardNumber,
-            expectedCounter: context.counter,
-            amountCents: args.amountCents,
-            billRef: reference,
-            serviceCode: 0,
-            time: this.clock(),
-          });
-          let authorization: Uint8Array;
-          try {
-            authorization = await authorizer.authorize({
-              cardNumber: card.cardNumber,
-              counter: context.counter,
-              challenge: context.challenge,
-              amount: args.amountCents,
-              currency: card.purse.currency,
-              terminalId: this.config.terminalId,
-              terminalSeq,
-              terminalNonce,
-              reference,
-              time: Math.floor(this.clock() / 1000),
-              cardRecords,
-              cardCertificate,
-            });
-          } catch (err) {
-            await this.intents.resolve(terminalSeq, 'not-sent');
-            throw new TransactionRefusedError(
-              'load-declined',
-              `The reload was not authorized: ${(err as Error).message}`,
-              {
-                cause: err,
-              },
-            );
-          }
-          this.emit({ type: 'processing', operation: 'reload' });
-          let proof: VerifiedProof;
-          try {
-            proof = await card.reload(authorization);
-          } catch (err) {
-            if (isOutcomeUnknown(err)) throw outcomeUnknown(args.amountCents, err, 'reload');
-            await this.intents.resolve(terminalSeq, 'not-charged').catch(() => {});
-            throw err;
-          }
-          await this.appendOrFlag(terminalSeq, args.amountCents, {
-            type: 'reload',
-            time: this.clock(),
-            terminalSeq,
-            cardNumber: card.cardNumber,
-            amountCents: args.amountCents,
-            reference,
-            cardProof: encodeTransactionProof(proof),
-            cardCertificate: (await card.certificate()).bytes,
-          });
-          return this.approved('reload', card, proof, 0, recovered);
-        });
-      } catch (err) {
-        throw await this.declined('reload', err);
-      }
-    });
-  }
-
-  /**
-   * Every record still in the card's ring, newest first: the unsynced ones (`unsyncedRecords`,
-   * counter > syncedThrough) and the synced ones the ring still holds. A superset, because the
-   * card counts a reload's own record as synced although its authorization may not have come
-   * through this clearing service (a card issued with a balance); at most 32 READ RECORDs, at a
-   * reload counter only.
-   */
-  private async ringRecords(card: HudumaCard): Promise<VerifiedProof[]> {
-    const unsynced = await card.unsyncedRecords();
-    const out = [...unsynced];
-    const inRing = Math.min(Limits.RING_SIZE, card.purse.counter);
-    for (let n = unsynced.length + 1; n <= inRing; n++) {
-      // A slot may be empty on a card whose ring never filled (or was overwritten): stop there.
-      const proof = await card.readRecord(n).catch(() => undefined);
-      if (!proof) break;
-      out.push(proof);
-    }
-    return out;
+/** Open intents of the sidecar journal an older version kept (read-only; new intents are in the log). */
+async function readLegacyIntents(path: string): Promise<Intent[]> {
+  if (!existsSync(path)) return [];
+  const journal = await IntentJournal.open(path);
+  try {
+    return journal.unresolved();
+  } finally {
+    await journal.close();
   }
 }

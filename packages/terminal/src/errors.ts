@@ -65,51 +65,87 @@ export class DenyListVersionError extends TerminalError {
   }
 }
 
+/**
+ * Every reason the engine (or the card, through it) can refuse with: stable machine-readable
+ * codes. The counter app words them (terminal-app/src/messages); a test keeps its catalogs
+ * complete against this list.
+ */
+export const REFUSAL_REASONS = [
+  'deny-listed',
+  'card-blocked',
+  'card-certificate-expired',
+  'card-certificate-invalid',
+  'terminal-certificate-expired',
+  'terminal-not-authorized',
+  'per-sale-limit',
+  'card-offline-limit',
+  'offline-too-long',
+  'too-many-unsynced',
+  'insufficient-funds',
+  'wrong-pin',
+  'pin-blocked',
+  'pin-cancelled',
+  'card-removed',
+  'outcome-unknown',
+  'pending-unresolved',
+  'journal-failed',
+  'undebit-refused',
+  'nothing-to-cancel',
+  'max-balance',
+  'load-declined',
+  'card-error',
+  'storage-full',
+  'storage-failed',
+  'terminal-revoked',
+  'clock-invalid',
+  'no-cvm-limit-reached',
+  'puk-blocked',
+  'sync-required',
+  'currency-mismatch',
+  'secure-messaging',
+  'card-changed',
+] as const;
+
 /** Why the terminal refused a transaction before (or instead of) asking the card. */
-export type RefusalReason =
-  | 'deny-listed'
-  | 'card-blocked'
-  | 'card-certificate-expired'
-  | 'card-certificate-invalid'
-  | 'terminal-certificate-expired'
-  | 'terminal-not-authorized'
-  | 'per-sale-limit'
-  | 'card-offline-limit'
-  | 'offline-too-long'
-  | 'too-many-unsynced'
-  | 'insufficient-funds'
-  | 'wrong-pin'
-  | 'pin-blocked'
-  | 'pin-cancelled'
-  | 'card-removed'
-  | 'outcome-unknown'
-  | 'pending-unresolved'
-  | 'journal-failed'
-  | 'undebit-refused'
-  | 'nothing-to-cancel'
-  | 'max-balance'
-  | 'load-declined'
-  | 'card-error'
-  /** The disk is full: refused before the card is charged (see storage.ts). */
-  | 'storage-full'
-  /** Another storage failure (I/O error): refused before the card is charged. */
-  | 'storage-failed'
-  /** The clearing service revoked this terminal: contact the acquirer. */
-  | 'terminal-revoked'
-  /** The terminal clock is outside the range a record can carry. */
-  | 'clock-invalid'
-  /** The card's cumulative no-PIN allowance is used up: PIN needed (applet v2 noCvmLimit). */
-  | 'no-cvm-limit-reached'
-  /** The card's PUK is blocked: its PIN can never be unblocked. */
-  | 'puk-blocked'
-  /** 32 unsynced records on the card: it must be reloaded (online) before more debits. */
-  | 'sync-required'
-  /** The card's purse is in another currency. */
-  | 'currency-mismatch'
-  /** The card's session cryptogram or MACs did not verify (before any value command). */
-  | 'secure-messaging'
-  /** The card's counter moved past the one the command was bound to: not executed. */
-  | 'card-changed';
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
+
+/**
+ * What a re-tap found about an interrupted command (RecoveryNotice.key): every notice key the
+ * engine can raise, for the message catalogs like REFUSAL_REASONS.
+ */
+export const NOTICE_KEYS = [
+  'recovered-completed',
+  'recovered-not-charged',
+  'recovered-counter-lost',
+  'recovered-synced',
+] as const;
+export type NoticeKey = (typeof NOTICE_KEYS)[number];
+
+/**
+ * Structured facts of a refusal for the message catalogs (amounts in cents, times in ms since
+ * the epoch): what a sentence needs besides its reason.
+ */
+export interface RefusalParams {
+  amountCents?: number;
+  limitCents?: number;
+  balanceCents?: number;
+  spentCents?: number;
+  terminalSeq?: number;
+  count?: number;
+  limit?: number;
+  offlineMs?: number;
+  limitMs?: number;
+  expiredAt?: number;
+  triesLeft?: number;
+  maskedCardNumber?: string;
+  /** Which kind of command an interrupted one was. */
+  operation?: 'payment' | 'cancellation' | 'reload';
+  /** Storage refusals: before the card was charged, after it, or while settling an earlier one. */
+  stage?: 'before-charge' | 'charged' | 'settle';
+  /** Card refusal detail (e.g. the card's own reason), for the catalogs that show it. */
+  detail?: string;
+  noPinPad?: boolean;
+}
 
 /**
  * The terminal (or the card) declined. Nothing was charged unless `reason` is 'outcome-unknown',
@@ -121,10 +157,12 @@ export class TransactionRefusedError extends TerminalError {
   readonly cashierMessage: string;
   /** PIN tries left on the card, for PIN refusals. */
   readonly triesLeft: number | undefined;
+  /** Structured facts for the message catalogs (see RefusalParams). */
+  readonly params: RefusalParams;
   constructor(
     reason: RefusalReason,
     cashierMessage: string,
-    options?: { detail?: string; cause?: unknown; triesLeft?: number },
+    options?: { detail?: string; cause?: unknown; triesLeft?: number; params?: RefusalParams },
   ) {
     super(
       `ERR_REFUSED_${reason.toUpperCase().replaceAll('-', '_')}`,
@@ -134,6 +172,10 @@ export class TransactionRefusedError extends TerminalError {
     this.reason = reason;
     this.cashierMessage = cashierMessage;
     this.triesLeft = options?.triesLeft;
+    this.params = {
+      ...options?.params,
+      ...(options?.triesLeft === undefined ? {} : { triesLeft: options.triesLeft }),
+    };
   }
 }
 

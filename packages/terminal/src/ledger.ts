@@ -1,4 +1,6 @@
 import {
+  type AppendOptions,
+  type IntentEvent,
   type LogEvent,
   type LogFileIo,
   type LogRecord,
@@ -30,7 +32,12 @@ export class Ledger {
   private log: TransactionLog | undefined;
   private broken = false;
   maxTerminalSeq = 0;
+  /** Legacy pending-debit records (logs written before intents moved into the log) still open. */
   readonly pendingDebits = new Map<number, PendingDebitEvent & { seq: number }>();
+  /** Intent records whose value command has no completion or resolution record yet. */
+  readonly openIntents = new Map<number, IntentEvent & { seq: number }>();
+  /** terminalSeq of every pending-resolved record whose outcome is final. */
+  readonly resolvedSeqs = new Set<number>();
   readonly cancelledSeqs = new Set<number>();
   /** terminalSeq of pending debits whose sale is logged but whose pending-resolved record is not (crash between the two). */
   readonly saleWithoutResolution = new Set<number>();
@@ -65,13 +72,41 @@ export class Ledger {
   }
 
   /**
-   * Appends events durably (all in one group commit when several are given). After an I/O
-   * failure the log handle is reopened (which recovers the file) before the next append.
+   * Appends events durably, with one fdatasync for all of them (the last one's, which covers the
+   * others). After an I/O failure the log handle is reopened (which recovers the file) before the
+   * next append.
    */
-  async append(...events: LogEvent[]): Promise<LogRecord[]> {
+  append(...events: LogEvent[]): Promise<LogRecord[]> {
+    return this.appendWith({ durable: true }, events);
+  }
+
+  /**
+   * Appends events written but not yet synced (see AppendOptions.durable): they become durable with
+   * the next durable append, checkpoint, read or close. Only for records a crash recovery can
+   * re-derive from what is already durable (an intent) and the card's own proof.
+   */
+  appendDeferred(...events: LogEvent[]): Promise<LogRecord[]> {
+    return this.appendWith({ durable: false }, events);
+  }
+
+  /** Makes every record appended so far durable (no-op when nothing awaits an fdatasync). */
+  async flush(): Promise<void> {
     const log = await this.usableLog();
     try {
-      const results = await Promise.all(events.map((e) => log.append(e)));
+      await log.flush();
+    } catch (err) {
+      this.broken = true;
+      throw err;
+    }
+  }
+
+  private async appendWith(options: AppendOptions, events: LogEvent[]): Promise<LogRecord[]> {
+    const log = await this.usableLog();
+    try {
+      // Only the last append syncs: appends are serialized, so its fdatasync covers the others.
+      const results = await Promise.all(
+        events.map((e, i) => log.append(e, i === events.length - 1 ? options : { durable: false })),
+      );
       const records = results.map(
         (r, i) => ({ ...events[i]!, seq: r.seq, prevHash: new Uint8Array() }) as LogRecord,
       );
@@ -132,6 +167,8 @@ export class Ledger {
   private reset(): void {
     this.maxTerminalSeq = 0;
     this.pendingDebits.clear();
+    this.openIntents.clear();
+    this.resolvedSeqs.clear();
     this.cancelledSeqs.clear();
     this.completedSeqs.clear();
     this.saleWithoutResolution.clear();
@@ -153,14 +190,23 @@ export class Ledger {
       this.oldestUncheckpointedAt ??= r.time;
     }
     if ('terminalSeq' in r) this.maxTerminalSeq = Math.max(this.maxTerminalSeq, r.terminalSeq);
-    if (r.type === 'sale' || r.type === 'recovered-sale' || r.type === 'cancel' || r.type === 'reload')
+    if (r.type === 'sale' || r.type === 'recovered-sale' || r.type === 'cancel' || r.type === 'reload') {
       this.completedSeqs.add(r.terminalSeq);
+      this.openIntents.delete(r.terminalSeq);
+    }
     switch (r.type) {
+      case 'intent':
+        this.openIntents.set(r.terminalSeq, r);
+        break;
       case 'pending-debit':
         this.pendingDebits.set(r.terminalSeq, r);
         break;
       case 'pending-resolved':
-        if (r.outcome !== 'unknown') this.pendingDebits.delete(r.terminalSeq);
+        if (r.outcome !== 'unknown') {
+          this.pendingDebits.delete(r.terminalSeq);
+          this.openIntents.delete(r.terminalSeq);
+          this.resolvedSeqs.add(r.terminalSeq);
+        }
         this.saleWithoutResolution.delete(r.terminalSeq);
         break;
       case 'sale':

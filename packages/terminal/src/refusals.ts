@@ -43,11 +43,15 @@ export function isOutcomeUnknown(err: unknown): boolean {
   );
 }
 
-export function outcomeUnknown(amountCents: number, err: unknown, what = 'payment'): TransactionRefusedError {
+export function outcomeUnknown(
+  amountCents: number,
+  err: unknown,
+  what: 'payment' | 'cancellation' | 'reload' = 'payment',
+): TransactionRefusedError {
   return new TransactionRefusedError(
     'outcome-unknown',
     `The card left the reader during the ${what} of ${kes(amountCents)}: tap the same card again to finish (it will never be charged twice).`,
-    { cause: err, detail: (err as Error).message },
+    { cause: err, detail: (err as Error).message, params: { amountCents, operation: what } },
   );
 }
 
@@ -79,7 +83,11 @@ export function toRefusal(err: unknown): TransactionRefusedError | undefined {
           'terminal-certificate-expired',
           "The card rejected this terminal's expired certificate: renew it before more payments.",
         )
-      : r('terminal-not-authorized', `The card does not accept this terminal (${err.reason}): call support.`);
+      : new TransactionRefusedError(
+          'terminal-not-authorized',
+          `The card does not accept this terminal (${err.reason}): call support.`,
+          { cause: err, detail: err.message, params: { detail: err.reason } },
+        );
   if (err instanceof PinBlockedError)
     return r('pin-blocked', 'The card PIN is blocked: the holder must unblock it with the PUK.');
   // A subclass of PinRequiredError: tested first.
@@ -107,7 +115,11 @@ export function toRefusal(err: unknown): TransactionRefusedError | undefined {
     return r('load-declined', 'The card refused the reload authorization.');
   if (err instanceof TransportError)
     return r('card-removed', 'The card was removed too early: nothing was charged, tap again.');
-  if (err instanceof HudumaCardError) return r('card-error', `The card returned an error: ${err.message}`);
+  if (err instanceof HudumaCardError)
+    return new TransactionRefusedError('card-error', `The card returned an error: ${err.message}`, {
+      cause: err,
+      params: { detail: err.message },
+    });
   // Any storage failure not caught where it happened (every charged path is) refuses typed.
   if (isStorageError(err)) return storageRefusal(err, 'before-charge');
   return undefined;

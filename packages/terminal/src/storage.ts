@@ -1,7 +1,7 @@
 import { open, stat, statfs, truncate } from 'node:fs/promises';
 import { TxLogError } from '@huduma/txlog';
 import { cashierText } from './cashier-messages';
-import { TransactionRefusedError } from './errors';
+import { type RefusalParams, TransactionRefusedError } from './errors';
 
 /**
  * Bytes kept on disk in a reserve file (real bytes, fsynced, so the blocks are allocated): far
@@ -41,12 +41,14 @@ export function storageFailureLine(err: unknown): string | undefined {
 export function storageRefusal(
   err: unknown,
   stage: 'before-charge' | 'charged' | 'settle',
+  params: RefusalParams = {},
 ): TransactionRefusedError {
   const reason = isDiskFull(err) ? 'storage-full' : 'storage-failed';
   const key = stage === 'before-charge' ? reason : (`${reason}-${stage}` as const);
   return new TransactionRefusedError(reason, cashierText(key), {
     cause: err,
     detail: err instanceof Error ? err.message : String(err),
+    params: { ...params, stage },
   });
 }
 

@@ -1,6 +1,7 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TransactionLog, verifyLog } from '@huduma/txlog';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FILES } from '../src/index';
 import { IntentJournal } from '../src/intents';
@@ -96,27 +97,59 @@ describe('intent journal compaction', () => {
   });
 });
 
-describe('the terminal compacts its intent journal when it starts and at each Z report', () => {
-  it('drops settled sales, and sequence numbers keep rising', async () => {
+describe('intents live in the transaction log', () => {
+  it('writes no sidecar journal, and sequence numbers keep rising across a restart and a Z report', async () => {
     const rig = await makeRig({ balance: 1_000_000 });
     try {
       const seqs: number[] = [];
-      for (let i = 0; i < 6; i++) {
+      for (let i = 0; i < 3; i++) {
         const sale = await rig.engine.sale({ amount: 1_000 + i, billRef: `C-${i}` });
         seqs.push(sale.terminalSeq);
       }
-      const path = join(rig.dir, FILES.intents);
-      expect(readFileSync(path, 'utf8').trim().split('\n').length).toBeGreaterThanOrEqual(6);
+      expect(existsSync(join(rig.dir, FILES.intents))).toBe(false);
+      const intents = (await rig.records()).filter((r) => r.type === 'intent').map((r) => r.terminalSeq);
+      expect(intents).toEqual(seqs);
       await rig.reopen();
-      const lines = readFileSync(path, 'utf8').trim().split('\n');
-      expect(lines.map((l) => JSON.parse(l))).toEqual([{ kind: 'floor', terminalSeq: Math.max(...seqs) }]);
       const next = await rig.engine.sale({ amount: 2_000, billRef: 'C-next' });
       expect(next.terminalSeq).toBeGreaterThan(Math.max(...seqs));
-      // And at the end of a shift, without a restart.
-      await rig.engine.sale({ amount: 2_001, billRef: 'C-last' });
-      expect(readFileSync(path, 'utf8').trim().split('\n').length).toBe(3);
       await rig.engine.zReport();
-      expect(readFileSync(path, 'utf8').trim().split('\n')).toHaveLength(1);
+      const last = await rig.engine.sale({ amount: 2_001, billRef: 'C-last' });
+      expect(last.terminalSeq).toBeGreaterThan(next.terminalSeq);
+      expect(rig.engine.status().unresolved).toEqual([]);
+    } finally {
+      await rig.cleanup();
+    }
+  });
+
+  it("settles an older version's sidecar intent from the card, and never reuses its sequence number", async () => {
+    const rig = await makeRig({ balance: 1_000_000 });
+    try {
+      const counter = rig.testCard.card.state.counter;
+      // What an older version left after a crash right after journaling (the DEBIT never sent):
+      // the sidecar line with the counter, and the log's pending-debit.
+      await rig.engine.close();
+      const journal = await IntentJournal.open(join(rig.dir, FILES.intents));
+      await journal.record({ ...intent(90, rig.testCard.cardNumber), expectedCounter: counter });
+      await journal.close();
+      const log = await TransactionLog.open(join(rig.dir, FILES.log));
+      await log.append({
+        type: 'pending-debit',
+        time: rig.clock.now,
+        terminalSeq: 90,
+        cardNumber: rig.testCard.cardNumber,
+        amountCents: 5_000,
+        billRef: 'B-90',
+      });
+      await log.close();
+      await rig.reopen();
+      expect(rig.engine.status().unresolved.map((u) => u.terminalSeq)).toEqual([90]);
+      const notices = await rig.engine.recoverCard();
+      expect(notices.map((n) => [n.terminalSeq, n.outcome])).toEqual([[90, 'not-charged']]);
+      expect(rig.engine.status().unresolved).toEqual([]);
+      const sale = await rig.engine.sale({ amount: 1_000, billRef: 'AFTER' });
+      expect(sale.terminalSeq).toBeGreaterThan(90);
+      const summary = await verifyLog(join(rig.dir, FILES.log));
+      expect(summary.unresolvedPendingDebits).toEqual([]);
     } finally {
       await rig.cleanup();
     }

@@ -90,11 +90,13 @@ describe('refusals', () => {
   });
 
   it('refuses when too many records are unsynced', async () => {
-    rig = await makeRig({ limits: { maxUnsyncedRecords: 4 } });
+    // shift-open, then intent + sale per sale: 3 records after the first sale.
+    rig = await makeRig({ limits: { maxUnsyncedRecords: 3 } });
     await rig.engine.sale({ serviceCode: 301, billRef: 'B1' });
     const err = await refusal(rig.engine.sale({ serviceCode: 301, billRef: 'B2' }));
     expect(err.reason).toBe('too-many-unsynced');
-    expect(err.cashierMessage).toContain('4 transactions are waiting');
+    expect(err.cashierMessage).toContain('3 transactions are waiting');
+    expect(err.params).toMatchObject({ count: 3, limit: 3 });
   });
 
   it("refuses when the card's cumulative offline spend would pass its limit", async () => {
@@ -137,7 +139,7 @@ describe('refusals', () => {
     });
   });
 
-  it('full disk: the pending-debit append fails, no DEBIT is sent, the sale is not approved', async () => {
+  it('full disk: the intent append fails, no DEBIT is sent, the sale is not approved', async () => {
     let diskFull = false;
     const io: LogFileIo = {
       ...nodeFileIo,
@@ -162,6 +164,6 @@ describe('refusals', () => {
     diskFull = false;
     const ok = await rig.engine.sale({ serviceCode: 301, billRef: 'B' });
     expect(ok.status).toBe('approved');
-    expect(await types(rig)).toEqual(['shift-open', 'pending-debit', 'sale', 'pending-resolved']);
+    expect(await types(rig)).toEqual(['shift-open', 'intent', 'sale']);
   });
 });

@@ -11,7 +11,7 @@ afterEach(async () => {
 });
 
 describe('sale happy path', () => {
-  it('debits the card, logs pending-debit then sale, and prints a receipt', async () => {
+  it('debits the card, logs the intent then the sale, and prints a receipt', async () => {
     rig = await makeRig({ balance: 1_000_000 });
     const { engine, testCard } = rig;
     const before = testCard.card.state;
@@ -44,7 +44,12 @@ describe('sale happy path', () => {
     expect(after).not.toEqual(before);
     const records = await rig.records();
     const types = records.map((x) => x.type);
-    expect(types).toEqual(['shift-open', 'pending-debit', 'sale', 'pending-resolved']);
+    // The intent (journaled before the DEBIT, with the counter it is bound to) and the sale closing it.
+    expect(types).toEqual(['shift-open', 'intent', 'sale']);
+    const intent = records[1]!;
+    if (intent.type !== 'intent') throw new Error('expected intent');
+    expect(intent).toMatchObject({ op: 'debit', terminalSeq: result.terminalSeq, amountCents: 105_000 });
+    expect(intent.expectedCounter).toBe(result.cardCounter - 1);
     const sale = records[2]!;
     if (sale.type !== 'sale') throw new Error('expected sale');
     expect(sale.amountCents).toBe(105_000);

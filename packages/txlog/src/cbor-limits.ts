@@ -14,7 +14,14 @@
  * - tags (a batch is plain CBOR: a tag could ask the decoder to build a typed array, a Date, …);
  * - anything after the first complete item (trailing bytes).
  */
-import { HASH_LENGTH, MAX_BYTES_FIELD, MAX_TEXT_BYTES, PENDING_OUTCOMES, RECORD_FIELDS } from './records';
+import {
+  HASH_LENGTH,
+  INTENT_OPS,
+  MAX_BYTES_FIELD,
+  MAX_TEXT_BYTES,
+  PENDING_OUTCOMES,
+  RECORD_FIELDS,
+} from './records';
 
 export interface CborLimits {
   /** Most nested arrays/maps open at once (a top-level map holding arrays of byte strings: 2). */
@@ -113,6 +120,7 @@ const FIELD_MAX: Record<(typeof RECORD_FIELDS)[keyof typeof RECORD_FIELDS][numbe
   hash: textLength(HASH_LENGTH),
   outcome: Math.max(...PENDING_OUTCOMES.map((o) => textLength(o.length))),
   terminalId: textLength(8),
+  intentOp: Math.max(...INTENT_OPS.map((o) => textLength(o.length))),
 };
 
 /**

@@ -28,6 +28,7 @@ export { CSV_COLUMNS, type ExportFormat, exportLines, exportLog } from './export
 export { FILE_HEADER, FRAME_HEADER_LENGTH, FRAME_MAGIC, FRAME_VERSION, MAX_PAYLOAD_LENGTH } from './frame';
 export {
   type AppendedRecord,
+  type AppendOptions,
   type LogFileIo,
   type LogHead,
   nodeFileIo,
@@ -44,6 +45,9 @@ export {
   decodeRecord,
   encodeRecord,
   GENESIS_HASH,
+  INTENT_OPS,
+  type IntentEvent,
+  type IntentOp,
   type LogEvent,
   type LogRecord,
   type PendingDebitEvent,

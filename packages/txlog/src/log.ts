@@ -95,9 +95,27 @@ export interface LogHead {
   length: number;
 }
 
+export interface AppendOptions {
+  /**
+   * true (default): resolve only after fdatasync. false: write the record now and acknowledge it
+   * without an fdatasync of its own; it becomes durable with the next durable commit (a durable
+   * append, a checkpoint, flush() or close()), which syncs the whole file. Readers of the log
+   * (records(), checkpoints) flush first, so nothing leaves the terminal before it is durable.
+   * For records whose loss a crash recovery can re-derive (e.g. from a card's own proof).
+   */
+  durable?: boolean;
+}
+
 type Pending =
-  | { kind: 'event'; event: LogEvent; resolve: (r: AppendedRecord) => void; reject: (e: unknown) => void }
-  | { kind: 'checkpoint'; time: number; resolve: (r: AppendedRecord) => void; reject: (e: unknown) => void };
+  | {
+      kind: 'event';
+      event: LogEvent;
+      durable: boolean;
+      resolve: (r: AppendedRecord) => void;
+      reject: (e: unknown) => void;
+    }
+  | { kind: 'checkpoint'; time: number; resolve: (r: AppendedRecord) => void; reject: (e: unknown) => void }
+  | { kind: 'flush'; resolve: (r: AppendedRecord) => void; reject: (e: unknown) => void };
 
 async function fsyncDirectory(path: string): Promise<void> {
   const dir = await openFile(dirname(path), fsConstants.O_RDONLY);
@@ -119,6 +137,8 @@ export class TransactionLog {
   private markIdle: () => void = () => {};
   private poisoned: unknown;
   private closed = false;
+  /** Records were written and acknowledged without an fdatasync since the last one. */
+  private dirty = false;
 
   private constructor(
     readonly path: string,
@@ -235,8 +255,11 @@ export class TransactionLog {
     return { count: this.count, hash: this.headHash, length: this.length };
   }
 
-  /** Append one event. Resolves after the record is durable (fdatasync); rejects with TxLogError. */
-  append(event: LogEvent): Promise<AppendedRecord> {
+  /**
+   * Append one event. Resolves after the record is durable (fdatasync), or only written when
+   * `{ durable: false }` (see AppendOptions); rejects with TxLogError.
+   */
+  append(event: LogEvent, options: AppendOptions = {}): Promise<AppendedRecord> {
     if ((event as RecordBody)?.type === 'checkpoint') {
       return Promise.reject(new TxLogEventError('checkpoints are written by checkpoint(), not append()'));
     }
@@ -245,7 +268,8 @@ export class TransactionLog {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.enqueue((resolve, reject) => ({ kind: 'event', event, resolve, reject }));
+    const durable = options.durable ?? true;
+    return this.enqueue((resolve, reject) => ({ kind: 'event', event, durable, resolve, reject }));
   }
 
   /**
@@ -258,9 +282,21 @@ export class TransactionLog {
     return this.enqueue((resolve, reject) => ({ kind: 'checkpoint', time, resolve, reject }));
   }
 
-  /** Records in seq order from `fromSeq`, as acknowledged when iteration starts. */
+  /** Makes every acknowledged record durable (one fdatasync, if any was written without one). */
+  async flush(): Promise<void> {
+    if (!this.dirty && !this.writing) return;
+    await this.enqueue((resolve, reject) => ({ kind: 'flush', resolve, reject }));
+  }
+
+  /** Whether acknowledged records await an fdatasync (see AppendOptions). */
+  get hasUnsyncedRecords(): boolean {
+    return this.dirty;
+  }
+
+  /** Records in seq order from `fromSeq`, as acknowledged when iteration starts (made durable first). */
   async *records(fromSeq = 0): AsyncGenerator<StoredRecord> {
     this.assertUsable();
+    await this.flush();
     const scanner = new FrameScanner(this.fh, this.length);
     for await (const batch of scanner.batches()) {
       for (const frame of batch) {
@@ -282,7 +318,12 @@ export class TransactionLog {
     if (this.closed) return;
     this.closed = true;
     await this.idle;
-    await this.fh.close();
+    try {
+      if (this.dirty && !this.poisoned) await this.io.datasync(this.fh);
+      this.dirty = false;
+    } finally {
+      await this.fh.close();
+    }
   }
 
   private assertUsable(): void {
@@ -341,9 +382,13 @@ export class TransactionLog {
     let offset = startLength;
     const frames: Buffer[] = [];
     const accepted: { item: Pending; result: AppendedRecord }[] = [];
+    const flushes: Pending[] = [];
     for (const item of batch) {
       let body: RecordBody;
-      if (item.kind === 'checkpoint') {
+      if (item.kind === 'flush') {
+        flushes.push(item);
+        continue;
+      } else if (item.kind === 'checkpoint') {
         if (count === 0) {
           item.reject(new TxLogEmptyError('cannot checkpoint an empty log'));
           continue;
@@ -389,10 +434,12 @@ export class TransactionLog {
       headHash = hash;
       count++;
     }
-    if (accepted.length === 0) return;
+    if (accepted.length === 0 && flushes.length === 0) return;
+    // One fdatasync covers this batch and every record acknowledged earlier without one.
+    const sync = flushes.length > 0 || accepted.some(({ item }) => item.kind !== 'event' || item.durable);
     try {
-      await this.io.write(this.fh, Buffer.concat(frames), startLength);
-      await this.io.datasync(this.fh);
+      if (frames.length > 0) await this.io.write(this.fh, Buffer.concat(frames), startLength);
+      if (sync && (frames.length > 0 || this.dirty)) await this.io.datasync(this.fh);
     } catch (err) {
       // Never retry an fsync: after a failure the page cache may claim data the disk lost.
       // Roll the file back to what was acknowledged, then refuse further use of this handle.
@@ -414,12 +461,15 @@ export class TransactionLog {
         { cause: err },
       );
       for (const { item } of accepted) item.reject(error);
+      for (const item of flushes) item.reject(error);
       return;
     }
+    this.dirty = !sync && (this.dirty || frames.length > 0);
     this.count = count;
     this.headHash = headHash;
     this.length = offset;
     for (const { item, result } of accepted) item.resolve(result);
+    for (const item of flushes) item.resolve(undefined as unknown as AppendedRecord);
   }
 }
 

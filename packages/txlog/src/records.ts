@@ -9,6 +9,8 @@ export const HASH_LENGTH = 32;
 export const GENESIS_HASH: Uint8Array = new Uint8Array(HASH_LENGTH);
 
 export type PendingOutcome = 'completed' | 'not-charged' | 'unknown';
+export type IntentOp = 'debit' | 'undebit' | 'reload';
+export const INTENT_OPS: readonly IntentOp[] = ['debit', 'undebit', 'reload'];
 export const PENDING_OUTCOMES: readonly PendingOutcome[] = ['completed', 'not-charged', 'unknown'];
 
 /** Time is integer milliseconds since the Unix epoch (UTC) in every record. */
@@ -89,6 +91,28 @@ export interface PendingDebitEvent {
   billRef: string;
 }
 
+/**
+ * A value command the terminal is about to send to a card, made durable BEFORE it is sent: the
+ * card counter the command is bound to (SPEC.md §10.4 compare-and-swap) lets recovery ask the card
+ * what became of it. Closed by the sale / recovered-sale / cancel / reload record with the same
+ * terminalSeq, or by a pending-resolved record (not-charged).
+ */
+export interface IntentEvent {
+  type: 'intent';
+  time: number;
+  op: IntentOp;
+  terminalSeq: number;
+  cardNumber: string;
+  /** The card counter the command is bound to (for an undebit: the sale's counter). */
+  expectedCounter: number;
+  amountCents: number;
+  /** Bill reference (sale, cancel) or reload reference. */
+  billRef: string;
+  serviceCode: number;
+  /** terminalSeq of the sale an undebit cancels; 0 for a debit or a reload. */
+  originalTerminalSeq: number;
+}
+
 export interface PendingResolvedEvent {
   type: 'pending-resolved';
   time: number;
@@ -124,6 +148,7 @@ export type LogEvent =
   | ShiftOpenEvent
   | ShiftCloseEvent
   | PendingDebitEvent
+  | IntentEvent
   | PendingResolvedEvent;
 
 export type RecordBody = LogEvent | CheckpointBody;
@@ -139,7 +164,7 @@ export type LogRecord = RecordBody & {
 /** Records that carry a card proof, i.e. what verifyCardProof is called with. */
 export type CardProofRecord = Extract<LogRecord, { cardProof: Uint8Array }>;
 
-type FieldKind = 'uint' | 'cardNumber' | 'text' | 'bytes' | 'hash' | 'outcome' | 'terminalId';
+type FieldKind = 'uint' | 'cardNumber' | 'text' | 'bytes' | 'hash' | 'outcome' | 'terminalId' | 'intentOp';
 type Field = readonly [name: string, kind: FieldKind];
 
 /**
@@ -201,6 +226,16 @@ export const RECORD_FIELDS: { readonly [T in RecordType]: readonly Field[] } = {
     ['cardNumber', 'cardNumber'],
     ['amountCents', 'uint'],
     ['billRef', 'text'],
+  ],
+  intent: [
+    ['op', 'intentOp'],
+    ['terminalSeq', 'uint'],
+    ['cardNumber', 'cardNumber'],
+    ['expectedCounter', 'uint'],
+    ['amountCents', 'uint'],
+    ['billRef', 'text'],
+    ['serviceCode', 'uint'],
+    ['originalTerminalSeq', 'uint'],
   ],
   'pending-resolved': [
     ['terminalSeq', 'uint'],
@@ -269,6 +304,8 @@ function checkField(kind: FieldKind, value: unknown): string | undefined {
         : `must be one of ${PENDING_OUTCOMES.join(', ')}`;
     case 'terminalId':
       return isTerminalId(value) ? undefined : 'must be 1 to 8 printable ASCII characters without spaces';
+    case 'intentOp':
+      return INTENT_OPS.includes(value as IntentOp) ? undefined : `must be one of ${INTENT_OPS.join(', ')}`;
   }
 }
 

@@ -66,7 +66,7 @@ export interface LogSummary {
   headHash: string;
   byType: Record<RecordType, number>;
   totals: LogTotals;
-  /** terminalSeq of pending-debit records with no pending-resolved record. */
+  /** terminalSeq of pending debits (pending-debit records, debit intents) with neither a sale record nor a pending-resolved record. */
   unresolvedPendingDebits: number[];
   tornTail?: TornTail;
   firstError?: VerifyError;
@@ -97,6 +97,8 @@ export async function verifyLog(path: string, options: VerifyOptions = {}): Prom
     unresolvedPendingDebits: [],
   };
   const pending = new Set<number>();
+  /** terminalSeq of debit intents (closed by their sale record, unlike legacy pending-debit records). */
+  const debitIntents = new Set<number>();
   let prevHash = GENESIS_HASH;
 
   const fh = await openForRead(path);
@@ -198,6 +200,13 @@ export async function verifyLog(path: string, options: VerifyOptions = {}): Prom
             return ['card-proof', typeof verdict === 'string' ? verdict : 'card proof does not verify'];
           }
         }
+        // A sale record settles the debit intent of its terminalSeq (no resolution record needed);
+        // a legacy pending-debit record still needs its pending-resolved record.
+        if (
+          (record.type === 'sale' || record.type === 'recovered-sale') &&
+          debitIntents.has(record.terminalSeq)
+        )
+          pending.delete(record.terminalSeq);
         const totals = summary.totals;
         if (record.type === 'sale') totals.saleCents += record.amountCents;
         else if (record.type === 'recovered-sale') totals.recoveredSaleCents += record.amountCents;
@@ -207,6 +216,12 @@ export async function verifyLog(path: string, options: VerifyOptions = {}): Prom
       }
       case 'pending-debit':
         pending.add(record.terminalSeq);
+        return undefined;
+      case 'intent':
+        if (record.op === 'debit') {
+          pending.add(record.terminalSeq);
+          debitIntents.add(record.terminalSeq);
+        }
         return undefined;
       case 'pending-resolved':
         pending.delete(record.terminalSeq);

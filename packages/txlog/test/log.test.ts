@@ -62,6 +62,18 @@ const allKinds: LogEvent[] = [
     cardProof: new Uint8Array(130).fill(3),
     cardCertificate: new Uint8Array(230).fill(0xce),
   },
+  {
+    type: 'intent',
+    time: 7,
+    op: 'undebit',
+    terminalSeq: 6,
+    cardNumber: '6280010000000042',
+    expectedCounter: 41,
+    amountCents: 700,
+    billRef: 'B2',
+    serviceCode: 301,
+    originalTerminalSeq: 2,
+  },
   { type: 'card-blocked', time: 8, cardNumber: '6280010000000099', reason: 'reported stolen' },
   { type: 'shift-close', time: 9, shiftId: 'S1', saleCount: 2, saleTotalCents: 1200 },
   // Large values must stay integers (cbor-x writes > 2^32 as float64 unless told otherwise).
@@ -92,14 +104,14 @@ describe('TransactionLog', () => {
     expect(i).toBe(appended.length);
     const fromSeq = [];
     for await (const stored of log.records(9)) fromSeq.push(stored.seq);
-    expect(fromSeq).toEqual([9, 10, 11]);
+    expect(fromSeq).toEqual([9, 10, 11, 12]);
     await log.close();
 
     const checkpoint = decodeRecord(appended.at(-1)!.bytes);
     expect(checkpoint).toMatchObject({
       type: 'checkpoint',
-      coveredSeq: 10,
-      count: 11,
+      coveredSeq: 11,
+      count: 12,
       terminalId: TEST_TERMINAL_ID,
     });
 
@@ -114,9 +126,9 @@ describe('TransactionLog', () => {
     });
     expect(summary).toMatchObject({
       ok: true,
-      records: 12,
+      records: 13,
       checkpoints: 1,
-      lastCheckpointSeq: 11,
+      lastCheckpointSeq: 12,
       unsignedTail: 0,
       checkpointSignatures: 'verified',
       cardProofs: 'verified',
@@ -130,6 +142,7 @@ describe('TransactionLog', () => {
       },
     });
     expect(summary.byType.sale).toBe(2);
+    expect(summary.byType.intent).toBe(1);
     expect(summary.firstError).toBeUndefined();
   });
 

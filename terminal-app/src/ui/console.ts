@@ -8,14 +8,8 @@ import {
   TerminalError,
   TransactionRefusedError,
 } from '@huduma/terminal';
-import {
-  type DeclineContext,
-  declineText,
-  formatShiftReport,
-  formatStatus,
-  kes,
-  recoveryText,
-} from '../cli/format';
+import { type DeclineContext, declineText, formatShiftReport, formatStatus, kes } from '../cli/format';
+import { type Language, noticeText, translate } from '../messages/index';
 import type { DemoReader } from './demo-reader';
 import { LineReader } from './line-reader';
 
@@ -40,6 +34,8 @@ export interface CashierConsoleOptions {
   demo?: DemoReader;
   /** Interactive terminal (line editing, masked PIN, colour). Default: `output.isTTY`. */
   terminal?: boolean;
+  /** The cashier's language for what the engine reports (declines, re-tap findings). Default 'en'. */
+  language?: Language;
 }
 
 type Outcome = 'approved' | 'declined' | 'unfinished' | 'cancelled';
@@ -69,6 +65,10 @@ export class CashierConsole implements PinPad {
     this.lines = new LineReader(options.input, options.output, terminal);
     this.unsubscribe = options.engine.on((e) => this.onEvent(e));
     if (options.pinPad) options.pinPad.target = this;
+  }
+
+  private get language(): Language {
+    return this.options.language ?? 'en';
   }
 
   private get engine(): TerminalEngine {
@@ -103,12 +103,15 @@ export class CashierConsole implements PinPad {
       case 'processing':
         this.print('Processing… keep the card still.');
         break;
-      case 'recovered':
-        this.print(this.paint('1', recoveryText(e.notice)));
+      case 'recovered': {
+        const text = noticeText(e.notice, this.language);
+        this.print(this.paint('1', e.notice.outcome === 'unknown' ? `ATTENTION: ${text}` : text));
         if (e.notice.receipt) this.print(e.notice.receipt);
         break;
+      }
       case 'operator-attention':
-        this.print(this.paint('1;33', `ATTENTION: ${e.message}`));
+        // The 'recovered' event that follows words it in the cashier's language.
+        if (!e.notice) this.print(this.paint('1;33', `ATTENTION: ${e.message}`));
         break;
       default:
         break;
@@ -265,7 +268,7 @@ export class CashierConsole implements PinPad {
     }
     if (err instanceof TransactionRefusedError) {
       if (err.triesLeft !== undefined) this.context.triesLeft = err.triesLeft;
-      const text = declineText(err.reason, err.cashierMessage, this.context);
+      const text = declineText(err.reason, translate(err.reason, err.params, this.language), this.context);
       this.print(this.paint(err.reason === 'outcome-unknown' ? '1;33' : '1;31', text));
       return err.reason === 'outcome-unknown' ? 'unfinished' : 'declined';
     }
@@ -288,7 +291,13 @@ export class CashierConsole implements PinPad {
       this.print(
         this.paint('33', `${s.unresolved.length} unfinished transaction(s): tap those cards again.`),
       );
-    if (s.offlineRefusal) this.print(this.paint('31', `SALES STOPPED: ${s.offlineRefusal.message}`));
+    if (s.offlineRefusal)
+      this.print(
+        this.paint(
+          '31',
+          `SALES STOPPED: ${translate(s.offlineRefusal.reason, s.offlineRefusal.params, this.language)}`,
+        ),
+      );
     this.print(RULE);
   }
 

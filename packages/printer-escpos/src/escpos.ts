@@ -1,5 +1,5 @@
-import { InvalidDocumentError } from './errors';
 import { MAX_QR_PAYLOAD, type PrintableDocument, type PrintBlock, type QrErrorLevel } from './document';
+import { InvalidDocumentError } from './errors';
 
 /** ESC/POS command bytes used here (Epson ESC/POS reference; the subset every 80 mm printer has). */
 export const ESC = 0x1b;
@@ -47,7 +47,11 @@ export function qrCommands(payload: string, moduleSize = 6, errorLevel: QrErrorL
 function checkBlock(block: PrintBlock, i: number): void {
   const field = `blocks[${i}]`;
   if (block.kind === 'qr') {
-    if (typeof block.payload !== 'string' || block.payload.length === 0 || block.payload.length > MAX_QR_PAYLOAD)
+    if (
+      typeof block.payload !== 'string' ||
+      block.payload.length === 0 ||
+      block.payload.length > MAX_QR_PAYLOAD
+    )
       throw new InvalidDocumentError(
         `${field}.payload`,
         `QR payload must be 1..${MAX_QR_PAYLOAD} characters`,
@@ -61,7 +65,8 @@ function checkBlock(block: PrintBlock, i: number): void {
     if (!Number.isInteger(block.lines) || block.lines < 0 || block.lines > 255)
       throw new InvalidDocumentError(`${field}.lines`, 'feed lines must be an integer 0..255');
   } else if (block.kind === 'text') {
-    if (typeof block.text !== 'string') throw new InvalidDocumentError(`${field}.text`, 'text must be a string');
+    if (typeof block.text !== 'string')
+      throw new InvalidDocumentError(`${field}.text`, 'text must be a string');
   } else if (block.kind === 'row') {
     if (typeof block.left !== 'string' || typeof block.right !== 'string')
       throw new InvalidDocumentError(field, 'row left and right must be strings');
@@ -87,7 +92,8 @@ function wrap(text: string, width: number): string[] {
  */
 export function encodeDocument(doc: PrintableDocument, options: EncodeOptions = {}): Uint8Array {
   const width = options.width ?? 48;
-  if (!doc || !Array.isArray(doc.blocks)) throw new InvalidDocumentError('blocks', 'document needs a blocks array');
+  if (!doc || !Array.isArray(doc.blocks))
+    throw new InvalidDocumentError('blocks', 'document needs a blocks array');
   doc.blocks.forEach(checkBlock);
   const out: number[] = [...INIT];
   for (const block of doc.blocks) {

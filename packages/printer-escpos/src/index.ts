@@ -15,10 +15,10 @@ export { DeviceSpecError, InvalidDocumentError, PrinterError } from './errors';
 export { type EncodeOptions, encodeDocument, qrCommands } from './escpos';
 export { PRINT_FAILURE_REASONS, type PrinterMessageLanguage, printerMessage } from './messages';
 export {
-  type PrintFailureReason,
   PrinterDevice,
   type PrinterDeviceEvents,
   type PrinterDeviceOptions,
+  type PrintFailureReason,
   type PrintResult,
 } from './printer-device';
 export { type PrinterSpec, parsePrinterSpec } from './spec';

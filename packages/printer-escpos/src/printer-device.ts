@@ -6,10 +6,7 @@ import { DLE, EOT, encodeDocument } from './escpos';
 import { type PrinterState, type PrinterStatus, parseStatus, STATUS_QUERIES } from './status';
 
 /** Why a print did not come out; keys of the cashier message catalog (messages.ts). */
-export type PrintFailureReason =
-  | Exclude<PrinterState, 'ready'>
-  | 'write-failed'
-  | 'invalid-document';
+export type PrintFailureReason = Exclude<PrinterState, 'ready'> | 'write-failed' | 'invalid-document';
 
 export type PrintResult =
   | { ok: true; bytes: number; status: PrinterStatus }
@@ -93,7 +90,8 @@ export class PrinterDevice extends EventEmitter<PrinterDeviceEvents> {
       throw err;
     }
     const before = await this.queryStatus();
-    if (before.state !== 'ready') return { ok: false, reason: before.state, detail: before.detail.join('; ') };
+    if (before.state !== 'ready')
+      return { ok: false, reason: before.state, detail: before.detail.join('; ') };
     const written = await this.write(bytes, this.options.writeTimeoutMs ?? 10_000);
     if (written !== undefined) return { ok: false, reason: 'write-failed', detail: written };
     // Asked again after the job: paper that ran out or a cover opened mid-print means the
@@ -178,7 +176,11 @@ export class PrinterDevice extends EventEmitter<PrinterDeviceEvents> {
   private async open(): Promise<string | undefined> {
     if (this.closed) return 'printer closed';
     if (this.port?.isOpen) return undefined;
-    const port = new SerialPort({ path: this.options.path, baudRate: this.options.baudRate ?? 19_200, autoOpen: false });
+    const port = new SerialPort({
+      path: this.options.path,
+      baudRate: this.options.baudRate ?? 19_200,
+      autoOpen: false,
+    });
     const err = await new Promise<Error | null>((resolve) => port.open((e) => resolve(e)));
     if (err) return `cannot open ${this.options.path}: ${err.message}`;
     port.on('data', (chunk: Buffer) => {

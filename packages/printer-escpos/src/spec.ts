@@ -15,17 +15,24 @@ export function parsePrinterSpec(spec: string): PrinterSpec {
   if (typeof spec !== 'string' || spec.length > 512)
     throw new DeviceSpecError('printer', 'printer spec must be a string such as escpos:/dev/ttyUSB0');
   const m = /^escpos:(.+)$/.exec(spec.trim());
-  if (!m) throw new DeviceSpecError('printer', `printer spec "${printableSpec(spec)}" must start with escpos:`);
+  if (!m)
+    throw new DeviceSpecError('printer', `printer spec "${printableSpec(spec)}" must start with escpos:`);
   const rest = m[1]!;
   if (rest === 'sim') return { kind: 'escpos-sim' };
   const at = rest.lastIndexOf('@');
   const path = at >= 0 ? rest.slice(0, at) : rest;
   const baudText = at >= 0 ? rest.slice(at + 1) : '19200';
   if (!path.startsWith('/') || /[\0\s]/.test(path))
-    throw new DeviceSpecError('printer.path', 'printer path must be an absolute device path such as /dev/ttyUSB0');
+    throw new DeviceSpecError(
+      'printer.path',
+      'printer path must be an absolute device path such as /dev/ttyUSB0',
+    );
   const baudRate = /^\d{4,6}$/.test(baudText) ? Number(baudText) : Number.NaN;
   if (!BAUD_RATES.includes(baudRate))
-    throw new DeviceSpecError('printer.baudRate', `printer baud rate must be one of ${BAUD_RATES.join(', ')}`);
+    throw new DeviceSpecError(
+      'printer.baudRate',
+      `printer baud rate must be one of ${BAUD_RATES.join(', ')}`,
+    );
   return { kind: 'escpos', path, baudRate };
 }
 

@@ -26,10 +26,16 @@ export function isStatusByte(b: number): boolean {
 }
 
 /** Four status bytes (answers to DLE EOT 1, 2, 3, 4) into one typed state. */
-export function parseStatus(bytes: { printer: number; offlineCause: number; errorCause: number; paperSensor: number }): PrinterStatus {
+export function parseStatus(bytes: {
+  printer: number;
+  offlineCause: number;
+  errorCause: number;
+  paperSensor: number;
+}): PrinterStatus {
   const detail: string[] = [];
   for (const [name, b] of Object.entries(bytes))
-    if (!isStatusByte(b)) detail.push(`${name} byte 0x${b.toString(16).padStart(2, '0')} is not a status byte`);
+    if (!isStatusByte(b))
+      detail.push(`${name} byte 0x${b.toString(16).padStart(2, '0')} is not a status byte`);
   if (detail.length) return { state: 'error', paperNearEnd: false, detail };
   const offline = (bytes.printer & 0x08) !== 0;
   const coverOpen = (bytes.offlineCause & 0x04) !== 0;

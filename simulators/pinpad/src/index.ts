@@ -1,1 +1,1 @@
-export {};
+export { type PadDisplay, SimulatedHidBus, SimulatedPinPad } from './pad';

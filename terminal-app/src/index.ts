@@ -4,6 +4,17 @@
  * and the `huduma-terminal` CLI. `scripts/start.ts` uses it through this entry.
  */
 export { runTerminalCli } from './cli/commands';
+export {
+  type CounterDeviceSpecs,
+  type CounterDevices,
+  type DeviceStates,
+  openCounterDevices,
+  type PrintReport,
+  ReceiptPrinting,
+  receiptDataOf,
+  receiptDocument,
+  shiftReportDocument,
+} from './devices/index';
 export { CashierConsole } from './ui/console';
 export { type DemoCounter, type DemoWorld, ensureDemoWorld, openDemoCounter } from './ui/demo-world';
 export { runNarratedDemo } from './ui/narrated-demo';

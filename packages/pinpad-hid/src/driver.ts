@@ -72,7 +72,11 @@ export class PinPadDriver extends EventEmitter<PinPadDriverEvents> {
     this.log = options.log ?? (() => {});
     if (!Number.isInteger(this.minLength) || this.minLength < 4 || this.minLength > MAX_PIN_LENGTH)
       throw new PinPadConfigError('minLength', `PIN minimum length must be 4..${MAX_PIN_LENGTH}`);
-    if (!Number.isInteger(this.maxLength) || this.maxLength < this.minLength || this.maxLength > MAX_PIN_LENGTH)
+    if (
+      !Number.isInteger(this.maxLength) ||
+      this.maxLength < this.minLength ||
+      this.maxLength > MAX_PIN_LENGTH
+    )
       throw new PinPadConfigError('maxLength', `PIN maximum length must be minLength..${MAX_PIN_LENGTH}`);
     if (!Number.isInteger(this.timeoutSeconds) || this.timeoutSeconds < 5 || this.timeoutSeconds > 120)
       throw new PinPadConfigError('timeoutSeconds', 'PIN entry timeout must be 5..120 seconds');
@@ -96,15 +100,20 @@ export class PinPadDriver extends EventEmitter<PinPadDriverEvents> {
     if (this.entry) return Promise.resolve({ kind: 'busy' });
     const device = this.device ?? this.open();
     if (!device) return Promise.resolve({ kind: 'no-pad' });
-    const amount = Number.isSafeInteger(request.amountCents) ? Math.min(Math.max(request.amountCents, 0), 0xffff_ffff) : 0;
+    const amount = Number.isSafeInteger(request.amountCents)
+      ? Math.min(Math.max(request.amountCents, 0), 0xffff_ffff)
+      : 0;
     this.session = (this.session % 255) + 1;
     const session = this.session;
     this.wipe();
     return new Promise<PinEntryOutcome>((resolve) => {
-      const timer = setTimeout(() => {
-        this.sendCancel(session);
-        this.end({ kind: 'timeout' });
-      }, (this.timeoutSeconds + 2) * 1000);
+      const timer = setTimeout(
+        () => {
+          this.sendCancel(session);
+          this.end({ kind: 'timeout' });
+        },
+        (this.timeoutSeconds + 2) * 1000,
+      );
       this.entry = {
         session,
         finish: (outcome) => {

@@ -22,7 +22,11 @@ export function parsePinPadSpec(spec: string): PinPadSpec {
   const text = spec.trim();
   if (text === 'hid:sim') return { kind: 'hid-sim' };
   const m = /^hid:(?:0x)?([0-9a-fA-F]{1,4}):(?:0x)?([0-9a-fA-F]{1,4})$/.exec(text);
-  if (!m) throw new PinPadConfigError('pinpad', 'pinpad spec must be hid:VID:PID with hexadecimal IDs (e.g. hid:1209:4850) or hid:sim');
+  if (!m)
+    throw new PinPadConfigError(
+      'pinpad',
+      'pinpad spec must be hid:VID:PID with hexadecimal IDs (e.g. hid:1209:4850) or hid:sim',
+    );
   const vendorId = Number.parseInt(m[1]!, 16);
   const productId = Number.parseInt(m[2]!, 16);
   if (vendorId === 0) throw new PinPadConfigError('pinpad.vendorId', 'pinpad vendor ID must not be 0');

@@ -69,6 +69,7 @@ export function parseInputReport(data: Uint8Array): InputEvent | undefined {
     if (key < Key.DIGIT || key > Key.TIMEOUT) return undefined;
     return { kind: 'key', session: data[1]!, key, digit: data[3]!, count: data[4]! };
   }
-  if (id === InputReport.MODE && (data[2] === 0 || data[2] === 1)) return { kind: 'mode', session: data[1]!, mode: data[2]! };
+  if (id === InputReport.MODE && (data[2] === 0 || data[2] === 1))
+    return { kind: 'mode', session: data[1]!, mode: data[2]! };
   return undefined;
 }

@@ -1,12 +1,20 @@
 import { SimulatedHidBus, SimulatedPinPad } from '@huduma/sim-pinpad';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { enginePinPad, type PinEntryOutcome, PinPadConfigError, PinPadDriver, parsePinPadSpec } from '../src/index';
+import {
+  enginePinPad,
+  type PinEntryOutcome,
+  PinPadConfigError,
+  PinPadDriver,
+  parsePinPadSpec,
+} from '../src/index';
 
 const SEED = Number(process.env.HUDUMA_SEED ?? 20_261_130);
 const PIN = '9731';
 
-function rig(options: { log?: (e: string, f?: Record<string, string | number>) => void; timeoutSeconds?: number } = {}) {
+function rig(
+  options: { log?: (e: string, f?: Record<string, string | number>) => void; timeoutSeconds?: number } = {},
+) {
   const bus = new SimulatedHidBus();
   const pad = bus.attach(new SimulatedPinPad());
   const driver = new PinPadDriver({ backend: bus, ...options });
@@ -91,8 +99,13 @@ describe('PinPadDriver against the simulated pad', () => {
   it('no pad on the bus: no-pad, with the cashier told why through the engine adapter', async () => {
     const driver = new PinPadDriver({ backend: new SimulatedHidBus() });
     const told: string[] = [];
-    const pinPad = enginePinPad(driver, { language: 'sw', onNoPin: (reason, message) => told.push(`${reason}: ${message}`) });
-    expect(await pinPad.requestPin({ cardNumber: 'x', amountCents: 1, triesLeft: 3, attempt: 1 })).toBeUndefined();
+    const pinPad = enginePinPad(driver, {
+      language: 'sw',
+      onNoPin: (reason, message) => told.push(`${reason}: ${message}`),
+    });
+    expect(
+      await pinPad.requestPin({ cardNumber: 'x', amountCents: 1, triesLeft: 3, attempt: 1 }),
+    ).toBeUndefined();
     expect(told).toEqual([expect.stringMatching(/^no-pad: Hakuna kibodi ya PIN/)]);
   });
 
@@ -106,7 +119,12 @@ describe('PinPadDriver against the simulated pad', () => {
       if (o.kind === 'pin') seen = o.pin;
       return o;
     };
-    const pin = await enginePinPad(driver).requestPin({ cardNumber: 'x', amountCents: 1, triesLeft: 3, attempt: 1 });
+    const pin = await enginePinPad(driver).requestPin({
+      cardNumber: 'x',
+      amountCents: 1,
+      triesLeft: 3,
+      attempt: 1,
+    });
     expect(pin).toBe(PIN);
     expect([...seen!]).toEqual([0, 0, 0, 0]);
   });
@@ -126,7 +144,12 @@ describe('PinPadDriver against the simulated pad', () => {
           fc.oneof(
             fc.uint8Array({ maxLength: 80 }),
             // Well-formed key reports of any session, key and digit value.
-            fc.tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 8 }), fc.integer({ min: 0, max: 255 }))
+            fc
+              .tuple(
+                fc.integer({ min: 0, max: 255 }),
+                fc.integer({ min: 0, max: 8 }),
+                fc.integer({ min: 0, max: 255 }),
+              )
               .map(([s, k, d]) => Uint8Array.of(0x81, s, k, d, 0)),
           ),
           { maxLength: 30 },
@@ -148,7 +171,8 @@ describe('PinPadDriver against the simulated pad', () => {
           const logged = logs.join('\n');
           expect(logged).not.toContain(PIN);
           // Only report IDs, lengths, sessions and reasons are logged: never report bytes.
-          for (const k of fieldNames) expect(['reportId', 'length', 'why', 'session', 'outcome']).toContain(k);
+          for (const k of fieldNames)
+            expect(['reportId', 'length', 'why', 'session', 'outcome']).toContain(k);
         },
       ),
       { seed: SEED, numRuns: 200 },
@@ -160,7 +184,11 @@ describe('PinPadDriver against the simulated pad', () => {
 describe('parsePinPadSpec', () => {
   it('parses hid:VID:PID in hexadecimal, and hid:sim', () => {
     expect(parsePinPadSpec('hid:1209:4850')).toEqual({ kind: 'hid', vendorId: 0x1209, productId: 0x4850 });
-    expect(parsePinPadSpec('hid:0x1209:0x4850')).toEqual({ kind: 'hid', vendorId: 0x1209, productId: 0x4850 });
+    expect(parsePinPadSpec('hid:0x1209:0x4850')).toEqual({
+      kind: 'hid',
+      vendorId: 0x1209,
+      productId: 0x4850,
+    });
     expect(parsePinPadSpec('hid:sim')).toEqual({ kind: 'hid-sim' });
     expect(() => parsePinPadSpec('hid:0:1')).toThrow(expect.objectContaining({ field: 'pinpad.vendorId' }));
   });

@@ -156,7 +156,12 @@ export class SimulatedHidBus {
   devices(): Array<{ vendorId: number; productId: number; path: string; product: string }> {
     return this.pads
       .filter((p) => p.isPlugged)
-      .map((p) => ({ vendorId: p.vendorId, productId: p.productId, path: p.path, product: 'Huduma PIN pad (simulated)' }));
+      .map((p) => ({
+        vendorId: p.vendorId,
+        productId: p.productId,
+        path: p.path,
+        product: 'Huduma PIN pad (simulated)',
+      }));
   }
 
   open(path: string): SimulatedPinPad {

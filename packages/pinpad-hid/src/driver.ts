@@ -232,31 +232,36 @@ export class PinPadDriver extends EventEmitter<PinPadDriverEvents> {
 
   private onReport(raw: Buffer | Uint8Array): void {
     const data = raw instanceof Uint8Array ? raw : new Uint8Array(0);
+    const why = this.handle(data);
+    if (why !== undefined) this.ignore(data, why);
+  }
+
+  /** Acts on one input report; returns why it was ignored, or undefined. */
+  private handle(data: Uint8Array): string | undefined {
     const event = parseInputReport(data);
-    if (!event) return this.ignore(data, 'malformed');
+    if (!event) return 'malformed';
+    if (event.kind === 'mode') return undefined;
     const entry = this.entry;
-    if (event.kind === 'mode') return;
-    if (!entry || event.session !== entry.session) return this.ignore(data, 'no entry for this session');
+    if (!entry || event.session !== entry.session) return 'no entry for this session';
     switch (event.key) {
       case Key.DIGIT:
-        if (event.digit > 9) return this.ignore(data, 'digit out of range');
-        if (this.count >= this.maxLength) return this.ignore(data, 'too many digits');
+        if (event.digit > 9) return 'digit out of range';
+        if (this.count >= this.maxLength) return 'too many digits';
         this.digits[this.count++] = 0x30 + event.digit;
-        return;
+        return undefined;
       case Key.CLEAR:
         this.wipe();
-        return;
-      case Key.ENTER: {
-        if (this.count < this.minLength) return this.ignore(data, 'enter before the minimum length');
-        const pin = this.digits.slice(0, this.count);
-        this.end({ kind: 'pin', pin });
-        return;
-      }
+        return undefined;
+      case Key.ENTER:
+        if (this.count < this.minLength) return 'enter before the minimum length';
+        this.end({ kind: 'pin', pin: this.digits.slice(0, this.count) });
+        return undefined;
       case Key.CANCEL:
         this.end({ kind: 'cancelled' });
-        return;
+        return undefined;
       default:
         this.end({ kind: 'timeout' });
+        return undefined;
     }
   }
 }

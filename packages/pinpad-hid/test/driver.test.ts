@@ -156,14 +156,12 @@ describe('PinPadDriver against the simulated pad', () => {
         ),
         async (reports) => {
           logs.length = 0;
-          let hostileEnded: PinEntryOutcome | undefined;
           pad.onPinEntry = (p) => {
             for (const d of PIN) p.press(d);
             for (const r of reports) p.sendRaw(r);
             p.press('enter');
           };
-          const outcome = await driver.enterPin({ prompt: 'Enter PIN', amountCents: 1 });
-          hostileEnded = outcome;
+          const hostileEnded = await driver.enterPin({ prompt: 'Enter PIN', amountCents: 1 });
           // Hostile reports may legitimately cancel, clear or add digits (they are well-formed key
           // presses of this session); they never throw, and what comes back is one of the outcomes.
           expect(['pin', 'cancelled', 'timeout', 'unplugged']).toContain(hostileEnded.kind);

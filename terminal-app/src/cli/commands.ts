@@ -1,6 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { PinPadConfigError } from '@huduma/pinpad-hid';
 import { DevPki } from '@huduma/pki';
+import { DeviceSpecError } from '@huduma/printer-escpos';
 import type { CardReader } from '@huduma/terminal';
 import {
   type ApprovedTransaction,
@@ -17,6 +19,7 @@ import {
   type TerminalEvent,
   TransactionRefusedError,
 } from '@huduma/terminal';
+import { type CounterDevices, openCounterDevices } from '../devices/counter-devices';
 import { CashierConsole, PinPadSlot } from '../ui/console';
 import { DemoReader } from '../ui/demo-reader';
 import { type ParsedArgs, parseArgs, required, UsageError } from './args';
@@ -61,6 +64,7 @@ export const USAGE = `usage: huduma-terminal <command> [options]
   status --dir D        terminal, certificate, shift, sync, unresolved transactions, limits
   catalog               the services and their fees
   console --dir D (--card a.cbor[,b.cbor…] | --reader NAME) [--pki P]
+          [--printer escpos:/dev/ttyX[@BAUD]|escpos:sim] [--pinpad hid:VID:PID|hid:sim]
         the interactive cashier console (with card files: a demo reader holding those cards)
 --card takes a simulated card file (huduma-sim issue); --reader a PC/SC reader name.`;
 
@@ -75,7 +79,7 @@ const KNOWN: Record<string, string[]> = {
   'close-shift': ['dir'],
   status: ['dir'],
   catalog: [],
-  console: ['dir', 'pki', ...CARD_FLAGS],
+  console: ['dir', 'pki', 'printer', 'pinpad', ...CARD_FLAGS],
 };
 
 /** CLI settings the terminal directory keeps next to the engine's files. */
@@ -314,7 +318,20 @@ async function cashierConsole(args: ParsedArgs, io: TerminalCliIo): Promise<numb
     // No dev PKI known: the console still sells; reloads are then declined by the engine.
   }
   const pinPad = new PinPadSlot();
+  let devices: CounterDevices | undefined;
   try {
+    devices = await openCounterDevices(
+      { printer: args.flags.get('printer'), pinpad: args.flags.get('pinpad') },
+      {
+        onPrintReport: (r) => r.ok || io.stdout.write(`${r.message}\n`),
+        onNoPin: (m) => io.stdout.write(`${m}\n`),
+      },
+    ).catch((err: unknown) => {
+      throw err instanceof DeviceSpecError || err instanceof PinPadConfigError
+        ? new UsageError(err.message)
+        : err;
+    });
+    const counterDevices = devices;
     return await withEngine(
       args,
       source.reader,
@@ -325,6 +342,7 @@ async function cashierConsole(args: ParsedArgs, io: TerminalCliIo): Promise<numb
           pinPad,
           input: io.stdin!,
           output: io.stdout as NodeJS.WritableStream,
+          devices: counterDevices,
           ...(demo ? { demo } : {}),
         });
         await cashier.run();
@@ -332,6 +350,7 @@ async function cashierConsole(args: ParsedArgs, io: TerminalCliIo): Promise<numb
       },
     );
   } finally {
+    await devices?.close();
     await source.close();
   }
 }

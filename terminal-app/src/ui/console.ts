@@ -16,6 +16,7 @@ import {
   kes,
   recoveryText,
 } from '../cli/format';
+import type { CounterDevices } from '../devices/counter-devices';
 import type { DemoReader } from './demo-reader';
 import { LineReader } from './line-reader';
 
@@ -38,6 +39,8 @@ export interface CashierConsoleOptions {
   output: NodeJS.WritableStream;
   /** Simulated reader with demo cards: the tap prompt then offers them, and the demo menu appears. */
   demo?: DemoReader;
+  /** Receipt printer and PIN pad (`--printer`, `--pinpad`): receipts print, the pad takes PINs. */
+  devices?: CounterDevices;
   /** Interactive terminal (line editing, masked PIN, colour). Default: `output.isTTY`. */
   terminal?: boolean;
 }
@@ -68,7 +71,7 @@ export class CashierConsole implements PinPad {
     this.color = terminal;
     this.lines = new LineReader(options.input, options.output, terminal);
     this.unsubscribe = options.engine.on((e) => this.onEvent(e));
-    if (options.pinPad) options.pinPad.target = this;
+    if (options.pinPad) options.pinPad.target = options.devices?.pinPad ?? this;
   }
 
   private get engine(): TerminalEngine {
@@ -233,6 +236,8 @@ export class CashierConsole implements PinPad {
 
   status(): void {
     this.print(formatStatus(this.engine.status(), this.engine.config.limits));
+    const devices = this.options.devices;
+    if (devices) void devices.states().then((s) => this.print(`Printer: ${s.printer}  PIN pad: ${s.pinpad}`));
   }
 
   private async transaction(what: string, run: (signal: AbortSignal) => Promise<ApprovedTransaction>) {
@@ -255,6 +260,8 @@ export class CashierConsole implements PinPad {
       ),
     );
     this.print(result.receipt);
+    // Fire-and-report: the sale is done; a print failure reaches the cashier later, never blocks.
+    this.options.devices?.printReceipt(result, this.engine.config);
     return 'approved';
   }
 

@@ -12,8 +12,12 @@ import { runTerminalCli } from '../src/cli/commands';
 let root: string;
 let dir: string;
 let card: string;
+let pin: string;
 
-async function consoleRun(extra: string[], input: string): Promise<{ code: number; stdout: string; stderr: string }> {
+async function consoleRun(
+  extra: string[],
+  input: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
   const stdin = new PassThrough();
@@ -37,12 +41,24 @@ beforeAll(async () => {
   dir = join(root, 'terminal');
   const pkiDir = join(root, 'pki');
   const init = await runTerminalCli(
-    ['init', '--dir', dir, '--pki', pkiDir, '--terminal-id', 'T-0001', '--merchant', 'HC-NBI01', '--location', 'Nairobi GPO'],
+    [
+      'init',
+      '--dir',
+      dir,
+      '--pki',
+      pkiDir,
+      '--terminal-id',
+      'T-0001',
+      '--merchant',
+      'HC-NBI01',
+      '--location',
+      'Nairobi GPO',
+    ],
     { stdout: { write: () => true }, stderr: { write: () => true } },
   );
   expect(init).toBe(0);
   card = join(root, 'card.cbor');
-  await issueTestCard({ pki: DevPki.open(pkiDir), balance: 500_000, path: card });
+  pin = (await issueTestCard({ pki: DevPki.open(pkiDir), balance: 500_000, path: card })).pin;
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -51,6 +67,14 @@ describe('huduma-terminal console with devices', () => {
     const r = await consoleRun(['--printer', 'escpos:sim', '--pinpad', 'hid:sim'], '1\nA\n10\nCON-1\n1\n0\n');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('APPROVED: KES 10.00');
+  });
+
+  it('takes the PIN of a sale above the CVM limit on the simulated pad, through the HID driver', async () => {
+    const r = await consoleRun(['--pinpad', 'hid:sim'], `1\nA\n1050\nCON-2\n1\n${pin}\n0\n`);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('PIN pad: "Enter PIN" KES 1,050.00');
+    expect(r.stdout).toContain('APPROVED: KES 1,050.00');
+    expect(r.stdout).not.toContain(pin);
   });
 
   it('a bad device spec is a usage error naming what is wrong', async () => {

@@ -72,6 +72,14 @@ export class CashierConsole implements PinPad {
     this.lines = new LineReader(options.input, options.output, terminal);
     this.unsubscribe = options.engine.on((e) => this.onEvent(e));
     if (options.pinPad) options.pinPad.target = options.devices?.pinPad ?? this;
+    // The demo world's simulated pad (hid:sim): the customer's keys are typed here and travel as
+    // HID reports through the real driver.
+    const simPad = options.devices?.simulated.pad;
+    if (simPad)
+      simPad.onPinEntry = (pad) =>
+        void this.lines
+          .secret(`PIN pad: "${pad.display.prompt}" ${kes(pad.display.amountCents)} (Enter = cancel): `)
+          .then((pin) => (pin && /^\d{4,12}$/.test(pin) ? pad.enterPin(pin) : pad.press('cancel')));
   }
 
   private get engine(): TerminalEngine {

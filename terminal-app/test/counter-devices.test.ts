@@ -6,7 +6,7 @@ import { DevPki } from '@huduma/pki';
 import type { PrintedPage } from '@huduma/sim-printer';
 import { devLoadAuthorizer, initTerminal, pollingCardReader, TerminalEngine } from '@huduma/terminal';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CounterDevices, openCounterDevices, type PrintReport } from '../src/index';
+import { type CounterDevices, openCounterDevices, type PrintReport, shiftReportDocument } from '../src/index';
 
 // The counter on simulated devices: the printer simulator at the end of a real pty (socat, the
 // real serialport binding) and the simulated PIN pad. Sales never wait on the printer.
@@ -100,5 +100,20 @@ describe('a counter on the simulated printer and PIN pad', () => {
     const text = (await page).text;
     expect(text).toContain('*** REPRINT ***');
     expect(text).toMatch(/Bill ref\s+ECZ-BC-1/);
+  });
+});
+
+describe('shift reports on paper', () => {
+  it('an X report prints with its totals in shillings', async () => {
+    const page = nextPage();
+    devices.printing!.printDocument(
+      shiftReportDocument(engine.xReport(), engine.config.terminalId),
+      'X report',
+    );
+    const text = (await page).text;
+    expect(text).toContain('X REPORT');
+    expect(text).toMatch(/Sales \(2\)\s+Ksh 1,250\.00/);
+    expect(text).toMatch(/NET SALES\s+Ksh 1,250\.00/);
+    expect(devices.simulated.printer!.unknownCommands).toEqual([]);
   });
 });

@@ -17,6 +17,7 @@ import {
   recoveryText,
 } from '../cli/format';
 import type { CounterDevices } from '../devices/counter-devices';
+import { shiftReportDocument } from '../devices/receipt-document';
 import type { DemoReader } from './demo-reader';
 import { LineReader } from './line-reader';
 
@@ -234,11 +235,21 @@ export class CashierConsole implements PinPad {
   }
 
   xReport(): void {
-    this.print(formatShiftReport(this.engine.xReport()));
+    const report = this.engine.xReport();
+    this.print(formatShiftReport(report));
+    this.options.devices?.printing?.printDocument(
+      shiftReportDocument(report, this.engine.config.terminalId),
+      'X report',
+    );
   }
 
   async zReport(): Promise<void> {
-    this.print(formatShiftReport(await this.engine.zReport()));
+    const report = await this.engine.zReport();
+    this.print(formatShiftReport(report));
+    this.options.devices?.printing?.printDocument(
+      shiftReportDocument(report, this.engine.config.terminalId),
+      'Z report',
+    );
     this.print('A new shift is open.');
   }
 

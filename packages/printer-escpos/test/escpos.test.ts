@@ -96,6 +96,20 @@ describe('status and wording', () => {
     expect(parseStatus({ ...ready, printer: 0xff }).state).toBe('error');
   });
 
+  it('any four answer bytes give one of the typed states (seeded)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 4, maxLength: 4 }),
+        ([a, b, c, d]) => {
+          const status = parseStatus({ printer: a!, offlineCause: b!, errorCause: c!, paperSensor: d! });
+          expect(['ready', 'paper-out', 'cover-open', 'offline', 'error']).toContain(status.state);
+          if (status.state === 'ready') expect(status.detail).toEqual([]);
+        },
+      ),
+      { seed: SEED, numRuns: 1000 },
+    );
+  });
+
   it('has English and Kiswahili wording for every failure, each saying the payment stands', () => {
     for (const reason of PRINT_FAILURE_REASONS) {
       expect(printerMessage(reason, 'en')).toMatch(/payment is complete/);

@@ -4,6 +4,7 @@ import type { HidBackend, HidDeviceLike } from './hid';
 import {
   beginPinEntryReport,
   cancelReport,
+  clearReport,
   Key,
   MAX_PIN_LENGTH,
   PINPAD_PRODUCT_ID,
@@ -136,6 +137,13 @@ export class PinPadDriver extends EventEmitter<PinPadDriverEvents> {
       );
       if (sent) this.log('pin-entry-started', { session });
     });
+  }
+
+  /** Forgets the digits typed so far (the pad clears its '*'s); the entry goes on. */
+  clearEntry(): void {
+    if (!this.entry) return;
+    this.wipe();
+    this.write(clearReport(this.entry.session));
   }
 
   /** Ends the running entry from the terminal's side (e.g. the cashier aborted the sale). */

@@ -54,6 +54,21 @@ describe('PinPadDriver against the simulated pad', () => {
     expect(pinText(await driver.enterPin({ prompt: 'Enter PIN', amountCents: 1 }))).toBe(PIN);
   });
 
+  it('the terminal can clear the entry (the pad drops its stars) or cancel it', async () => {
+    const { pad, driver } = rig();
+    pad.onPinEntry = (p) => {
+      p.press('5');
+      p.press('5');
+      driver.clearEntry();
+      expect(p.display.stars).toBe('');
+      p.enterPin(PIN);
+    };
+    expect(pinText(await driver.enterPin({ prompt: 'Enter PIN', amountCents: 1 }))).toBe(PIN);
+    pad.onPinEntry = () => driver.cancel();
+    expect(await driver.enterPin({ prompt: 'Enter PIN', amountCents: 1 })).toEqual({ kind: 'cancelled' });
+    expect(pad.display.mode).toBe('idle');
+  });
+
   it('cancel on the pad, the pad timer, and a second entry at once', async () => {
     const { pad, driver } = rig();
     pad.onPinEntry = (p) => p.press('cancel');

@@ -1,8 +1,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openPtyPair, type PrintedPage, PrinterSimulator, type PtyPair } from '@huduma/sim-printer';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { formatShillings, type PrintableDocument, PrinterDevice, type PrinterStatus } from '../src/index';
+import {
+  formatShillings,
+  PRINT_FAILURE_REASONS,
+  type PrintableDocument,
+  PrinterDevice,
+  type PrinterStatus,
+} from '../src/index';
 
 // Through the real serialport binding on a real pty pair (socat); the simulator at the far end.
 let pty: PtyPair;
@@ -94,6 +101,19 @@ describe('PrinterDevice over a pty to the printer simulator', () => {
     expect(await printer.print(doc)).toMatchObject({ ok: false, reason: 'unreachable' });
     sim.faults.unpowered = false;
     expect((await printer.status()).state).toBe('ready');
+  });
+
+  it('a printer answering garbage gives a typed failure, never a throw (seeded)', async () => {
+    const seed = Number(process.env.HUDUMA_SEED ?? 20_261_130);
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ minLength: 0, maxLength: 6 }), async (answer) => {
+        sim.receive = () => answer;
+        const result = await printer.print(doc);
+        if (!result.ok) expect(PRINT_FAILURE_REASONS).toContain(result.reason);
+        else expect(result.status.state).toBe('ready');
+      }),
+      { seed, numRuns: 15 },
+    );
   });
 
   it('reports a line that cannot be opened, without throwing', async () => {

@@ -5,6 +5,17 @@
  */
 export { runTerminalCli } from './cli/commands';
 export {
+  type CounterDeviceSpecs,
+  type CounterDevices,
+  type DeviceStates,
+  openCounterDevices,
+  type PrintReport,
+  ReceiptPrinting,
+  receiptDataOf,
+  receiptDocument,
+  shiftReportDocument,
+} from './devices/index';
+export {
   CATALOGS,
   LANGUAGES,
   type Language,

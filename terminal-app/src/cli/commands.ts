@@ -1,9 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type CliSpec, command, defineCli, runCli, UsageError } from '@huduma/cli-kit';
+import { PinPadConfigError } from '@huduma/pinpad-hid';
 import { DevPki } from '@huduma/pki';
+import { DeviceSpecError } from '@huduma/printer-escpos';
 import { initTerminal, type LoadAuthorizer, ServiceCatalog } from '@huduma/terminal';
 import packageJson from '../../package.json' with { type: 'json' };
+import { type CounterDevices, openCounterDevices } from '../devices/counter-devices';
 import { CashierConsole, PinPadSlot } from '../ui/console';
 import { DemoReader } from '../ui/demo-reader';
 import { serveCommand } from '../web/serve-command';
@@ -113,7 +116,8 @@ const catalogCommand = command({
 const consoleCommand = command({
   name: 'console',
   summary: 'the interactive cashier console (with card files: a demo reader holding those cards)',
-  usage: '--dir D (--card a.cbor[,b.cbor…] | --reader NAME) [--pki P]',
+  usage:
+    '--dir D (--card a.cbor[,b.cbor…] | --reader NAME) [--pki P] [--printer escpos:/dev/ttyX[@BAUD]|escpos:sim] [--pinpad hid:VID:PID|hid:sim]',
   options: {
     ...DIR,
     ...CARD,
@@ -122,6 +126,12 @@ const consoleCommand = command({
       value: 'P',
       description: 'development PKI for reloads (default: the one of init)',
     },
+    printer: {
+      type: 'string',
+      value: 'SPEC',
+      description: 'receipt printer: escpos:/dev/ttyX[@BAUD] or escpos:sim',
+    },
+    pinpad: { type: 'string', value: 'SPEC', description: 'PIN pad: hid:VID:PID or hid:sim' },
   },
   async run({ values, need, io }) {
     const tio = io as TerminalCliIo;
@@ -146,7 +156,20 @@ const consoleCommand = command({
       // No dev PKI known: the console still sells; reloads are then declined by the engine.
     }
     const pinPad = new PinPadSlot();
+    let devices: CounterDevices | undefined;
     try {
+      devices = await openCounterDevices(
+        { printer: values.printer, pinpad: values.pinpad },
+        {
+          onPrintReport: (r) => r.ok || io.stdout.write(`${r.message}\n`),
+          onNoPin: (m) => io.stdout.write(`${m}\n`),
+        },
+      ).catch((err: unknown) => {
+        throw err instanceof DeviceSpecError || err instanceof PinPadConfigError
+          ? new UsageError(err.message)
+          : err;
+      });
+      const counterDevices = devices;
       return await withEngine(
         dir,
         source.reader,
@@ -156,7 +179,8 @@ const consoleCommand = command({
             engine,
             pinPad,
             input: tio.stdin!,
-            output: io.stdout as NodeJS.WritableStream,
+            output: tio.stdout as NodeJS.WritableStream,
+            devices: counterDevices,
             ...(demo ? { demo } : {}),
           });
           await cashier.run();
@@ -164,6 +188,7 @@ const consoleCommand = command({
         },
       );
     } finally {
+      await devices?.close();
       await source.close();
     }
   },

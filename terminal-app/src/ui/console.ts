@@ -9,6 +9,8 @@ import {
   TransactionRefusedError,
 } from '@huduma/terminal';
 import { type DeclineContext, declineText, formatShiftReport, formatStatus, kes } from '../cli/format';
+import type { CounterDevices } from '../devices/counter-devices';
+import { shiftReportDocument } from '../devices/receipt-document';
 import { type Language, noticeText, translate } from '../messages/index';
 import type { DemoReader } from './demo-reader';
 import { LineReader } from './line-reader';
@@ -32,6 +34,8 @@ export interface CashierConsoleOptions {
   output: NodeJS.WritableStream;
   /** Simulated reader with demo cards: the tap prompt then offers them, and the demo menu appears. */
   demo?: DemoReader;
+  /** Receipt printer and PIN pad (`--printer`, `--pinpad`): receipts print, the pad takes PINs. */
+  devices?: CounterDevices;
   /** Interactive terminal (line editing, masked PIN, colour). Default: `output.isTTY`. */
   terminal?: boolean;
   /** The cashier's language for what the engine reports (declines, re-tap findings). Default 'en'. */
@@ -64,7 +68,15 @@ export class CashierConsole implements PinPad {
     this.color = terminal;
     this.lines = new LineReader(options.input, options.output, terminal);
     this.unsubscribe = options.engine.on((e) => this.onEvent(e));
-    if (options.pinPad) options.pinPad.target = this;
+    if (options.pinPad) options.pinPad.target = options.devices?.pinPad ?? this;
+    // The demo world's simulated pad (hid:sim): the customer's keys are typed here and travel as
+    // HID reports through the real driver.
+    const simPad = options.devices?.simulated.pad;
+    if (simPad)
+      simPad.onPinEntry = (pad) =>
+        void this.lines
+          .secret(`PIN pad: "${pad.display.prompt}" ${kes(pad.display.amountCents)} (Enter = cancel): `)
+          .then((pin) => (pin && /^\d{4,12}$/.test(pin) ? pad.enterPin(pin) : pad.press('cancel')));
   }
 
   private get language(): Language {
@@ -226,16 +238,28 @@ export class CashierConsole implements PinPad {
   }
 
   xReport(): void {
-    this.print(formatShiftReport(this.engine.xReport()));
+    const report = this.engine.xReport();
+    this.print(formatShiftReport(report));
+    this.options.devices?.printing?.printDocument(
+      shiftReportDocument(report, this.engine.config.terminalId),
+      'X report',
+    );
   }
 
   async zReport(): Promise<void> {
-    this.print(formatShiftReport(await this.engine.zReport()));
+    const report = await this.engine.zReport();
+    this.print(formatShiftReport(report));
+    this.options.devices?.printing?.printDocument(
+      shiftReportDocument(report, this.engine.config.terminalId),
+      'Z report',
+    );
     this.print('A new shift is open.');
   }
 
   status(): void {
     this.print(formatStatus(this.engine.status(), this.engine.config.limits));
+    const devices = this.options.devices;
+    if (devices) void devices.states().then((s) => this.print(`Printer: ${s.printer}  PIN pad: ${s.pinpad}`));
   }
 
   private async transaction(what: string, run: (signal: AbortSignal) => Promise<ApprovedTransaction>) {
@@ -258,6 +282,8 @@ export class CashierConsole implements PinPad {
       ),
     );
     this.print(result.receipt);
+    // Fire-and-report: the sale is done; a print failure reaches the cashier later, never blocks.
+    this.options.devices?.printReceipt(result, this.engine.config);
     return 'approved';
   }
 

@@ -1,0 +1,1 @@
+export { type PadDisplay, SimulatedHidBus, SimulatedPinPad } from './pad';

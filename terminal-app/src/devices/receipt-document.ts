@@ -1,0 +1,123 @@
+import { encodeTransactionProof, maskCardNumber } from '@huduma/card-applet-spec';
+import { formatShillings, type PrintableDocument, type PrintBlock } from '@huduma/printer-escpos';
+import {
+  type ApprovedTransaction,
+  formatEat,
+  proofReference,
+  type ReceiptData,
+  type ShiftReport,
+  type TerminalConfig,
+} from '@huduma/terminal';
+
+/** The receipt of an approved transaction as data (the engine gives it as text). */
+export function receiptDataOf(
+  result: ApprovedTransaction,
+  config: Pick<TerminalConfig, 'merchantId' | 'terminalId' | 'location'>,
+): ReceiptData {
+  const rec = result.proof.record;
+  return {
+    kind: result.operation,
+    merchantId: config.merchantId,
+    terminalId: config.terminalId,
+    location: config.location,
+    time: rec.time * 1000,
+    serviceName: result.serviceName,
+    serviceCode: result.serviceCode,
+    billRef: result.billRef,
+    amountCents: result.amountCents,
+    cardNumber: result.cardNumber,
+    cardCounter: result.cardCounter,
+    balanceAfterCents: result.balanceAfterCents,
+    terminalSeq: result.terminalSeq,
+    cardProof: encodeTransactionProof(result.proof),
+  };
+}
+
+const TITLES: Record<ReceiptData['kind'], string> = {
+  sale: 'SALE',
+  'recovered-sale': 'SALE (COMPLETED ON RE-TAP)',
+  cancel: 'CANCELLATION',
+  reload: 'CASH RELOAD',
+};
+
+/**
+ * What the receipt QR code holds: enough for the clearing service (or a person with a phone) to
+ * find the signed record: merchant, terminal, sequence, amount in cents, card counter, proof ref.
+ */
+export function receiptQrPayload(r: ReceiptData): string {
+  return [
+    'HPAY1',
+    r.merchantId,
+    r.terminalId,
+    r.terminalSeq,
+    r.amountCents,
+    r.cardCounter,
+    proofReference(r.cardProof),
+  ].join('|');
+}
+
+/** A receipt (or its reprint) as a printable document: the same facts as formatReceipt, plus the QR. */
+export function receiptDocument(r: ReceiptData, options: { reprint?: boolean } = {}): PrintableDocument {
+  const where = r.location.kind === 'huduma-centre' ? 'Huduma Centre' : 'Partner merchant';
+  const amountLabel = r.kind === 'cancel' ? 'Refunded' : r.kind === 'reload' ? 'Loaded' : 'Amount';
+  const blocks: PrintBlock[] = [
+    { kind: 'text', text: 'HUDUMA PAY', bold: true, double: true, align: 'center' },
+    { kind: 'text', text: TITLES[r.kind], bold: true, align: 'center' },
+  ];
+  if (options.reprint) blocks.push({ kind: 'text', text: '*** REPRINT ***', bold: true, align: 'center' });
+  blocks.push(
+    { kind: 'rule' },
+    { kind: 'row', left: 'Merchant', right: r.merchantId },
+    { kind: 'row', left: 'Location', right: `${where}: ${r.location.name}` },
+    { kind: 'row', left: 'Terminal', right: `${r.terminalId} #${r.terminalSeq}` },
+    { kind: 'row', left: 'Date', right: formatEat(r.time) },
+    { kind: 'rule' },
+    { kind: 'text', text: r.serviceName },
+    { kind: 'row', left: 'Service code', right: String(r.serviceCode) },
+    { kind: 'row', left: 'Bill ref', right: r.billRef },
+    { kind: 'row', left: amountLabel, right: formatShillings(r.amountCents), bold: true },
+    { kind: 'rule' },
+    { kind: 'row', left: 'Card', right: maskCardNumber(r.cardNumber) },
+    { kind: 'row', left: 'Card counter', right: String(r.cardCounter) },
+    { kind: 'row', left: 'New balance', right: formatShillings(r.balanceAfterCents) },
+    { kind: 'row', left: 'Proof ref', right: proofReference(r.cardProof) },
+    { kind: 'qr', payload: receiptQrPayload(r), moduleSize: 6, errorLevel: 'M' },
+    { kind: 'text', text: 'Offline payment signed by your card.', align: 'center' },
+  );
+  return { blocks, cut: true };
+}
+
+function countRow(label: string, t: { count: number; amountCents: number }): PrintBlock {
+  return { kind: 'row', left: `${label} (${t.count})`, right: formatShillings(t.amountCents) };
+}
+
+/** An X (mid-shift) or Z (closing) report as a printable document. */
+export function shiftReportDocument(report: ShiftReport, terminalId: string): PrintableDocument {
+  const blocks: PrintBlock[] = [
+    { kind: 'text', text: `${report.kind} REPORT`, bold: true, double: true, align: 'center' },
+    { kind: 'row', left: 'Terminal', right: terminalId },
+    { kind: 'row', left: 'Shift', right: report.shiftId },
+    { kind: 'row', left: 'Opened', right: formatEat(report.openedAt) },
+    { kind: 'row', left: report.kind === 'Z' ? 'Closed' : 'At', right: formatEat(report.at) },
+    { kind: 'rule' },
+    countRow('Sales', report.approved),
+    countRow('Recovered sales', report.recovered),
+    countRow('Cancellations', report.cancelled),
+    countRow('Cash reloads', report.reloads),
+    countRow('Declined', report.declined),
+    countRow('Interrupted', report.interrupted),
+    { kind: 'rule' },
+  ];
+  for (const s of report.byService) blocks.push(countRow(`${s.serviceCode} ${s.name}`.slice(0, 30), s));
+  blocks.push(
+    { kind: 'rule' },
+    { kind: 'row', left: 'NET SALES', right: formatShillings(report.netSalesCents), bold: true },
+  );
+  if (report.unresolvedPending > 0)
+    blocks.push({
+      kind: 'text',
+      text: `${report.unresolvedPending} pending debit(s) unresolved: follow up`,
+      bold: true,
+    });
+  return { blocks, cut: true };
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { ClearingError } from './errors';
+import { runUserCommand, USER_USAGE } from './people/cli-user';
 import { serve } from './server';
 
 const USAGE = `Usage:
@@ -16,10 +17,19 @@ const USAGE = `Usage:
 Environment:
   HUDUMA_OPERATOR_TOKEN         operator bearer token (default: DIR/operator-token, generated)
   HUDUMA_TOPUP_CALLBACK_TOKEN   shared secret expected in X-Callback-Token on /v1/topups/mpesa
-`;
+
+${USER_USAGE}`;
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
+  if (command === 'user') {
+    const readStdin = async () => {
+      const chunks: Buffer[] = [];
+      for await (const c of process.stdin) chunks.push(c as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    };
+    return runUserCommand(rest, { env: process.env, readStdin, out: (t) => process.stdout.write(t) });
+  }
   if (command !== 'serve') {
     process.stderr.write(USAGE);
     process.exitCode = command === undefined || command === '--help' || command === '-h' ? 0 : 2;

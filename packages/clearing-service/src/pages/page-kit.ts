@@ -53,8 +53,8 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
     body: body === undefined ? undefined : JSON.stringify(body),
     credentials: 'same-origin',
   });
-  const json = (await res.json().catch(() => ({}))) as { code?: string; message?: string };
-  if (!res.ok) throw new ApiError(res.status, json.code ?? 'ERR_HTTP', json.message ?? res.statusText);
+  const json = (await res.json().catch(() => ({}))) as { error?: string; message?: string };
+  if (!res.ok) throw new ApiError(res.status, json.error ?? 'ERR_HTTP', json.message ?? res.statusText);
   return json as T;
 }
 

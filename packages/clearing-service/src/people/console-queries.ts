@@ -220,9 +220,9 @@ export async function settlementDays(
   }>(
     `SELECT business_date, merchant_id, service_code,
        count(*) FILTER (WHERE record_type = 'debit') AS debit_count,
-       coalesce(sum(amount_cents) FILTER (WHERE record_type = 'debit'), 0) AS gross,
+       coalesce(sum(amount_cents) FILTER (WHERE record_type = 'debit'), 0)::bigint AS gross,
        count(*) FILTER (WHERE record_type = 'cancel') AS cancel_count,
-       coalesce(sum(amount_cents) FILTER (WHERE record_type = 'cancel'), 0) AS cancels
+       coalesce(sum(amount_cents) FILTER (WHERE record_type = 'cancel'), 0)::bigint AS cancels
      FROM accepted_records
      WHERE business_date BETWEEN $1::date AND $2::date AND record_type IN ('debit', 'cancel')
        AND ($3::text IS NULL OR merchant_id = $3)

@@ -107,7 +107,7 @@ export async function sessionRoutes(
   api.post(
     '/v1/session/logout',
     {
-      preHandler: personGuard(deps, ['operator', 'auditor', 'merchant']),
+      onRequest: personGuard(deps, ['operator', 'auditor', 'merchant']),
       schema: { summary: 'Sign out: the session row is deleted', response: errorResponses(401, 403) },
     },
     async (request, reply) => {

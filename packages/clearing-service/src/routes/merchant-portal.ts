@@ -31,7 +31,7 @@ function sendCsv(reply: FastifyReply, name: string, csv: string) {
 
 export async function merchantPortalRoutes(api: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { db } = deps;
-  const merchantOnly = { preHandler: personGuard(deps, ['merchant']) };
+  const merchantOnly = { onRequest: personGuard(deps, ['merchant']) };
   const merchantOf = (p: { merchantId: string | null } | undefined) => p?.merchantId ?? '';
 
   api.get(

@@ -27,8 +27,8 @@ const readers = ['operator', 'auditor'] as const;
 
 export async function operatorConsoleRoutes(api: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { db } = deps;
-  const read = { preHandler: personGuard(deps, readers) };
-  const act = { preHandler: personGuard(deps, ['operator']) };
+  const read = { onRequest: personGuard(deps, readers) };
+  const act = { onRequest: personGuard(deps, ['operator']) };
   const actor = (p: { username: string } | undefined) => `operator:${p?.username ?? '?'}`;
 
   api.get<{ Querystring: { status: TriageStatus | 'all'; limit: number } }>(

@@ -14,6 +14,7 @@ import { upsertMerchant } from '../../src/store';
 import { cardNumberFor, TestPki, type TestTerminal } from '../fixtures';
 
 export const OPERATOR_TOKEN = 'operator-token-for-people-tests-0123';
+export const CALLBACK_TOKEN = 'callback-token-for-people-tests';
 export const PASSWORD = 'correct horse battery staple';
 export const PEOPLE = {
   operator: { username: 'ops.jane', role: 'operator' },
@@ -52,6 +53,7 @@ export async function startPeopleWorld(): Promise<PeopleWorld> {
     db,
     signer,
     operatorToken: OPERATOR_TOKEN,
+    topupCallbackToken: CALLBACK_TOKEN,
     logger: process.env.HUDUMA_TEST_LOG === '1',
     trust: pki.trust,
     verifyThreads: 0,

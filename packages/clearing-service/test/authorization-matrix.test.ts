@@ -56,6 +56,10 @@ const MATRIX: Record<string, Sample> = {
   'GET /v1/bills/{billRef}': { allowed: ALL, url: '/v1/bills/NO-SUCH-BILL' },
   'GET /v1/receipt-check': { allowed: ALL, url: '/v1/receipt-check?terminalId=TRM-A1&seq=0&proof=00000000' },
   'GET /v1/receipt-check/keys': { allowed: ALL, url: '/v1/receipt-check/keys' },
+  'GET /console': { allowed: ALL, url: '/console' },
+  'GET /merchant': { allowed: ALL, url: '/merchant' },
+  'GET /receipt-check': { allowed: ALL, url: '/receipt-check' },
+  'GET /assets/{name}': { allowed: ALL, url: '/assets/style.css' },
   'POST /v1/session': { allowed: ALL, url: '/v1/session', body: { username: 'nobody.here', password: 'x' } },
   'POST /v1/terminals/{terminalId}/batches': {
     allowed: ['terminal'],

@@ -30,15 +30,17 @@ export async function pageRoutes(
 ): Promise<void> {
   for (const [path, title, script] of PAGES) {
     const html = pageHtml(title, script);
-    api.get(path, { schema: { hide: true } }, async (_request, reply) =>
-      secure(reply).type('text/html; charset=utf-8').send(html),
+    api.get(
+      path,
+      { schema: { summary: `${title} (HTML page; signs in from the page)` } },
+      async (_request, reply) => secure(reply).type('text/html; charset=utf-8').send(html),
     );
   }
   api.get<{ Params: { name: string } }>(
     '/assets/:name',
     {
       schema: {
-        hide: true,
+        summary: 'Page assets: style.css and the bundled page scripts (no CDN)',
         params: {
           type: 'object',
           required: ['name'],

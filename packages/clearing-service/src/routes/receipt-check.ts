@@ -33,7 +33,10 @@ export async function receiptCheckRoutes(api: FastifyInstance, deps: RouteDeps):
           required: ['terminalId', 'seq', 'proof'],
           properties: {
             terminalId: terminalIdSchema,
-            seq: indexSchema,
+            seq: {
+              ...indexSchema,
+              description: "the receipt's transaction number (the card-signed terminal seq)",
+            },
             proof: {
               type: 'string',
               pattern: PROOF_REF_PATTERN,
@@ -88,24 +91,34 @@ export async function receiptCheckRoutes(api: FastifyInstance, deps: RouteDeps):
         'no accepted sale matches this receipt',
         'query.proof',
       );
+      // The receipt's transaction number is the card-signed terminal seq (a cancel has its own).
       const rows = await db.query<{ record: Uint8Array; leaf_index: number | null }>(
         `SELECT r.record, ${LEAF_INDEX_SQL} AS leaf_index FROM accepted_records r LEFT JOIN batches b ON b.batch_id = r.batch_id
-         WHERE r.terminal_id = $1 AND r.seq = $2 AND r.record_type IN ('debit', 'cancel', 'reload')`,
+         WHERE r.terminal_id = $1 AND r.terminal_seq = $2 AND r.record_type IN ('debit', 'cancel', 'reload')
+         ORDER BY r.seq LIMIT 4`,
         [terminalId, seq],
       );
-      const row = rows[0];
-      if (!row || row.leaf_index === null) throw notFound;
-      const decoded = decodeRecord(row.record);
-      if (!('cardProof' in decoded)) throw notFound;
-      const proofHash = hex(sha256(decoded.cardProof));
-      if (!proofHash.startsWith(proof.toLowerCase())) throw notFound;
+      let found:
+        | {
+            row: (typeof rows)[number];
+            decoded: Extract<ReturnType<typeof decodeRecord>, { cardProof: Uint8Array }>;
+          }
+        | undefined;
+      for (const row of rows) {
+        const decoded = decodeRecord(row.record);
+        if (row.leaf_index === null || !('cardProof' in decoded)) continue;
+        if (hex(sha256(decoded.cardProof)).startsWith(proof.toLowerCase())) found = { row, decoded };
+      }
+      if (!found) throw notFound;
+      const { row, decoded } = found;
+      const leafIndex = row.leaf_index!;
       const head = await checkpointTreeHead(db, signer, now);
-      const p = await inclusionProof(db, row.leaf_index, head.treeSize);
+      const p = await inclusionProof(db, leafIndex, head.treeSize);
       return {
         terminalId,
         seq,
         record: hex(row.record),
-        leafIndex: row.leaf_index,
+        leafIndex,
         inclusionProof: p.proof.map(hex),
         checkpoint: {
           treeSize: head.treeSize,

@@ -111,7 +111,7 @@ export async function startPeopleWorld(): Promise<PeopleWorld> {
     pki,
     terminalA,
     terminalB,
-    saleA: { seq: first.seq, cardProof: decoded.cardProof, amountCents: 150_00 },
+    saleA: { seq: decoded.terminalSeq, cardProof: decoded.cardProof, amountCents: 150_00 },
     async signIn(who) {
       const res = await call(undefined, 'POST', '/v1/session', {
         username: PEOPLE[who].username,

@@ -182,10 +182,10 @@ describe('the back office in chromium', () => {
     await expect(alert.count()).resolves.toBe(1);
     await alert.click();
     await page.waitForSelector('#alert-detail table');
-    const detail = await page.locator('#alert-detail').innerText();
+    const detail = await page.locator('#alert-detail').textContent();
     expect(detail).toContain('T-PM1'); // where the copy was spent
     expect(detail).toContain('T-HC1'); // the card's pseudonymous history: its loads and sales
-    expect(await page.locator('body').innerText()).not.toContain(victim.cardNumber); // masked everywhere
+    expect(await page.locator('body').textContent()).not.toContain(victim.cardNumber); // masked everywhere
     await page.selectOption('#triage-status', 'resolved');
     await page.fill('#triage-note', 'clone spent at T-PM1: card denied');
     await page.click('form[aria-label=Triage] button[type=submit]');
@@ -211,7 +211,7 @@ describe('the back office in chromium', () => {
   it('a merchant downloads a statement that reconciles to the cent with the signed records', async () => {
     const page = await newPage();
     await signIn(page, '/merchant', 'shop.hc');
-    const shown = await page.locator('#statement-total').innerText();
+    const shown = await page.locator('#statement-total').textContent();
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       page.click('text=Download statement.csv'),
@@ -225,7 +225,7 @@ describe('the back office in chromium', () => {
     expect(net).toBe(`${Math.floor(signed[0]!.net / 100)}.${String(signed[0]!.net % 100).padStart(2, '0')}`);
     expect(signed[0]!.net).toBe(65_000 + 5_050 + 10_000);
     expect(shown).toContain('800.50'); // KES 650.00 + 50.50 + 100.00, in en-KE
-    expect(await page.locator('body').innerText()).not.toContain('T-PM1');
+    expect(await page.locator('body').textContent()).not.toContain('T-PM1');
     await page.screenshot({ path: join(ARTIFACTS, 'merchant.png'), fullPage: true });
     expect(await axeViolations(page)).toEqual([]);
   });
@@ -237,8 +237,8 @@ describe('the back office in chromium', () => {
     await page.fill('#payload', `HUDUMA-RECEIPT:1:T-HC1:${receipt.terminalSeq}:${receipt.proofRef}`);
     await page.click('button[type=submit]');
     await page.waitForSelector('#verdict');
-    expect(await page.locator('#verdict').innerText()).toMatch(/^Verified/);
-    expect(await page.locator('main').innerText()).toContain('650.00');
+    expect(await page.locator('#verdict').textContent()).toMatch(/^Verified/);
+    expect(await page.locator('main').textContent()).toContain('650.00');
     await page.screenshot({ path: join(ARTIFACTS, 'receipt-verified.png'), fullPage: true });
     expect(await axeViolations(page)).toEqual([]);
 
@@ -250,7 +250,7 @@ describe('the back office in chromium', () => {
     );
     await page.click('button[type=submit]');
     await page.waitForSelector('#verdict.refused');
-    expect(await page.locator('#verdict').innerText()).toMatch(/^Not verified/);
+    expect(await page.locator('#verdict').textContent()).toMatch(/^Not verified/);
     // An answer tampered in transit (the signed checkpoint's root) is refused by the browser's check.
     await page.route('**/v1/receipt-check?*', async (route) => {
       const res = await route.fetch();

@@ -62,7 +62,9 @@ table { border-collapse: collapse; margin: .5rem 0; width: 100%; }
 caption { text-align: left; font-weight: 600; }
 th, td { border-bottom: 1px solid #ccc; padding: .25rem .5rem; text-align: left; }
 .bar { fill: #0b6e4f; }
-svg { max-width: 100%; height: 10rem; display: block; }
+svg { max-width: 24rem; height: 8rem; display: block; }
+figure.chart { display: inline-block; margin: .5rem 1rem .5rem 0; vertical-align: top; }
+figcaption { font-weight: 600; }
 .verified { color: #0b6e4f; font-weight: 700; }
 .refused { color: #a4161a; font-weight: 700; }
 a { color: #0a4f8a; }

@@ -149,7 +149,7 @@ export const cell = (text: string | number | null, sort?: string | number) => ({
 export function barChart(
   title: string,
   points: Array<{ label: string; value: number; text: string }>,
-): SVGSVGElement {
+): HTMLElement {
   const ns = 'http://www.w3.org/2000/svg';
   const w = Math.max(200, points.length * 40);
   const h = 120;
@@ -176,7 +176,7 @@ export function barChart(
     label.textContent = p.label.slice(5);
     svg.append(rect, label);
   });
-  return svg;
+  return el('figure', { class: 'chart' }, el('figcaption', {}, title), svg);
 }
 
 export function download(name: string, href: string): HTMLAnchorElement {

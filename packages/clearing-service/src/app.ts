@@ -11,6 +11,7 @@ import { registerRateLimits } from './http/rate-limit';
 import { terminalRequestGuard } from './http/terminal-request';
 import { type IngestContext, isTerminalRevoked } from './ingest';
 import type { LoadAuthoritySigner } from './loads';
+import { peopleRoutes } from './people/plugin';
 import { CardProofRecordVerifier } from './record-verifier';
 import { RequestNonces } from './request-nonces';
 import { adminRoutes } from './routes/admin';
@@ -124,6 +125,7 @@ export function createClearingService(options: ClearingServiceOptions): FastifyI
         securitySchemes: {
           operator: { type: 'http', scheme: 'bearer', description: 'Operator token configured at startup' },
           callbackToken: { type: 'apiKey', in: 'header', name: 'X-Callback-Token' },
+          session: { type: 'apiKey', in: 'cookie', name: 'huduma_session' },
         },
       },
     },
@@ -148,6 +150,7 @@ export function createClearingService(options: ClearingServiceOptions): FastifyI
     await api.register(billRoutes, deps);
     await api.register(topupRoutes, deps);
     await api.register(adminRoutes, deps);
+    await api.register(peopleRoutes, { ...deps, issuerCaKeys: options.trust?.issuerCaKeys ?? [] });
   });
 
   if (signaturePool) app.addHook('onClose', () => signaturePool.close());

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { command, defineCli, runMain } from '@huduma/cli-kit';
 import packageJson from '../package.json' with { type: 'json' };
+import { runUserCommand } from './people/cli-user';
 import { serve } from './server';
 
 const serveCommand = command({
@@ -59,11 +60,45 @@ const serveCommand = command({
   },
 });
 
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const userAddCommand = command({
+  name: 'add',
+  summary: 'create an operator, auditor or merchant account of the back office',
+  usage: '--role operator|auditor|merchant --username NAME [--merchant ID] (--data DIR | --database-url URL)',
+  options: {
+    role: { type: 'string', value: 'ROLE', description: 'operator, auditor or merchant', required: true },
+    username: { type: 'string', value: 'NAME', description: 'the sign-in name', required: true },
+    merchant: { type: 'string', value: 'ID', description: "the merchant's id (role merchant)" },
+    data: { type: 'string', value: 'DIR', description: 'the embedded database of `serve --data DIR`' },
+    'database-url': { type: 'string', value: 'URL', description: 'a PostgreSQL server' },
+  },
+  details: `The password comes from $HUDUMA_USER_PASSWORD, else the first line of standard input
+(12-256 characters); never from the command line, where other users could read it.`,
+  async run({ values, io }) {
+    const argv = ['add'];
+    for (const [name, value] of Object.entries(values))
+      if (value !== undefined) argv.push(`--${name}`, String(value));
+    await runUserCommand(argv, { env: process.env, readStdin, out: (text) => io.stdout.write(text) });
+    return 0;
+  },
+});
+
+const userCommand = command({
+  name: 'user',
+  summary: 'back-office accounts (passwords hashed with argon2id)',
+  commands: [userAddCommand],
+});
+
 export const clearingCli = defineCli({
   name: 'huduma-clearing',
   version: packageJson.version,
   summary: 'the Huduma clearing service: verifies uploads, catches cloned cards, settles per merchant',
-  commands: [serveCommand],
+  commands: [serveCommand, userCommand],
 });
 
 await runMain(clearingCli);

@@ -69,6 +69,8 @@ export {
   treeRootAt,
   verifyInclusion,
 } from './merkle';
+export { type Account, createAccount, type NewAccount, type Role } from './people/accounts';
+export { type AuditEntry, appendAudit, listAudit } from './people/audit';
 export { type StorageProblem, storageProblem } from './quarantine';
 export { reconcileShift, type ShiftReconciliation } from './reconcile';
 export {

@@ -49,7 +49,7 @@ describe.each(BACKENDS)('storage on $name', (backend) => {
     const fresh = await backend.openEmpty();
     try {
       const runs = await Promise.all([migrate(fresh), migrate(fresh), migrate(fresh)]);
-      expect(runs.flat().sort()).toEqual(MIGRATIONS.map((m) => m.version));
+      expect(runs.flat().sort((a, b) => a - b)).toEqual(MIGRATIONS.map((m) => m.version));
       expect(await appliedMigrations(fresh)).toEqual(MIGRATIONS.map((m) => m.version));
     } finally {
       await fresh.close();

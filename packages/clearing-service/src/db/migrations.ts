@@ -1,5 +1,6 @@
 import { CATALOG_SEED } from '../catalog-seed';
 import { MigrationError } from '../errors';
+import { PEOPLE_SCHEMA } from '../people/schema';
 import type { Db } from './types';
 
 export interface Migration {
@@ -307,6 +308,7 @@ CREATE TABLE storage_probe (filler BYTEA NOT NULL);`,
   PRIMARY KEY (card_number, counter)
 );`,
   },
+  { version: 11, name: 'accounts, sessions, audit trail, alert triage', sql: PEOPLE_SCHEMA },
 ];
 
 // Arbitrary constant shared by every instance of the service: concurrent startups against one

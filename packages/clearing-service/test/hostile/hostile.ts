@@ -4,7 +4,8 @@
  * (its OpenAPI document, and every registered route must be in it), so a new route is covered
  * without touching this file. Each request puts one generated hostile value in one path param,
  * query param, body field or header — or replaces the whole body — and is sent with no
- * credential, the operator's, the callback token, or a valid terminal signature (txlog's
+ * credential, the operator's, the callback token, a signed-in operator's, auditor's or merchant's
+ * session (cookie and CSRF token), or a valid terminal signature (txlog's
  * signTerminalRequest: request signature v2 with nonce, Content-Length and body SHA-256, a fresh
  * nonce per request), so handlers behind auth are reached too. Upload batches are validly signed
  * (records and request) with one RECORD field mutated, so the record passes the signature checks
@@ -18,7 +19,8 @@
  * cannot be replayed either; terminal_request_nonces is checked apart, growing by at most the one
  * nonce of a signed request and by none otherwise. No other exception is needed: the refusals that
  * do write on purpose (alerts of an upload gap or log fork) cannot happen here, each upload uses a
- * fresh terminal from seq 0.
+ * fresh terminal from seq 0. Login throttling counts refused sign-ins by design: login_failures is
+ * checked apart too, changing only with a 401 ERR_LOGIN (or a successful sign-in).
  */
 import { DevPki } from '@huduma/pki';
 import { decodeRecord, recordHash, signTerminalRequest } from '@huduma/txlog';
@@ -26,7 +28,9 @@ import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { createClearingService } from '../../src/app';
 import type { Db } from '../../src/db/types';
+import { createAccount } from '../../src/people/accounts';
 import { generateSigner } from '../../src/signer';
+import { upsertMerchant } from '../../src/store';
 import { cardNumberFor, TestPki, type TestTerminal } from '../fixtures';
 
 export const OPERATOR = 'operator-token-for-tests-0123456789';
@@ -185,12 +189,15 @@ function example(name: string, schema: Schema | undefined): unknown {
 
 /** Claimed by every authenticated terminal request, refused or not (checked apart: nonceCount). */
 const NONCE_TABLE = 'terminal_request_nonces';
+/** Written by every refused sign-in (throttling), checked apart: loginFailures. */
+const LOGIN_FAILURES_TABLE = 'login_failures';
+const SESSION_PASSWORD = 'hostile world password';
 
 /** Table digest: one md5 per table, so "nothing stored" is a string comparison. */
 export async function digest(db: Db): Promise<string> {
   const tables = await db.query<{ table_name: string }>(
     `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'
-       AND table_name <> '${NONCE_TABLE}'
+       AND table_name NOT IN ('${NONCE_TABLE}', '${LOGIN_FAILURES_TABLE}')
      ORDER BY table_name`,
   );
   const parts = tables.map(
@@ -205,12 +212,39 @@ export async function nonceCount(db: Db): Promise<number> {
   return (await db.query<{ n: number }>(`SELECT COUNT(*)::int AS n FROM ${NONCE_TABLE}`))[0]!.n;
 }
 
-/** A database snapshot for checkAnswer: the digest, and the request nonces held. */
-async function snapshot(db: Db): Promise<{ digest: string; nonces: number }> {
-  return { digest: await digest(db), nonces: await nonceCount(db) };
+async function loginFailures(db: Db): Promise<string> {
+  const rows = await db.query<{ h: string }>(
+    `SELECT md5(COALESCE(string_agg(x::text, ',' ORDER BY x::text), '')) AS h FROM ${LOGIN_FAILURES_TABLE} x`,
+  );
+  return rows[0]!.h;
 }
 
-type Credential = 'none' | 'operator' | 'callback' | 'terminal';
+/** A database snapshot for checkAnswer: the digest, the request nonces held, the login failures. */
+async function snapshot(db: Db): Promise<{ digest: string; nonces: number; logins: string }> {
+  return { digest: await digest(db), nonces: await nonceCount(db), logins: await loginFailures(db) };
+}
+
+type SessionCredential = 'operatorSession' | 'auditorSession' | 'merchantSession';
+type Credential = 'none' | 'operator' | 'callback' | 'terminal' | SessionCredential;
+const SESSION_USERS: Record<SessionCredential, string> = {
+  operatorSession: 'hostile.ops',
+  auditorSession: 'hostile.audit',
+  merchantSession: 'hostile.shop',
+};
+
+/** Signs in as one of the hostile world's people: the cookie and CSRF headers of a fresh session. */
+async function signIn(world: HostileWorld, credential: SessionCredential): Promise<Record<string, string>> {
+  // Hostile sign-ins from this one address would otherwise lock it out (throttling works).
+  await world.db.query(`DELETE FROM ${LOGIN_FAILURES_TABLE} WHERE subject LIKE 'ip:%'`);
+  const res = await world.app.inject({
+    method: 'POST',
+    url: '/v1/session',
+    headers: { 'content-type': 'application/json' },
+    payload: JSON.stringify({ username: SESSION_USERS[credential], password: SESSION_PASSWORD }),
+  });
+  if (res.statusCode !== 200) throw new Error(`hostile world sign-in: ${res.statusCode} ${res.body}`);
+  return { cookie: String(res.headers['set-cookie']).split(';')[0]!, 'x-csrf-token': res.json().csrfToken };
+}
 
 export interface HostileWorld {
   app: FastifyInstance;
@@ -219,6 +253,7 @@ export interface HostileWorld {
   /** The terminal that signs requests, certified with every capability. */
   terminal: TestTerminal;
   uploads: number;
+  sessions: Partial<Record<SessionCredential, Record<string, string>>>;
 }
 
 export async function hostileWorld(db: Db): Promise<HostileWorld> {
@@ -247,7 +282,24 @@ export async function hostileWorld(db: Db): Promise<HostileWorld> {
       `routes missing from /openapi.json, so not covered by the hostile test: ${missing.join(', ')}`,
     );
   }
-  return { app, db, pki, terminal: pki.terminal('HST-0'), uploads: 0 };
+  await upsertMerchant(db, 'HST-M', 'Hostile merchant');
+  await createAccount(db, {
+    username: SESSION_USERS.operatorSession,
+    role: 'operator',
+    password: SESSION_PASSWORD,
+  });
+  await createAccount(db, {
+    username: SESSION_USERS.auditorSession,
+    role: 'auditor',
+    password: SESSION_PASSWORD,
+  });
+  await createAccount(db, {
+    username: SESSION_USERS.merchantSession,
+    role: 'merchant',
+    merchantId: 'HST-M',
+    password: SESSION_PASSWORD,
+  });
+  return { app, db, pki, terminal: pki.terminal('HST-0'), uploads: 0, sessions: {} };
 }
 
 function headersFor(
@@ -259,6 +311,7 @@ function headersFor(
 ) {
   if (credential === 'operator') return { authorization: `Bearer ${OPERATOR}` };
   if (credential === 'callback') return { 'x-callback-token': CALLBACK };
+  if (credential in SESSION_USERS) return world.sessions[credential as SessionCredential] ?? {};
   // A path longer than the signed message's u16 length cannot be signed at all: sent unsigned.
   if (credential === 'terminal' && Buffer.byteLength(url) <= 0xffff) {
     return signTerminalRequest({
@@ -283,10 +336,15 @@ export const STATS = new Map<string, number>();
 function checkAnswer(
   what: string,
   res: { statusCode: number; body: string },
-  before: { digest: string; nonces: number },
-  after: { digest: string; nonces: number },
+  before: { digest: string; nonces: number; logins: string },
+  after: { digest: string; nonces: number; logins: string },
   signed: boolean,
 ): void {
+  if (before.logins !== after.logins && !(res.statusCode === 200 || res.body.includes('"ERR_LOGIN"'))) {
+    throw new Error(
+      `${what}: ${res.statusCode} changed login_failures (only a refused or accepted sign-in may)`,
+    );
+  }
   const claimed = after.nonces - before.nonces;
   if (claimed < 0 || claimed > (signed ? 1 : 0)) {
     throw new Error(`${what}: ${res.statusCode} and ${claimed} request nonces claimed (signed: ${signed})`);
@@ -353,7 +411,15 @@ export function requestArbitrary(ops: Operation[]) {
     pick: fc.nat(),
     text: hostileText,
     json: hostileJson,
-    credential: fc.constantFrom<Credential>('none', 'operator', 'callback', 'terminal'),
+    credential: fc.constantFrom<Credential>(
+      'none',
+      'operator',
+      'callback',
+      'terminal',
+      'operatorSession',
+      'auditorSession',
+      'merchantSession',
+    ),
   });
 }
 
@@ -410,6 +476,13 @@ export async function sendHostile(
       : body === undefined
         ? undefined
         : JSON.stringify(body);
+  // A fresh session per request: a previous request may have signed this one out.
+  if (r.credential in SESSION_USERS) {
+    world.sessions[r.credential as SessionCredential] = await signIn(
+      world,
+      r.credential as SessionCredential,
+    );
+  }
   const credentialHeaders = headersFor(world, r.credential, op.method, url, payload);
   const headers: Record<string, string> = {
     ...(payload === undefined ? {} : { 'content-type': 'application/json' }),

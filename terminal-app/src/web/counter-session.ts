@@ -18,7 +18,7 @@ import {
   TransactionRefusedError,
 } from '@huduma/terminal';
 import type { DemoReader } from '../ui/demo-reader';
-import { formatKesFor, type RefusalWording, refusalText, WEB_LANGUAGES, type WebLanguage } from './i18n';
+import { type RefusalWording, refusalText, WEB_LANGUAGES, type WebLanguage } from './i18n';
 import type { LastSaleView, LiveState, RecoveredView, ResultView } from './live-state';
 import { lastSaleFromLog, receiptFromLog } from './receipt-view';
 import type { ReloadRequest, SaleRequest } from './validate';
@@ -299,8 +299,11 @@ export class CounterSession implements PinPad {
     const wording = {} as Record<WebLanguage, RefusalWording>;
     for (const lang of WEB_LANGUAGES)
       wording[lang] = refusalText(err.reason, lang, {
-        ...(amountCents === undefined ? {} : { amount: formatKesFor(amountCents, lang) }),
-        ...(this.state.card ? { balance: formatKesFor(this.state.card.balanceCents, lang) } : {}),
+        ...err.params,
+        ...(amountCents === undefined ? {} : { amountCents }),
+        ...(err.params.balanceCents === undefined && this.state.card
+          ? { balanceCents: this.state.card.balanceCents }
+          : {}),
         ...(err.triesLeft === undefined ? {} : { triesLeft: err.triesLeft }),
       });
     return {

@@ -58,7 +58,6 @@ export const en = {
   'result.approved': 'Approved',
   'result.declined': 'Declined',
   'result.next': 'Next customer',
-  'result.nextStep': 'Next step',
   'result.balance': 'Card balance: {amount}',
   'interrupted.heading': 'Interrupted payment — not finished',
   'interrupted.item': '{what} of {amount}, card {card}, #{seq}',

@@ -1,7 +1,6 @@
 export { en, type WebLabelKey } from './en';
 export { formatKesFor, LOCALES } from './format';
 export {
-  type RefusalParams,
   type RefusalWording,
   refusalText,
   WEB_LANGUAGES,

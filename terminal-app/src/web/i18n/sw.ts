@@ -56,7 +56,6 @@ export const sw: Record<WebLabelKey, string> = {
   'result.approved': 'Imeidhinishwa',
   'result.declined': 'Imekataliwa',
   'result.next': 'Mteja anayefuata',
-  'result.nextStep': 'Hatua inayofuata',
   'result.balance': 'Salio la kadi: {amount}',
   'interrupted.heading': 'Malipo yaliyokatizwa — hayajakamilika',
   'interrupted.item': '{what} ya {amount}, kadi {card}, #{seq}',

@@ -293,7 +293,7 @@ function renderFlow(s) {
       const w = result.wording[getLang()];
       $('result-h').textContent = `${t('result.declined')}: ${opName(result.operation)}`;
       $('result-text').textContent = w.text;
-      $('result-next').textContent = `${t('result.nextStep')}: ${w.next}`;
+      $('result-next').textContent = '';
     } else if (result.kind === 'recovered') {
       $('result-h').textContent = opName('recover');
       $('result-text').textContent = '';

@@ -1,5 +1,5 @@
 import type { Queryable } from './db/types';
-import { InputError } from './errors';
+import { ConflictError, InputError } from './errors';
 
 export const CARD_NUMBER_PATTERN = /^[0-9]{16}$/;
 
@@ -501,7 +501,7 @@ export async function recordTopupNotification(
   );
   const topup = toTopup(rows[0]!);
   if (topup.cardNumber !== n.cardNumber || topup.amountCents !== n.amountCents) {
-    throw new InputError(
+    throw new ConflictError(
       'ERR_TOPUP_CONFLICT',
       `transaction ${n.providerTxnId} was already notified for card ${topup.cardNumber}, amount ${topup.amountCents} cents`,
     );

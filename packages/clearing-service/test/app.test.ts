@@ -283,19 +283,25 @@ describe('clearing service HTTP API', () => {
   });
 
   it('serves signed Merkle checkpoints and inclusion proofs that verify', async () => {
+    // The tree may already hold the leaves of earlier uploads: count from where it stands.
+    const base = (await app.inject({ method: 'GET', url: '/v1/merkle/checkpoint' })).json()
+      .treeSize as number;
     const leaves = Array.from({ length: 11 }, (_, i) => Uint8Array.of(0x42, i));
     await db.transaction((tx) => appendLeaves(tx, leaves));
     const sth = (await app.inject({ method: 'GET', url: '/v1/merkle/checkpoint' })).json();
-    expect(sth.treeSize).toBe(11);
+    expect(sth.treeSize).toBe(base + 11);
     const rootHash = new Uint8Array(Buffer.from(sth.rootHash, 'hex'));
     const signature = new Uint8Array(Buffer.from(sth.signature, 'hex'));
     expect(verifyP256(signer.publicKey, encodeTreeHead({ ...sth, rootHash }), signature)).toBe(true);
-    const res = await app.inject({ method: 'GET', url: '/v1/merkle/inclusion-proof?leafIndex=6' });
+    const res = await app.inject({ method: 'GET', url: `/v1/merkle/inclusion-proof?leafIndex=${base + 6}` });
     const p = res.json();
     expect(p.leafHash).toBe(Buffer.from(hashLeaf(leaves[6]!)).toString('hex'));
     const proof = p.proof.map((h: string) => new Uint8Array(Buffer.from(h, 'hex')));
-    expect(verifyInclusion(hashLeaf(leaves[6]!), 6, 11, proof, rootHash)).toBe(true);
-    const beyond = await app.inject({ method: 'GET', url: '/v1/merkle/inclusion-proof?leafIndex=11' });
+    expect(verifyInclusion(hashLeaf(leaves[6]!), base + 6, base + 11, proof, rootHash)).toBe(true);
+    const beyond = await app.inject({
+      method: 'GET',
+      url: `/v1/merkle/inclusion-proof?leafIndex=${base + 11}`,
+    });
     expect(beyond.statusCode).toBe(400);
     expect(beyond.json().error).toBe('ERR_MERKLE_RANGE');
   });

@@ -181,7 +181,7 @@ describe.each(BACKENDS)('storage on $name', (backend) => {
     const at_ = (t: TestTerminal, ms: number) => {
       t.time = ms - 1000; // the next record's time (records tick one second)
     };
-    const gpo = pki.terminal('T1', { merchantId: 'M-NAIROBI-GPO' });
+    const gpo = pki.terminal('T1', { merchantId: 'M-GPO' });
     const card = pki.card(cardNumberFor(41));
     at_(gpo, at);
     gpo.sale(card, 750_000);
@@ -192,7 +192,7 @@ describe.each(BACKENDS)('storage on $name', (backend) => {
     at_(gpo, nextDay);
     gpo.sale(card, 15_000);
     gpo.checkpoint();
-    const mombasa = pki.terminal('T2', { merchantId: 'M-MOMBASA' });
+    const mombasa = pki.terminal('T2', { merchantId: 'M-MSA' });
     at_(mombasa, at);
     mombasa.sale(pki.card(cardNumberFor(42)), 305_000);
     mombasa.append({ type: 'shift-open', time: mombasa.tick(), shiftId: 'S1', operatorId: 'op1' });
@@ -204,8 +204,8 @@ describe.each(BACKENDS)('storage on $name', (backend) => {
     const report = await settlementForDate(db, day);
     expect(report.merchants).toEqual([
       {
-        merchantId: 'M-MOMBASA',
-        merchantName: 'M-MOMBASA',
+        merchantId: 'M-MSA',
+        merchantName: 'M-MSA',
         debitCount: 1,
         grossDebitsCents: 305_000,
         cancelCount: 0,
@@ -213,8 +213,8 @@ describe.each(BACKENDS)('storage on $name', (backend) => {
         netCents: 305_000,
       },
       {
-        merchantId: 'M-NAIROBI-GPO',
-        merchantName: 'M-NAIROBI-GPO',
+        merchantId: 'M-GPO',
+        merchantName: 'M-GPO',
         debitCount: 2,
         grossDebitsCents: 770_000,
         cancelCount: 1,
@@ -237,7 +237,7 @@ describe.each(BACKENDS)('storage on $name', (backend) => {
       netCents: 1_055_000,
     });
     expect(settlementToCsv(report).split('\r\n')[2]).toBe(
-      `${day},M-NAIROBI-GPO,M-NAIROBI-GPO,2,7500.00,770000,1,200.00,20000,7300.00,750000`,
+      `${day},M-GPO,M-GPO,2,7500.00,770000,1,200.00,20000,7300.00,750000`,
     );
   });
 

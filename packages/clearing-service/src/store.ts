@@ -1,6 +1,6 @@
 import type { Queryable } from './db/types';
 import { ConflictError, InputError } from './errors';
-import { centsToKes } from './kes';
+import { centsToKes, formatKes } from './kes';
 
 export const CARD_NUMBER_PATTERN = /^[0-9]{16}$/;
 
@@ -347,7 +347,7 @@ export async function recordTopupNotification(
   if (topup.cardNumber !== n.cardNumber || topup.amountCents !== n.amountCents) {
     throw new ConflictError(
       'ERR_TOPUP_CONFLICT',
-      `transaction ${n.providerTxnId} was already notified for card ${topup.cardNumber}, amount ${topup.amountCents} cents`,
+      `transaction ${n.providerTxnId} was already notified for card ${topup.cardNumber}, amount ${formatKes(topup.amountCents)}`,
     );
   }
   return { created: false, topup };

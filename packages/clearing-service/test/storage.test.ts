@@ -204,15 +204,6 @@ describe.each(BACKENDS)('storage on $name', (backend) => {
     const report = await settlementForDate(db, day);
     expect(report.merchants).toEqual([
       {
-        merchantId: 'M-MSA',
-        merchantName: 'M-MSA',
-        debitCount: 1,
-        grossDebitsCents: 305_000,
-        cancelCount: 0,
-        cancelsCents: 0,
-        netCents: 305_000,
-      },
-      {
         merchantId: 'M-GPO',
         merchantName: 'M-GPO',
         debitCount: 2,
@@ -220,6 +211,15 @@ describe.each(BACKENDS)('storage on $name', (backend) => {
         cancelCount: 1,
         cancelsCents: 20_000,
         netCents: 750_000,
+      },
+      {
+        merchantId: 'M-MSA',
+        merchantName: 'M-MSA',
+        debitCount: 1,
+        grossDebitsCents: 305_000,
+        cancelCount: 0,
+        cancelsCents: 0,
+        netCents: 305_000,
       },
     ]);
     const [check] = await db.query<{ net: number }>(
@@ -236,8 +236,8 @@ describe.each(BACKENDS)('storage on $name', (backend) => {
       cancelsCents: 20_000,
       netCents: 1_055_000,
     });
-    expect(settlementToCsv(report).split('\r\n')[2]).toBe(
-      `${day},M-GPO,M-GPO,2,7500.00,770000,1,200.00,20000,7300.00,750000`,
+    expect(settlementToCsv(report).split('\r\n')[1]).toBe(
+      `${day},M-GPO,M-GPO,2,7700.00,770000,1,200.00,20000,7500.00,750000`,
     );
   });
 

@@ -19,6 +19,7 @@ import {
   NO_CONTROL_PATTERN,
   textSchema,
 } from '../http/schemas';
+import { formatKes } from '../kes';
 import { listPendingTopups, recordTopupNotification } from '../store';
 import type { RouteDeps } from './deps';
 
@@ -68,7 +69,7 @@ async function checkCardRoom(q: Queryable, cardNumber: string, transId: string, 
     throw new HttpError(
       422,
       'ERR_CARD_BALANCE_LIMIT',
-      `the card holds ${balance} cents and ${parked} cents of top-ups wait to be loaded: ${amountCents} more cannot fit its balance`,
+      `the card holds ${formatKes(balance)} and ${formatKes(parked)} of top-ups wait to be loaded: ${formatKes(amountCents)} more cannot fit its balance`,
       'body.TransAmount',
     );
   }

@@ -4,6 +4,7 @@
  * and raises a critical alert (a tampered card or a forged proof the signatures did not catch).
  */
 import { TxType } from '@huduma/card-applet-spec';
+import { formatKes } from '../../kes';
 import type { IngestRule } from '../step';
 import { counterKey as key, selectCounters } from './counters';
 
@@ -70,7 +71,7 @@ function shadowProblem(
   const sign = next.txType === TxType.DEBIT ? -1 : 1;
   const expectedBalance = prev.balance_after! + sign * next.amountCents;
   if (expectedBalance !== next.balanceAfter) {
-    return `balance after ${next.balanceAfter} does not follow from the previous balance ${prev.balance_after} ${sign < 0 ? '-' : '+'} ${next.amountCents}`;
+    return `balance after ${formatKes(next.balanceAfter)} does not follow from the previous balance ${formatKes(prev.balance_after!)} ${sign < 0 ? '-' : '+'} ${formatKes(next.amountCents)}`;
   }
   const expectedSpend =
     next.txType === TxType.DEBIT
@@ -79,7 +80,7 @@ function shadowProblem(
         ? Math.max(0, prev.offline_spend_after! - next.amountCents)
         : 0;
   if (expectedSpend !== next.offlineSpendAfter) {
-    return `offline spend after ${next.offlineSpendAfter}, expected ${expectedSpend}`;
+    return `offline spend after ${formatKes(next.offlineSpendAfter)}, expected ${formatKes(expectedSpend)}`;
   }
   return undefined;
 }

@@ -6,6 +6,7 @@
 import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { SimulatedReader } from '@huduma/card-simulator';
+import { ForkReportAnswer } from '@huduma/clearing-protocol';
 import { DevPki } from '@huduma/pki';
 import {
   BatchUploader,
@@ -177,7 +178,7 @@ describe('a forked terminal', () => {
     });
     const post = (body: unknown, terminalId = 'T-FORK1') =>
       client
-        .call('POST', `/v1/terminals/${terminalId}/fork-reports`, {
+        .call(ForkReportAnswer, 'POST', `/v1/terminals/${terminalId}/fork-reports`, {
           body: new TextEncoder().encode(JSON.stringify(body)),
           contentType: 'application/json',
           signed: true,

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { rejectAllTerminals, type TerminalAuthenticator } from './auth';
 import type { Db } from './db/types';
@@ -7,6 +8,7 @@ import { InputError } from './errors';
 import { registerEdge } from './http/edge';
 import { frameworkErrors, installErrorMapper } from './http/error-mapper';
 import { type EdgeOptions, edgeServerOptions } from './http/limits';
+import { type Authenticator, OperatorTokenAuthenticator } from './http/principal';
 import { registerRateLimits } from './http/rate-limit';
 import { terminalRequestGuard } from './http/terminal-request';
 import { type IngestContext, isTerminalRevoked } from './ingest';
@@ -14,16 +16,15 @@ import type { LoadAuthoritySigner } from './loads';
 import { peopleRoutes } from './people/plugin';
 import { CardProofRecordVerifier } from './record-verifier';
 import { RequestNonces } from './request-nonces';
-import { adminRoutes } from './routes/admin';
-import { billRoutes } from './routes/bills';
 import type { RouteDeps } from './routes/deps';
+import { merchantRoutes } from './routes/merchant';
+import { operatorRoutes } from './routes/operator';
 import { publicRoutes } from './routes/public';
-import { receiptRoutes } from './routes/receipts';
+import { terminalRoutes } from './routes/terminal';
 import { topupRoutes } from './routes/topups';
 import type { Signer } from './signer';
 import { type StorageProbe, WriteStorageProbe } from './storage-probe';
 import { CertificateTerminalAuthenticator } from './terminal-auth';
-import { terminalRoutes } from './terminal-routes';
 import { type TrustAnchors, TrustStore } from './trust';
 import { SignatureVerifyPool } from './verify-pool';
 
@@ -60,6 +61,11 @@ export interface ClearingServiceOptions {
   storageProbe?: StorageProbe;
   /** Timeouts, body limits and request rates (http/limits.ts has the defaults). */
   edge?: EdgeOptions;
+  /**
+   * More credentials for people (sessions of operators, auditors, merchants), tried after the
+   * operator token (http/principal.ts).
+   */
+  authenticators?: readonly Authenticator[];
 }
 
 export { kesToCents } from './routes/topups';
@@ -105,9 +111,10 @@ export function createClearingService(options: ClearingServiceOptions): FastifyI
   // signature covers (http/edge.ts); then the one error handler and the 404 (error-mapper.ts).
   registerEdge(app);
   installErrorMapper(app);
+  const authenticators = [new OperatorTokenAuthenticator(operatorToken), ...(options.authenticators ?? [])];
   const terminalRequest = terminalRequestGuard({
     terminalAuth,
-    operatorToken,
+    operators: authenticators,
     nonces: new RequestNonces(db, now),
     limitTerminal: registerRateLimits(app, options.edge?.rateLimit),
   });
@@ -134,7 +141,7 @@ export function createClearingService(options: ClearingServiceOptions): FastifyI
   const deps: RouteDeps = {
     db,
     signer,
-    operatorToken,
+    authenticators,
     topupCallbackToken: options.topupCallbackToken,
     ingest,
     terminalRequest,
@@ -142,14 +149,15 @@ export function createClearingService(options: ClearingServiceOptions): FastifyI
     storage: options.storageProbe ?? new WriteStorageProbe(db, now),
     now,
   };
+  // One plugin per audience; each guards its own routes (http/principal.ts, terminal-request.ts).
   app.register(async (api) => {
     api.get('/openapi.json', { schema: { hide: true } }, async () => api.swagger());
+    await api.register(swaggerUi, { routePrefix: '/docs', uiConfig: { url: '/openapi.json' } });
     await api.register(publicRoutes, deps);
     await api.register(terminalRoutes, deps);
-    await api.register(receiptRoutes, deps);
-    await api.register(billRoutes, deps);
     await api.register(topupRoutes, deps);
-    await api.register(adminRoutes, deps);
+    await api.register(operatorRoutes, deps);
+    await api.register(merchantRoutes, deps);
     await api.register(peopleRoutes, { ...deps, issuerCaKeys: options.trust?.issuerCaKeys ?? [] });
   });
 

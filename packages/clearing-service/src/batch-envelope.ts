@@ -22,17 +22,19 @@ type AlertInput = Parameters<typeof raiseAlert>[1];
 /** A refused upload: HTTP status, stable code, the seq of the bad record when there is one. */
 export class UploadRejected extends ClearingError {
   override name = 'UploadRejected';
+  override readonly statusCode: number;
   constructor(
-    readonly statusCode: number,
+    statusCode: number,
     code: string,
     message: string,
     readonly seq?: number,
     /** Raised after the rollback, so the alert survives the refused batch. */
     readonly alert?: AlertInput,
     /** The offending field, e.g. `records[12].time`. */
-    readonly field?: string,
+    field?: string,
   ) {
-    super(code, message);
+    super(code, message, field);
+    this.statusCode = statusCode;
   }
 }
 

@@ -5,6 +5,7 @@
  * keeps refusing to upload until an operator sorts it out (it never overwrites either side).
  * Repeated reports of the same disagreement return the alert already raised.
  */
+import { ErrorBody, ForkReportAnswer, ForkReportRequest, TerminalIdParams } from '@huduma/clearing-protocol';
 import type { FastifyInstance } from 'fastify';
 import type { Db } from './db/types';
 import type { TerminalRequestHooks } from './http/terminal-request';
@@ -12,18 +13,7 @@ import { raiseAlert } from './store';
 
 export const FORK_REPORT_ALERT_KIND = 'terminal-reported-fork';
 
-export interface ForkReportBody {
-  seq: number;
-  localHash: string;
-  serviceHash: string;
-}
-
-const hex32 = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
-const errorSchema = {
-  type: 'object',
-  required: ['error', 'message'],
-  properties: { error: { type: 'string' }, message: { type: 'string' } },
-} as const;
+export type ForkReportBody = ForkReportRequest;
 
 export function registerForkReportRoute(
   api: FastifyInstance,
@@ -37,34 +27,9 @@ export function registerForkReportRoute(
         summary: "A terminal reports that its log disagrees with the service's (raises a critical alert)",
         description:
           'Terminal-signed (X-Huduma-* headers). Body: the seq where the logs differ and both record hashes (lower-case hex). Answers 202 with the alert id; the same report again returns the same alert.',
-        params: {
-          type: 'object',
-          required: ['terminalId'],
-          properties: { terminalId: { type: 'string', pattern: '^[A-Z0-9-]{1,8}$' } },
-        },
-        body: {
-          type: 'object',
-          required: ['seq', 'localHash', 'serviceHash'],
-          properties: {
-            seq: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
-            localHash: hex32,
-            serviceHash: hex32,
-          },
-          additionalProperties: false,
-        },
-        response: {
-          202: {
-            type: 'object',
-            required: ['alertId', 'status'],
-            properties: {
-              alertId: { type: 'integer' },
-              status: { type: 'string', enum: ['raised', 'known'] },
-            },
-          },
-          400: errorSchema,
-          401: errorSchema,
-          403: errorSchema,
-        },
+        params: TerminalIdParams,
+        body: ForkReportRequest,
+        response: { 202: ForkReportAnswer, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody },
       },
     },
     async (request, reply) => {

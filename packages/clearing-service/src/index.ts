@@ -32,12 +32,15 @@ export { openPostgresDb } from './db/postgres';
 export type { Db, Queryable, Row, SqlParam } from './db/types';
 export {
   ClearingError,
+  ConflictError,
   DbValueError,
   HttpError,
   InputError,
   MerkleError,
   MigrationError,
+  NotFoundError,
   SignerError,
+  UnprocessableError,
 } from './errors';
 export { frameworkHttpError } from './http/edge';
 export { type ErrorBody, mapError, STORAGE_RETRY_AFTER_S, sendHttpError } from './http/error-mapper';
@@ -49,8 +52,18 @@ export {
   SHIFT_CLOSE_BODY_LIMIT,
   UPLOAD_BODY_LIMIT,
 } from './http/limits';
+export {
+  type Authenticator,
+  OperatorTokenAuthenticator,
+  type Principal,
+  type PrincipalKind,
+  requirePrincipal,
+} from './http/principal';
 export { MAX_PAYMENT_CENTS, MAX_RECORD_TIME_MS } from './http/schemas';
 export { type IngestContext, type IngestResult, ingestBatch, UploadRejected, verifyBatch } from './ingest';
+export { INGEST_RULES } from './ingest/rules';
+export type { IngestRule, IngestStep } from './ingest/step';
+export { centsToKes, formatKes } from './kes';
 export {
   type IssuedLoadAuthorization,
   issueLoadAuthorization,
@@ -78,6 +91,7 @@ export {
   type CardTransaction,
   type RecordVerdict,
   type RecordVerifier,
+  type TerminalRow,
   type VerifiedRecord,
 } from './record-verifier';
 export { RequestNonces } from './request-nonces';

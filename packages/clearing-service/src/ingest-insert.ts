@@ -4,6 +4,9 @@ import type { StorageProblem } from './quarantine';
 import type { VerifiedRecord } from './record-verifier';
 import { nairobiBusinessDate } from './store';
 
+/** Leaf index of an accepted record `r` joined with its batch `b` (phase-1 rows carry their own). */
+export const LEAF_INDEX_SQL = 'COALESCE(r.merkle_leaf_index, b.first_leaf_index + (r.seq - b.first_seq))';
+
 export type FraudFlag = 'clone' | 'duplicate-proof' | 'balance-mismatch' | 'reload-unmatched';
 
 /**

@@ -28,7 +28,7 @@ import {
   transactionSigningMessage,
 } from '@huduma/card-applet-spec';
 import type { Queryable } from './db/types';
-import { InputError } from './errors';
+import { ConflictError, UnprocessableError } from './errors';
 import { sha256 } from './sha256';
 import { CertificateError, type TrustStore, verifyRaw } from './trust';
 
@@ -54,7 +54,7 @@ export function verifyRingProofs(
   proofs: readonly Uint8Array[],
   currency: number,
 ): RingProof[] {
-  const invalid = (message: string) => new InputError('ERR_CARD_RECORD_INVALID', message);
+  const invalid = (message: string) => new UnprocessableError('ERR_CARD_RECORD_INVALID', message);
   let card: ReturnType<TrustStore['cardCertificate']>;
   try {
     card = trust.cardCertificate(cardCertificate);
@@ -115,7 +115,7 @@ export async function assertCardSynced(
     for (const h of held) {
       const mine = ring.find((r) => r.counter === Number(h.counter))!;
       if (hexOf(mine.recordHash) !== hexOf(h.record_hash)) {
-        throw new InputError(
+        throw new ConflictError(
           'ERR_CARD_RECORD_CONFLICT',
           `card ${cardNumber} counter ${h.counter}: the card's ring holds a different record from the one this service holds`,
         );
@@ -162,7 +162,7 @@ export async function assertCardSynced(
      WHERE c.x <= $2 AND NOT EXISTS (SELECT 1 FROM held h WHERE h.counter = c.x)`,
     [cardNumber, counter],
   );
-  throw new InputError(
+  throw new ConflictError(
     'ERR_CARD_NOT_SYNCED',
     `card ${cardNumber} is at counter ${counter} but this service holds no record for counter ${missing[0]?.counter ?? '?'}: upload the card's unsynced records (cardRecords) or the logs that carry them first`,
   );

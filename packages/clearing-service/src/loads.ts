@@ -14,7 +14,7 @@ import {
   loadAuthorizationSigningMessage,
 } from '@huduma/card-applet-spec';
 import type { Db } from './db/types';
-import { InputError } from './errors';
+import { ConflictError, InputError, NotFoundError, UnprocessableError } from './errors';
 import { assertCardSynced, type RingProof, verifyRingProofs } from './load-sync';
 import type { TrustStore } from './trust';
 
@@ -87,9 +87,12 @@ export async function issueLoadAuthorization(
   let ring: RingProof[] = [];
   if (req.cardRecords && req.cardRecords.length > 0) {
     if (!req.cardCertificate)
-      throw new InputError('ERR_CARD_RECORD_INVALID', 'cardRecords come with the cardCertificate');
+      throw new UnprocessableError('ERR_CARD_RECORD_INVALID', 'cardRecords come with the cardCertificate');
     if (!trust)
-      throw new InputError('ERR_CARD_RECORD_INVALID', 'no issuer CA is configured to verify cardRecords');
+      throw new UnprocessableError(
+        'ERR_CARD_RECORD_INVALID',
+        'no issuer CA is configured to verify cardRecords',
+      );
     ring = verifyRingProofs(
       trust,
       req.cardNumber,
@@ -120,7 +123,7 @@ export async function issueLoadAuthorization(
       );
       const topup = rows[0];
       if (!topup || topup.card_number !== req.cardNumber) {
-        throw new InputError(
+        throw new NotFoundError(
           'ERR_TOPUP_NOT_FOUND',
           `top-up ${req.topupId} is not a top-up of card ${req.cardNumber}`,
         );
@@ -133,13 +136,13 @@ export async function issueLoadAuthorization(
           [req.topupId],
         );
         if (prior.some((p) => p.card_counter !== req.counter)) {
-          throw new InputError(
+          throw new ConflictError(
             'ERR_TOPUP_IN_PROGRESS',
             `top-up ${req.topupId} was authorized for another card counter; wait for that reload to be uploaded`,
           );
         }
       } else if (topup.status !== 'pending') {
-        throw new InputError('ERR_TOPUP_NOT_PENDING', `top-up ${req.topupId} is ${topup.status}`);
+        throw new ConflictError('ERR_TOPUP_NOT_PENDING', `top-up ${req.topupId} is ${topup.status}`);
       }
       if (req.amountCents !== undefined && req.amountCents !== topup.amount_cents) {
         throw new InputError(

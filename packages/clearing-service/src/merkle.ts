@@ -182,56 +182,30 @@ function rootFromFrontier(frontier: readonly Uint8Array[]): Uint8Array {
 
 /**
  * Appends leaves (by their data) to the persistent tree and returns their indexes and the new
- * head. Call inside the transaction that stores the records: the merkle_state row lock
- * serialises concurrent appenders, and a rollback un-appends.
+ * head, with the upload's own steps (lockTreeState, planAppend) but no tree head or receipt:
+ * for tools and tests that build a tree. Call inside a transaction; merkle_state's row lock
+ * serialises appenders, and a rollback un-appends.
  */
 export async function appendLeaves(
   tx: Queryable,
   leavesData: readonly Uint8Array[],
 ): Promise<{ firstIndex: number; head: TreeHead }> {
-  const state = await tx.query<{ tree_size: number; frontier: Uint8Array }>(
-    'SELECT tree_size, frontier FROM merkle_state WHERE singleton FOR UPDATE',
+  const plan = planAppend(await lockTreeState(tx), leavesData.map(hashLeaf));
+  await tx.query(
+    `WITH nodes AS (
+       INSERT INTO merkle_nodes (level, node_index, hash)
+       SELECT u.level, u.node_index, decode(u.hash, 'hex') FROM unnest($3::smallint[], $4::bigint[], $5::text[])
+         AS u(level, node_index, hash))
+     UPDATE merkle_state SET tree_size = $1, frontier = $2 WHERE singleton`,
+    [
+      plan.head.treeSize,
+      plan.frontier,
+      plan.nodes.map((n) => n.level),
+      plan.nodes.map((n) => n.index),
+      plan.nodes.map((n) => Buffer.from(n.hash).toString('hex')),
+    ],
   );
-  const row = state[0];
-  if (!row)
-    throw new MerkleError('ERR_MERKLE_STORE', 'merkle_state row is missing: were migrations applied?');
-  const firstIndex = row.tree_size;
-  // frontier[i] is the perfect subtree for the i-th set bit of tree_size, from the top.
-  let frontier = splitFrontier(row.frontier);
-  let size = firstIndex;
-  const newNodes: Array<{ level: number; index: number; hash: Uint8Array }> = [];
-  for (const data of leavesData) {
-    let hash = hashLeaf(data);
-    newNodes.push({ level: 0, index: size, hash });
-    let level = 0;
-    let index = size;
-    // Each trailing 1-bit of the old size is a perfect subtree the new leaf now completes.
-    while (index % 2 === 1) {
-      const left = frontier.pop()!;
-      hash = hashChildren(left, hash);
-      level += 1;
-      index = Math.floor(index / 2);
-      newNodes.push({ level, index, hash });
-    }
-    frontier = [...frontier, hash];
-    size += 1;
-  }
-  // Insert in chunks so a large batch stays under the 65535-parameter limit.
-  for (let i = 0; i < newNodes.length; i += 1000) {
-    const chunk = newNodes.slice(i, i + 1000);
-    const values = chunk.map(
-      (_, j) => `($${3 * j + 1}::smallint, $${3 * j + 2}::bigint, $${3 * j + 3}::bytea)`,
-    );
-    await tx.query(
-      `INSERT INTO merkle_nodes (level, node_index, hash) VALUES ${values.join(', ')}`,
-      chunk.flatMap((n) => [n.level, n.index, n.hash]),
-    );
-  }
-  await tx.query('UPDATE merkle_state SET tree_size = $1, frontier = $2 WHERE singleton', [
-    size,
-    joinFrontier(frontier),
-  ]);
-  return { firstIndex, head: { treeSize: size, rootHash: rootFromFrontier(frontier) } };
+  return { firstIndex: plan.firstIndex, head: plan.head };
 }
 
 export async function currentTreeHead(q: Queryable): Promise<TreeHead> {

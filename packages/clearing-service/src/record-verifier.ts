@@ -18,7 +18,6 @@ import {
 } from '@huduma/card-applet-spec';
 import { decodeRecord, type LogRecord, recordHash } from '@huduma/txlog';
 import { sha256 } from './sha256';
-import type { TerminalRow } from './store';
 import { CertificateError, type TrustStore, verifyRaw } from './trust';
 import type { SignatureCheck } from './verify-pool';
 
@@ -86,6 +85,17 @@ export type PreparedRecord =
 export type RecordVerdict =
   | { ok: true; record: VerifiedRecord }
   | { ok: false; code: string; message: string };
+
+/** A terminal as the service holds it (the `terminals` row). */
+export interface TerminalRow {
+  terminalId: string;
+  merchantId: string;
+  publicKey: Uint8Array;
+  certificate: Uint8Array | null;
+  status: 'active' | 'revoked';
+  lastSeq: number | null;
+  headHash: Uint8Array | null;
+}
 
 export interface RecordVerifier {
   /**

@@ -1,6 +1,7 @@
 import { bytesEqual } from '@huduma/card-applet-spec';
 import type { Queryable } from './db/types';
-import { InputError } from './errors';
+import { ConflictError, InputError } from './errors';
+import { centsToKes, formatKes } from './kes';
 
 export const CARD_NUMBER_PATTERN = /^[0-9]{16}$/;
 
@@ -19,68 +20,7 @@ export function nairobiBusinessDate(unixSeconds: number): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Merchants and terminals
-
-export async function upsertMerchant(q: Queryable, merchantId: string, name: string): Promise<void> {
-  await q.query(
-    `INSERT INTO merchants (merchant_id, name) VALUES ($1, $2)
-     ON CONFLICT (merchant_id) DO UPDATE SET name = EXCLUDED.name`,
-    [merchantId, name],
-  );
-}
-
-export interface TerminalRegistration {
-  terminalId: string;
-  merchantId: string;
-  publicKey: Uint8Array;
-  certificate?: Uint8Array | null;
-}
-
-export async function registerTerminal(q: Queryable, t: TerminalRegistration): Promise<void> {
-  await q.query(
-    `INSERT INTO terminals (terminal_id, merchant_id, public_key, certificate) VALUES ($1, $2, $3, $4)`,
-    [t.terminalId, t.merchantId, t.publicKey, t.certificate ?? null],
-  );
-}
-
-export interface TerminalRow {
-  terminalId: string;
-  merchantId: string;
-  publicKey: Uint8Array;
-  certificate: Uint8Array | null;
-  status: 'active' | 'revoked';
-  lastSeq: number | null;
-  headHash: Uint8Array | null;
-}
-
-export async function getTerminal(q: Queryable, terminalId: string): Promise<TerminalRow | undefined> {
-  const rows = await q.query<{
-    terminal_id: string;
-    merchant_id: string;
-    public_key: Uint8Array;
-    certificate: Uint8Array | null;
-    status: 'active' | 'revoked';
-    last_seq: number | null;
-    head_hash: Uint8Array | null;
-  }>(
-    'SELECT terminal_id, merchant_id, public_key, certificate, status, last_seq, head_hash FROM terminals WHERE terminal_id = $1',
-    [terminalId],
-  );
-  const r = rows[0];
-  if (!r) return undefined;
-  return {
-    terminalId: r.terminal_id,
-    merchantId: r.merchant_id,
-    publicKey: r.public_key,
-    certificate: r.certificate,
-    status: r.status,
-    lastSeq: r.last_seq,
-    headHash: r.head_hash,
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Accepted records: exactly once per (terminal_id, seq)
+// Accepted records: stored by the upload (ingest.ts), exactly once per (terminal_id, seq)
 
 /**
  * Record types settlement understands. `debit` is a sale paid from the card; `cancel` reverses
@@ -88,105 +28,6 @@ export async function getTerminal(q: Queryable, terminalId: string): Promise<Ter
  * (loads, shift markers…) are stored but do not move merchant money.
  */
 export type RecordType = 'debit' | 'cancel' | (string & {});
-
-export interface NewAcceptedRecord {
-  terminalId: string;
-  seq: number;
-  recordHash: Uint8Array;
-  record: Uint8Array;
-  recordType: RecordType;
-  merchantId: string;
-  cardNumber?: string | null;
-  cardCounter?: number | null;
-  amountCents?: number;
-  billRef?: string | null;
-  serviceCode?: number | null;
-  /** Terminal's record time, Unix seconds. */
-  occurredAt: number;
-  merkleLeafIndex?: number | null;
-  batchId?: number | null;
-}
-
-export type InsertRecordResult =
-  | { status: 'inserted'; recordId: number }
-  /** The same record (same hash) was already accepted: an upload retry, nothing to do. */
-  | { status: 'duplicate'; recordId: number }
-  /** A different record already holds this sequence number: the terminal's log forked. */
-  | { status: 'fork'; recordId: number; existingHash: Uint8Array };
-
-export async function insertAcceptedRecord(q: Queryable, r: NewAcceptedRecord): Promise<InsertRecordResult> {
-  if (r.amountCents !== undefined && !Number.isSafeInteger(r.amountCents)) {
-    throw new InputError('ERR_AMOUNT', `amount must be integer cents, got ${r.amountCents}`);
-  }
-  const inserted = await q.query<{ record_id: number }>(
-    `INSERT INTO accepted_records (terminal_id, seq, record_hash, record, record_type, merchant_id, card_number,
-       card_counter, amount_cents, bill_ref, service_code, occurred_at, business_date, merkle_leaf_index, batch_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::date, $14, $15)
-     ON CONFLICT (terminal_id, seq) DO NOTHING
-     RETURNING record_id`,
-    [
-      r.terminalId,
-      r.seq,
-      r.recordHash,
-      r.record,
-      r.recordType,
-      r.merchantId,
-      r.cardNumber ?? null,
-      r.cardCounter ?? null,
-      r.amountCents ?? 0,
-      r.billRef ?? null,
-      r.serviceCode ?? null,
-      r.occurredAt,
-      nairobiBusinessDate(r.occurredAt),
-      r.merkleLeafIndex ?? null,
-      r.batchId ?? null,
-    ],
-  );
-  if (inserted[0]) return { status: 'inserted', recordId: inserted[0].record_id };
-  // ON CONFLICT DO NOTHING waited for any concurrent inserter to commit, so the row is visible.
-  const existing = await q.query<{ record_id: number; record_hash: Uint8Array }>(
-    'SELECT record_id, record_hash FROM accepted_records WHERE terminal_id = $1 AND seq = $2',
-    [r.terminalId, r.seq],
-  );
-  const row = existing[0]!;
-  return bytesEqual(row.record_hash, r.recordHash)
-    ? { status: 'duplicate', recordId: row.record_id }
-    : { status: 'fork', recordId: row.record_id, existingHash: row.record_hash };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Clone detection: one record per (card, counter)
-
-export type ClaimCounterResult =
-  | { status: 'claimed' }
-  | { status: 'duplicate' }
-  /** Another record already used this card counter: two cards share one secret. */
-  | { status: 'clone'; existingHash: Uint8Array; existingTerminalId: string; existingSeq: number };
-
-export async function claimCardCounter(
-  q: Queryable,
-  claim: { cardNumber: string; counter: number; recordHash: Uint8Array; terminalId: string; seq: number },
-): Promise<ClaimCounterResult> {
-  assertCardNumber(claim.cardNumber);
-  const inserted = await q.query(
-    `INSERT INTO card_counters (card_number, counter, record_hash, terminal_id, seq) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (card_number, counter) DO NOTHING RETURNING counter`,
-    [claim.cardNumber, claim.counter, claim.recordHash, claim.terminalId, claim.seq],
-  );
-  if (inserted.length > 0) return { status: 'claimed' };
-  const rows = await q.query<{ record_hash: Uint8Array; terminal_id: string; seq: number }>(
-    'SELECT record_hash, terminal_id, seq FROM card_counters WHERE card_number = $1 AND counter = $2',
-    [claim.cardNumber, claim.counter],
-  );
-  const row = rows[0]!;
-  if (bytesEqual(row.record_hash, claim.recordHash)) return { status: 'duplicate' };
-  return {
-    status: 'clone',
-    existingHash: row.record_hash,
-    existingTerminalId: row.terminal_id,
-    existingSeq: row.seq,
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Alerts
@@ -201,6 +42,15 @@ export interface Alert {
   cardNumber: string | null;
   details: Record<string, unknown>;
   createdAt: string;
+}
+
+/** Creates a merchant or renames it (operator onboarding; terminals enrol under an existing merchant). */
+export async function upsertMerchant(q: Queryable, merchantId: string, name: string): Promise<void> {
+  await q.query(
+    `INSERT INTO merchants (merchant_id, name) VALUES ($1, $2)
+     ON CONFLICT (merchant_id) DO UPDATE SET name = EXCLUDED.name`,
+    [merchantId, name],
+  );
 }
 
 export async function raiseAlert(
@@ -410,18 +260,25 @@ function csvField(value: string | number): string {
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
+/**
+ * Settlement as CSV for people and spreadsheets: each amount in KES with two decimals (what
+ * people read) beside its integer cents (what systems reconcile on).
+ */
 export function settlementToCsv(report: SettlementReport): string {
   const header =
-    'date,merchant_id,merchant_name,debit_count,gross_debits_cents,cancel_count,cancels_cents,net_cents';
+    'date,merchant_id,merchant_name,debit_count,gross_debits_kes,gross_debits_cents,cancel_count,cancels_kes,cancels_cents,net_kes,net_cents';
   const lines = report.merchants.map((m) =>
     [
       report.date,
       m.merchantId,
       m.merchantName,
       m.debitCount,
+      centsToKes(m.grossDebitsCents),
       m.grossDebitsCents,
       m.cancelCount,
+      centsToKes(m.cancelsCents),
       m.cancelsCents,
+      centsToKes(m.netCents),
       m.netCents,
     ]
       .map(csvField)
@@ -498,9 +355,9 @@ export async function recordTopupNotification(
   );
   const topup = toTopup(rows[0]!);
   if (topup.cardNumber !== n.cardNumber || topup.amountCents !== n.amountCents) {
-    throw new InputError(
+    throw new ConflictError(
       'ERR_TOPUP_CONFLICT',
-      `transaction ${n.providerTxnId} was already notified for card ${topup.cardNumber}, amount ${topup.amountCents} cents`,
+      `transaction ${n.providerTxnId} was already notified for card ${topup.cardNumber}, amount ${formatKes(topup.amountCents)}`,
     );
   }
   return { created: false, topup };

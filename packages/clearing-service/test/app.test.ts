@@ -4,10 +4,14 @@ import { createClearingService } from '../src/app';
 import { migrate } from '../src/db/migrations';
 import { openPgliteDb } from '../src/db/pglite';
 import type { Db } from '../src/db/types';
+import { ingestBatch } from '../src/ingest';
 import { appendLeaves, hashLeaf, verifyInclusion } from '../src/merkle';
+import { CardProofRecordVerifier } from '../src/record-verifier';
 import { encodeDenyListDelta, encodeTreeHead } from '../src/signed-messages';
 import { generateSigner, type Signer, verifyP256 } from '../src/signer';
-import { insertAcceptedRecord, raiseAlert, registerTerminal, upsertMerchant } from '../src/store';
+import { raiseAlert } from '../src/store';
+import { TrustStore } from '../src/trust';
+import { cardNumberFor, TestPki } from './fixtures';
 
 const OPERATOR = 'operator-token-for-tests-0123456789';
 const CALLBACK = 'mpesa-callback-secret-abcdef';
@@ -147,53 +151,33 @@ describe('clearing service HTTP API', () => {
   });
 
   it('settles per merchant in JSON and CSV', async () => {
-    await upsertMerchant(db, 'M-KISUMU', 'Huduma Centre Kisumu');
-    await registerTerminal(db, {
-      terminalId: 'T-KSM-1',
-      merchantId: 'M-KISUMU',
-      publicKey: new Uint8Array(65),
-    });
-    const at = Date.UTC(2026, 5, 1, 9) / 1000;
-    const base = {
-      terminalId: 'T-KSM-1',
-      merchantId: 'M-KISUMU',
-      occurredAt: at,
-      record: new Uint8Array([1]),
-    };
-    await insertAcceptedRecord(db, {
-      ...base,
-      seq: 1,
-      recordHash: new Uint8Array(32).fill(1),
-      recordType: 'debit',
-      amountCents: 105_000,
-    });
-    await insertAcceptedRecord(db, {
-      ...base,
-      seq: 2,
-      recordHash: new Uint8Array(32).fill(2),
-      recordType: 'debit',
-      amountCents: 15_000,
-    });
-    await insertAcceptedRecord(db, {
-      ...base,
-      seq: 3,
-      recordHash: new Uint8Array(32).fill(3),
-      recordType: 'cancel',
-      amountCents: 15_000,
-    });
+    // Stored the way production stores records: a verified upload (ingestBatch).
+    const pki = new TestPki();
+    const trust = new TrustStore(pki.trust);
+    const ingest = { db, signer, trust, verifier: new CardProofRecordVerifier(trust), now: Date.now };
+    const t = pki.terminal('T-KSM-1', { merchantId: 'M-KISUMU' });
+    const card = pki.card(cardNumberFor(7));
+    const dayStartMs = Math.floor((Date.now() - 2 * 86_400_000) / 86_400_000) * 86_400_000 - 3 * 3600_000;
+    const date = new Date(dayStartMs + 3 * 3600_000).toISOString().slice(0, 10);
+    t.time = dayStartMs + 9 * 3600_000;
+    t.sale(card, 105_000);
+    t.sale(card, 15_000, 'B-KSM-CANCEL');
+    t.cancel(card, 15_000, 'B-KSM-CANCEL', 2);
+    t.checkpoint();
+    expect((await ingestBatch(ingest, t.terminalId, t.batch())).status).toBe('accepted');
 
     const json = await app.inject({
       method: 'GET',
-      url: '/v1/admin/settlement?date=2026-06-01',
+      url: `/v1/admin/settlement?date=${date}`,
       headers: auth,
     });
     expect(json.json()).toEqual({
-      date: '2026-06-01',
+      date,
       currency: 'KES',
       merchants: [
         {
           merchantId: 'M-KISUMU',
-          merchantName: 'Huduma Centre Kisumu',
+          merchantName: 'M-KISUMU',
           debitCount: 2,
           grossDebitsCents: 120_000,
           cancelCount: 1,
@@ -211,13 +195,13 @@ describe('clearing service HTTP API', () => {
     });
     const csv = await app.inject({
       method: 'GET',
-      url: '/v1/admin/settlement?date=2026-06-01&format=csv',
+      url: `/v1/admin/settlement?date=${date}&format=csv`,
       headers: auth,
     });
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
     expect(csv.body).toBe(
-      'date,merchant_id,merchant_name,debit_count,gross_debits_cents,cancel_count,cancels_cents,net_cents\r\n' +
-        '2026-06-01,M-KISUMU,Huduma Centre Kisumu,2,120000,1,15000,105000\r\n',
+      'date,merchant_id,merchant_name,debit_count,gross_debits_kes,gross_debits_cents,cancel_count,cancels_kes,cancels_cents,net_kes,net_cents\r\n' +
+        `${date},M-KISUMU,M-KISUMU,2,1200.00,120000,1,150.00,15000,1050.00,105000\r\n`,
     );
     const badDate = await app.inject({
       method: 'GET',
@@ -299,19 +283,25 @@ describe('clearing service HTTP API', () => {
   });
 
   it('serves signed Merkle checkpoints and inclusion proofs that verify', async () => {
+    // The tree may already hold the leaves of earlier uploads: count from where it stands.
+    const base = (await app.inject({ method: 'GET', url: '/v1/merkle/checkpoint' })).json()
+      .treeSize as number;
     const leaves = Array.from({ length: 11 }, (_, i) => Uint8Array.of(0x42, i));
     await db.transaction((tx) => appendLeaves(tx, leaves));
     const sth = (await app.inject({ method: 'GET', url: '/v1/merkle/checkpoint' })).json();
-    expect(sth.treeSize).toBe(11);
+    expect(sth.treeSize).toBe(base + 11);
     const rootHash = new Uint8Array(Buffer.from(sth.rootHash, 'hex'));
     const signature = new Uint8Array(Buffer.from(sth.signature, 'hex'));
     expect(verifyP256(signer.publicKey, encodeTreeHead({ ...sth, rootHash }), signature)).toBe(true);
-    const res = await app.inject({ method: 'GET', url: '/v1/merkle/inclusion-proof?leafIndex=6' });
+    const res = await app.inject({ method: 'GET', url: `/v1/merkle/inclusion-proof?leafIndex=${base + 6}` });
     const p = res.json();
     expect(p.leafHash).toBe(Buffer.from(hashLeaf(leaves[6]!)).toString('hex'));
     const proof = p.proof.map((h: string) => new Uint8Array(Buffer.from(h, 'hex')));
-    expect(verifyInclusion(hashLeaf(leaves[6]!), 6, 11, proof, rootHash)).toBe(true);
-    const beyond = await app.inject({ method: 'GET', url: '/v1/merkle/inclusion-proof?leafIndex=11' });
+    expect(verifyInclusion(hashLeaf(leaves[6]!), base + 6, base + 11, proof, rootHash)).toBe(true);
+    const beyond = await app.inject({
+      method: 'GET',
+      url: `/v1/merkle/inclusion-proof?leafIndex=${base + 11}`,
+    });
     expect(beyond.statusCode).toBe(400);
     expect(beyond.json().error).toBe('ERR_MERKLE_RANGE');
   });

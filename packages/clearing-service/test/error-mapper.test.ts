@@ -4,7 +4,14 @@
  * PGlite give a DatabaseError with the SQLSTATE in `code`).
  */
 import { describe, expect, it } from 'vitest';
-import { HttpError, InputError } from '../src/errors';
+import {
+  ConflictError,
+  HttpError,
+  InputError,
+  MerkleError,
+  NotFoundError,
+  UnprocessableError,
+} from '../src/errors';
 import { mapError } from '../src/http/error-mapper';
 import { UploadRejected } from '../src/ingest';
 
@@ -21,7 +28,13 @@ describe('error mapper', () => {
       status: 422,
       body: { error: 'ERR_RECORD_CHAIN', message: 'm', seq: 12 },
     });
-    expect(mapError(new InputError('ERR_TOPUP_NOT_FOUND', 'm')).status).toBe(404);
+    // Each error class declares its status: no table of codes in the mapper.
+    expect(mapError(new InputError('ERR_AMOUNT', 'm')).status).toBe(400);
+    expect(mapError(new NotFoundError('ERR_TOPUP_NOT_FOUND', 'm')).status).toBe(404);
+    expect(mapError(new ConflictError('ERR_TOPUP_CONFLICT', 'm')).status).toBe(409);
+    expect(mapError(new UnprocessableError('ERR_CARD_RECORD_INVALID', 'm')).status).toBe(422);
+    expect(mapError(new MerkleError('ERR_MERKLE_RANGE', 'm')).status).toBe(400);
+    expect(mapError(new MerkleError('ERR_MERKLE_STORE', 'm'))).toMatchObject({ status: 500, bug: true });
   });
 
   it('names the field of a schema violation', () => {

@@ -10,7 +10,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isConnectionLost } from '../db/postgres-hosts';
-import { ClearingError, HttpError, InputError, MerkleError } from '../errors';
+import { ClearingError, HttpError } from '../errors';
 import { UploadRejected } from '../ingest';
 import { frameworkHttpError } from './edge';
 
@@ -87,25 +87,20 @@ export function mapError(
   error: unknown,
   request?: FastifyRequest,
 ): { status: number; body: ErrorBody; bug?: boolean } {
-  if (request !== undefined && !(error instanceof UploadRejected)) {
+  if (request !== undefined && !(error instanceof ClearingError)) {
     const edge = frameworkHttpError(error, request);
     if (edge) return mapError(edge);
   }
-  if (error instanceof UploadRejected) {
+  // Every error class declares its status and code (errors.ts); 500 is left for bugs below.
+  if (error instanceof ClearingError && error.statusCode !== 500) {
     return {
       status: error.statusCode,
       body: {
         error: error.code,
         message: error.message,
-        ...(error.field === undefined ? {} : { field: error.field }),
-        ...(error.seq === undefined ? {} : { seq: error.seq }),
+        ...(error.field ? { field: error.field } : {}),
+        ...(error instanceof UploadRejected && error.seq !== undefined ? { seq: error.seq } : {}),
       },
-    };
-  }
-  if (error instanceof HttpError) {
-    return {
-      status: error.statusCode,
-      body: { error: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) },
     };
   }
   const v = error as WithValidation & Error;
@@ -115,26 +110,6 @@ export function mapError(
       status: 400,
       body: { error: 'ERR_VALIDATION', message: v.message, ...(field ? { field } : {}) },
     };
-  }
-  if (error instanceof MerkleError && error.code === 'ERR_MERKLE_RANGE') {
-    return { status: 400, body: { error: error.code, message: error.message } };
-  }
-  if (error instanceof InputError) {
-    const status =
-      error.code === 'ERR_TOPUP_NOT_FOUND'
-        ? 404
-        : [
-              'ERR_TOPUP_CONFLICT',
-              'ERR_TOPUP_NOT_PENDING',
-              'ERR_TOPUP_IN_PROGRESS',
-              'ERR_CARD_NOT_SYNCED',
-              'ERR_CARD_RECORD_CONFLICT',
-            ].includes(error.code)
-          ? 409
-          : error.code === 'ERR_CARD_RECORD_INVALID'
-            ? 422
-            : 400;
-    return { status, body: { error: error.code, message: error.message } };
   }
   if (isStorageError(error) || isConnectionLost(error)) {
     return {

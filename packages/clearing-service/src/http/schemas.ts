@@ -1,72 +1,51 @@
 /**
- * Shared JSON-schema pieces for every route's params, query and body. Each one knows what the
- * database can hold, so a value PostgreSQL would refuse (a bigint beyond 2^63, a NUL in TEXT, a
- * date past year 9999) is refused at the edge with 400 ERR_VALIDATION naming the field, before
- * any SQL runs. Ajv coerces query and path strings to numbers ("1e20" becomes 1e20, an integer
- * to Ajv), so the numeric bounds below are what stops them.
+ * Shared schema pieces for every route's params, query and body, from the wire contract
+ * (@huduma/clearing-protocol, whose limits know what the database can hold), and the same
+ * checks for values decoded outside Ajv (records inside a CBOR batch).
  */
 
-/** Largest id or counter the service accepts: BIGINT holds more, a JS number not exactly. */
-export const MAX_ID = Number.MAX_SAFE_INTEGER;
-/** Amounts on the card are u32 cents (SPEC.md): nothing larger can ever be loaded or spent. */
-export const MAX_U32 = 0xffff_ffff;
-/**
- * Business limit of one bill or one mobile-money top-up: KES 250,000, the M-Pesa limit per
- * transaction. A bigger payment is an error or an attack, never a real Huduma fee or top-up.
- */
-export const MAX_PAYMENT_CENTS = 250_000_00;
-/** Terminal record times (ms since the epoch) the service can store: before 10000-01-01 (DATE's upper bound in practice). */
-export const MAX_RECORD_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999) - 3 * 3600 * 1000;
+import {
+  BillRef,
+  CardNumber,
+  ErrorBody,
+  Hex,
+  Id,
+  Index,
+  NO_CONTROL_PATTERN,
+  PaymentCents,
+  PublicRef,
+  ServiceCode,
+  ShiftId,
+  TerminalId,
+  Text,
+  U32,
+} from '@huduma/clearing-protocol';
 
-/** Printable text: no NUL (PostgreSQL TEXT cannot hold it) and no other C0 control or DEL. */
-export const NO_CONTROL_PATTERN = '^[^\\x00-\\x1f\\x7f]*$';
+export {
+  errorResponses,
+  MAX_ID,
+  MAX_PAYMENT_CENTS,
+  MAX_RECORD_TIME_MS,
+  MAX_U32,
+  NO_CONTROL_PATTERN,
+  SHIFT_ID_PATTERN,
+} from '@huduma/clearing-protocol';
 
-export const idSchema = { type: 'integer', minimum: 1, maximum: MAX_ID } as const;
-export const indexSchema = { type: 'integer', minimum: 0, maximum: MAX_ID } as const;
-export const u32Schema = { type: 'integer', minimum: 0, maximum: MAX_U32 } as const;
-export const paymentCentsSchema = {
-  type: 'integer',
-  minimum: 1,
-  maximum: MAX_PAYMENT_CENTS,
-  description: `integer cents, 1..${MAX_PAYMENT_CENTS} (KES 250,000, one payment's business limit)`,
-} as const;
-export const serviceCodeSchema = { type: 'integer', minimum: 1, maximum: 65535 } as const;
-
-export const textSchema = (maxLength: number, minLength = 0) =>
-  ({ type: 'string', minLength, maxLength, pattern: NO_CONTROL_PATTERN }) as const;
-
-export const cardNumberSchema = {
-  type: 'string',
-  pattern: '^[0-9]{16}$',
-  description: '16-digit Huduma card number',
-} as const;
-export const terminalIdSchema = { type: 'string', pattern: '^[A-Z0-9-]{1,8}$' } as const;
-/** Bill references: printable ASCII, 1..16 (the card signs them as 16 bytes). */
-export const billRefSchema = { type: 'string', pattern: '^[\\x21-\\x7e][\\x20-\\x7e]{0,15}$' } as const;
-/** Shift ids: printable ASCII, 1..64 (terminals use a time-based id). */
-export const SHIFT_ID_PATTERN = '^[\\x21-\\x7e][\\x20-\\x7e]{0,63}$';
-export const shiftIdSchema = { type: 'string', pattern: SHIFT_ID_PATTERN } as const;
-export const hexSchema = (bytes: number) =>
-  ({ type: 'string', pattern: `^[0-9a-fA-F]{${bytes * 2}}$` }) as const;
-/** An unguessable public reference: 32 bytes of hash, hex. */
-export const publicRefSchema = hexSchema(32);
-
+// The wire contract lives in @huduma/clearing-protocol; these names keep the routes' schemas short.
+export const idSchema = Id();
+export const indexSchema = Index();
+export const u32Schema = U32();
+export const paymentCentsSchema = PaymentCents();
+export const serviceCodeSchema = ServiceCode();
+export const textSchema = (maxLength: number, minLength = 0) => Text(maxLength, minLength);
+export const cardNumberSchema = CardNumber();
+export const terminalIdSchema = TerminalId();
+export const billRefSchema = BillRef();
+export const shiftIdSchema = ShiftId();
+export const hexSchema = (bytes: number) => Hex(bytes);
+export const publicRefSchema = PublicRef();
 /** The one error shape of every answer that is not a success. */
-export const errorSchema = {
-  type: 'object',
-  required: ['error', 'message'],
-  properties: {
-    error: { type: 'string', pattern: '^ERR_[A-Z0-9_]+$' },
-    message: { type: 'string' },
-    field: { type: 'string' },
-    seq: { type: 'integer' },
-  },
-} as const;
-
-/** Error answers a route may give, one schema for each status. */
-export function errorResponses(...statuses: number[]): Record<number, typeof errorSchema> {
-  return Object.fromEntries(statuses.map((s) => [s, errorSchema]));
-}
+export const errorSchema = ErrorBody;
 
 /** Printable, NUL-free text a value has, or why not (for values checked outside Ajv: decoded records). */
 export function textProblem(

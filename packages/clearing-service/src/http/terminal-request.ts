@@ -15,7 +15,7 @@ import type {
   preParsingAsyncHookHandler,
   preValidationAsyncHookHandler,
 } from 'fastify';
-import { bearerToken, secretsEqual, type TerminalAuthenticator } from '../auth';
+import type { TerminalAuthenticator } from '../auth';
 import { HttpError } from '../errors';
 import type { RequestNonces } from '../request-nonces';
 import type {
@@ -23,6 +23,7 @@ import type {
   CertificateTerminalAuthenticator,
   TerminalAuthFailure,
 } from '../terminal-auth';
+import { type Authenticator, findPrincipal } from './principal';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -35,7 +36,10 @@ export interface TerminalRequestOptions {
   capability?: number;
   /** The URL's :terminalId must be the authenticated terminal. */
   matchParam?: boolean;
-  /** The operator bearer token is accepted instead of a terminal signature. */
+  /**
+   * An operator credential is accepted instead of a terminal signature (an auditor's too on GET:
+   * auditors read, never change).
+   */
   allowOperator?: boolean;
   /**
    * Credentials are optional (a public route that shows more to its owner): a request without
@@ -53,7 +57,8 @@ export type TerminalRequestGuard = (options?: TerminalRequestOptions) => Termina
 
 export interface TerminalRequestDeps {
   terminalAuth: TerminalAuthenticator;
-  operatorToken: string;
+  /** Operator credentials (http/principal.ts) for routes that allow them. */
+  operators: readonly Authenticator[];
   /** Undefined: nonces are not checked (only with a pluggable authenticator that signs none). */
   nonces: RequestNonces | undefined;
   limitTerminal: (request: FastifyRequest, reply: FastifyReply, terminalId: string) => Promise<void>;
@@ -75,8 +80,14 @@ export function terminalRequestGuard(deps: TerminalRequestDeps): TerminalRequest
   return (options = {}) => {
     const preParsing: preParsingAsyncHookHandler = async (request, reply, payload) => {
       if (options.allowOperator) {
-        const token = bearerToken(request);
-        if (token !== undefined && secretsEqual(token, deps.operatorToken)) return payload;
+        const principal = await findPrincipal(deps.operators, request);
+        if (
+          principal &&
+          (principal.kind === 'operator' || (principal.kind === 'auditor' && request.method === 'GET'))
+        ) {
+          request.principal = principal;
+          return payload;
+        }
       }
       if (options.optional && request.headers['x-huduma-signature'] === undefined) return payload;
       const result = await authenticate(deps.terminalAuth, request);
@@ -129,6 +140,7 @@ export function terminalRequestGuard(deps: TerminalRequestDeps): TerminalRequest
       }
       request.log.info({ terminalId: result.terminalId }, 'terminal authenticated');
       request.terminal = result;
+      request.principal = { kind: 'terminal', id: result.terminalId, merchantId: result.merchantId };
       return payload;
     };
     const preValidation: preValidationAsyncHookHandler = async (request) => {

@@ -5,9 +5,9 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpError } from '../errors';
-import { billRefSchema, errorResponses, paymentCentsSchema, serviceCodeSchema } from '../http/schemas';
+import { billRefSchema, errorResponses } from '../http/schemas';
 import { LEAF_INDEX_SQL } from '../ingest';
-import { hex, isOperator, operatorGuard, type RouteDeps } from './deps';
+import { hex, type RouteDeps } from './deps';
 
 type BillRow = {
   bill_ref: string;
@@ -24,7 +24,7 @@ type BillRow = {
   batch_id: number | null;
 };
 
-export async function billRoutes(api: FastifyInstance, deps: RouteDeps): Promise<void> {
+export async function billQueryRoutes(api: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { db } = deps;
 
   /**
@@ -32,7 +32,8 @@ export async function billRoutes(api: FastifyInstance, deps: RouteDeps): Promise
    * signed request is authenticated from its headers by the terminal-request hooks).
    */
   function mayseeCard(request: FastifyRequest, paidByTerminal: string | null): boolean {
-    if (isOperator(deps, request)) return true;
+    const kind = request.principal?.kind;
+    if (kind === 'operator' || kind === 'auditor') return true;
     return paidByTerminal !== null && request.terminal?.terminalId === paidByTerminal;
   }
 
@@ -89,48 +90,6 @@ export async function billRoutes(api: FastifyInstance, deps: RouteDeps): Promise
         status: b.status,
         payment,
       };
-    },
-  );
-
-  api.post<{ Body: { billRef: string; serviceCode: number; amountCents: number } }>(
-    '/v1/admin/bills',
-    {
-      preHandler: operatorGuard(deps),
-      schema: {
-        summary: 'Register an eCitizen bill (normally fed by the eCitizen integration)',
-        security: [{ operator: [] }],
-        body: {
-          type: 'object',
-          required: ['billRef', 'serviceCode', 'amountCents'],
-          properties: {
-            billRef: billRefSchema,
-            serviceCode: serviceCodeSchema,
-            amountCents: paymentCentsSchema,
-          },
-          additionalProperties: false,
-        },
-        response: { ...errorResponses(400, 401, 409, 422) },
-      },
-    },
-    async (request) => {
-      const b = request.body;
-      const known = await db.query('SELECT 1 FROM catalog WHERE service_code = $1', [b.serviceCode]);
-      if (known.length === 0) {
-        throw new HttpError(
-          422,
-          'ERR_SERVICE_UNKNOWN',
-          `service code ${b.serviceCode} is not in the catalog`,
-          'body.serviceCode',
-        );
-      }
-      const rows = await db.query(
-        `INSERT INTO bills (bill_ref, service_code, amount_cents) VALUES ($1, $2, $3) ON CONFLICT (bill_ref) DO NOTHING RETURNING bill_ref`,
-        [b.billRef, b.serviceCode, b.amountCents],
-      );
-      if (rows.length === 0) {
-        throw new HttpError(409, 'ERR_BILL_EXISTS', `bill ${b.billRef} exists`, 'body.billRef');
-      }
-      return { billRef: b.billRef, status: 'open' };
     },
   );
 }

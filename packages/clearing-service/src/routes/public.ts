@@ -2,10 +2,17 @@
  * Public routes, no credential: health, the service key, the Merkle tree, the catalog and the
  * signed deny list. Nothing here names a card holder's payment.
  */
+import {
+  Catalog,
+  InclusionProof,
+  ServiceKey,
+  SignedDenyList,
+  SignedTreeHead,
+} from '@huduma/clearing-protocol';
 import type { FastifyInstance } from 'fastify';
 import { checkpointTreeHead } from '../checkpoints';
 import { HttpError } from '../errors';
-import { cardNumberSchema, errorResponses, idSchema, indexSchema } from '../http/schemas';
+import { errorResponses, idSchema, indexSchema } from '../http/schemas';
 import { currentTreeHead, inclusionProof } from '../merkle';
 import { encodeDenyListDelta } from '../signed-messages';
 import { denyListSince, listCatalog } from '../store';
@@ -69,15 +76,7 @@ export async function publicRoutes(api: FastifyInstance, deps: RouteDeps): Promi
       schema: {
         summary: 'The clearing service P-256 public key that signs deny lists and tree heads',
         response: {
-          200: {
-            type: 'object',
-            required: ['keyId', 'publicKey', 'algorithm'],
-            properties: {
-              keyId: { type: 'string' },
-              publicKey: { type: 'string', description: 'uncompressed SEC1 point, hex' },
-              algorithm: { type: 'string', enum: ['ECDSA-P256-SHA256-RAW'] },
-            },
-          },
+          200: ServiceKey,
         },
       },
     },
@@ -88,24 +87,12 @@ export async function publicRoutes(api: FastifyInstance, deps: RouteDeps): Promi
     }),
   );
 
-  const signedTreeHeadSchema = {
-    type: 'object',
-    required: ['treeSize', 'rootHash', 'timestampMs', 'keyId', 'signature'],
-    properties: {
-      treeSize: { type: 'integer' },
-      rootHash: { type: 'string', description: 'hex' },
-      timestampMs: { type: 'integer' },
-      keyId: { type: 'string' },
-      signature: { type: 'string', description: 'raw r||s over the TREE-HEAD/v1 encoding, hex' },
-    },
-  } as const;
-
   api.get(
     '/v1/merkle/checkpoint',
     {
       schema: {
         summary: 'Signed head of the Merkle tree over accepted records (signs the current head if new)',
-        response: { 200: signedTreeHeadSchema },
+        response: { 200: SignedTreeHead },
       },
     },
     async () => {
@@ -135,16 +122,7 @@ export async function publicRoutes(api: FastifyInstance, deps: RouteDeps): Promi
           additionalProperties: false,
         },
         response: {
-          200: {
-            type: 'object',
-            required: ['leafIndex', 'treeSize', 'leafHash', 'proof'],
-            properties: {
-              leafIndex: { type: 'integer' },
-              treeSize: { type: 'integer' },
-              leafHash: { type: 'string' },
-              proof: { type: 'array', items: { type: 'string' } },
-            },
-          },
+          200: InclusionProof,
           ...errorResponses(400),
         },
       },
@@ -166,26 +144,7 @@ export async function publicRoutes(api: FastifyInstance, deps: RouteDeps): Promi
       schema: {
         summary: 'Government services payable with the card, with fees in cents',
         response: {
-          200: {
-            type: 'object',
-            required: ['currency', 'services'],
-            properties: {
-              currency: { type: 'string', enum: ['KES'] },
-              services: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  required: ['serviceCode', 'name', 'agency', 'feeCents'],
-                  properties: {
-                    serviceCode: { type: 'integer' },
-                    name: { type: 'string' },
-                    agency: { type: 'string' },
-                    feeCents: { type: 'integer' },
-                  },
-                },
-              },
-            },
-          },
+          200: Catalog,
         },
       },
     },
@@ -205,29 +164,7 @@ export async function publicRoutes(api: FastifyInstance, deps: RouteDeps): Promi
           additionalProperties: false,
         },
         response: {
-          200: {
-            type: 'object',
-            required: ['sinceVersion', 'version', 'issuedAtMs', 'entries', 'keyId', 'signature'],
-            properties: {
-              sinceVersion: { type: 'integer' },
-              version: { type: 'integer' },
-              issuedAtMs: { type: 'integer' },
-              entries: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  required: ['version', 'cardNumber', 'action'],
-                  properties: {
-                    version: { type: 'integer' },
-                    cardNumber: cardNumberSchema,
-                    action: { type: 'string', enum: ['add', 'remove'] },
-                  },
-                },
-              },
-              keyId: { type: 'string' },
-              signature: { type: 'string', description: 'raw r||s, 64 bytes, hex' },
-            },
-          },
+          200: SignedDenyList,
           ...errorResponses(400),
         },
       },

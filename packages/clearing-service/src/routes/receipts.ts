@@ -3,6 +3,7 @@
  * receipt is shown only to the terminal that uploaded the batch (terminal-signed request) or to
  * the operator: anyone else could otherwise walk every terminal's takings.
  */
+import { BatchReceiptAnswer } from '@huduma/clearing-protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpError } from '../errors';
 import { errorResponses, idSchema, indexSchema } from '../http/schemas';
@@ -11,68 +12,8 @@ import { inclusionProof } from '../merkle';
 import { decodeBatchReceipt } from '../signed-messages';
 import { hex, type RouteDeps } from './deps';
 
-export const receiptSchema = {
-  type: 'object',
-  required: [
-    'status',
-    'receiptId',
-    'terminalId',
-    'heldUpToSeq',
-    'newRecords',
-    'duplicateRecords',
-    'receipt',
-    'signature',
-    'keyId',
-  ],
-  properties: {
-    status: { type: 'string', enum: ['accepted', 'duplicate'] },
-    receiptId: { type: ['integer', 'null'] },
-    terminalId: { type: 'string' },
-    heldUpToSeq: { type: 'integer' },
-    headHash: { type: 'string' },
-    newRecords: { type: 'integer' },
-    duplicateRecords: { type: 'integer' },
-    alerts: { type: 'integer' },
-    totals: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          type: { type: 'string' },
-          count: { type: 'integer' },
-          amountCents: { type: 'integer' },
-        },
-      },
-    },
-    treeHead: {
-      type: 'object',
-      properties: {
-        treeSize: { type: 'integer' },
-        rootHash: { type: 'string' },
-        timestampMs: { type: 'integer' },
-      },
-    },
-    leaves: {
-      type: 'array',
-      items: { type: 'object', properties: { seq: { type: 'integer' }, leafIndex: { type: 'integer' } } },
-    },
-    receipt: {
-      type: 'string',
-      description: 'receipt bytes (BATCH-RECEIPT/v1), hex: what the signature covers',
-    },
-    signature: { type: 'string', description: 'service key, raw r||s over SHA-256(receipt), hex' },
-    quarantined: {
-      type: 'array',
-      description:
-        'records stored as bytes only, outside settlement, until an operator rules on them: a value the database cannot hold (not part of the signed receipt bytes)',
-      items: {
-        type: 'object',
-        properties: { seq: { type: 'integer' }, field: { type: 'string' }, message: { type: 'string' } },
-      },
-    },
-    keyId: { type: 'string' },
-  },
-} as const;
+/** The JSON receipt of an upload, as the protocol defines it. */
+export const receiptSchema = BatchReceiptAnswer;
 
 export function receiptJson(
   result: Pick<

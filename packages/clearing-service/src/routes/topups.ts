@@ -5,6 +5,7 @@
  * check digit, or when no such card was ever issued: money parked there could never be loaded.
  */
 import { isValidCardNumber } from '@huduma/card-applet-spec';
+import { PendingTopups, Topup } from '@huduma/clearing-protocol';
 import type { FastifyInstance } from 'fastify';
 import { secretsEqual } from '../auth';
 import type { Queryable } from '../db/types';
@@ -18,6 +19,7 @@ import {
   NO_CONTROL_PATTERN,
   textSchema,
 } from '../http/schemas';
+import { formatKes } from '../kes';
 import { listPendingTopups, recordTopupNotification } from '../store';
 import type { RouteDeps } from './deps';
 
@@ -67,25 +69,13 @@ async function checkCardRoom(q: Queryable, cardNumber: string, transId: string, 
     throw new HttpError(
       422,
       'ERR_CARD_BALANCE_LIMIT',
-      `the card holds ${balance} cents and ${parked} cents of top-ups wait to be loaded: ${amountCents} more cannot fit its balance`,
+      `the card holds ${formatKes(balance)} and ${formatKes(parked)} of top-ups wait to be loaded: ${formatKes(amountCents)} more cannot fit its balance`,
       'body.TransAmount',
     );
   }
 }
 
-export const topupSchema = {
-  type: 'object',
-  required: ['topupId', 'provider', 'providerTxnId', 'cardNumber', 'amountCents', 'status', 'receivedAt'],
-  properties: {
-    topupId: { type: 'integer' },
-    provider: { type: 'string' },
-    providerTxnId: { type: 'string' },
-    cardNumber: cardNumberSchema,
-    amountCents: { type: 'integer' },
-    status: { type: 'string', enum: ['pending', 'authorized', 'loaded', 'expired'] },
-    receivedAt: { type: 'string', format: 'date-time' },
-  },
-} as const;
+export const topupSchema = Topup;
 
 /** Our error shape plus Daraja's fields, so the gateway sees the refusal (error-mapper.ts). */
 const darajaErrorSchema = {
@@ -218,15 +208,7 @@ export async function topupRoutes(api: FastifyInstance, deps: RouteDeps): Promis
         security: [{ operator: [] }],
         params: { type: 'object', required: ['cardNumber'], properties: { cardNumber: cardNumberSchema } },
         response: {
-          200: {
-            type: 'object',
-            required: ['cardNumber', 'totalCents', 'topups'],
-            properties: {
-              cardNumber: cardNumberSchema,
-              totalCents: { type: 'integer' },
-              topups: { type: 'array', items: topupSchema },
-            },
-          },
+          200: PendingTopups,
           ...errorResponses(400, 401, 403),
         },
       },

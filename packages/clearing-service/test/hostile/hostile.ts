@@ -276,7 +276,10 @@ export async function hostileWorld(db: Db): Promise<HostileWorld> {
   });
   await app.ready();
   const documented = new Set((await operationsOf(app)).map((o) => `${o.method} ${o.path}`));
-  const missing = registered.filter((r) => !documented.has(r) && r !== 'GET /openapi.json');
+  // The OpenAPI document itself and Swagger UI's pages and assets (/docs, test/docs.test.ts) take no input.
+  const missing = registered.filter(
+    (r) => !documented.has(r) && r !== 'GET /openapi.json' && !/^GET \/docs(\/|$)/.test(r),
+  );
   if (missing.length > 0) {
     throw new Error(
       `routes missing from /openapi.json, so not covered by the hostile test: ${missing.join(', ')}`,

@@ -1,7 +1,22 @@
 import { verify } from 'node:crypto';
 import { toHex as hex } from '@huduma/card-applet-spec';
+import {
+  BatchReceiptAnswer as BatchReceiptSchema,
+  Catalog,
+  checkAnswer,
+  ForkReportAnswer,
+  type LoadAuthorizationRequest,
+  LoadAuthorizationAnswer as LoadAuthorizationSchema,
+  PendingTopups,
+  type BatchReceiptAnswer as ProtocolBatchReceipt,
+  type LoadAuthorizationAnswer as ProtocolLoadAuthorizationAnswer,
+  SignedDenyList,
+  TerminalState,
+  type Topup,
+} from '@huduma/clearing-protocol';
 import { p256PublicKeyObject } from '@huduma/pki';
 import { encodeUploadBatch, signTerminalRequest } from '@huduma/txlog';
+import type { Static, TSchema } from '@sinclair/typebox';
 import { ClearingRejectedError, ClearingServerError, ClearingUnreachableError } from './errors';
 
 /** The terminal identity that signs requests: what `TerminalEngine.config` holds. */
@@ -30,63 +45,14 @@ export interface ClearingClientOptions {
   fetch?: typeof fetch;
 }
 
-/** `GET /v1/terminals/:id/state`: where the service's copy of this terminal's log ends. */
-export interface TerminalStateAnswer {
-  terminalId: string;
-  /** Last seq held, null when the service has nothing of this terminal yet. */
-  lastSeq: number | null;
-  headHash: string | null;
-  status: 'unknown' | 'active' | 'revoked';
-}
-
-/** The JSON receipt of an accepted upload. */
-export interface BatchReceiptAnswer {
-  status: 'accepted' | 'duplicate';
-  receiptId: number | null;
-  terminalId: string;
-  heldUpToSeq: number;
-  headHash: string;
-  newRecords: number;
-  duplicateRecords: number;
-  alerts?: number;
-  /** BATCH-RECEIPT/v1 bytes, hex; `signature` (hex) covers them with the service key. */
-  receipt: string;
-  signature: string;
-  keyId: string;
-}
-
-export interface SignedDenyListAnswer {
-  sinceVersion: number;
-  version: number;
-  issuedAtMs: number;
-  entries: { version: number; cardNumber: string; action: 'add' | 'remove' }[];
-  keyId: string;
-  signature: string;
-}
-
-export interface CatalogAnswer {
-  currency: 'KES';
-  services: { serviceCode: number; name: string; agency: string; feeCents: number }[];
-}
-
-export interface PendingTopup {
-  topupId: number;
-  provider: string;
-  providerTxnId: string;
-  cardNumber: string;
-  amountCents: number;
-  status: string;
-}
-
-export interface LoadAuthorizationAnswer {
-  authorizationId: number;
-  /** 146 bytes (v2), hex. */
-  authorization: string;
-  amountCents: number;
-  loadRef: string;
-  time: number;
-  topupId: number | null;
-}
+// The bodies are the service's, defined once in @huduma/clearing-protocol; the names the
+// terminal has always used stay as aliases.
+export type TerminalStateAnswer = TerminalState;
+export type BatchReceiptAnswer = ProtocolBatchReceipt;
+export type SignedDenyListAnswer = SignedDenyList;
+export type CatalogAnswer = Catalog;
+export type PendingTopup = Topup;
+export type LoadAuthorizationAnswer = ProtocolLoadAuthorizationAnswer;
 
 /**
  * A thin HTTP client of the clearing service for one terminal: every terminal route, uploads
@@ -122,7 +88,9 @@ export class ClearingClient {
   }
 
   state(): Promise<TerminalStateAnswer> {
-    return this.call('GET', `/v1/terminals/${encodeURIComponent(this.terminalId)}/state`, { signed: true });
+    return this.call(TerminalState, 'GET', `/v1/terminals/${encodeURIComponent(this.terminalId)}/state`, {
+      signed: true,
+    });
   }
 
   /** Uploads exact record payloads; `seal` is required when the last one is not a checkpoint. */
@@ -134,35 +102,43 @@ export class ClearingClient {
     });
     // Signed like every terminal route: the service authenticates the upload from its headers
     // (declared length and SHA-256 of the body) before it reads the body.
-    return this.call('POST', `/v1/terminals/${encodeURIComponent(this.terminalId)}/batches`, {
-      body,
-      contentType: 'application/cbor',
-      signed: true,
-    });
+    return this.call(
+      BatchReceiptSchema,
+      'POST',
+      `/v1/terminals/${encodeURIComponent(this.terminalId)}/batches`,
+      {
+        body,
+        contentType: 'application/cbor',
+        signed: true,
+      },
+    );
   }
 
   /** Tells the service (signed) that the local log disagrees with what it holds; it raises a critical alert. */
-  reportFork(report: { seq: number; localHash: string; serviceHash: string }): Promise<{
-    alertId: number;
-    status: 'raised' | 'known';
-  }> {
-    return this.call('POST', `/v1/terminals/${encodeURIComponent(this.terminalId)}/fork-reports`, {
-      body: new TextEncoder().encode(JSON.stringify(report)),
-      contentType: 'application/json',
-      signed: true,
-    });
+  reportFork(report: { seq: number; localHash: string; serviceHash: string }): Promise<ForkReportAnswer> {
+    return this.call(
+      ForkReportAnswer,
+      'POST',
+      `/v1/terminals/${encodeURIComponent(this.terminalId)}/fork-reports`,
+      {
+        body: new TextEncoder().encode(JSON.stringify(report)),
+        contentType: 'application/json',
+        signed: true,
+      },
+    );
   }
 
   denyList(sinceVersion: number): Promise<SignedDenyListAnswer> {
-    return this.call('GET', `/v1/deny-list?since=${sinceVersion}`, {});
+    return this.call(SignedDenyList, 'GET', `/v1/deny-list?since=${sinceVersion}`, {});
   }
 
   catalog(): Promise<CatalogAnswer> {
-    return this.call('GET', '/v1/catalog', {});
+    return this.call(Catalog, 'GET', '/v1/catalog', {});
   }
 
   async pendingTopups(cardNumber: string): Promise<PendingTopup[]> {
-    const answer = await this.call<{ topups: PendingTopup[] }>(
+    const answer = await this.call(
+      PendingTopups,
       'GET',
       `/v1/cards/${encodeURIComponent(cardNumber)}/pending-topups`,
       { signed: true },
@@ -184,7 +160,7 @@ export class ClearingClient {
     cardRecords?: Uint8Array[];
     cardCertificate?: Uint8Array;
   }): Promise<LoadAuthorizationAnswer> {
-    const body = {
+    const body: LoadAuthorizationRequest = {
       cardNumber: request.cardNumber,
       counter: request.counter,
       challenge: hex(request.challenge),
@@ -197,7 +173,7 @@ export class ClearingClient {
       ...(request.cardRecords === undefined ? {} : { cardRecords: request.cardRecords.map(hex) }),
       ...(request.cardCertificate === undefined ? {} : { cardCertificate: hex(request.cardCertificate) }),
     };
-    return this.call('POST', '/v1/load-authorizations', {
+    return this.call(LoadAuthorizationSchema, 'POST', '/v1/load-authorizations', {
       body: new TextEncoder().encode(JSON.stringify(body)),
       contentType: 'application/json',
       signed: true,
@@ -205,21 +181,23 @@ export class ClearingClient {
   }
 
   /**
-   * One request; resolves the parsed JSON of a 2xx answer. With several service addresses, a
-   * network failure or a 502/503/504 moves on to the next one (signed anew: a fresh nonce), and
-   * the last failure is thrown when none answered. Uploads are idempotent by seq, so a batch that
-   * reached a service whose answer was lost comes back as a duplicate from the next.
+   * One request; resolves the parsed JSON of a 2xx answer once it matches the route's protocol
+   * schema (an answer the terminal would misread is a server error, retried later). With several
+   * service addresses, a network failure or a 502/503/504 moves on to the next one (signed anew: a
+   * fresh nonce), and the last failure is thrown when none answered. Uploads are idempotent by
+   * seq, so a batch that reached a service whose answer was lost comes back as a duplicate.
    */
-  async call<T>(
+  async call<S extends TSchema>(
+    schema: S,
     method: 'GET' | 'POST',
     path: string,
     opts: { body?: Uint8Array; contentType?: string; signed?: boolean },
-  ): Promise<T> {
+  ): Promise<Static<S>> {
     let lastError: unknown;
     for (let tried = 0; tried < this.baseUrls.length; tried++) {
       const index = (this.preferred + tried) % this.baseUrls.length;
       try {
-        const answer = await this.callAt<T>(this.baseUrls[index]!, method, path, opts);
+        const answer = await this.callAt(this.baseUrls[index]!, schema, method, path, opts);
         this.preferred = index;
         return answer;
       } catch (error) {
@@ -233,12 +211,13 @@ export class ClearingClient {
     throw lastError;
   }
 
-  private async callAt<T>(
+  private async callAt<S extends TSchema>(
     baseUrl: string,
+    schema: S,
     method: 'GET' | 'POST',
     path: string,
     opts: { body?: Uint8Array; contentType?: string; signed?: boolean },
-  ): Promise<T> {
+  ): Promise<Static<S>> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (opts.contentType) headers['content-type'] = opts.contentType;
     if (opts.signed) {
@@ -281,7 +260,15 @@ export class ClearingClient {
     if (response.status >= 200 && response.status < 300) {
       if (json === undefined)
         throw new ClearingServerError(response.status, 'ERR_NOT_JSON', `${method} ${path} answered no JSON`);
-      return json as T;
+      const checked = checkAnswer(schema, json);
+      if (!checked.ok) {
+        throw new ClearingServerError(
+          response.status,
+          'ERR_ANSWER_SHAPE',
+          `${method} ${path} answered a body the protocol does not allow at ${checked.path}: ${checked.message}`,
+        );
+      }
+      return checked.value;
     }
     const e = (json ?? {}) as { error?: string; message?: string; seq?: number };
     const code = e.error ?? `HTTP_${response.status}`;

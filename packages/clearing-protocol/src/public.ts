@@ -1,0 +1,80 @@
+/** Bodies of the public routes a terminal (or anyone) reads: deny list, catalog, service key, Merkle tree, pending top-ups. */
+import { type Static, Type } from '@sinclair/typebox';
+import { CardNumber } from './limits';
+
+const DenyAction = Type.Union([Type.Literal('add'), Type.Literal('remove')]);
+
+/** `GET /v1/deny-list?since=`: changes since a version, signed by the service key. */
+export const SignedDenyList = Type.Object({
+  sinceVersion: Type.Integer(),
+  version: Type.Integer(),
+  issuedAtMs: Type.Integer(),
+  entries: Type.Array(Type.Object({ version: Type.Integer(), cardNumber: CardNumber(), action: DenyAction })),
+  keyId: Type.String(),
+  signature: Type.String({ description: 'raw r||s, 64 bytes, hex' }),
+});
+export type SignedDenyList = Static<typeof SignedDenyList>;
+
+/** `GET /v1/catalog`: government services payable with the card, fees in integer cents. */
+export const Catalog = Type.Object({
+  currency: Type.Literal('KES'),
+  services: Type.Array(
+    Type.Object({
+      serviceCode: Type.Integer(),
+      name: Type.String(),
+      agency: Type.String(),
+      feeCents: Type.Integer(),
+    }),
+  ),
+});
+export type Catalog = Static<typeof Catalog>;
+
+export const ServiceKey = Type.Object({
+  keyId: Type.String(),
+  publicKey: Type.String({ description: 'uncompressed SEC1 point, hex' }),
+  algorithm: Type.Literal('ECDSA-P256-SHA256-RAW'),
+});
+export type ServiceKey = Static<typeof ServiceKey>;
+
+export const SignedTreeHead = Type.Object({
+  treeSize: Type.Integer(),
+  rootHash: Type.String({ description: 'hex' }),
+  timestampMs: Type.Integer(),
+  keyId: Type.String(),
+  signature: Type.String({ description: 'raw r||s over the TREE-HEAD/v1 encoding, hex' }),
+});
+export type SignedTreeHead = Static<typeof SignedTreeHead>;
+
+export const InclusionProof = Type.Object({
+  leafIndex: Type.Integer(),
+  treeSize: Type.Integer(),
+  leafHash: Type.String(),
+  proof: Type.Array(Type.String()),
+});
+export type InclusionProof = Static<typeof InclusionProof>;
+
+export const TopupStatus = Type.Union([
+  Type.Literal('pending'),
+  Type.Literal('authorized'),
+  Type.Literal('loaded'),
+  Type.Literal('expired'),
+]);
+
+export const Topup = Type.Object({
+  topupId: Type.Integer(),
+  provider: Type.String(),
+  providerTxnId: Type.String(),
+  cardNumber: CardNumber(),
+  amountCents: Type.Integer(),
+  status: TopupStatus,
+  receivedAt: Type.String({ format: 'date-time' }),
+});
+export type Topup = Static<typeof Topup>;
+
+/** `GET /v1/cards/:cardNumber/pending-topups`: paid, not yet loaded onto the card. */
+export const PendingTopups = Type.Object({
+  cardNumber: CardNumber(),
+  totalCents: Type.Integer(),
+  topups: Type.Array(Topup),
+});
+export type PendingTopups = Static<typeof PendingTopups>;

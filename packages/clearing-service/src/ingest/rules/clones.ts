@@ -1,0 +1,124 @@
+/**
+ * Clones rule: each (card, counter) is claimed once. A second, different proof for a counter
+ * already claimed means two cards share one key: critical alert, the card marked cloned and put
+ * on the deny list. The same proof twice (one debit logged twice) is flagged and never settled
+ * twice. The counters this batch claimed first go on to the shadow-balance rule.
+ */
+import type { VerifiedRecord } from '../../record-verifier';
+import { appendDenyListEntry, isCardDenied } from '../../store';
+import { bytesEqual as equal, hexOf, type IngestRule } from '../step';
+import { counterKey, selectCounters } from './counters';
+
+export const clonesRule: IngestRule = {
+  name: 'clones',
+  async check(step) {
+    const { tx, terminalId, flags } = step;
+    const alert = step.alert;
+    const fresh = step.live;
+    const key = counterKey;
+    const firstByKey = new Map<string, VerifiedRecord>();
+    const laterInBatch: VerifiedRecord[] = [];
+    for (const r of fresh) {
+      if (!r.card) continue;
+      const k = key(r.card.cardNumber, r.card.counter);
+      if (firstByKey.has(k)) laterInBatch.push(r);
+      else firstByKey.set(k, r);
+    }
+    if (firstByKey.size === 0) return;
+    // Sorted so two concurrent uploads claiming the same counters lock them in the same order.
+    const claims = [...firstByKey.values()].sort((a, b) =>
+      a.card!.cardNumber < b.card!.cardNumber
+        ? -1
+        : a.card!.cardNumber > b.card!.cardNumber
+          ? 1
+          : a.card!.counter - b.card!.counter,
+    );
+    const inserted = new Set<string>();
+    const rows = await tx.query<{ card_number: string; counter: number }>(
+      `INSERT INTO card_counters (card_number, counter, record_hash, seq, tx_type, amount_cents, balance_after,
+         offline_spend_after, terminal_id)
+       SELECT u.card_number, u.counter, decode(u.proof_hash, 'hex'), u.seq, u.tx_type, u.amount_cents,
+         u.balance_after, u.offline_spend_after, $1
+       FROM unnest($2::text[], $3::bigint[], $4::text[], $5::bigint[], $6::smallint[], $7::bigint[], $8::bigint[],
+         $9::bigint[]) WITH ORDINALITY
+         AS u(card_number, counter, proof_hash, seq, tx_type, amount_cents, balance_after, offline_spend_after, n)
+       ORDER BY u.n
+       ON CONFLICT (card_number, counter) DO NOTHING RETURNING card_number, counter`,
+      [
+        terminalId,
+        claims.map((r) => r.card!.cardNumber),
+        claims.map((r) => r.card!.counter),
+        claims.map((r) => hexOf(r.card!.proofHash)),
+        claims.map((r) => r.seq),
+        claims.map((r) => r.card!.txType),
+        claims.map((r) => r.card!.amountCents),
+        claims.map((r) => r.card!.balanceAfter),
+        claims.map((r) => r.card!.offlineSpendAfter),
+      ],
+    );
+    for (const row of rows) inserted.add(key(row.card_number, row.counter));
+
+    const conflicts = [
+      ...claims.filter((r) => !inserted.has(key(r.card!.cardNumber, r.card!.counter))),
+      ...laterInBatch,
+    ];
+    if (conflicts.length > 0) {
+      const existing = await selectCounters(
+        tx,
+        conflicts.map((r) => [r.card!.cardNumber, r.card!.counter]),
+      );
+      for (const r of conflicts) {
+        const c = r.card!;
+        const isLaterInBatch = laterInBatch.includes(r);
+        const prior = isLaterInBatch
+          ? (() => {
+              const f = firstByKey.get(key(c.cardNumber, c.counter))!;
+              return { record_hash: f.card!.proofHash, terminal_id: terminalId, seq: f.seq };
+            })()
+          : existing.get(key(c.cardNumber, c.counter))!;
+        if (equal(prior.record_hash, c.proofHash)) {
+          flags.set(r, 'duplicate-proof');
+          await alert({
+            kind: 'duplicate-proof',
+            severity: 'warning',
+            terminalId,
+            cardNumber: c.cardNumber,
+            details: {
+              counter: c.counter,
+              seq: r.seq,
+              firstSeenAt: { terminalId: prior.terminal_id, seq: prior.seq },
+            },
+          });
+          continue;
+        }
+        flags.set(r, 'clone');
+        await alert({
+          kind: 'card-clone',
+          severity: 'critical',
+          terminalId,
+          cardNumber: c.cardNumber,
+          details: {
+            counter: c.counter,
+            seq: r.seq,
+            amountCents: c.amountCents,
+            otherRecord: { terminalId: prior.terminal_id, seq: prior.seq },
+          },
+        });
+        await tx.query(
+          `INSERT INTO cards (card_number, status) VALUES ($1, 'cloned')
+           ON CONFLICT (card_number) DO UPDATE SET status = 'cloned', updated_at = now()`,
+          [c.cardNumber],
+        );
+        if (!(await isCardDenied(tx, c.cardNumber))) {
+          await appendDenyListEntry(tx, {
+            cardNumber: c.cardNumber,
+            action: 'add',
+            reason: `clone: two different proofs for counter ${c.counter}`,
+            createdBy: 'fraud-rules',
+          });
+        }
+      }
+    }
+    step.claimedCounters = claims.filter((r) => inserted.has(key(r.card!.cardNumber, r.card!.counter)));
+  },
+};

@@ -1,0 +1,58 @@
+/** Operator: add a card to, or remove it from, the signed deny list terminals fetch. */
+import type { FastifyInstance } from 'fastify';
+import { cardNumberSchema, errorResponses, textSchema } from '../../http/schemas';
+import { appendDenyListEntry } from '../../store';
+import type { OperatorRouteDeps } from './deps';
+
+export async function denyListRoutes(operator: FastifyInstance, deps: OperatorRouteDeps): Promise<void> {
+  const { db } = deps;
+
+  operator.post<{
+    Body: { cardNumber: string; action: 'add' | 'remove'; reason: string; operator?: string };
+  }>(
+    '/v1/admin/deny-list',
+    {
+      preHandler: deps.operators,
+      schema: {
+        summary: 'Add a card to, or remove it from, the deny list',
+        security: [{ operator: [] }],
+        body: {
+          type: 'object',
+          required: ['cardNumber', 'action', 'reason'],
+          properties: {
+            cardNumber: cardNumberSchema,
+            action: { type: 'string', enum: ['add', 'remove'] },
+            reason: textSchema(500, 1),
+            operator: { ...textSchema(100), description: 'who asked, for the audit trail' },
+          },
+          additionalProperties: false,
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['version', 'cardNumber', 'action'],
+            properties: {
+              version: { type: 'integer' },
+              cardNumber: cardNumberSchema,
+              action: { type: 'string', enum: ['add', 'remove'] },
+            },
+          },
+          ...errorResponses(400, 401),
+        },
+      },
+    },
+    async (request) => {
+      const { cardNumber, action, reason } = request.body;
+      const version = await db.transaction((tx) =>
+        appendDenyListEntry(tx, {
+          cardNumber,
+          action,
+          reason,
+          createdBy: request.body.operator ?? 'operator',
+        }),
+      );
+      request.log.info({ cardNumber, action, version }, 'deny list changed');
+      return { version, cardNumber, action };
+    },
+  );
+}

@@ -64,3 +64,14 @@ describe('@huduma/clearing-protocol', () => {
     );
   });
 });
+
+describe('string formats', () => {
+  it('checks date-time answers (the service sends RFC 3339 timestamps) and refuses other strings', async () => {
+    const { Type } = await import('@sinclair/typebox');
+    const schema = Type.Object({ at: Type.String({ format: 'date-time' }) });
+    expect(checkAnswer(schema, { at: '2026-11-30T21:05:36.123Z' }).ok).toBe(true);
+    expect(checkAnswer(schema, { at: '2026-11-30T21:05:36+03:00' }).ok).toBe(true);
+    expect(checkAnswer(schema, { at: 'yesterday' }).ok).toBe(false);
+    expect(checkAnswer(schema, { at: '2026-13-45T99:99:99Z' }).ok).toBe(false);
+  });
+});

@@ -15,7 +15,6 @@
  *     shadow-balance checks, Merkle append, bulk insert, bills / loads / shift close, receipt.
  */
 
-import { bytesEqual as equal, toHex as hex, toHex as hexOf } from '@huduma/card-applet-spec';
 import { checkBatchEnvelope, UploadRejected } from './batch-envelope';
 import type { Db, Queryable } from './db/types';
 import { INGEST_RULES } from './ingest/rules';

@@ -1,4 +1,3 @@
-import { bytesEqual } from '@huduma/card-applet-spec';
 import type { Queryable } from './db/types';
 import { ConflictError, InputError } from './errors';
 import { centsToKes, formatKes } from './kes';

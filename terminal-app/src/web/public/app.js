@@ -417,8 +417,11 @@ async function start() {
     b.addEventListener('click', () => openTab(b.dataset.tab));
   applyLanguage();
   const events = new EventSource('/api/events');
-  events.onmessage = (m) => render(JSON.parse(m.data));
+  // Ready once the counter's own state is on screen (profile wording, reload item, live state).
+  events.onmessage = (m) => {
+    render(JSON.parse(m.data));
+    document.body.dataset.ready = 'true';
+  };
   openTab('sale');
-  document.body.dataset.ready = 'true';
 }
 void start();

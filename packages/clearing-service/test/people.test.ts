@@ -181,7 +181,10 @@ describe('the merchant portal', () => {
   it('shows a merchant only its own terminals and sales', async () => {
     const a = await w.signIn('merchantA');
     const b = await w.signIn('merchantB');
+    // Nairobi's today and yesterday: the fixture's sales are an hour old, so after 00:00 EAT
+    // they belong to yesterday's business day.
     const day = new Date(Date.now() + 3 * 3600_000).toISOString().slice(0, 10);
+    const yesterday = new Date(Date.now() + 3 * 3600_000 - 86_400_000).toISOString().slice(0, 10);
     const range = `from=2020-01-01&to=${day}`;
     expect(
       (await w.call(a, 'GET', '/v1/merchant/terminals'))
@@ -193,7 +196,7 @@ describe('the merchant portal', () => {
         .json()
         .terminals.map((t: { terminalId: string }) => t.terminalId),
     ).toEqual(['TRM-B1']);
-    const salesB = (await w.call(b, 'GET', `/v1/merchant/sales?from=${day}&to=${day}`)).json()
+    const salesB = (await w.call(b, 'GET', `/v1/merchant/sales?from=${yesterday}&to=${day}`)).json()
       .sales as Array<{ terminalId: string; card: string }>;
     expect(salesB.length).toBe(1);
     expect(salesB.every((s) => s.terminalId === 'TRM-B1' && /^\d{4} •••• •••• \d{4}$/.test(s.card))).toBe(
@@ -205,7 +208,8 @@ describe('the merchant portal', () => {
   it('downloads a statement that reconciles to the cent with the accepted records', async () => {
     const a = await w.signIn('merchantA');
     const day = new Date(Date.now() + 3 * 3600_000).toISOString().slice(0, 10);
-    const csv = await w.call(a, 'GET', `/v1/merchant/statement?from=${day}&to=${day}&format=csv`);
+    const yesterday = new Date(Date.now() + 3 * 3600_000 - 86_400_000).toISOString().slice(0, 10);
+    const csv = await w.call(a, 'GET', `/v1/merchant/statement?from=${yesterday}&to=${day}&format=csv`);
     expect(csv.statusCode).toBe(200);
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
     const lines = csv.body.trim().split('\r\n');

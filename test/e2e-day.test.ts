@@ -21,6 +21,7 @@ import {
 import { decodeRecord } from '@huduma/txlog';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClearingHarness, startClearingService } from './support/clearing-harness';
+import { seededRandom } from './support/random';
 import {
   cloneCard,
   type FleetCard,
@@ -34,17 +35,6 @@ const pki = DevPki.inMemory();
 const root = tempDir('huduma-day-');
 let svc: ClearingHarness;
 
-/** Deterministic choices (mulberry32), so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 beforeAll(async () => {
   svc = await startClearingService(pki);
 });
@@ -56,7 +46,7 @@ afterAll(async () => {
 describe('a day of Huduma Pay', () => {
   it('sells offline all day, syncs through faults, catches the clone, and settles to the cent', async () => {
     const started = Date.now();
-    const random = prng(20261123);
+    const random = seededRandom(20261123);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
 
     const terminals: FleetTerminal[] = [];

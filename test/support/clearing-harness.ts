@@ -1,22 +1,13 @@
 /**
- * A real clearing service for tests: PGlite in a temporary directory, the development PKI's CA
+ * A real clearing service for tests: a fresh in-memory PGlite from the test pool, the development PKI's CA
  * keys as trust anchors and its load authority, Fastify listening on 127.0.0.1 on a free port.
  * `faults` makes the batch route misbehave on purpose: the connection dropped before the batch is
  * stored, or after it was stored (the answer is lost), or a 503.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  createClearingService,
-  type Db,
-  generateSigner,
-  migrate,
-  openPgliteDb,
-  type Signer,
-} from '@huduma/clearing-service';
+import { createClearingService, type Db, generateSigner, type Signer } from '@huduma/clearing-service';
 import type { DevPki } from '@huduma/pki';
 import type { FastifyInstance } from 'fastify';
+import { openTestPglite } from '../../packages/clearing-service/test/support/pglite-pool';
 
 export const OPERATOR_TOKEN = 'operator-token-for-e2e-tests-0123456789';
 export const TOPUP_CALLBACK_TOKEN = 'mpesa-callback-token-for-tests';
@@ -49,13 +40,8 @@ export interface ClearingHarness {
   close(): Promise<void>;
 }
 
-export async function startClearingService(
-  pki: DevPki,
-  options: { dir?: string } = {},
-): Promise<ClearingHarness> {
-  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'huduma-clearing-'));
-  const db = await openPgliteDb(join(dir, 'pgdata'));
-  await migrate(db);
+export async function startClearingService(pki: DevPki): Promise<ClearingHarness> {
+  const db = await openTestPglite();
   const signer = generateSigner();
   const app = createClearingService({
     db,
@@ -130,7 +116,6 @@ export async function startClearingService(
     close: async () => {
       await app.close();
       await db.close();
-      if (!options.dir) rmSync(dir, { recursive: true, force: true });
     },
   });
 }

@@ -4,19 +4,11 @@
  * fast-check properties that do not pass their own `seed` run with this one: HUDUMA_SEED when
  * set, else a fresh one per test file. When a test fails the seed is printed with the command
  * that re-runs it, e.g. `HUDUMA_SEED=123 npx vitest run packages/txlog/test/damage.test.ts`.
- * Tests that need a number themselves call {@link seedFromEnv} and put it in the test's name.
+ * Tests that need a number themselves call `seedFromEnv` (./random.ts) and put it in the test's name.
  */
 import fc from 'fast-check';
 import { beforeEach } from 'vitest';
-
-/** HUDUMA_SEED as an integer, else `fallback`; a seed that is not an integer is refused. */
-export function seedFromEnv(fallback: number, name = 'HUDUMA_SEED'): number {
-  const text = process.env[name];
-  if (text === undefined || text === '') return fallback;
-  const seed = Number(text);
-  if (!Number.isSafeInteger(seed)) throw new Error(`${name} must be an integer, got ${JSON.stringify(text)}`);
-  return seed;
-}
+import { seedFromEnv } from './random';
 
 const seed = seedFromEnv((Date.now() ^ Math.floor(Math.random() * 2 ** 31)) | 0);
 fc.configureGlobal({ ...fc.readConfigureGlobal(), seed });

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { propertyRuns } from '../../../test/support/random';
 import { chainCommand } from './chaining';
 import { type CommandApdu, decodeCommand, encodeCommand } from './command';
 import { ApduError } from './errors';
@@ -7,7 +8,7 @@ import { fromHex, hex } from './hex';
 import { decodeResponse, encodeResponse } from './response';
 import { encodeTlv, parseTlv, type Tlv } from './tlv';
 
-const FUZZ_RUNS = 10_000;
+const FUZZ_RUNS = propertyRuns(10_000);
 
 const byte = fc.integer({ min: 0, max: 255 });
 
@@ -139,7 +140,7 @@ describe('round trips', () => {
         const needsExtended = (cmd.data?.length ?? 0) > 255 || (cmd.le ?? 0) > 256;
         expect(decoded.extended).toBe(decoded.case !== 1 && (forceExtended || needsExtended));
       }),
-      { numRuns: 2000 },
+      { numRuns: propertyRuns(2000) },
     );
   });
 
@@ -150,7 +151,7 @@ describe('round trips', () => {
         expect(hex(response.data)).toBe(hex(data));
         expect([response.sw, response.sw1, response.sw2]).toEqual([sw, sw >> 8, sw & 0xff]);
       }),
-      { numRuns: 2000 },
+      { numRuns: propertyRuns(2000) },
     );
   });
 
@@ -162,7 +163,7 @@ describe('round trips', () => {
         expect(parsed.map(shape)).toEqual(trees.map(shape));
         expect(hex(encodeTlv(parsed))).toBe(hex(bytes));
       }),
-      { numRuns: 2000 },
+      { numRuns: propertyRuns(2000) },
     );
   });
 
@@ -179,7 +180,7 @@ describe('round trips', () => {
           expect(c.data?.length ?? 0).toBeLessThanOrEqual(maxChunk);
         });
       }),
-      { numRuns: 2000 },
+      { numRuns: propertyRuns(2000) },
     );
   });
 });

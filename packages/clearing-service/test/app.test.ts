@@ -1,8 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClearingService } from '../src/app';
-import { migrate } from '../src/db/migrations';
-import { openPgliteDb } from '../src/db/pglite';
 import type { Db } from '../src/db/types';
 import { ingestBatch } from '../src/ingest';
 import { appendLeaves, hashLeaf, verifyInclusion } from '../src/merkle';
@@ -12,6 +10,7 @@ import { generateSigner, type Signer, verifyP256 } from '../src/signer';
 import { raiseAlert } from '../src/store';
 import { TrustStore } from '../src/trust';
 import { cardNumberFor, TestPki } from './fixtures';
+import { openTestPglite } from './support/pglite-pool';
 
 const OPERATOR = 'operator-token-for-tests-0123456789';
 const CALLBACK = 'mpesa-callback-secret-abcdef';
@@ -23,8 +22,7 @@ describe('clearing service HTTP API', () => {
   let app: FastifyInstance;
 
   beforeAll(async () => {
-    db = await openPgliteDb();
-    await migrate(db);
+    db = await openTestPglite();
     signer = generateSigner();
     app = createClearingService({
       db,

@@ -3,6 +3,7 @@ import { migrate } from '../src/db/migrations';
 import { openPgliteDb } from '../src/db/pglite';
 import { openPostgresDb } from '../src/db/postgres';
 import type { Db } from '../src/db/types';
+import { openTestPglite } from './support/pglite-pool';
 
 /**
  * Each backend the storage suites run against. `open()` gives a fresh, migrated, empty database;
@@ -22,11 +23,7 @@ let databaseCounter = 0;
 const ALL_BACKENDS: Backend[] = [
   {
     name: 'pglite',
-    async open() {
-      const db = await openPgliteDb();
-      await migrate(db);
-      return db;
-    },
+    open: () => openTestPglite(),
     openEmpty: () => openPgliteDb(),
     async shutdown() {},
   },

@@ -5,18 +5,16 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClearingService } from '../src/app';
-import { migrate } from '../src/db/migrations';
-import { openPgliteDb } from '../src/db/pglite';
 import type { Db } from '../src/db/types';
 import { generateSigner } from '../src/signer';
+import { openTestPglite } from './support/pglite-pool';
 
 describe('Swagger UI at /docs', () => {
   let db: Db;
   let app: FastifyInstance;
 
   beforeAll(async () => {
-    db = await openPgliteDb();
-    await migrate(db);
+    db = await openTestPglite();
     app = createClearingService({
       db,
       signer: generateSigner(),

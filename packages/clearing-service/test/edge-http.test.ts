@@ -8,11 +8,10 @@ import { connect, type Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClearingService } from '../src/app';
-import { migrate } from '../src/db/migrations';
-import { openPgliteDb } from '../src/db/pglite';
 import type { Db } from '../src/db/types';
 import { generateSigner } from '../src/signer';
 import { TestPki } from './fixtures';
+import { openTestPglite } from './support/pglite-pool';
 
 const OPERATOR = 'operator-token-for-tests-0123456789';
 const REQUEST_TIMEOUT_MS = 1500;
@@ -61,8 +60,7 @@ describe('the edge over real sockets', () => {
   let port: number;
 
   beforeAll(async () => {
-    db = await openPgliteDb();
-    await migrate(db);
+    db = await openTestPglite();
     app = createClearingService({
       db,
       signer: generateSigner(),

@@ -5,8 +5,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { migrate } from '../src/db/migrations';
-import { openPgliteDb } from '../src/db/pglite';
+import { propertyRuns } from '../../../test/support/random';
 import {
   type HostileWorld,
   hostileWorld,
@@ -17,15 +16,15 @@ import {
   uploadArbitrary,
   uploadHostile,
 } from './hostile/hostile';
+import { openTestPglite } from './support/pglite-pool';
 
 const SEED = Number(process.env.HOSTILE_SEED ?? process.env.HUDUMA_SEED ?? 20261130);
-const RUNS = Number(process.env.HOSTILE_RUNS ?? 150);
+const RUNS = Number(process.env.HOSTILE_RUNS ?? propertyRuns(150));
 
 describe('hostile inputs (pglite)', () => {
   let world: HostileWorld;
   beforeAll(async () => {
-    const db = await openPgliteDb();
-    await migrate(db);
+    const db = await openTestPglite();
     world = await hostileWorld(db);
   });
   afterAll(async () => {

@@ -1,6 +1,7 @@
 /** Amounts shown to people: integer cents as KES with two decimals, exactly (no floating point). */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { propertyRuns } from '../../../test/support/random';
 import { kesToCents } from '../src/app';
 import { centsToKes, formatKes } from '../src/kes';
 
@@ -21,7 +22,7 @@ describe('KES for people', () => {
       fc.property(fc.integer({ min: 0, max: 0xffff_ffff }), (cents) => {
         expect(kesToCents(centsToKes(cents))).toBe(cents);
       }),
-      { seed, numRuns: 2000, verbose: true },
+      { seed, numRuns: propertyRuns(2000), verbose: true },
     );
   });
 });

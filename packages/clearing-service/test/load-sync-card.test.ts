@@ -12,10 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueTestCard } from '../../../simulators/card/src/index';
 import { HudumaCard, InMemoryCardLinkCache } from '../../sdk/src/index';
 import { createClearingService } from '../src/app';
-import { migrate } from '../src/db/migrations';
-import { openPgliteDb } from '../src/db/pglite';
 import type { Db } from '../src/db/types';
 import { generateSigner } from '../src/signer';
+import { openTestPglite } from './support/pglite-pool';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
@@ -25,8 +24,7 @@ describe('reload sync rule with a v2 card (simulator + SDK)', () => {
   const pki = DevPki.inMemory();
 
   beforeAll(async () => {
-    db = await openPgliteDb();
-    await migrate(db);
+    db = await openTestPglite();
     app = createClearingService({
       db,
       signer: generateSigner(),

@@ -8,11 +8,10 @@ import { DevPki } from '@huduma/pki';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClearingService } from '../src/app';
-import { migrate } from '../src/db/migrations';
-import { openPgliteDb } from '../src/db/pglite';
 import type { Db } from '../src/db/types';
 import { generateSigner } from '../src/signer';
 import { cardNumberFor, type TestCard, TestPki, type TestTerminal } from './fixtures';
+import { openTestPglite } from './support/pglite-pool';
 
 const OPERATOR = 'operator-token-for-tests-0123456789';
 const USD = 0x0840;
@@ -27,8 +26,7 @@ describe('reload sync rule and currency (card applet v2)', () => {
   let nonce = 0;
 
   beforeAll(async () => {
-    db = await openPgliteDb();
-    await migrate(db);
+    db = await openTestPglite();
     app = createClearingService({
       db,
       signer: generateSigner(),

@@ -15,12 +15,11 @@ import { signTerminalRequest } from '@huduma/txlog';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClearingService } from '../src/app';
-import { migrate } from '../src/db/migrations';
-import { openPgliteDb } from '../src/db/pglite';
 import type { Db } from '../src/db/types';
 import { generateSigner } from '../src/signer';
 import { p256KeyObject, verifyRaw } from '../src/trust';
 import { cardNumberFor, TestPki, type TestTerminal } from './fixtures';
+import { openTestPglite } from './support/pglite-pool';
 
 const OPERATOR = 'operator-token-for-tests-0123456789';
 const CALLBACK = 'mpesa-callback-secret-abcdef';
@@ -32,8 +31,7 @@ describe('load authorizations and top-ups', () => {
   const devPki = DevPki.inMemory();
 
   beforeAll(async () => {
-    db = await openPgliteDb();
-    await migrate(db);
+    db = await openTestPglite();
     app = createClearingService({
       db,
       signer: generateSigner(),

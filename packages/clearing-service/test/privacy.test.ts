@@ -7,11 +7,10 @@ import { signTerminalRequest } from '@huduma/txlog';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClearingService } from '../src/app';
-import { migrate } from '../src/db/migrations';
-import { openPgliteDb } from '../src/db/pglite';
 import type { Db } from '../src/db/types';
 import { generateSigner } from '../src/signer';
 import { cardNumberFor, TestPki, type TestTerminal } from './fixtures';
+import { openTestPglite } from './support/pglite-pool';
 
 const OPERATOR = 'operator-token-for-tests-0123456789';
 const auth = { authorization: `Bearer ${OPERATOR}` };
@@ -26,8 +25,7 @@ describe('privacy of public routes', () => {
   let receiptId: number;
 
   beforeAll(async () => {
-    db = await openPgliteDb();
-    await migrate(db);
+    db = await openTestPglite();
     app = createClearingService({
       db,
       signer: generateSigner(),

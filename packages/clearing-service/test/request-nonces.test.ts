@@ -1,16 +1,14 @@
 import { MAX_REQUEST_CLOCK_SKEW_MS } from '@huduma/txlog';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate } from '../src/db/migrations';
-import { openPgliteDb } from '../src/db/pglite';
 import type { Db } from '../src/db/types';
 import { RequestNonces } from '../src/request-nonces';
+import { openTestPglite } from './support/pglite-pool';
 
 describe('request nonces', () => {
   let db: Db;
   let nowMs = 1_800_000_000_000;
   beforeAll(async () => {
-    db = await openPgliteDb();
-    await migrate(db);
+    db = await openTestPglite();
   });
   afterAll(async () => {
     await db?.close();

@@ -1,6 +1,7 @@
 import { EscPosParser } from '@huduma/sim-printer';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { propertyRuns } from '../../../test/support/random';
 import {
   DeviceSpecError,
   encodeDocument,
@@ -106,7 +107,7 @@ describe('status and wording', () => {
           if (status.state === 'ready') expect(status.detail).toEqual([]);
         },
       ),
-      { seed: SEED, numRuns: 1000 },
+      { seed: SEED, numRuns: propertyRuns(1000) },
     );
   });
 
@@ -154,7 +155,7 @@ describe('parsePrinterSpec', () => {
           expect((err as DeviceSpecError).message).not.toMatch(/[^\x20-\x7e]/);
         }
       }),
-      { seed: SEED, numRuns: 500 },
+      { seed: SEED, numRuns: propertyRuns(500) },
     );
   });
 });

@@ -7,6 +7,7 @@ import { issueTestCard, SimulatedCard } from '@huduma/card-simulator';
 import { DevPki } from '@huduma/pki';
 import { type LogRecord, TransactionLog, verifyLog } from '@huduma/txlog';
 import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
+import { seededRandom } from '../../../test/support/random';
 import { FILES, initTerminal } from '../src/index';
 import { MERCHANT_ID, TERMINAL_ID } from './helpers';
 import { expectCardAndLogAgree } from './invariants';
@@ -15,17 +16,6 @@ const CHILD = join(import.meta.dirname, 'crash-child.ts');
 const KILLS = 24;
 /** The kill moments are random; CRASH_SEED=<n> replays a run (the seed is printed on failure). */
 const SEED = Number(process.env.CRASH_SEED ?? Date.now() % 2 ** 31);
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function untilLine(lines: string[], prefix: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -103,7 +93,7 @@ describe('kill -9 during a day of sales', () => {
     let recoveredCompleted = 0;
     let recoveredNotCharged = 0;
 
-    const random = mulberry32(SEED);
+    const random = seededRandom(SEED);
     for (let i = 0; i < KILLS; i++) {
       const seller = run([terminalDir, cardPath, 'sell', pkiDir]);
       // Kill at a random moment: sometimes during start-up (and its recovery tap), mostly

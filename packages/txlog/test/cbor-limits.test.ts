@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { propertyRuns } from '../../../test/support/random';
 import {
   decodeUploadBatch,
   encodeRecord,
@@ -127,13 +128,13 @@ describe('CBOR limits before cbor-x decodes an upload', () => {
           if (!(error instanceof UploadBatchFormatError)) throw error;
         }
       }),
-      { seed: SEED, numRuns: 3000 },
+      { seed: SEED, numRuns: propertyRuns(3000) },
     );
     fc.assert(
       fc.property(batch, (bytes) => {
         expect(decodeUploadBatch(bytes).terminalCertificate).toEqual(cert);
       }),
-      { seed: SEED, numRuns: 300 },
+      { seed: SEED, numRuns: propertyRuns(300) },
     );
   });
 });

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { seededRandom } from '../../../test/support/random';
 import { nodeCryptoSigner, TransactionLog, verifyLog } from '../src/index';
 import { TEST_PRIVATE_KEY, TEST_TERMINAL_ID } from './fixtures';
 
@@ -27,7 +28,7 @@ function spawnChild(path: string, mode: string, concurrency: number): ChildProce
 }
 
 /**
- * Kill a writer child with SIGKILL `cycles` times at random moments on one log file and check after
+ * Kill a writer child with SIGKILL `cycles` times at seeded random moments on one log file and check after
  * each kill: every acknowledged record is present byte-identical (same SHA-256), the chain and the
  * checkpoint signatures verify, and no partial record remains once the log is reopened.
  */
@@ -36,10 +37,13 @@ export async function runCrashCycles(options: {
   cycles: number;
   /** Most milliseconds to let the child run after it opened the log. */
   maxRunMs?: number;
+  /** Seeds the kill moments, so a failing run can be replayed with the same delays. */
+  seed: number;
   onCycle?: (cycle: number, stats: CrashStats) => void;
 }): Promise<CrashStats> {
   const { path, cycles } = options;
   const maxRunMs = options.maxRunMs ?? 150;
+  const random = seededRandom(options.seed);
   const signer = nodeCryptoSigner(TEST_PRIVATE_KEY, TEST_TERMINAL_ID);
   const acknowledged = new Map<number, string>();
   const stats: CrashStats = {
@@ -84,11 +88,11 @@ export async function runCrashCycles(options: {
 
     if (cycle % 10 === 5) {
       // Now and then kill while the child is still starting up or opening (recovering) the log.
-      await new Promise((r) => setTimeout(r, Math.random() * 300));
+      await new Promise((r) => setTimeout(r, random() * 300));
       if (!ready) stats.killedBeforeReady++;
     } else {
       await readyOrExit;
-      await new Promise((r) => setTimeout(r, Math.random() * maxRunMs));
+      await new Promise((r) => setTimeout(r, random() * maxRunMs));
     }
     if (child.exitCode !== null)
       throw new Error(`crash child exited by itself (${child.exitCode}): ${stderr}`);

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { propertyRuns } from '../../../test/support/random';
 import {
   type AppendedRecord,
   FILE_HEADER,
@@ -207,7 +208,7 @@ describe('torn tails and corruption', () => {
         expect(records.length).toBe(wholeFrames);
         expect((await verifyLog(target, { terminalPublicKey: signer.publicKey })).ok).toBe(true);
       }),
-      { numRuns: 150 },
+      { numRuns: propertyRuns(150) },
     );
   });
 
@@ -243,7 +244,7 @@ describe('torn tails and corruption', () => {
           expect(records).toEqual(built.slice(0, -1).map((b) => b.bytes));
         },
       ),
-      { numRuns: 300 },
+      { numRuns: propertyRuns(300) },
     );
   });
 });

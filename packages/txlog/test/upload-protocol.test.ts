@@ -4,6 +4,7 @@ import { sha256 } from '@noble/hashes/sha256';
 import { Encoder } from 'cbor-x';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { propertyRuns } from '../../../test/support/random';
 import {
   decodeUploadBatch,
   denyListMessage,
@@ -103,7 +104,7 @@ describe('upload batch codec', () => {
           expect(err).toBeInstanceOf(UploadBatchFormatError);
         }
       }),
-      { numRuns: 500 },
+      { numRuns: propertyRuns(500) },
     );
   });
 });

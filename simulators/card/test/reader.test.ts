@@ -16,6 +16,7 @@ import {
 import { DevPki } from '@huduma/pki';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { propertyRuns } from '../../../test/support/random';
 import {
   cardKeyAgreementKey,
   createCard,
@@ -185,7 +186,7 @@ describe('robustness (fast-check)', () => {
           expect(card.state.lifeCycle).toBe(LifeCycle.ACTIVE);
         }
       }),
-      { seed: SEED, numRuns: 1500 },
+      { seed: SEED, numRuns: propertyRuns(1500) },
     );
   });
 });

@@ -5,13 +5,12 @@
  */
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { createClearingService } from '../../src/app';
-import { migrate } from '../../src/db/migrations';
-import { openPgliteDb } from '../../src/db/pglite';
 import type { Db } from '../../src/db/types';
 import { createAccount } from '../../src/people/accounts';
 import { generateSigner, type Signer } from '../../src/signer';
 import { upsertMerchant } from '../../src/store';
 import { cardNumberFor, TestPki, type TestTerminal } from '../fixtures';
+import { openTestPglite } from './pglite-pool';
 
 export const OPERATOR_TOKEN = 'operator-token-for-people-tests-0123';
 export const CALLBACK_TOKEN = 'callback-token-for-people-tests';
@@ -45,8 +44,7 @@ export interface PeopleWorld {
 }
 
 export async function startPeopleWorld(): Promise<PeopleWorld> {
-  const db = await openPgliteDb();
-  await migrate(db);
+  const db = await openTestPglite();
   const signer = generateSigner();
   const pki = new TestPki();
   const app = createClearingService({

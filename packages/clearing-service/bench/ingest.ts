@@ -4,7 +4,7 @@
  *
  *   node --conditions=huduma-source --import tsx packages/clearing-service/bench/ingest.ts \
  *     [--records 100000] [--terminals 20] [--cards 2000] [--batch 1000] [--backend both|pglite|postgres]
- *     [--rounds 3]
+ *     [--rounds 3] [--baseline-rev a18f0d0^1 | none] [--verify-threads N]
  *
  * The machines are shared and noisy, so each backend ingests the workload `rounds` times into a
  * fresh database, with the raw verify rate measured again just before each round; the figures
@@ -13,12 +13,21 @@
  *
  * Every record is a sale with a real card certificate and a real card proof (node:crypto
  * signatures over the spec's encodings); every batch ends with a terminal-signed checkpoint.
+ * `--baseline-rev REV` (default: main just before the service was restructured into plugins and
+ * ingest rules, issue 13) also ingests the same batches into a service built from that revision's
+ * clearing-service sources (a temporary `git worktree`; the other workspace packages are today's),
+ * alternating with today's service round by round, each into a fresh database of its own schema.
+ * It prints today ÷ baseline: the restructure's promise was "no slower than before, in the same
+ * run". Without git history (a tarball) it says so and measures today's service alone.
+ *
  * The last line printed is one JSON object with the figures.
  */
+import { execFileSync } from 'node:child_process';
 import { verify } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Size, transactionSigningMessage } from '@huduma/card-applet-spec';
 import { startPostgres } from '../../../test/support/postgres-harness';
@@ -40,8 +49,11 @@ const { values } = parseArgs({
     backend: { type: 'string', default: 'both' },
     concurrency: { type: 'string', default: '4' },
     rounds: { type: 'string', default: '3' },
+    'baseline-rev': { type: 'string', default: 'a18f0d0^1' },
+    'verify-threads': { type: 'string' },
   },
 });
+const VERIFY_THREADS = values['verify-threads'] === undefined ? undefined : Number(values['verify-threads']);
 const RECORDS = Number(values.records);
 const TERMINALS = Number(values.terminals);
 const CARDS = Number(values.cards);
@@ -144,15 +156,63 @@ function timed(db: Db): Db {
   };
 }
 
-async function runIngest(name: string, plainDb: Db, work: Workload): Promise<number> {
+/** A clearing service build: today's sources, or a baseline revision's. */
+interface Service {
+  label: string;
+  createClearingService: typeof createClearingService;
+  migrate: typeof migrate;
+}
+const TODAY: Service = { label: 'today', createClearingService, migrate };
+
+/** The clearing service of `rev` in a temporary worktree; undefined (and why) without git history. */
+function checkoutBaseline(rev: string): { service: Promise<Service>; remove(): void } | undefined {
+  const repo = resolve(import.meta.dirname, '../../..');
+  const dir = mkdtempSync(join(tmpdir(), 'huduma-bench-baseline-'));
+  try {
+    execFileSync('git', ['-C', repo, 'worktree', 'add', '--detach', '--quiet', dir, rev], { stdio: 'pipe' });
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    log(
+      `baseline ${rev}: not available (${(error as Error).message.split('\n')[0]}); measuring today's service alone`,
+    );
+    return undefined;
+  }
+  // The baseline's own clearing-service sources; every other workspace package is today's.
+  symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'));
+  const src = join(dir, 'packages/clearing-service/src');
+  const service = (async (): Promise<Service> => {
+    const app = await import(pathToFileURL(join(src, 'app.ts')).href);
+    const migrations = await import(pathToFileURL(join(src, 'db/migrations.ts')).href);
+    return {
+      label: `baseline ${rev}`,
+      createClearingService: app.createClearingService,
+      migrate: migrations.migrate,
+    };
+  })();
+  return {
+    service,
+    remove: () => {
+      execFileSync('git', ['-C', repo, 'worktree', 'remove', '--force', dir], { stdio: 'pipe' });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function runIngest(
+  name: string,
+  plainDb: Db,
+  work: Workload,
+  service: Service = TODAY,
+): Promise<number> {
   const db = timed(plainDb);
-  await migrate(db);
-  const app = createClearingService({
+  await service.migrate(db);
+  const app = service.createClearingService({
     db,
     signer: generateSigner(),
     operatorToken: 'bench-operator-token-0123456789',
     logger: false,
     trust: work.pki.trust,
+    ...(VERIFY_THREADS === undefined ? {} : { verifyThreads: VERIFY_THREADS }),
   });
   await app.ready();
   const queues = [...work.batches.values()].map((list) => [...list]);
@@ -215,46 +275,76 @@ async function main() {
     batch: BATCH,
     rounds: ROUNDS,
   };
-  /** ROUNDS ingests, each into a fresh database from `open`, each beside its own raw verify rate. */
-  async function measure(name: string, key: 'pglite' | 'postgres', open: (round: number) => Promise<Db>) {
+  const baselineRev = values['baseline-rev'];
+  const baseline = baselineRev === 'none' ? undefined : checkoutBaseline(baselineRev);
+  const baselineService = await baseline?.service;
+  if (baselineService) result.baseline = baselineRev;
+  /**
+   * ROUNDS ingests, each into a fresh database from `open`, each beside its own raw verify rate;
+   * with a baseline, the baseline's ingest of the same batches in the same round, order alternating.
+   */
+  async function measure(name: string, key: 'pglite' | 'postgres', open: (label: string) => Promise<Db>) {
     const rates: number[] = [];
     const ratios: number[] = [];
-    for (let round = 1; round <= ROUNDS; round++) {
+    const versusBaseline: number[] = [];
+    const once = async (round: number, service: Service) => {
       const raw = rawNow();
-      const db = await open(round);
+      const db = await open(`${service === TODAY ? 'today' : 'baseline'}_${round}`);
       try {
-        const rate = await runIngest(`${name}, round ${round}/${ROUNDS}`, db, work);
+        const rate = await runIngest(
+          `${name} (${service.label}), round ${round}/${ROUNDS}`,
+          db,
+          work,
+          service,
+        );
         log(`  beside raw verify ${Math.round(raw)} /s: ratio ${(rate / raw).toFixed(3)}`);
-        rates.push(rate);
-        ratios.push(rate / raw);
+        return { rate, ratio: rate / raw };
       } finally {
         await db.close();
+      }
+    };
+    for (let round = 1; round <= ROUNDS; round++) {
+      const baselineFirst = round % 2 === 0;
+      const before = baselineService && baselineFirst ? await once(round, baselineService) : undefined;
+      const today = await once(round, TODAY);
+      const after = baselineService && !baselineFirst ? await once(round, baselineService) : undefined;
+      rates.push(today.rate);
+      ratios.push(today.ratio);
+      const base = before ?? after;
+      if (base !== undefined) {
+        versusBaseline.push(today.ratio / base.ratio);
+        log(`  today ÷ baseline (each ÷ its own raw verify): ${(today.ratio / base.ratio).toFixed(3)}`);
       }
     }
     result[`${key}PerSecond`] = Math.round(median(rates));
     result[`${key}Ratio`] = Number(median(ratios).toFixed(3));
+    if (versusBaseline.length > 0) result[`${key}VersusBaseline`] = Number(median(versusBaseline).toFixed(3));
   }
-  if (values.backend === 'both' || values.backend === 'pglite') {
-    const dirs: string[] = [];
-    try {
-      await measure('pglite (on disk)', 'pglite', async () => {
-        const dir = mkdtempSync(join(tmpdir(), 'huduma-bench-pglite-'));
-        dirs.push(dir);
-        return openPgliteDb(join(dir, 'pgdata'));
-      });
-    } finally {
-      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  try {
+    if (values.backend === 'both' || values.backend === 'pglite') {
+      const dirs: string[] = [];
+      try {
+        await measure('pglite (on disk)', 'pglite', async () => {
+          const dir = mkdtempSync(join(tmpdir(), 'huduma-bench-pglite-'));
+          dirs.push(dir);
+          return openPgliteDb(join(dir, 'pgdata'));
+        });
+      } finally {
+        for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+      }
     }
-  }
-  if (values.backend === 'both' || values.backend === 'postgres') {
-    const server = await startPostgres();
-    try {
-      await measure('postgres', 'postgres', async (round) =>
-        openPostgresDb(await server.createDatabase(`bench_${round}`)),
-      );
-    } finally {
-      await server.stop();
+    if (values.backend === 'both' || values.backend === 'postgres') {
+      const server = await startPostgres();
+      try {
+        await measure('postgres', 'postgres', async (label) =>
+          openPostgresDb(await server.createDatabase(`bench_${label}`)),
+        );
+      } finally {
+        await server.stop();
+      }
     }
+  } finally {
+    baseline?.remove();
   }
   result.rawVerifyPerSecond = Math.round(median(rawSamples));
   log(
@@ -264,8 +354,13 @@ async function main() {
     `median ingest: pglite ${result.pglitePerSecond ?? '-'} records/s, postgres ${result.postgresPerSecond ?? '-'} records/s`,
   );
   log(
-    `median ratio ingest / raw verify: pglite ${result.pgliteRatio ?? '-'}, postgres ${result.postgresRatio ?? '-'} (target on postgres: 0.5)`,
+    `median ratio ingest / raw verify: pglite ${result.pgliteRatio ?? '-'}, postgres ${result.postgresRatio ?? '-'} (target on postgres: 1.0)`,
   );
+  if (baselineService) {
+    log(
+      `median today ÷ baseline ${baselineRev}: pglite ${result.pgliteVersusBaseline ?? '-'}, postgres ${result.postgresVersusBaseline ?? '-'} (≥ 1.0: no slower)`,
+    );
+  }
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 

@@ -177,7 +177,7 @@ describe('a day at the counter in chromium', () => {
     await checkAccessibility('the sale screen');
   });
 
-  it('sells a service without the mouse and shows a receipt with a verifiable QR code', async () => {
+  it('sells a service without the mouse and shows a receipt whose QR holds the receipt code', async () => {
     await saleByService('501', 'BILL-001');
     await expect.poll(() => page.textContent('#flow-h')).toBe('Ask the customer to tap the card.');
     await tap(AMINA);

@@ -3,23 +3,29 @@
  * uploads in which a cloned card was spent, the operator triages the clone alert and denies the
  * card from the console, and the terminal's next sync delivers the deny list; a merchant
  * downloads a statement that reconciles to the cent with the signed records; a receipt from the
- * terminal is verified on the public page, and a tampered one is refused. Every page passes an
+ * terminal (its code read off the printed receipt's QR) is verified on the public page, and a
+ * tampered or malformed one is refused. Every page passes an
  * axe-core check; screenshots are kept under .tmp/backoffice/ as artifacts.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { encodeReceiptCode, parseReceiptCode } from '@huduma/clearing-protocol';
 import { createAccount, upsertMerchant } from '@huduma/clearing-service';
 import { DevPki } from '@huduma/pki';
+import { encodeDocument } from '@huduma/printer-escpos';
+import { PrinterSimulator } from '@huduma/sim-printer';
 import {
   BatchUploader,
   ClearingClient,
   clearingLoadAuthorizer,
   TransactionRefusedError,
 } from '@huduma/terminal';
+import { receiptDataOf, receiptDocument } from '@huduma/terminal-app';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClearingHarness, startClearingService } from './support/clearing-harness';
+import { qrTextOfPng } from './support/printed-qr';
 import {
   cloneCard,
   type FleetCard,
@@ -42,7 +48,8 @@ let hc1: FleetTerminal;
 let pm1: FleetTerminal;
 const uploaders = new Map<string, BatchUploader>();
 let victim: FleetCard;
-let receipt: { terminalSeq: number; proofRef: string; amountCents: number };
+/** The first sale and the code its printed receipt's QR holds. */
+let receipt: { terminalSeq: number; proofRef: string; code: string };
 
 async function sale(t: FleetTerminal, card: FleetCard, amountCents: number) {
   t.tap(card);
@@ -126,7 +133,12 @@ beforeAll(async () => {
     cards.push(card);
   }
   const first = await sale(hc1, cards[0]!, 65_000);
-  receipt = { terminalSeq: first.terminalSeq, proofRef: first.proofRef, amountCents: 65_000 };
+  // Its receipt as the counter prints it (ESC/POS to the printer simulator), the QR read off the PNG.
+  const printer = new PrinterSimulator();
+  printer.receive(encodeDocument(receiptDocument(receiptDataOf(first, hc1.engine.config))));
+  const code = qrTextOfPng(printer.pages[0]!.png());
+  if (code === undefined) throw new Error('no QR code readable on the printed receipt');
+  receipt = { terminalSeq: first.terminalSeq, proofRef: first.proofRef, code };
   await sale(hc1, cards[1]!, 5_050);
   await sale(pm1, cards[2]!, 1_999);
   // The clone: the card file copied before a sale at the Centre, the copy spent at the partner.
@@ -231,10 +243,17 @@ describe('the back office in chromium', () => {
   });
 
   it('a receipt from the terminal is verified on the public page, and a tampered one refused', async () => {
+    // The printed QR holds the one receipt code: this terminal, this sale, its proof reference.
+    const fields = parseReceiptCode(receipt.code);
+    expect(fields).toEqual({
+      terminalId: 'T-HC1',
+      terminalSeq: receipt.terminalSeq,
+      proofRef: receipt.proofRef,
+    });
     const page = await newPage();
     await page.goto(`${svc.url}/receipt-check`);
     await page.waitForSelector('main[data-ready=true]');
-    await page.fill('#payload', `HUDUMA-RECEIPT:1:T-HC1:${receipt.terminalSeq}:${receipt.proofRef}`);
+    await page.fill('#payload', receipt.code);
     await page.click('button[type=submit]');
     await page.waitForSelector('#verdict');
     expect(await page.locator('#verdict').textContent()).toMatch(/^Verified/);
@@ -246,11 +265,20 @@ describe('the back office in chromium', () => {
     const d = receipt.proofRef[0] === '0' ? '1' : '0';
     await page.fill(
       '#payload',
-      `HUDUMA-RECEIPT:1:T-HC1:${receipt.terminalSeq}:${d}${receipt.proofRef.slice(1)}`,
+      encodeReceiptCode({ ...fields, proofRef: `${d}${receipt.proofRef.slice(1)}` }),
     );
     await page.click('button[type=submit]');
     await page.waitForSelector('#verdict.refused');
     expect(await page.locator('#verdict').textContent()).toMatch(/^Not verified/);
+    // A malformed code and one in the dropped HUDUMA-RECEIPT:1 form are refused, naming what is wrong.
+    for (const [text, field] of [
+      [`HPR1:T-HC1:${receipt.terminalSeq}:12345`, 'proofRef'],
+      [`HUDUMA-RECEIPT:1:T-HC1:${receipt.terminalSeq}:${receipt.proofRef}`, 'prefix'],
+    ] as const) {
+      await page.fill('#payload', text);
+      await page.click('button[type=submit]');
+      await page.waitForSelector(`#verdict[data-field=${field}]`);
+    }
     // An answer tampered in transit (the signed checkpoint's root) is refused by the browser's check.
     await page.route('**/v1/receipt-check?*', async (route) => {
       const res = await route.fetch();
@@ -258,7 +286,7 @@ describe('the back office in chromium', () => {
       body.checkpoint.rootHash = `${body.checkpoint.rootHash[0] === '0' ? '1' : '0'}${body.checkpoint.rootHash.slice(1)}`;
       await route.fulfill({ response: res, json: body });
     });
-    await page.fill('#payload', `HUDUMA-RECEIPT:1:T-HC1:${receipt.terminalSeq}:${receipt.proofRef}`);
+    await page.fill('#payload', receipt.code);
     await page.click('button[type=submit]');
     await page.waitForSelector('text=Not verified (checkpoint)');
     await page.screenshot({ path: join(ARTIFACTS, 'receipt-refused.png'), fullPage: true });

@@ -35,6 +35,6 @@ export {
   type LiveState,
   WebPinPadSlot,
 } from './web/counter-session';
-export { type ReceiptView, receiptFromLog, receiptPayload, verifyReceiptPayload } from './web/receipt-view';
+export { type ReceiptView, receiptFromLog } from './web/receipt-view';
 export { DEFAULT_WEB_PORT, runServeCommand } from './web/serve-command';
 export { type CounterWebApp, startCounterWebApp } from './web/server';

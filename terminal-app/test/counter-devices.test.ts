@@ -2,10 +2,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { issueTestCard, type TestCard } from '@huduma/card-simulator';
+import { parseReceiptCode } from '@huduma/clearing-protocol';
 import { DevPki } from '@huduma/pki';
 import type { PrintedPage } from '@huduma/sim-printer';
 import { devLoadAuthorizer, initTerminal, pollingCardReader, TerminalEngine } from '@huduma/terminal';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { qrTextOfPng } from '../../test/support/printed-qr';
 import { type CounterDevices, openCounterDevices, type PrintReport, shiftReportDocument } from '../src/index';
 
 // The counter on simulated devices: the printer simulator at the end of a real pty (socat, the
@@ -68,12 +70,19 @@ describe('a counter on the simulated printer and PIN pad', () => {
     expect(text).toMatch(/Amount\s+Ksh 1,050\.00/);
     expect(text).toMatch(/New balance\s+Ksh 8,950\.00/);
     expect(text).toContain(`T-0001 #${result.terminalSeq}`);
-    expect(text).toContain(
-      `[QR HPAY1|HC-NBI01|T-0001|${result.terminalSeq}|105000|${result.cardCounter}|${result.proofRef}]`,
-    );
+    const code = `HPR1:T-0001:${result.terminalSeq}:${result.proofRef}`;
+    expect(text).toContain(`[QR ${code}]`);
     expect(text).not.toContain(testCard.cardNumber);
+    // The QR on the paper, read as a phone would, is the receipt code the public check page reads.
+    const png = (await page).png();
+    expect(qrTextOfPng(png)).toBe(code);
+    expect(parseReceiptCode(code)).toEqual({
+      terminalId: 'T-0001',
+      terminalSeq: result.terminalSeq,
+      proofRef: result.proofRef,
+    });
     mkdirSync(ARTIFACTS, { recursive: true });
-    writeFileSync(join(ARTIFACTS, 'counter-receipt.png'), (await page).png());
+    writeFileSync(join(ARTIFACTS, 'counter-receipt.png'), png);
     await devices.printing!.settled();
     expect(reports.at(-1)).toEqual({ ok: true, what: `receipt #${result.terminalSeq}` });
   });

@@ -8,4 +8,5 @@ export { type AnswerCheck, checkAnswer } from './check';
 export { ErrorBody, errorResponses } from './errors';
 export * from './limits';
 export * from './public';
+export * from './receipt-code';
 export * from './terminal';

@@ -36,7 +36,7 @@ const doc: PrintableDocument = {
     { kind: 'rule' },
     { kind: 'row', left: 'Bill ref', right: 'ECZ-GC-7731' },
     { kind: 'row', left: 'Amount', right: formatShillings(105_000), bold: true },
-    { kind: 'qr', payload: 'HPAY1|HC-NBI01|T-0001|1|105000|1|A1B2C3D4', moduleSize: 6, errorLevel: 'M' },
+    { kind: 'qr', payload: 'HPR1:T-0001:1:A1B2C3D4', moduleSize: 6, errorLevel: 'M' },
     { kind: 'text', text: 'Asante! Thank you.', align: 'center' },
   ],
 };
@@ -53,7 +53,7 @@ describe('PrinterDevice over a pty to the printer simulator', () => {
     const result = await printer.print(doc);
     expect(result).toMatchObject({ ok: true, status: { state: 'ready', paperNearEnd: false } });
     const printed = await page;
-    const qr = '[QR HPAY1|HC-NBI01|T-0001|1|105000|1|A1B2C3D4]';
+    const qr = '[QR HPR1:T-0001:1:A1B2C3D4]';
     expect(printed.text).toBe(
       [
         `${' '.repeat(14)}HUDUMA PAY`, // double width: 10 characters take 20 of 48 columns

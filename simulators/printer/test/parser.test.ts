@@ -25,7 +25,7 @@ describe('EscPosParser', () => {
       [0x1d, 0x21, 0, 0x1b, 0x45, 0, 0x1b, 0x61, 0],
       'Amount  Ksh 250.00\n',
       [0x1b, 0x64, 2],
-      qr('HPAY1|T-0001|7'),
+      qr('HPR1:T-0001:7:A1B2C3D4'),
       [0x1d, 0x56, 66, 3],
     );
     const whole = new EscPosParser().feed(stream);
@@ -43,7 +43,12 @@ describe('EscPosParser', () => {
       text: 'Amount  Ksh 250.00',
       style: { bold: false, double: false, align: 'left' },
     });
-    expect(whole).toContainEqual({ kind: 'qr', payload: 'HPAY1|T-0001|7', moduleSize: 4, level: 'M' });
+    expect(whole).toContainEqual({
+      kind: 'qr',
+      payload: 'HPR1:T-0001:7:A1B2C3D4',
+      moduleSize: 4,
+      level: 'M',
+    });
     expect(whole.at(-1)).toEqual({ kind: 'cut', partial: true });
   });
 
@@ -109,20 +114,20 @@ describe('page rendering', () => {
   const items: PrintedItem[] = [
     { kind: 'text', text: 'HUDUMA PAY', style: { bold: true, double: true, align: 'center' } },
     { kind: 'text', text: 'Total  Ksh 1,050.00', style: { bold: false, double: false, align: 'right' } },
-    { kind: 'qr', payload: 'HPAY1|HC-NBI01|T-0001|42|105000|3|A1B2C3D4', moduleSize: 6, level: 'M' },
+    { kind: 'qr', payload: 'HPR1:T-0001:42:A1B2C3D4', moduleSize: 6, level: 'M' },
   ];
 
   it('renders text aligned on 48 columns', () => {
     const text = pageText(items).split('\n');
     expect(text[0]).toBe(`${' '.repeat(14)}HUDUMA PAY`);
     expect(text[1]).toBe(`${' '.repeat(48 - 19)}Total  Ksh 1,050.00`);
-    expect(text[2]).toContain('[QR HPAY1|HC-NBI01|T-0001|42|105000|3|A1B2C3D4]');
+    expect(text[2]).toContain('[QR HPR1:T-0001:42:A1B2C3D4]');
   });
 
   it('draws the QR code as modules that decode back to the payload', () => {
     const { width, height, grey } = pageBitmap(items);
     const rgba = new Uint8ClampedArray(width * height * 4);
     for (let i = 0; i < grey.length; i++) rgba.set([grey[i]!, grey[i]!, grey[i]!, 255], i * 4);
-    expect(jsQR(rgba, width, height)?.data).toBe('HPAY1|HC-NBI01|T-0001|42|105000|3|A1B2C3D4');
+    expect(jsQR(rgba, width, height)?.data).toBe('HPR1:T-0001:42:A1B2C3D4');
   });
 });

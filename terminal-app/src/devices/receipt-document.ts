@@ -1,4 +1,5 @@
 import { encodeTransactionProof, maskCardNumber } from '@huduma/card-applet-spec';
+import { encodeReceiptCode } from '@huduma/clearing-protocol';
 import { formatShillings, type PrintableDocument, type PrintBlock } from '@huduma/printer-escpos';
 import {
   type ApprovedTransaction,
@@ -41,19 +42,15 @@ const TITLES: Record<ReceiptData['kind'], string> = {
 };
 
 /**
- * What the receipt QR code holds: enough for the clearing service (or a person with a phone) to
- * find the signed record: merchant, terminal, sequence, amount in cents, card counter, proof ref.
+ * What the receipt QR code holds: the receipt code of @huduma/clearing-protocol (terminal,
+ * transaction number, proof reference), which the clearing service's public check page reads.
  */
 export function receiptQrPayload(r: ReceiptData): string {
-  return [
-    'HPAY1',
-    r.merchantId,
-    r.terminalId,
-    r.terminalSeq,
-    r.amountCents,
-    r.cardCounter,
-    proofReference(r.cardProof),
-  ].join('|');
+  return encodeReceiptCode({
+    terminalId: r.terminalId,
+    terminalSeq: r.terminalSeq,
+    proofRef: proofReference(r.cardProof),
+  });
 }
 
 /** A receipt (or its reprint) as a printable document: the same facts as formatReceipt, plus the QR. */

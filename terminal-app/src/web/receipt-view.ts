@@ -1,16 +1,10 @@
 /**
  * Receipts for the page, built from the signed log record itself (so what the page shows is what
- * the log holds), with a QR code whose payload carries the card's proof and certificate: anyone
- * holding the issuer CA public key can check the transaction offline, with no secret and no
- * network (see verifyReceiptPayload).
+ * the log holds), with a QR code holding the receipt code (@huduma/clearing-protocol), the same as
+ * the printed receipt's: the cardholder checks it on the clearing service's public page.
  */
-import {
-  type CardCertificate,
-  decodeTransactionProof,
-  maskCardNumber,
-  verifyCertificateBytes,
-  verifyTransactionProof,
-} from '@huduma/card-applet-spec';
+import { decodeTransactionProof, maskCardNumber } from '@huduma/card-applet-spec';
+import { encodeReceiptCode } from '@huduma/clearing-protocol';
 import { proofReference, type TerminalEngine } from '@huduma/terminal';
 import QRCode from 'qrcode';
 import type { LastSaleView } from './live-state';
@@ -38,86 +32,8 @@ export interface ReceiptView {
   proofRef: string;
   /** For a cancellation: the sale it refunds. */
   originalTerminalSeq?: number;
-  /** What the receipt's QR code holds (see receiptPayload); the SVG is receiptQrSvg. */
+  /** What the receipt's QR code holds: the receipt code; the SVG is receiptQrSvg. */
   qrPayload: string;
-}
-
-const PAYLOAD_PREFIX = 'HPAY1';
-
-function b64url(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString('base64url');
-}
-
-/** `HPAY1:<terminal>:<seq>:<kind>:<proof>:<card certificate>` (base64url). */
-export function receiptPayload(args: {
-  terminalId: string;
-  terminalSeq: number;
-  kind: ReceiptKind;
-  cardProof: Uint8Array;
-  cardCertificate: Uint8Array;
-}): string {
-  return [
-    PAYLOAD_PREFIX,
-    args.terminalId,
-    args.terminalSeq,
-    args.kind,
-    b64url(args.cardProof),
-    b64url(args.cardCertificate),
-  ].join(':');
-}
-
-export interface VerifiedReceipt {
-  terminalId: string;
-  terminalSeq: number;
-  kind: ReceiptKind;
-  cardNumber: string;
-  amountCents: number;
-  balanceAfterCents: number;
-  counter: number;
-}
-
-/**
- * Checks a receipt's QR payload with public keys only: the card certificate against the issuer
- * CA key(s), then the card's signature over the transaction record. Undefined when it fails.
- */
-export function verifyReceiptPayload(
-  payload: string,
-  issuerCaPublicKeys: readonly Uint8Array[],
-): VerifiedReceipt | undefined {
-  const parts = payload.split(':');
-  if (parts.length !== 6 || parts[0] !== PAYLOAD_PREFIX) return undefined;
-  const [, terminalId, seqText, kind, proofText, certText] = parts as [
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-  ];
-  try {
-    const proofBytes = new Uint8Array(Buffer.from(proofText, 'base64url'));
-    const certBytes = new Uint8Array(Buffer.from(certText, 'base64url'));
-    let cert: CardCertificate | undefined;
-    for (const key of issuerCaPublicKeys) {
-      const c = verifyCertificateBytes(certBytes, key);
-      if (c?.type === 'card') cert = c;
-    }
-    if (!cert) return undefined;
-    const proof = decodeTransactionProof(proofBytes);
-    if (!verifyTransactionProof(cert.cardNumber, proof, cert.signingKey)) return undefined;
-    if (String(proof.record.terminalSeq) !== seqText) return undefined;
-    return {
-      terminalId,
-      terminalSeq: proof.record.terminalSeq,
-      kind: kind as ReceiptKind,
-      cardNumber: cert.cardNumber,
-      amountCents: proof.record.amount,
-      balanceAfterCents: proof.record.balanceAfter,
-      counter: proof.record.counter,
-    };
-  } catch {
-    return undefined;
-  }
 }
 
 /** The receipt of the value record with `terminalSeq` in the engine's log, or undefined. */
@@ -145,7 +61,6 @@ interface ValueRecord {
   cardNumber: string;
   amountCents: number;
   cardProof: Uint8Array;
-  cardCertificate: Uint8Array;
   billRef?: string;
   reference?: string;
   originalTerminalSeq?: number;
@@ -155,12 +70,11 @@ function receiptOf(engine: TerminalEngine, record: ValueRecord): ReceiptView {
   const proof = decodeTransactionProof(record.cardProof);
   const config = engine.config;
   const serviceCode = record.type === 'reload' ? 0 : proof.record.serviceCode;
-  const qrPayload = receiptPayload({
+  const proofRef = proofReference(record.cardProof);
+  const qrPayload = encodeReceiptCode({
     terminalId: config.terminalId,
     terminalSeq: record.terminalSeq,
-    kind: record.type,
-    cardProof: record.cardProof,
-    cardCertificate: record.cardCertificate,
+    proofRef,
   });
   const named = serviceCode !== 0 && engine.catalog.list().some((s) => s.code === serviceCode);
   return {
@@ -178,7 +92,7 @@ function receiptOf(engine: TerminalEngine, record: ValueRecord): ReceiptView {
     maskedCard: maskCardNumber(record.cardNumber),
     cardCounter: proof.record.counter,
     balanceAfterCents: proof.record.balanceAfter,
-    proofRef: proofReference(record.cardProof),
+    proofRef,
     ...(record.originalTerminalSeq === undefined ? {} : { originalTerminalSeq: record.originalTerminalSeq }),
     qrPayload,
   };

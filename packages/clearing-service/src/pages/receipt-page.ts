@@ -1,29 +1,48 @@
 /**
- * The public receipt check. The QR code of a receipt carries "HUDUMA-RECEIPT:1:<terminal>:<seq>:<sha256 of
- * the card proof>"; a printed receipt gives terminal, seq and the 8-digit proof reference.
+ * The public receipt check. A receipt's QR code (printed or on the cashier's screen) holds the
+ * receipt code of @huduma/clearing-protocol, "HPR1:<terminal>:<transaction number>:<proof ref>",
+ * read here with the same parser the terminal's encoder is tested against; a person can also type
+ * it from the paper (terminal, number and proof ref are printed).
  */
+import {
+  parseReceiptCode,
+  ReceiptCodeError,
+  type ReceiptCodeField,
+} from '@huduma/clearing-protocol/receipt-code';
 import { el, formatKes } from './page-kit';
 import { fromHex, type ReceiptCheckAnswer, verifyReceipt } from './verify-receipt';
 
 const main = document.getElementById('main')!;
 
-export function parsePayload(text: string): { terminalId: string; seq: number; proof: string } | undefined {
-  const m = /^HUDUMA-RECEIPT:1:([A-Z0-9-]{1,8}):([0-9]{1,15}):([0-9a-fA-F]{64}|[0-9a-fA-F]{8})$/.exec(
-    text.trim(),
-  );
-  return m ? { terminalId: m[1]!, seq: Number(m[2]), proof: m[3]! } : undefined;
-}
+/** What a cardholder is told is wrong with the code they scanned or typed. */
+const FIELD_WORDS: Record<ReceiptCodeField, string> = {
+  code: 'it is not in the HPR1:terminal:number:reference form',
+  prefix: 'it does not start with HPR1:',
+  version: 'it is from a newer receipt format than this page knows',
+  terminalId: 'the terminal id is not valid',
+  terminalSeq: 'the transaction number is not valid',
+  proofRef: 'the proof reference must be 8 hex digits',
+};
 
 async function check(text: string, out: HTMLElement) {
-  const p = parsePayload(text);
-  if (!p) {
-    out.replaceChildren(el('p', { class: 'refused' }, 'This is not a Huduma receipt code.'));
+  let p: ReturnType<typeof parseReceiptCode>;
+  try {
+    p = parseReceiptCode(text);
+  } catch (err) {
+    if (!(err instanceof ReceiptCodeError)) throw err;
+    out.replaceChildren(
+      el(
+        'p',
+        { class: 'refused', id: 'verdict', 'data-field': err.field },
+        `This is not a Huduma receipt code: ${FIELD_WORDS[err.field]}.`,
+      ),
+    );
     return;
   }
   const keysRes = await fetch('/v1/receipt-check/keys');
   const keys = (await keysRes.json()) as { servicePublicKey: string; issuerCaKeys: string[] };
   const res = await fetch(
-    `/v1/receipt-check?terminalId=${encodeURIComponent(p.terminalId)}&seq=${p.seq}&proof=${p.proof}`,
+    `/v1/receipt-check?terminalId=${encodeURIComponent(p.terminalId)}&seq=${p.terminalSeq}&proof=${p.proofRef}`,
   );
   if (!res.ok) {
     out.replaceChildren(
@@ -36,7 +55,7 @@ async function check(text: string, out: HTMLElement) {
     return;
   }
   const answer = (await res.json()) as ReceiptCheckAnswer;
-  const v = await verifyReceipt(answer, p.proof, {
+  const v = await verifyReceipt(answer, p.proofRef, {
     servicePublicKey: fromHex(keys.servicePublicKey),
     issuerCaKeys: keys.issuerCaKeys.map(fromHex),
   });

@@ -7,5 +7,6 @@
 export { type AnswerCheck, checkAnswer } from './check';
 export { ErrorBody, errorResponses } from './errors';
 export * from './limits';
+export * from './operator';
 export * from './public';
 export * from './terminal';

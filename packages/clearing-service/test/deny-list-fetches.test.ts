@@ -114,7 +114,7 @@ describe('deny-list fetches per terminal', () => {
       'x-huduma-signature': other.signRequest('GET', url)['x-huduma-signature']!,
     };
     refusals.push([401, 'ERR_TERMINAL_AUTH_SIGNATURE', forged]);
-    // Signed for another query (asking for less than the signature covers).
+    // A signature over another query than the one sent.
     refusals.push([401, 'ERR_TERMINAL_AUTH_SIGNATURE', t.signRequest('GET', `${url}1`)]);
     // Another terminal asking under this terminal's id.
     refusals.push([403, 'ERR_TERMINAL_ID_MISMATCH', other.signRequest('GET', url)]);
@@ -123,11 +123,24 @@ describe('deny-list fetches per terminal', () => {
       expect(res.statusCode, res.body).toBe(status);
       expect(res.json().error, res.body).toBe(code);
     }
-    // A version the service never issued; then the same signed request again (a replay).
+    // A revoked terminal.
+    const revoked = pki.terminal('TRM-F4');
+    const revoke = await app.inject({
+      method: 'POST',
+      url: '/v1/admin/terminals/TRM-F4/revoke',
+      headers: auth,
+      payload: { reason: 'stolen' },
+    });
+    expect(revoke.statusCode).toBe(200);
+    expect((await fetchDenyList(revoked, 0)).json().error).toBe('ERR_TERMINAL_REVOKED');
+    // A version the service never issued: refused after authentication, still nothing recorded.
     const aheadRes = await fetchDenyList(t, 999999);
     expect(aheadRes.json().error).toBe('ERR_DENY_LIST_VERSION');
+    expect(await fetches()).toEqual([]);
+    // A replay of a request that succeeded: the first one is recorded (cleared here), the replay not.
     const once = t.signRequest('GET', url);
     expect((await app.inject({ method: 'GET', url, headers: once })).statusCode).toBe(200);
+    expect(await fetches()).toHaveLength(1);
     await db.exec('TRUNCATE terminal_deny_list_fetches');
     const replay = await app.inject({ method: 'GET', url, headers: once });
     expect(replay.json().error).toBe('ERR_TERMINAL_REQUEST_REPLAYED');

@@ -218,12 +218,27 @@ describe('the back office in chromium', () => {
     expect(hc1.engine.denyList.has(victim.cardNumber)).toBe(true);
     const blocked = await sale(hc1, victim, 5_000).catch((e: unknown) => e);
     expect(blocked).toBeInstanceOf(TransactionRefusedError);
+
+    // The signed fetch told the service which version T-HC1 holds; T-PM1 still holds the older one.
+    await page.reload();
+    await page.waitForSelector('main[data-ready=true]');
+    expect(await page.locator('#deny-held').textContent()).toBe(
+      `1 of 2 terminals hold version ${deny.toVersion}.`,
+    );
+    expect(await page.locator('#deny-behind-table tbody').textContent()).toContain('T-PM1');
+    const fleetRow = (id: string) => page.locator('#fleet-table tbody tr', { hasText: id }).textContent();
+    expect(await fleetRow('T-HC1')).toContain(`v${deny.toVersion} (current)`);
+    expect(await fleetRow('T-PM1')).toMatch(/v\d+ \/ behind by [1-9]/);
   });
 
   it('a merchant downloads a statement that reconciles to the cent with the signed records', async () => {
     const page = await newPage();
     await signIn(page, '/merchant', 'shop.hc');
     const shown = await page.locator('#statement-total').textContent();
+    // The default range: the last 7 Nairobi days, shown and in the date fields.
+    const [from, to] = [await page.inputValue('#from'), await page.inputValue('#to')];
+    expect((Date.parse(to) - Date.parse(from)) / 86_400_000).toBe(6);
+    expect(await page.locator('#statement-range').textContent()).toContain(`${from} to ${to}`);
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       page.click('text=Download statement.csv'),

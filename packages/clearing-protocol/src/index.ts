@@ -7,6 +7,7 @@
 export { type AnswerCheck, checkAnswer } from './check';
 export { ErrorBody, errorResponses } from './errors';
 export * from './limits';
+export * from './operator';
 export * from './public';
 export * from './receipt-code';
 export * from './terminal';

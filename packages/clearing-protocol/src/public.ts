@@ -4,7 +4,10 @@ import { CardNumber } from './limits';
 
 const DenyAction = Type.Union([Type.Literal('add'), Type.Literal('remove')]);
 
-/** `GET /v1/deny-list?since=`: changes since a version, signed by the service key. */
+/**
+ * `GET /v1/terminals/:terminalId/deny-list?since=` (terminal-signed, so the service records which
+ * version each terminal holds): changes since a version, signed by the service key.
+ */
 export const SignedDenyList = Type.Object({
   sinceVersion: Type.Integer(),
   version: Type.Integer(),

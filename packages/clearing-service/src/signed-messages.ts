@@ -4,7 +4,7 @@
  * another. Integers are unsigned big-endian. Signatures: ECDSA P-256 over SHA-256 of these bytes,
  * raw r||s (64 bytes), verifiable with the service public key (see signer.ts).
  *
- * Deny-list response (GET /v1/deny-list):
+ * Deny-list response (GET /v1/terminals/:terminalId/deny-list):
  *   "HUDUMA-CLEARING/DENY-LIST/v1" 0x00
  *   u64 since_version | u64 version | u64 issued_at_ms | u32 entry_count
  *   entry_count × ( u64 version | 8-byte card number as packed BCD, 16 digits | u8 action )

@@ -52,7 +52,6 @@ const MATRIX: Record<string, Sample> = {
   'GET /v1/merkle/checkpoint': { allowed: ALL, url: '/v1/merkle/checkpoint' },
   'GET /v1/merkle/inclusion-proof': { allowed: ALL, url: '/v1/merkle/inclusion-proof?leafIndex=0' },
   'GET /v1/catalog': { allowed: ALL, url: '/v1/catalog' },
-  'GET /v1/deny-list': { allowed: ALL, url: '/v1/deny-list?since=0' },
   'GET /v1/bills/{billRef}': { allowed: ALL, url: '/v1/bills/NO-SUCH-BILL' },
   'GET /v1/receipt-check': { allowed: ALL, url: '/v1/receipt-check?terminalId=TRM-A1&seq=0&proof=00000000' },
   'GET /v1/receipt-check/keys': { allowed: ALL, url: '/v1/receipt-check/keys' },
@@ -70,6 +69,10 @@ const MATRIX: Record<string, Sample> = {
     allowed: ['terminal'],
     url: '/v1/terminals/TRM-A1/fork-reports',
     body: { seq: 99, localHash: 'aa'.repeat(32), serviceHash: 'bb'.repeat(32) },
+  },
+  'GET /v1/terminals/{terminalId}/deny-list': {
+    allowed: ['terminal'],
+    url: '/v1/terminals/TRM-A1/deny-list?since=0',
   },
   'GET /v1/terminals/{terminalId}/state': {
     allowed: ['terminal', 'operatorToken'],
@@ -106,6 +109,7 @@ const MATRIX: Record<string, Sample> = {
     url: '/v1/admin/deny-list',
     body: { cardNumber: CARD, action: 'remove', reason: 'matrix' },
   },
+  'GET /v1/admin/deny-list/terminals': { allowed: ['operatorToken'], url: '/v1/admin/deny-list/terminals' },
   'GET /v1/admin/settlement': { allowed: ['operatorToken'], url: `/v1/admin/settlement?date=${today}` },
   'POST /v1/admin/cards': {
     allowed: ['operatorToken'],
@@ -133,6 +137,10 @@ const MATRIX: Record<string, Sample> = {
     allowed: ['operator'],
     url: '/v1/console/deny-list',
     body: { cardNumber: CARD, action: 'remove', reason: 'matrix' },
+  },
+  'GET /v1/console/deny-list/terminals': {
+    allowed: ['operator', 'auditor'],
+    url: '/v1/console/deny-list/terminals',
   },
   'GET /v1/console/fleet': { allowed: ['operator', 'auditor'], url: '/v1/console/fleet' },
   'GET /v1/console/settlement': {

@@ -65,7 +65,8 @@ describe('Swagger UI at /docs', () => {
       '/v1/admin/deny-list',
       '/v1/admin/settlement',
       '/v1/topups/mpesa',
-      '/v1/deny-list',
+      '/v1/terminals/{terminalId}/deny-list',
+      '/v1/admin/deny-list/terminals',
       '/healthz',
     ]) {
       expect(doc.paths).toHaveProperty([path]);

@@ -83,7 +83,12 @@ for (const backend of BACKENDS) {
         await get('/v1/receipts/99999999999999999999/inclusion-proof?seq=0', op),
         'params.receiptId',
       );
-      expectTyped4xx(await get('/v1/deny-list?since=1e20'), 'query.since');
+      const fetcher = pki.terminal('TRM-DL1');
+      expectTyped4xx(await get('/v1/terminals/TRM-DL1/deny-list?since=1e20'), 'header.x-huduma-certificate');
+      expectTyped4xx(
+        await signed(fetcher, 'GET', '/v1/terminals/TRM-DL1/deny-list?since=1e20'),
+        'query.since',
+      );
       expectTyped4xx(await get('/v1/bills/A%00B'), 'params.billRef');
       // Longer than the router allows for a path parameter (found by the hostile soak).
       expectTyped4xx(await get(`/v1/admin/cards/${'x'.repeat(300)}`));

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ReceiptCheckAnswer, verifyReceipt } from '../src/pages/verify-receipt';
 import { findAccountForLogin } from '../src/people/accounts';
 import { runUserCommand } from '../src/people/cli-user';
+import { lastNairobiDays } from '../src/people/ranges';
 import { lockMsAfter, MAX_LOCK_MS } from '../src/people/throttle';
 import { PASSWORD, type PeopleWorld, startPeopleWorld } from './support/people-world';
 
@@ -203,6 +204,29 @@ describe('the merchant portal', () => {
       true,
     );
     expect((await w.call(a, 'GET', `/v1/merchant/sales?${range}`)).statusCode).toBe(400); // more than 366 days
+  });
+
+  it('defaults to the last 7 Nairobi days, and the download honours the range asked for', async () => {
+    const a = await w.signIn('merchantA');
+    // The service clock is the real one here: the range is the one holding the request's instant.
+    const before = lastNairobiDays(Date.now());
+    const statement = (await w.call(a, 'GET', '/v1/merchant/statement')).json();
+    const after = lastNairobiDays(Date.now());
+    expect([before, after]).toContainEqual({ from: statement.from, to: statement.to });
+    // The fixture's sales are an hour old: inside the default range at any hour.
+    expect(statement.totalNetCents).toBe(170_50);
+    const sales = (await w.call(a, 'GET', '/v1/merchant/sales')).json();
+    expect(sales.sales.length).toBeGreaterThan(0);
+    // A range before the sales: the CSV names it and holds none of them.
+    const csv = await w.call(a, 'GET', '/v1/merchant/statement?from=2020-01-01&to=2020-01-07&format=csv');
+    expect(csv.headers['content-disposition']).toContain('2020-01-01-2020-01-07');
+    expect(csv.body.trim().split('\r\n')).toEqual([
+      'date,sales,gross_kes,cancels,cancels_kes,net_kes',
+      'total,,,,,0.00',
+    ]);
+    const bad = await w.call(a, 'GET', '/v1/merchant/statement?to=2026-02-31');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().field).toBe('query.to');
   });
 
   it('downloads a statement that reconciles to the cent with the accepted records', async () => {

@@ -312,7 +312,11 @@ for (const backend of BACKENDS) {
       t1.checkpoint();
       t2.sale(copy, 120_00);
       t2.checkpoint();
-      const before = (await app.inject({ method: 'GET', url: '/v1/deny-list?since=0' })).json().version;
+      const denyList = async (since: number) => {
+        const url = `/v1/terminals/${t1.terminalId}/deny-list?since=${since}`;
+        return (await app.inject({ method: 'GET', url, headers: t1.signRequest('GET', url) })).json();
+      };
+      const before = (await denyList(0)).version;
       expect((await upload(t1, t1.batch())).statusCode).toBe(200);
       const second = await upload(t2, t2.batch());
       expect(second.statusCode).toBe(200);
@@ -320,7 +324,7 @@ for (const backend of BACKENDS) {
       const clone = (await alerts()).find((a) => a.kind === 'card-clone')!;
       expect(clone).toMatchObject({ cardNumber: card.cardNumber, terminalId: 'TRM-C2' });
       expect(clone.details).toMatchObject({ counter: 2, otherRecord: { terminalId: 'TRM-C1', seq: 0 } });
-      const deny = (await app.inject({ method: 'GET', url: `/v1/deny-list?since=${before}` })).json();
+      const deny = await denyList(before);
       expect(deny.version).toBe(before + 1);
       expect(deny.entries).toEqual([{ version: before + 1, cardNumber: card.cardNumber, action: 'add' }]);
     });

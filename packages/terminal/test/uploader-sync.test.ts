@@ -279,6 +279,14 @@ describe('deny list and catalog', () => {
     const report = await up.refreshDenyList();
     expect(report).toMatchObject({ fromVersion: first.toVersion, added: 1, replaced: false });
     expect(t.engine.denyList.has(card.cardNumber)).toBe(true);
+    // The fetch is a signed request: the service knows this terminal holds the current version.
+    const fleetView = async () =>
+      (await svc.operator('GET', '/v1/admin/deny-list/terminals')).json as {
+        version: number;
+        behind: Array<{ terminalId: string; versionHeld: number | null; versionsBehind: number }>;
+      };
+    expect((await fleetView()).version).toBe(report.toVersion);
+    expect((await fleetView()).behind.map((b) => b.terminalId)).not.toContain(t.terminalId);
     // Offline now: the client points nowhere, the engine never needed it.
     const offline = new BatchUploader({
       engine: t.engine,
@@ -297,6 +305,12 @@ describe('deny list and catalog', () => {
       cardNumber: card.cardNumber,
       action: 'remove',
       reason: 'found',
+    });
+    expect((await fleetView()).behind).toContainEqual({
+      terminalId: t.terminalId,
+      versionHeld: report.toVersion,
+      fetchedAt: expect.any(String),
+      versionsBehind: 1,
     });
     expect(await up.refreshDenyList()).toMatchObject({ removed: 1 });
     expect(t.engine.denyList.has(card.cardNumber)).toBe(false);

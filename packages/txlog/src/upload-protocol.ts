@@ -288,7 +288,7 @@ export interface SignedDenyListBody {
 }
 
 /**
- * What the service key signs for `GET /v1/deny-list?since=V`:
+ * What the service key signs for `GET /v1/terminals/:terminalId/deny-list?since=V`:
  * `"HUDUMA-CLEARING/DENY-LIST/v1" 0x00 | u64 sinceVersion | u64 version | u64 issuedAtMs | u32 count |
  *  count × (u64 version | 16-digit card number as 8 BCD bytes | u8 action: 1 add, 2 remove)`.
  */

@@ -309,6 +309,17 @@ CREATE TABLE storage_probe (filler BYTEA NOT NULL);`,
 );`,
   },
   { version: 11, name: 'accounts, sessions, audit trail, alert triage', sql: PEOPLE_SCHEMA },
+  {
+    version: 12,
+    name: 'deny-list version each terminal last fetched',
+    // Its own table, not columns on terminals: a terminal may fetch the deny list before its
+    // first upload creates its terminals row. One row per terminal, overwritten by each fetch.
+    sql: `CREATE TABLE terminal_deny_list_fetches (
+  terminal_id TEXT PRIMARY KEY,
+  version     BIGINT NOT NULL CHECK (version >= 0),
+  fetched_at  TIMESTAMPTZ NOT NULL
+);`,
+  },
 ];
 
 // Arbitrary constant shared by every instance of the service: concurrent startups against one

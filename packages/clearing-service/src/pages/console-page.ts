@@ -171,8 +171,37 @@ async function denyList(me: Me) {
     });
     s.append(form);
   }
+  const held = await api<{
+    version: number;
+    terminalCount: number;
+    holdingCurrent: number;
+    behind: Array<{
+      terminalId: string;
+      versionHeld: number | null;
+      fetchedAt: string | null;
+      versionsBehind: number;
+    }>;
+  }>('GET', '/v1/console/deny-list/terminals');
   s.append(
     el('p', {}, `Current version ${d.version}.`),
+    el(
+      'p',
+      { id: 'deny-held' },
+      `${held.holdingCurrent} of ${held.terminalCount} terminals hold version ${held.version}.`,
+    ),
+    held.behind.length === 0
+      ? el('p', {}, 'No terminal is behind.')
+      : table(
+          'Terminals behind, most behind first',
+          ['Terminal', 'Version held', 'Fetched at', 'Versions behind'],
+          held.behind.map((t) => [
+            cell(t.terminalId),
+            cell(t.versionHeld ?? 'never fetched', t.versionHeld ?? -1),
+            cell(t.fetchedAt),
+            cell(t.versionsBehind, t.versionsBehind),
+          ]),
+          'deny-behind-table',
+        ),
     table(
       'Versions',
       ['Version', 'Card', 'Action', 'Reason', 'By', 'At'],
@@ -201,9 +230,17 @@ async function fleet() {
       certificateExpiresAt: string | null;
       outOfBalanceShifts: number;
       openAlerts: number;
+      denyListVersion: number | null;
+      denyListBehind: number;
       needsAttention: string[];
     }>;
   }>('GET', '/v1/console/fleet');
+  const denyHeld = (t: { denyListVersion: number | null; denyListBehind: number }) =>
+    t.denyListVersion === null
+      ? 'never fetched'
+      : t.denyListBehind === 0
+        ? `v${t.denyListVersion} (current)`
+        : `v${t.denyListVersion} / behind by ${t.denyListBehind}`;
   const hours = (sec: number | null) => (sec === null ? 'never synced' : `${(sec / 3600).toFixed(1)} h`);
   s.append(
     table(
@@ -218,6 +255,7 @@ async function fleet() {
         'Certificate expires',
         'Out-of-balance shifts',
         'Open alerts',
+        'Deny list',
       ],
       terminals.map((t) => [
         cell(t.terminalId),
@@ -229,6 +267,7 @@ async function fleet() {
         cell(t.certificateExpiresAt),
         cell(t.outOfBalanceShifts, t.outOfBalanceShifts),
         cell(t.openAlerts, t.openAlerts),
+        cell(denyHeld(t), t.denyListVersion === null ? 1e12 : t.denyListBehind),
       ]),
       'fleet-table',
     ),

@@ -2,7 +2,6 @@
 import { api, cell, download, el, formatKes, signIn, signOut, table } from './page-kit';
 
 const main = document.getElementById('main')!;
-const today = new Date(Date.now() + 3 * 3600_000).toISOString().slice(0, 10);
 
 async function start() {
   const me = await signIn(main, ['merchant']);
@@ -34,67 +33,31 @@ async function start() {
       ),
     ),
   );
-  const from = el('input', { id: 'from', type: 'date', value: today });
-  const to = el('input', { id: 'to', type: 'date', value: today });
+  // Empty until the service answers: its default range (the last 7 Nairobi days, today included)
+  // fills them, so the range shown is the one the service used, whatever the browser's clock.
+  const from = el('input', { id: 'from', type: 'date' });
+  const to = el('input', { id: 'to', type: 'date' });
+  const shown = el('p', { id: 'statement-range', role: 'status' });
   const box = el('div');
   const show = async () => {
-    const q = `from=${from.value}&to=${to.value}`;
-    const st = await api<{
-      days: Array<{
-        date: string;
-        debitCount: number;
-        grossDebitsCents: number;
-        cancelCount: number;
-        cancelsCents: number;
-        netCents: number;
-      }>;
-      totalNetCents: number;
-    }>('GET', `/v1/merchant/statement?${q}`);
-    const { sales } = await api<{
-      sales: Array<{
-        time: string;
-        terminalId: string;
-        seq: number;
-        type: string;
-        amountCents: number;
-        billRef: string | null;
-        card: string | null;
-      }>;
-    }>('GET', `/v1/merchant/sales?${q}`);
-    box.replaceChildren(
-      el('p', { id: 'statement-total' }, `Net for the period: ${formatKes(st.totalNetCents)}`),
-      table(
-        'Statement',
-        ['Date', 'Sales', 'Gross', 'Cancels', 'Cancelled', 'Net'],
-        st.days.map((d) => [
-          cell(d.date),
-          cell(d.debitCount, d.debitCount),
-          cell(formatKes(d.grossDebitsCents), d.grossDebitsCents),
-          cell(d.cancelCount, d.cancelCount),
-          cell(formatKes(d.cancelsCents), d.cancelsCents),
-          cell(formatKes(d.netCents), d.netCents),
-        ]),
-      ),
-      download('statement.csv', `/v1/merchant/statement?${q}&format=csv`),
-      ' ',
-      download('sales.csv', `/v1/merchant/sales?${q}&format=csv`),
-      table(
-        'Sales and cancels',
-        ['Time', 'Terminal', 'Seq', 'Type', 'Amount', 'Bill', 'Card'],
-        sales.map((s) => [
-          cell(s.time),
-          cell(s.terminalId),
-          cell(s.seq, s.seq),
-          cell(s.type),
-          cell(formatKes(s.amountCents), s.amountCents),
-          cell(s.billRef),
-          cell(s.card),
-        ]),
-      ),
-    );
+    const asked = from.value && to.value ? `from=${from.value}&to=${to.value}` : '';
+    let st: Awaited<ReturnType<typeof statement>>;
+    try {
+      st = await statement(asked);
+    } catch (e) {
+      shown.textContent = (e as Error).message;
+      return;
+    }
+    from.value = st.from;
+    to.value = st.to;
+    shown.textContent = `Showing ${st.from} to ${st.to} (Nairobi business days).`;
+    const q = `from=${st.from}&to=${st.to}`;
+    box.replaceChildren(...(await salesView(st, q)));
   };
   const button = el('button', { type: 'button' }, 'Show');
   button.addEventListener('click', () => void show());
+  // An edited date shows its range at once, so the downloads always match the range shown.
+  for (const input of [from, to]) input.addEventListener('change', () => void show());
   main.append(
     el(
       'section',
@@ -105,11 +68,73 @@ async function start() {
       el('label', { for: 'to' }, 'To'),
       to,
       button,
+      shown,
       box,
     ),
   );
   await show();
   main.setAttribute('data-ready', 'true');
+}
+
+function statement(q: string) {
+  return api<{
+    from: string;
+    to: string;
+    days: Array<{
+      date: string;
+      debitCount: number;
+      grossDebitsCents: number;
+      cancelCount: number;
+      cancelsCents: number;
+      netCents: number;
+    }>;
+    totalNetCents: number;
+  }>('GET', `/v1/merchant/statement${q ? `?${q}` : ''}`);
+}
+
+async function salesView(st: Awaited<ReturnType<typeof statement>>, q: string): Promise<Node[]> {
+  const { sales } = await api<{
+    sales: Array<{
+      time: string;
+      terminalId: string;
+      seq: number;
+      type: string;
+      amountCents: number;
+      billRef: string | null;
+      card: string | null;
+    }>;
+  }>('GET', `/v1/merchant/sales?${q}`);
+  return [
+    el('p', { id: 'statement-total' }, `Net for the period: ${formatKes(st.totalNetCents)}`),
+    table(
+      'Statement',
+      ['Date', 'Sales', 'Gross', 'Cancels', 'Cancelled', 'Net'],
+      st.days.map((d) => [
+        cell(d.date),
+        cell(d.debitCount, d.debitCount),
+        cell(formatKes(d.grossDebitsCents), d.grossDebitsCents),
+        cell(d.cancelCount, d.cancelCount),
+        cell(formatKes(d.cancelsCents), d.cancelsCents),
+        cell(formatKes(d.netCents), d.netCents),
+      ]),
+    ),
+    download('statement.csv', `/v1/merchant/statement?${q}&format=csv`),
+    ' ',
+    download('sales.csv', `/v1/merchant/sales?${q}&format=csv`),
+    table(
+      'Sales and cancels',
+      ['Time', 'Terminal', 'Seq', 'Type', 'Amount', 'Bill', 'Card'],
+      sales.map((s) => [
+        cell(s.time),
+        cell(s.terminalId),
+        cell(s.seq, s.seq),
+        cell(s.type),
+        cell(formatKes(s.amountCents), s.amountCents),
+        cell(s.billRef),
+        cell(s.card),
+      ]),
+    ),
+  ];
 }
 
 void start();

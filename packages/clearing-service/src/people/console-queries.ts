@@ -129,6 +129,9 @@ export interface FleetTerminal {
   certificateExpiresAt: string | null;
   outOfBalanceShifts: number;
   openAlerts: number;
+  /** The deny-list version the terminal last fetched (null: never) and how many versions it is behind. */
+  denyListVersion: number | null;
+  denyListBehind: number;
   needsAttention: string[];
 }
 
@@ -146,14 +149,19 @@ export async function fleet(q: Queryable, nowMs: number): Promise<FleetTerminal[
     records_held: number;
     out_of_balance: number;
     open_alerts: number;
+    deny_list_version: number | null;
+    deny_list_head: number;
   }>(
     `SELECT t.terminal_id, t.merchant_id, t.status, t.last_seq, t.certificate,
+       f.version AS deny_list_version,
+       (SELECT version FROM deny_list_head WHERE singleton) AS deny_list_head,
        (SELECT max(received_at) FROM batches b WHERE b.terminal_id = t.terminal_id) AS last_sync,
        (SELECT count(*) FROM accepted_records r WHERE r.terminal_id = t.terminal_id) AS records_held,
        (SELECT count(*) FROM alerts a WHERE a.terminal_id = t.terminal_id AND a.kind = 'shift-out-of-balance') AS out_of_balance,
        (SELECT count(*) FROM alerts a WHERE a.terminal_id = t.terminal_id AND NOT EXISTS (
           SELECT 1 FROM alert_triage x WHERE x.alert_id = a.alert_id AND x.status IN ('resolved', 'false-positive'))) AS open_alerts
-     FROM terminals t ORDER BY t.terminal_id LIMIT 5000`,
+     FROM terminals t LEFT JOIN terminal_deny_list_fetches f ON f.terminal_id = t.terminal_id
+     ORDER BY t.terminal_id LIMIT 5000`,
   );
   const list = rows.map((r): FleetTerminal => {
     let expiresS: number | undefined;
@@ -183,6 +191,8 @@ export async function fleet(q: Queryable, nowMs: number): Promise<FleetTerminal[
       certificateExpiresAt: expiresS === undefined ? null : new Date(expiresS * 1000).toISOString(),
       outOfBalanceShifts: r.out_of_balance,
       openAlerts: r.open_alerts,
+      denyListVersion: r.deny_list_version === null ? null : Number(r.deny_list_version),
+      denyListBehind: Math.max(0, Number(r.deny_list_head) - Number(r.deny_list_version ?? 0)),
       needsAttention: needs,
     };
   });

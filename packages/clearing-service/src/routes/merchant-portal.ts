@@ -6,21 +6,20 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { errorResponses } from '../http/schemas';
 import { settlementDays } from '../people/console-queries';
 import { maskCard, personGuard } from '../people/guard';
-import { centsToKes, checkRange, dateSchema, toCsv } from '../people/ranges';
+import { centsToKes, dateSchema, requestedRange, toCsv } from '../people/ranges';
 import type { RouteDeps } from './deps';
 
 const security = [{ session: [] }];
 const rangeQuery = {
   type: 'object',
-  required: ['from', 'to'],
   properties: {
-    from: dateSchema,
-    to: dateSchema,
+    from: { ...dateSchema, description: 'first Nairobi business day (default: 6 days before `to`)' },
+    to: { ...dateSchema, description: "last Nairobi business day, inclusive (default: Nairobi's today)" },
     format: { type: 'string', enum: ['json', 'csv'], default: 'json' },
   },
   additionalProperties: false,
 } as const;
-type RangeQuery = { Querystring: { from: string; to: string; format: 'json' | 'csv' } };
+type RangeQuery = { Querystring: { from?: string; to?: string; format: 'json' | 'csv' } };
 
 function sendCsv(reply: FastifyReply, name: string, csv: string) {
   return reply
@@ -68,15 +67,15 @@ export async function merchantPortalRoutes(api: FastifyInstance, deps: RouteDeps
     {
       ...merchantOnly,
       schema: {
-        summary: 'Sales and cancels of the merchant, record by record',
+        summary: 'Sales and cancels of the merchant, record by record (default: the last 7 Nairobi days)',
         security,
         querystring: rangeQuery,
         response: errorResponses(400, 401, 403),
       },
     },
     async (request, reply) => {
-      const { from, to, format } = request.query;
-      checkRange(from, to);
+      const { format } = request.query;
+      const { from, to } = requestedRange(request.query, deps.now());
       const rows = await db.query<{
         terminal_id: string;
         seq: number;
@@ -134,15 +133,15 @@ export async function merchantPortalRoutes(api: FastifyInstance, deps: RouteDeps
     {
       ...merchantOnly,
       schema: {
-        summary: "The merchant's settlement statement per business day",
+        summary: "The merchant's settlement statement per business day (default: the last 7 Nairobi days)",
         security,
         querystring: rangeQuery,
         response: errorResponses(400, 401, 403),
       },
     },
     async (request, reply) => {
-      const { from, to, format } = request.query;
-      checkRange(from, to);
+      const { format } = request.query;
+      const { from, to } = requestedRange(request.query, deps.now());
       const merchantId = merchantOf(request.person);
       const lines = await settlementDays(db, { from, to, merchantId });
       const byDay = new Map<

@@ -2,7 +2,9 @@
  * The operator console's API (/v1/console/*, session cookie): operators act, auditors only read.
  * Every change an operator makes is written to the audit trail in the same transaction.
  */
+import { DenyListTerminals } from '@huduma/clearing-protocol';
 import type { FastifyInstance } from 'fastify';
+import { denyListFleet } from '../deny-list-fetches';
 import { HttpError } from '../errors';
 import { cardNumberSchema, errorResponses, idSchema, indexSchema, textSchema } from '../http/schemas';
 import { appendAudit, listAudit } from '../people/audit';
@@ -134,6 +136,19 @@ export async function operatorConsoleRoutes(api: FastifyInstance, deps: RouteDep
       },
     },
     async () => ({ version: await currentDenyListVersion(db), entries: await denyListHistory(db, 1000) }),
+  );
+
+  api.get(
+    '/v1/console/deny-list/terminals',
+    {
+      ...read,
+      schema: {
+        summary: 'How many terminals hold the current deny-list version, and the ones behind',
+        security,
+        response: { 200: DenyListTerminals, ...errorResponses(401, 403) },
+      },
+    },
+    async () => denyListFleet(db),
   );
 
   api.post<{ Body: { cardNumber: string; action: 'add' | 'remove'; reason: string } }>(

@@ -1,21 +1,14 @@
 /**
- * Public routes, no credential: health, the service key, the Merkle tree, the catalog and the
- * signed deny list. Nothing here names a card holder's payment.
+ * Public routes, no credential: health, the service key, the Merkle tree and the catalog. Nothing
+ * here names a card holder's payment. (The signed deny list is a terminal route: the service
+ * records which terminal fetched which version, routes/terminal/deny-list.ts.)
  */
-import {
-  Catalog,
-  InclusionProof,
-  ServiceKey,
-  SignedDenyList,
-  SignedTreeHead,
-} from '@huduma/clearing-protocol';
+import { Catalog, InclusionProof, ServiceKey, SignedTreeHead } from '@huduma/clearing-protocol';
 import type { FastifyInstance } from 'fastify';
 import { checkpointTreeHead } from '../checkpoints';
-import { HttpError } from '../errors';
 import { errorResponses, idSchema, indexSchema } from '../http/schemas';
 import { currentTreeHead, inclusionProof } from '../merkle';
-import { encodeDenyListDelta } from '../signed-messages';
-import { denyListSince, listCatalog } from '../store';
+import { listCatalog } from '../store';
 import { hex, type RouteDeps } from './deps';
 
 export async function publicRoutes(api: FastifyInstance, deps: RouteDeps): Promise<void> {
@@ -149,39 +142,5 @@ export async function publicRoutes(api: FastifyInstance, deps: RouteDeps): Promi
       },
     },
     async () => ({ currency: 'KES', services: await listCatalog(db) }),
-  );
-
-  api.get<{ Querystring: { since: number } }>(
-    '/v1/deny-list',
-    {
-      schema: {
-        summary: 'Deny-list changes since a version, signed by the service key',
-        description:
-          'signature = ECDSA P-256 (raw r||s, hex) over SHA-256 of the canonical encoding "HUDUMA-CLEARING/DENY-LIST/v1" 0x00 | u64 sinceVersion | u64 version | u64 issuedAtMs | u32 count | count × (u64 version | 8-byte BCD card number | u8 action: 1 add, 2 remove), big-endian.',
-        querystring: {
-          type: 'object',
-          properties: { since: { ...indexSchema, default: 0 } },
-          additionalProperties: false,
-        },
-        response: {
-          200: SignedDenyList,
-          ...errorResponses(400),
-        },
-      },
-    },
-    async (request) => {
-      const { version, entries } = await denyListSince(db, request.query.since);
-      if (request.query.since > version) {
-        throw new HttpError(
-          400,
-          'ERR_DENY_LIST_VERSION',
-          `version ${request.query.since} is newer than the current deny-list version ${version}`,
-          'query.since',
-        );
-      }
-      const delta = { sinceVersion: request.query.since, version, issuedAtMs: now(), entries };
-      const signature = await signer.sign(encodeDenyListDelta(delta));
-      return { ...delta, keyId: signer.keyId, signature: hex(signature) };
-    },
   );
 }

@@ -128,8 +128,14 @@ export class ClearingClient {
     );
   }
 
+  /** Signed like the other terminal routes: the service records which version this terminal holds. */
   denyList(sinceVersion: number): Promise<SignedDenyListAnswer> {
-    return this.call(SignedDenyList, 'GET', `/v1/deny-list?since=${sinceVersion}`, {});
+    return this.call(
+      SignedDenyList,
+      'GET',
+      `/v1/terminals/${encodeURIComponent(this.terminalId)}/deny-list?since=${sinceVersion}`,
+      { signed: true },
+    );
   }
 
   catalog(): Promise<CatalogAnswer> {

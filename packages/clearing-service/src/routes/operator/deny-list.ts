@@ -1,5 +1,10 @@
-/** Operator: add a card to, or remove it from, the signed deny list terminals fetch. */
+/**
+ * Operator: add a card to, or remove it from, the signed deny list terminals fetch; see which
+ * terminals still hold an older version (readers: operators and auditors).
+ */
+import { DenyListTerminals } from '@huduma/clearing-protocol';
 import type { FastifyInstance } from 'fastify';
+import { denyListFleet } from '../../deny-list-fetches';
 import { cardNumberSchema, errorResponses, textSchema } from '../../http/schemas';
 import { appendDenyListEntry } from '../../store';
 import type { OperatorRouteDeps } from './deps';
@@ -54,5 +59,23 @@ export async function denyListRoutes(operator: FastifyInstance, deps: OperatorRo
       request.log.info({ cardNumber, action, version }, 'deny list changed');
       return { version, cardNumber, action };
     },
+  );
+
+  operator.get(
+    '/v1/admin/deny-list/terminals',
+    {
+      preHandler: deps.readers,
+      schema: {
+        summary: 'How many terminals hold the current deny-list version, and the ones behind',
+        description:
+          'Every active terminal the service knows (it uploaded or fetched the deny list); behind: the version each last fetched (null: never), when, and how many versions behind, most behind first.',
+        security: [{ operator: [] }],
+        response: {
+          200: DenyListTerminals,
+          ...errorResponses(401, 403),
+        },
+      },
+    },
+    async () => denyListFleet(db),
   );
 }

@@ -11,6 +11,7 @@ import {
 import { type DeclineContext, declineText, formatShiftReport, formatStatus, kes } from '../cli/format';
 import type { CounterDevices } from '../devices/counter-devices';
 import { shiftReportDocument } from '../devices/receipt-document';
+import { deviceStatesLine } from '../messages/device-words';
 import { type Language, noticeText, translate } from '../messages/index';
 import type { DemoReader } from './demo-reader';
 import { LineReader } from './line-reader';
@@ -259,7 +260,7 @@ export class CashierConsole implements PinPad {
   status(): void {
     this.print(formatStatus(this.engine.status(), this.engine.config.limits));
     const devices = this.options.devices;
-    if (devices) void devices.states().then((s) => this.print(`Printer: ${s.printer}  PIN pad: ${s.pinpad}`));
+    if (devices) void devices.states().then((s) => this.print(deviceStatesLine(s, this.language)));
   }
 
   private async transaction(what: string, run: (signal: AbortSignal) => Promise<ApprovedTransaction>) {

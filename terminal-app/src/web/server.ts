@@ -185,6 +185,14 @@ function apiRoutes(session: CounterSession): Record<string, Handler> {
       return await session.engine.zReport();
     },
     'GET /api/status': () => session.engine.status(),
+    // Every device's state (`not-configured` for each when the counter runs without devices).
+    'GET /api/devices': () => ({
+      devices: session.snapshot().devices ?? {
+        reader: 'not-configured',
+        printer: 'not-configured',
+        pinpad: 'not-configured',
+      },
+    }),
     'POST /api/sale': ({ body }) => {
       const request = parseSaleRequest(body);
       if (

@@ -354,10 +354,29 @@ function renderLive(s) {
   $('live-sync').textContent = t(`live.sync.${s.sync.state}`);
   $('live-offline').textContent = s.sync.lastSyncAt ? duration(s.sync.offlineForMs) : t('live.never');
   $('live-unsynced').textContent = String(s.sync.unsyncedRecords);
+  renderDevices(s.devices);
   $('sync-now').disabled = s.sync.state === 'unavailable' || s.sync.state === 'syncing';
   $('nav-reload').hidden = !s.profile.reloadAllowed;
   $('sale-ref-label').textContent = t(
     s.profile.locationKind === 'partner-merchant' ? 'sale.invoiceRef' : 'sale.billRef',
+  );
+}
+
+/** The device strip: each configured device with its state in words (absent: no devices set up). */
+function renderDevices(devices) {
+  const strip = $('devices');
+  strip.hidden = !devices;
+  if (!devices) return;
+  strip.setAttribute('aria-label', t('device.heading'));
+  strip.replaceChildren(
+    ...Object.entries(devices).map(([kind, state]) => {
+      const li = el('li', `${t(`device.${kind}`)}: ${t(`device.state.${state}`)}`, {
+        'data-device': kind,
+        'data-state': state,
+      });
+      if (state !== 'ready' && state !== 'not-configured') li.classList.add('device-problem');
+      return li;
+    }),
   );
 }
 

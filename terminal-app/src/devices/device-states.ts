@@ -4,7 +4,7 @@
  * reader added/removed); words live in the message catalogs, keyed by these states.
  */
 import type { PinPadState } from '@huduma/pinpad-hid';
-import type { PrintFailureReason, PrinterState } from '@huduma/printer-escpos';
+import type { PrinterState, PrintFailureReason } from '@huduma/printer-escpos';
 import { DEVICE_KINDS, type DeviceKind } from './device-config';
 
 export const DEVICE_STATES = [

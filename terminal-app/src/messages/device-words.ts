@@ -20,7 +20,10 @@ export const deviceWordsEn = {
   'device.state.error': 'error',
   'device.state.disconnected': 'disconnected',
   'device.state.not-configured': 'not set up',
-} as const satisfies Record<`device.${DeviceKind}` | `device.state.${DeviceState}` | 'device.heading', string>;
+} as const satisfies Record<
+  `device.${DeviceKind}` | `device.state.${DeviceState}` | 'device.heading',
+  string
+>;
 
 export type DeviceWordKey = keyof typeof deviceWordsEn;
 

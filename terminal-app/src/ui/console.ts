@@ -257,10 +257,10 @@ export class CashierConsole implements PinPad {
     this.print('A new shift is open.');
   }
 
-  status(): void {
+  async status(): Promise<void> {
     this.print(formatStatus(this.engine.status(), this.engine.config.limits));
     const devices = this.options.devices;
-    if (devices) void devices.states().then((s) => this.print(deviceStatesLine(s, this.language)));
+    if (devices) this.print(deviceStatesLine(await devices.states(), this.language));
   }
 
   private async transaction(what: string, run: (signal: AbortSignal) => Promise<ApprovedTransaction>) {
@@ -371,7 +371,7 @@ export class CashierConsole implements PinPad {
           break;
         }
         case '6':
-          this.status();
+          await this.status();
           break;
         case '7':
           await this.recover();

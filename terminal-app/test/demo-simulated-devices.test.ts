@@ -67,7 +67,12 @@ describe('huduma-terminal demo --devices simulated', () => {
     try {
       expect(out.stdout).toContain(`Cashier web app: ${url}`);
       await expect
-        .poll(async () => (await (await fetch(`${url}/api/devices`)).json()).devices, { timeout: 10_000 })
+        .poll(
+          async () => ((await (await fetch(`${url}/api/devices`)).json()) as { devices: unknown }).devices,
+          {
+            timeout: 10_000,
+          },
+        )
         .toEqual({ reader: 'ready', printer: 'ready', pinpad: 'ready' });
 
       expect((await post(url, '/api/demo/present', { card: 0 })).status).toBeLessThan(300);

@@ -107,6 +107,16 @@ describe('huduma-terminal demo --devices simulated', () => {
         'receipt-001.txt',
         'receipt-002.txt',
       ]);
+
+      // Between sales the counter keeps asking: a cover left open shows without a print.
+      const printer = demo!.counter.devices.simulated.printer!;
+      printer.faults.paperOut = false;
+      printer.faults.coverOpen = true;
+      await expect
+        .poll(async () => (await state(url)).devices?.printer, { timeout: 15_000 })
+        .toBe('cover-open');
+      printer.faults.coverOpen = false;
+      await expect.poll(async () => (await state(url)).devices?.printer, { timeout: 15_000 }).toBe('ready');
     } finally {
       stop.abort();
       expect(await done).toBe(0);

@@ -37,6 +37,8 @@ export interface CounterAppOptions {
   pkiDir?: string;
   /** Where a simulated printer's pages go (receipt-N.txt/.png). */
   simulatedPagesDir?: string;
+  /** How often the printer and PIN pad are asked for their state between prints (default 2 s). */
+  devicePollMs?: number;
 }
 
 export interface RunningCounterApp {
@@ -66,8 +68,11 @@ export async function startCounterApp(options: CounterAppOptions, io: CliIo): Pr
     },
   );
   if (options.readerState) devices.deviceStates.set('reader', options.readerState);
-  // Ask the printer now, so the page shows paper out before the first sale.
+  // Ask the printer now and every few seconds, so the page shows paper out (or a cover left
+  // open, a pad unplugged) before the next sale rather than after it.
   void devices.states();
+  const poll = setInterval(() => void devices.states(), options.devicePollMs ?? 2000);
+  poll.unref();
   const pinPad = new WebPinPadSlot();
   try {
     const catalog = await loadSavedCatalog(dir);
@@ -126,6 +131,7 @@ export async function startCounterApp(options: CounterAppOptions, io: CliIo): Pr
       devices,
       setReaderState: (state) => devices.deviceStates.set('reader', state),
       async close() {
+        clearInterval(poll);
         await app.close();
         await session.close();
         await engine.close();
@@ -133,6 +139,7 @@ export async function startCounterApp(options: CounterAppOptions, io: CliIo): Pr
       },
     };
   } catch (err) {
+    clearInterval(poll);
     await devices.close();
     throw err;
   }

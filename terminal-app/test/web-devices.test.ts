@@ -25,13 +25,16 @@ afterAll(async () => {
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers, checked by the assertions
 const get = async (path: string): Promise<any> => (await fetch(`${web.app.url}${path}`)).json();
 
-async function sale(billRef: string): Promise<{ kind: string }> {
-  web.session.demoPresent(0);
-  const res = await fetch(`${web.app.url}/api/sale`, {
+const post = (path: string, body: unknown) =>
+  fetch(`${web.app.url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ amount: '75.00', billRef }),
+    body: JSON.stringify(body),
   });
+
+async function sale(billRef: string): Promise<{ kind: string }> {
+  web.session.demoPresent(0);
+  const res = await post('/api/sale', { amount: '75.00', billRef });
   expect(res.status).toBeLessThan(300);
   await web.session.settled();
   return web.session.snapshot().result!;
@@ -44,7 +47,7 @@ describe('device states through the web API', () => {
     expect((await get('/api/state')).devices).toEqual(expected);
   });
 
-  it('paper out: the sale completes, the state says so, the receipt reprints after the roll is changed', async () => {
+  it('paper out: the sale completes, the state says so, POST /api/reprint prints it after the roll is changed', async () => {
     const printer = devices.simulated.printer!;
     printer.faults.paperOut = true;
     expect((await sale('PAPER-1')).kind).toBe('approved');
@@ -55,8 +58,12 @@ describe('device states through the web API', () => {
 
     printer.faults.paperOut = false;
     const page = new Promise<PrintedPage>((resolve) => printer.once('page', resolve));
-    expect(devices.printing!.reprint()).toBe(true);
-    expect((await page).text).toContain('PAPER-1');
+    const seq = web.session.snapshot().lastReceiptSeq;
+    const reprint = await post('/api/reprint', { seq });
+    expect(reprint.status, await reprint.text()).toBeLessThan(300);
+    const text = (await page).text;
+    expect(text).toContain('*** REPRINT ***');
+    expect(text).toContain('PAPER-1');
     await devices.printing!.settled();
     expect((await get('/api/devices')).devices.printer).toBe('ready');
   });

@@ -51,7 +51,7 @@ export interface CounterSessionOptions {
    * The counter's devices: their states go into the live state, and approved operations print
    * their receipt (fire-and-report: a printer out of paper never holds up or fails a sale).
    */
-  devices?: Pick<CounterDevices, 'deviceStates' | 'printReceipt'>;
+  devices?: Pick<CounterDevices, 'deviceStates' | 'printReceipt'> & Partial<Pick<CounterDevices, 'printing'>>;
   /** Whether the reader is there (PC/SC); default: always. */
   readerConnected?: () => boolean;
   /**
@@ -208,6 +208,14 @@ export class CounterSession implements PinPad {
     };
     if (!error) delete this.state.sync.error;
     this.refresh(true);
+  }
+
+  /** Prints a receipt again on the counter's printer (the last one by default). */
+  reprint(terminalSeq?: number): void {
+    const printing = this.options.devices?.printing;
+    if (!printing) throw new CounterRefusedError('ERR_NO_PRINTER', 'this counter has no receipt printer');
+    if (!printing.reprint(terminalSeq))
+      throw new CounterRefusedError('ERR_NO_RECEIPT', 'no receipt of this session to reprint');
   }
 
   /** The sale "Cancel last" would cancel, read from the signed log. */

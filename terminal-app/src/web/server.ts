@@ -19,6 +19,7 @@ import {
   parseEmptyRequest,
   parsePinRequest,
   parseReloadRequest,
+  parseReprintRequest,
   parseSaleRequest,
   WebInputError,
 } from './validate';
@@ -224,6 +225,7 @@ function apiRoutes(session: CounterSession): Record<string, Handler> {
       await session.syncNow();
       return session.snapshot().sync;
     },
+    'POST /api/reprint': ({ body }) => session.reprint(parseReprintRequest(body).seq),
     'POST /api/demo/present': ({ body }) =>
       session.demoPresent(parseDemoCardRequest(body, session.snapshot().demo?.cards.length ?? 0).card),
     'POST /api/demo/remove': ({ body }) => {

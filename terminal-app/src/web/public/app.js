@@ -415,7 +415,13 @@ function render(s) {
 
 $('print').addEventListener('click', () => window.print());
 $('reprint').addEventListener('click', () => {
-  if (state?.lastReceiptSeq !== undefined) void showReceipt(state.lastReceiptSeq).then(() => window.print());
+  if (state?.lastReceiptSeq === undefined) return;
+  // A counter with a receipt printer reprints on it; otherwise the browser prints the page.
+  if (state.devices && state.devices.printer !== 'not-configured')
+    void api('POST', '/api/reprint', { seq: state.lastReceiptSeq }).catch((err) =>
+      showError('reprint-error', err),
+    );
+  else void showReceipt(state.lastReceiptSeq).then(() => window.print());
 });
 
 // ---------------------------------------------------------------- start

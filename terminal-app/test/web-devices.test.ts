@@ -45,6 +45,13 @@ describe('device states through the web API', () => {
     const expected = { reader: 'ready', printer: 'ready', pinpad: 'not-configured' };
     expect(await get('/api/devices')).toEqual({ devices: expected });
     expect((await get('/api/state')).devices).toEqual(expected);
+    // The reader going away (its driver's reader-removed) shows in both places the page reads.
+    devices.deviceStates.set('reader', 'disconnected');
+    const state = await get('/api/state');
+    expect(state.devices.reader).toBe('disconnected');
+    expect(state.readerConnected).toBe(false);
+    devices.deviceStates.set('reader', 'ready');
+    expect((await get('/api/state')).readerConnected).toBe(true);
   });
 
   it('paper out: the sale completes, the state says so, POST /api/reprint prints it after the roll is changed', async () => {

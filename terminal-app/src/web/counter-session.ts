@@ -385,7 +385,7 @@ export class CounterSession implements PinPad {
     const demo = this.options.demo;
     const next: LiveState = {
       ...this.state,
-      readerConnected: this.options.readerConnected?.() ?? true,
+      readerConnected: this.options.readerConnected?.() ?? this.readerFromDevices(),
       cardPresent: demo ? demo.reader.cardPresent : this.state.phase === 'hold-card',
       unresolved: status.unresolved.map((u) => ({
         op: u.op,
@@ -421,6 +421,12 @@ export class CounterSession implements PinPad {
     this.state = next;
     const snapshot = JSON.stringify({ ...next, version: 0 });
     if (force || snapshot !== this.lastSnapshot) this.push();
+  }
+
+  /** With devices, the reader is connected while its state is ready (or it is not tracked). */
+  private readerFromDevices(): boolean {
+    const state = this.options.devices?.deviceStates.get('reader');
+    return state === undefined || state === 'ready' || state === 'not-configured';
   }
 
   private push(): void {

@@ -31,6 +31,7 @@ const STATIC: Record<string, { file: string; type: string }> = {
   '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
   '/page-kit.js': { file: 'page-kit.js', type: 'text/javascript; charset=utf-8' },
   '/documents.js': { file: 'documents.js', type: 'text/javascript; charset=utf-8' },
+  '/device-strip.js': { file: 'device-strip.js', type: 'text/javascript; charset=utf-8' },
   '/app.css': { file: 'app.css', type: 'text/css; charset=utf-8' },
 };
 

@@ -1,6 +1,7 @@
 // The cashier page. Plain JavaScript (no framework, no CDN): it renders the live state the
 // server pushes (server-sent events) and posts the cashier's actions. Labels come from
 // /api/i18n (en, sw); amounts and dates are formatted with Intl for Kenya.
+import { renderDevices } from './device-strip.js';
 import { renderReport, showReceipt as showReceiptDocument } from './documents.js';
 import { $, api, duration, el, getLang, kes, setLabels, setLang, t, when } from './page-kit.js';
 
@@ -359,24 +360,6 @@ function renderLive(s) {
   $('nav-reload').hidden = !s.profile.reloadAllowed;
   $('sale-ref-label').textContent = t(
     s.profile.locationKind === 'partner-merchant' ? 'sale.invoiceRef' : 'sale.billRef',
-  );
-}
-
-/** The device strip: each configured device with its state in words (absent: no devices set up). */
-function renderDevices(devices) {
-  const strip = $('devices');
-  strip.hidden = !devices;
-  if (!devices) return;
-  strip.setAttribute('aria-label', t('device.heading'));
-  strip.replaceChildren(
-    ...Object.entries(devices).map(([kind, state]) => {
-      const li = el('li', `${t(`device.${kind}`)}: ${t(`device.state.${state}`)}`, {
-        'data-device': kind,
-        'data-state': state,
-      });
-      if (state !== 'ready' && state !== 'not-configured') li.classList.add('device-problem');
-      return li;
-    }),
   );
 }
 

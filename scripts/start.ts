@@ -151,7 +151,8 @@ async function startWebApp(
 async function main(): Promise<number> {
   const devices = process.argv.indexOf('--devices');
   if (devices >= 0) {
-    const port = process.env.HUDUMA_WEB_PORT ?? String(DEFAULT_WEB_PORT);
+    // Without HUDUMA_WEB_PORT the demo takes 8420, or any free port when that one is taken.
+    const port = process.env.HUDUMA_WEB_PORT;
     return runTerminalCli(
       [
         'demo',
@@ -159,8 +160,7 @@ async function main(): Promise<number> {
         process.argv[devices + 1] ?? '',
         '--data',
         join(dataDir(), 'devices'),
-        '--port',
-        port,
+        ...(port === undefined ? [] : ['--port', port]),
       ],
       process,
     );

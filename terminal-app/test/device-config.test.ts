@@ -146,6 +146,33 @@ describe('hostile device values (generated)', () => {
     );
   });
 
+  it('command-line flags of any text: merged, or refused with a DeviceConfigError; the file’s specs untouched', () => {
+    const file = { reader: 'pn532:/dev/ttyS1', printer: 'escpos:sim' };
+    const frozen = JSON.stringify(file);
+    fc.assert(
+      fc.property(
+        fc.record(
+          {
+            reader: fc.string({ unit: 'binary', maxLength: 300 }),
+            printer: fc.string({ unit: 'binary', maxLength: 300 }),
+            pinpad: fc.string({ unit: 'binary', maxLength: 80 }),
+          },
+          { requiredKeys: [] },
+        ),
+        (flags) => {
+          try {
+            const merged = mergeDeviceSpecs(file, flags);
+            expect(parseDeviceSpecs(merged)).toEqual(merged);
+          } catch (err) {
+            expect(err).toBeInstanceOf(DeviceConfigError);
+          }
+          expect(JSON.stringify(file)).toBe(frozen);
+        },
+      ),
+      { numRuns: propertyRuns(300) },
+    );
+  });
+
   it('cli.json holding any text: read, or refused with a typed error; the file is never changed', async () => {
     const dir = mkdtempSync(join(root, 'hostile-'));
     await fc.assert(

@@ -37,6 +37,8 @@ export interface CounterAppOptions {
   pkiDir?: string;
   /** Where a simulated printer's pages go (receipt-N.txt/.png). */
   simulatedPagesDir?: string;
+  /** When `port` is taken, serve on any free port instead of failing (the demo's default port). */
+  anyPortIfTaken?: boolean;
   /** How often the printer and PIN pad are asked for their state between prints (default 2 s). */
   devicePollMs?: number;
 }
@@ -123,7 +125,10 @@ export async function startCounterApp(options: CounterAppOptions, io: CliIo): Pr
             )
             .then((pin) => (pin ? pad.enterPin(pin) : pad.press('cancel')));
     }
-    const app = await startCounterWebApp(session, { port: options.port });
+    const app = await startCounterWebApp(session, { port: options.port }).catch((err: { code?: string }) => {
+      if (err.code !== 'EADDRINUSE' || !options.anyPortIfTaken) throw err;
+      return startCounterWebApp(session, { port: 0 });
+    });
     return {
       app,
       session,

@@ -35,7 +35,7 @@ export interface SimulatedDevicesDemo {
 
 /** Starts the demo world on the simulated PN532, printer and PIN pad (needs socat). */
 export async function startSimulatedDevicesDemo(
-  options: { dataDir: string; port: number },
+  options: { dataDir: string; port: number; anyPortIfTaken?: boolean },
   io: CliIo,
 ): Promise<SimulatedDevicesDemo> {
   const world = await ensureDemoWorld(resolve(options.dataDir));
@@ -70,6 +70,7 @@ export async function startSimulatedDevicesDemo(
         demo: { reader: cards, pins: world.cards.map((c) => c.pin) },
         pkiDir: world.pkiDir,
         simulatedPagesDir: receiptsDir,
+        ...(options.anyPortIfTaken ? { anyPortIfTaken: true } : {}),
       },
       io,
     );
@@ -118,7 +119,12 @@ function demoCommandWith(hooks: DemoHooks) {
           `--devices must be simulated (the only demo devices), got ${JSON.stringify(devices.slice(0, 40))}`,
         );
       const demo = await startSimulatedDevicesDemo(
-        { dataDir: values.data ?? DEFAULT_DEMO_DIR, port: values.port ?? DEFAULT_WEB_PORT },
+        {
+          dataDir: values.data ?? DEFAULT_DEMO_DIR,
+          port: values.port ?? DEFAULT_WEB_PORT,
+          // The default port may be taken (another counter): any free one will do; --port N is meant.
+          anyPortIfTaken: values.port === undefined,
+        },
         io,
       );
       try {

@@ -34,6 +34,7 @@ async function post(url: string, path: string, body: object = {}): Promise<Respo
 
 interface State {
   phase: string;
+  unresolved: unknown[];
   result?: { kind: string; receipt?: { terminalSeq: number } };
   devices?: Record<string, string>;
 }
@@ -107,6 +108,20 @@ describe('huduma-terminal demo --devices simulated', () => {
         'receipt-001.txt',
         'receipt-002.txt',
       ]);
+
+      // The demo panel's "pull the card mid-payment" acts on the PN532's field: the card is
+      // charged, the answer lost; tapped again, the interrupted sale completes.
+      expect((await post(url, '/api/demo/pull', { afterCardProcessed: true })).status).toBeLessThan(300);
+      const torn = await sell(url, 'DEV-TEAR', '80.00');
+      expect(torn.result?.kind, JSON.stringify(torn.result).slice(0, 300)).toBe('declined');
+      expect((await state(url)).unresolved).toHaveLength(1);
+      expect((await post(url, '/api/recover')).status).toBeLessThan(300);
+      await expect.poll(async () => (await state(url)).phase, { timeout: 10_000 }).toBe('waiting-card');
+      await post(url, '/api/demo/present', { card: 0 });
+      await expect.poll(async () => (await state(url)).phase, { timeout: 20_000 }).toBe('result');
+      const recovered = await state(url);
+      expect(recovered.result?.kind, JSON.stringify(recovered.result).slice(0, 300)).toBe('recovered');
+      expect(recovered.unresolved).toEqual([]);
 
       // Between sales the counter keeps asking: a cover left open shows without a print.
       const printer = demo!.counter.devices.simulated.printer!;

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { enginePinPad, nodeHidBackend, PinPadDriver, parsePinPadSpec } from '@huduma/pinpad-hid';
 import { PrinterDevice, parsePrinterSpec } from '@huduma/printer-escpos';
@@ -143,9 +143,14 @@ function keepPages(sim: PrinterSimulator, dir: string): void {
   sim.on('page', (page) => {
     n += 1;
     const base = join(dir, `receipt-${String(n).padStart(3, '0')}`);
+    // Each file appears whole (written aside, then renamed): a viewer never opens half a receipt.
+    const save = async (path: string, data: string | Uint8Array) => {
+      await writeFile(`${path}.part`, data);
+      await rename(`${path}.part`, path);
+    };
     writing = writing
-      .then(() => writeFile(`${base}.txt`, page.text))
-      .then(() => writeFile(`${base}.png`, page.png()))
+      .then(() => save(`${base}.txt`, page.text))
+      .then(() => save(`${base}.png`, page.png()))
       .catch(() => {
         // A demo directory that cannot be written loses its copies; the counter goes on.
       });

@@ -8,7 +8,6 @@ import packageJson from '../../package.json' with { type: 'json' };
 import { type CounterDevices, openCounterDevices } from '../devices/counter-devices';
 import {
   DEVICE_KINDS,
-  DeviceConfigError,
   type DeviceSpecs,
   mergeDeviceSpecs,
   readCliFile,
@@ -31,6 +30,7 @@ import { explainTerminalError, terminalNextStep } from './errors';
 import { formatCatalog, formatShiftReport, formatStatus } from './format';
 import {
   CARD,
+  checkedDeviceFlags,
   DEVICE_FLAGS,
   DIR,
   devLoadAuthorizerFor,
@@ -62,7 +62,12 @@ const initCommand = command({
       value: 'SPEC',
       description: 'card reader kept in D/cli.json: pcsc:NAME or pn532:/dev/ttyX[@BAUD]',
     },
-    ...DEVICE_FLAGS,
+    printer: {
+      type: 'string',
+      value: 'SPEC',
+      description: 'receipt printer kept in D/cli.json: escpos:/dev/ttyX[@BAUD]',
+    },
+    pinpad: { type: 'string', value: 'SPEC', description: 'PIN pad kept in D/cli.json: hid:VID:PID' },
   },
   async run({ values, need, io }) {
     const dir = need('dir');
@@ -74,7 +79,7 @@ const initCommand = command({
     if (kind !== 'huduma-centre' && kind !== 'partner-merchant')
       throw new UsageError(`--kind must be huduma-centre or partner-merchant, got ${kind}`);
     // Checked before anything is made: a bad device spec leaves no half-provisioned terminal.
-    const devices = deviceFlags(values);
+    const devices = checkedDeviceFlags(values);
     let pki: DevPki;
     try {
       pki = DevPki.open(pkiDir);
@@ -92,23 +97,6 @@ const initCommand = command({
     return EXIT_OK;
   },
 });
-
-/** The device flags given, checked (a bad one is a usage error naming the field). */
-function deviceFlags(values: { reader?: string; printer?: string; pinpad?: string }): DeviceSpecs {
-  try {
-    return mergeDeviceSpecs(
-      {},
-      {
-        ...(values.reader === undefined ? {} : { reader: values.reader }),
-        ...(values.printer === undefined ? {} : { printer: values.printer }),
-        ...(values.pinpad === undefined ? {} : { pinpad: values.pinpad }),
-      },
-    );
-  } catch (err) {
-    if (err instanceof DeviceConfigError) throw new UsageError(`--${err.field}: ${err.message}`);
-    throw err;
-  }
-}
 
 /** "Devices: reader pn532:/dev/ttyS1, printer escpos:/dev/ttyUSB1, PIN pad not configured" */
 function formatDevices(devices: DeviceSpecs): string {
@@ -178,7 +166,7 @@ const consoleCommand = command({
     const tio = io as TerminalCliIo;
     const dir = need('dir');
     if (!tio.stdin) throw new UsageError('console needs an input stream');
-    const flags = deviceFlags(values);
+    const flags = checkedDeviceFlags(values);
     const specs = mergeDeviceSpecs((await readCliFile(dir)).devices ?? {}, flags);
     const cardFiles = values.card;
     let demo: DemoReader | undefined;

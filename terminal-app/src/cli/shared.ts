@@ -36,7 +36,30 @@ export const CARD = {
   reader: { type: 'string', value: 'NAME', description: 'a PC/SC reader name' },
 } as const;
 
+import { DeviceConfigError, type DeviceSpecs, mergeDeviceSpecs } from '../devices/device-config';
+
 export { CLI_FILE, type CliFile } from '../devices/device-config';
+
+/** The device flags given, checked (a bad one is a usage error naming the flag and field). */
+export function checkedDeviceFlags(values: {
+  reader?: string;
+  printer?: string;
+  pinpad?: string;
+}): DeviceSpecs {
+  try {
+    return mergeDeviceSpecs(
+      {},
+      {
+        ...(values.reader === undefined ? {} : { reader: values.reader }),
+        ...(values.printer === undefined ? {} : { printer: values.printer }),
+        ...(values.pinpad === undefined ? {} : { pinpad: values.pinpad }),
+      },
+    );
+  } catch (err) {
+    if (err instanceof DeviceConfigError) throw new UsageError(`--${err.field}: ${err.message}`);
+    throw err;
+  }
+}
 
 /** Device flags of the commands that use the counter's devices (each overrides cli.json). */
 export const DEVICE_FLAGS = {

@@ -1,13 +1,15 @@
 /**
- * `huduma-terminal serve --dir D [--port N] [--card a.cbor,… | --reader NAME] [--pki P]`: the
- * cashier web app on a provisioned terminal, on 127.0.0.1 only. With --card the counter gets a
- * demo reader holding those simulated cards (and the page its demo panel); with --reader, a
- * PC/SC reader. Syncs with the clearing service named in D/clearing.json when there is one.
+ * `huduma-terminal serve --dir D [--port N] [--card a.cbor,… | --reader SPEC] [--printer SPEC]
+ * [--pinpad SPEC] [--pki P]`: the cashier web app on a provisioned terminal, on 127.0.0.1 only.
+ * With --card the counter gets a demo reader holding those simulated cards (and the page its demo
+ * panel); with --reader (or the reader of D/cli.json), a PC/SC reader or a PN532. The printer and
+ * PIN pad come from D/cli.json unless a flag names them; their states show on the page. Syncs with the clearing service named in D/clearing.json when there is one.
  * Runs until SIGINT/SIGTERM (or `signal`).
  */
 import { type CliIo, command, defineCli, runCli, UsageError } from '@huduma/cli-kit';
 import { type CardSource, CardSourceError, readerSource } from '../cli/card-source';
-import { DeviceConfigError, type DeviceSpecs, mergeDeviceSpecs, readCliFile } from '../devices/device-config';
+import { checkedDeviceFlags } from '../cli/shared';
+import { mergeDeviceSpecs, readCliFile } from '../devices/device-config';
 import type { DeviceState } from '../devices/device-states';
 import { DemoReader } from '../ui/demo-reader';
 import { type RunningCounterApp, startCounterApp } from './counter-app';
@@ -114,7 +116,7 @@ async function serveTerminal(
   const { dir } = args;
   if (args.cardFiles !== undefined && args.reader !== undefined)
     throw new UsageError('give --card or --reader, not both');
-  const specs = mergeDeviceSpecs((await readCliFile(dir)).devices ?? {}, deviceFlagsOf(args));
+  const specs = mergeDeviceSpecs((await readCliFile(dir)).devices ?? {}, checkedDeviceFlags(args));
   let demo: DemoReader | undefined;
   let source: CardSource;
   let readerState: DeviceState | undefined;
@@ -173,21 +175,4 @@ export function untilStopped(signal: AbortSignal | undefined): Promise<void> {
       process.once('SIGTERM', stop);
     }
   });
-}
-
-/** The device flags given (a bad one: a usage error naming the flag). */
-function deviceFlagsOf(args: { reader?: string; printer?: string; pinpad?: string }): DeviceSpecs {
-  try {
-    return mergeDeviceSpecs(
-      {},
-      {
-        ...(args.reader === undefined ? {} : { reader: args.reader }),
-        ...(args.printer === undefined ? {} : { printer: args.printer }),
-        ...(args.pinpad === undefined ? {} : { pinpad: args.pinpad }),
-      },
-    );
-  } catch (err) {
-    if (err instanceof DeviceConfigError) throw new UsageError(`--${err.field}: ${err.message}`);
-    throw err;
-  }
 }

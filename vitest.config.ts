@@ -15,6 +15,7 @@ const SLOW = [
   '**/storage-full.test.ts',
   'terminal-app/test/cli-start.test.ts',
   'terminal-app/test/uploader-standing.test.ts',
+  'terminal-app/test/demo-simulated-devices.test.ts',
   'packages/transport-pcsc/test/**/*.test.ts',
   'packages/clearing-service/test/server.test.ts',
   'packages/clearing-service/test/merkle.test.ts',

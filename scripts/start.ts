@@ -2,7 +2,10 @@
 // Centre, three simulated cards) under ./.huduma (or $HUDUMA_DATA_DIR) and the cashier web app on
 // http://127.0.0.1:8420 (or $HUDUMA_WEB_PORT; a free port when that one is taken), with the cashier
 // console beside it on a TTY, or a short narrated demo when stdin is not one (CI, pipes).
-// `npm start -- --web` keeps only the web app running, until Ctrl-C. The clearing service runs
+// `npm start -- --web` keeps only the web app running, until Ctrl-C. `npm start -- --devices
+// simulated` runs the web app on simulated counter hardware instead (PN532 reader, ESC/POS
+// printer, HID PIN pad; its own demo world in <data>/devices, receipts in <data>/devices/receipts;
+// no clearing service), until Ctrl-C. Otherwise the clearing service runs
 // in this process (PGlite under <data>/clearing); the terminal uploads to it in the background and
 // after the demo, and the day's settlement for the merchant is printed.
 import { randomBytes } from 'node:crypto';
@@ -20,6 +23,7 @@ import {
   ensureDemoWorld,
   openDemoCounter,
   runNarratedDemo,
+  runTerminalCli,
   startCounterWebApp,
 } from '@huduma/terminal-app';
 
@@ -145,6 +149,22 @@ async function startWebApp(
 }
 
 async function main(): Promise<number> {
+  const devices = process.argv.indexOf('--devices');
+  if (devices >= 0) {
+    // Without HUDUMA_WEB_PORT the demo takes 8420, or any free port when that one is taken.
+    const port = process.env.HUDUMA_WEB_PORT;
+    return runTerminalCli(
+      [
+        'demo',
+        '--devices',
+        process.argv[devices + 1] ?? '',
+        '--data',
+        join(dataDir(), 'devices'),
+        ...(port === undefined ? [] : ['--port', port]),
+      ],
+      process,
+    );
+  }
   const world = await setUpWorld();
   const counter = await openDemoCounter(world);
   const clearing = await startClearing(world, counter);

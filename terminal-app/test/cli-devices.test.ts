@@ -6,6 +6,32 @@ import { issueTestCard } from '@huduma/card-simulator';
 import { DevPki } from '@huduma/pki';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTerminalCli } from '../src/cli/commands';
+import { readCliFile, writeCliFile } from '../src/devices/device-config';
+
+async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runTerminalCli(argv, {
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t) },
+  });
+  return { code, stdout, stderr };
+}
+
+let terminalNumber = 10;
+const initArgs = (terminalDir: string) => [
+  'init',
+  '--dir',
+  terminalDir,
+  '--pki',
+  join(root, 'pki'),
+  '--terminal-id',
+  `T-00${terminalNumber++}`,
+  '--merchant',
+  'HC-NBI01',
+  '--location',
+  'Nairobi GPO',
+];
 
 // The console's --printer and --pinpad flags: specs parsed by the device packages, the simulated
 // devices started and stopped with the console, a bad spec a usage error that names it.
@@ -17,6 +43,7 @@ let pin: string;
 async function consoleRun(
   extra: string[],
   input: string,
+  terminalDir = dir,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
@@ -28,7 +55,7 @@ async function consoleRun(
       done();
     },
   });
-  const code = await runTerminalCli(['console', '--dir', dir, '--card', card, ...extra], {
+  const code = await runTerminalCli(['console', '--dir', terminalDir, '--card', card, ...extra], {
     stdin,
     stdout: output,
     stderr: { write: (t: string) => (stderr += t) },
@@ -84,5 +111,71 @@ describe('huduma-terminal console with devices', () => {
     const pad = await consoleRun(['--pinpad', 'usb:1:2'], '0\n');
     expect(pad.code).toBe(2);
     expect(pad.stderr).toMatch(/hid:VID:PID/);
+  });
+});
+
+describe('devices in the terminal configuration (cli.json)', () => {
+  it('init keeps the device specs; status lists them', async () => {
+    const terminalDir = join(root, 'configured');
+    const init = await cli([
+      ...initArgs(terminalDir),
+      '--reader',
+      'pn532:/dev/ttyS9',
+      '--printer',
+      'escpos:/dev/ttyUSB1@115200',
+      '--pinpad',
+      'hid:1209:4850',
+    ]);
+    expect(init.code, init.stderr).toBe(0);
+    expect((await readCliFile(terminalDir)).devices).toEqual({
+      reader: 'pn532:/dev/ttyS9',
+      printer: 'escpos:/dev/ttyUSB1@115200',
+      pinpad: 'hid:1209:4850',
+    });
+    const status = await cli(['status', '--dir', terminalDir]);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toContain(
+      'Devices (cli.json): reader pn532:/dev/ttyS9, printer escpos:/dev/ttyUSB1@115200, PIN pad hid:1209:4850',
+    );
+    const plain = await cli(['status', '--dir', dir]);
+    expect(plain.stdout).toContain('reader not configured, printer not configured, PIN pad not configured');
+  });
+
+  it('init with a bad device spec: usage error naming the field, no terminal made', async () => {
+    const terminalDir = join(root, 'never');
+    const r = await cli([...initArgs(terminalDir), '--printer', 'escpos:/dev/ttyUSB1@7']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--printer.baudRate');
+    const reader = await cli([...initArgs(terminalDir), '--reader', 'pn532:ttyS1']);
+    expect(reader.code).toBe(2);
+    expect(reader.stderr).toContain('--reader');
+    expect((await cli(['status', '--dir', terminalDir])).code).not.toBe(0);
+  });
+
+  it('the console uses the file’s devices and shows their states; a flag overrides the file', async () => {
+    const terminalDir = join(root, 'console-config');
+    const made = await cli(initArgs(terminalDir));
+    expect(made.code, made.stderr).toBe(0);
+    await writeCliFile(terminalDir, {
+      ...(await readCliFile(terminalDir)),
+      devices: { printer: 'escpos:/dev/huduma-no-such-printer', pinpad: 'hid:sim' },
+    });
+    const fromFile = await consoleRun([], '6\n0\n', terminalDir);
+    expect(fromFile.code, fromFile.stderr).toBe(0);
+    expect(fromFile.stdout).toContain('Reader: ready  Printer: disconnected  PIN pad: ready');
+    const overridden = await consoleRun(['--printer', 'escpos:sim'], '6\n0\n', terminalDir);
+    expect(overridden.code, overridden.stderr).toBe(0);
+    expect(overridden.stdout).toContain('Reader: ready  Printer: ready  PIN pad: ready');
+  });
+
+  it('a bad spec in cli.json stops the console with a message naming the field', async () => {
+    const terminalDir = join(root, 'bad-config');
+    const made = await cli(initArgs(terminalDir));
+    expect(made.code, made.stderr).toBe(0);
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(terminalDir, 'cli.json'), JSON.stringify({ devices: { pinpad: 'usb:1:2' } }));
+    const r = await consoleRun([], '0\n', terminalDir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/pinpad/);
   });
 });

@@ -19,7 +19,7 @@ import {
   ServiceCatalog,
   TerminalEngine,
 } from '@huduma/terminal';
-import { CounterSession, startCounterWebApp } from '@huduma/terminal-app';
+import { CounterSession, DeviceStateModel, startCounterWebApp } from '@huduma/terminal-app';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClearingHarness, startClearingService } from '../../test/support/clearing-harness';
@@ -64,6 +64,8 @@ async function checkAccessibility(where: string): Promise<void> {
   });
   expect(violations, `axe on ${where}`).toEqual([]);
 }
+
+const deviceStates = new DeviceStateModel({ reader: true, printer: true });
 
 async function tap(card: number): Promise<void> {
   await page.locator('#flow:not([hidden])').waitFor();
@@ -144,7 +146,11 @@ async function saleByAmount(amount: string, billRef: string): Promise<void> {
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   browser = await launchChromium();
+  deviceStates.set('reader', 'ready');
+  deviceStates.set('printer', 'ready');
   web = await startWebCounter({
+    // The device strip's states come from the model the drivers feed; receipts go to the page here.
+    devices: { deviceStates, printReceipt: () => {} },
     uploader: async (counter, world) => {
       clearing = await startClearingService(DevPki.open(world.pkiDir));
       return new BatchUploader({
@@ -175,6 +181,15 @@ describe('a day at the counter in chromium', () => {
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('sale-search');
     await shot('01-home');
     await checkAccessibility('the sale screen');
+  });
+
+  it('shows the devices, and a printer out of paper in plain words', async () => {
+    await expect.poll(() => page.textContent('[data-device="printer"]')).toBe('Printer: ready');
+    deviceStates.set('printer', 'paper-out');
+    await page.locator('[data-device="printer"]', { hasText: 'Printer: out of paper' }).waitFor();
+    expect(await page.textContent('[data-device="pinpad"]')).toBe('PIN pad: not set up');
+    deviceStates.set('printer', 'ready');
+    await page.locator('[data-device="printer"]', { hasText: 'Printer: ready' }).waitFor();
   });
 
   it('sells a service without the mouse and shows a receipt whose QR holds the receipt code', async () => {

@@ -1,8 +1,14 @@
 /** `huduma-terminal serve`: the web app on a provisioned terminal, loopback only, and its usage errors. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureDemoWorld, runServeCommand, runTerminalCli } from '@huduma/terminal-app';
+import {
+  ensureDemoWorld,
+  readCliFile,
+  runServeCommand,
+  runTerminalCli,
+  writeCliFile,
+} from '@huduma/terminal-app';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'huduma-serve-'));
@@ -49,6 +55,47 @@ describe('huduma-terminal serve', () => {
       stop.abort();
       expect(await done).toBe(0);
     }
+  });
+
+  it('takes its devices from cli.json, a flag overriding the file, and shows their states', async () => {
+    const world = await ensureDemoWorld(dataDir);
+    await writeCliFile(world.terminalDir, {
+      ...(await readCliFile(world.terminalDir)),
+      devices: { printer: 'escpos:/dev/huduma-no-such-printer', pinpad: 'hid:sim' },
+    });
+    const stop = new AbortController();
+    const { io: cliIo } = io();
+    let url = '';
+    const done = runServeCommand(
+      ['--dir', world.terminalDir, '--port', '0', '--card', world.cards[0]!.path, '--pinpad', 'hid:sim'],
+      cliIo,
+      { signal: stop.signal, onListening: (u) => (url = u) },
+    );
+    try {
+      await expect.poll(() => url, { timeout: 20_000 }).not.toBe('');
+      await expect
+        .poll(
+          async () => ((await (await fetch(`${url}/api/devices`)).json()) as { devices: unknown }).devices,
+        )
+        .toEqual({ reader: 'ready', printer: 'disconnected', pinpad: 'ready' });
+    } finally {
+      stop.abort();
+      expect(await done).toBe(0);
+      await writeCliFile(world.terminalDir, { ...(await readCliFile(world.terminalDir)), devices: {} });
+    }
+  });
+
+  it('a bad device in cli.json or a flag: refused, naming the field', async () => {
+    const world = await ensureDemoWorld(dataDir);
+    const flag = io();
+    const argv = ['serve', '--dir', world.terminalDir, '--port', '0', '--card', world.cards[0]!.path];
+    expect(await runTerminalCli([...argv, '--printer', 'escpos:/dev/x@1'], flag.io)).toBe(2);
+    expect(flag.out.stderr).toContain('--printer.baudRate');
+    writeFileSync(join(world.terminalDir, 'cli.json'), JSON.stringify({ devices: { reader: 'usb:0' } }));
+    const file = io();
+    expect(await runTerminalCli(argv, file.io)).toBe(1);
+    expect(file.out.stderr).toContain('reader');
+    rmSync(join(world.terminalDir, 'cli.json'));
   });
 
   it('refuses bad options with a usage error (exit 2)', async () => {

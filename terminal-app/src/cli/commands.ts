@@ -1,5 +1,4 @@
-import { writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { type CliSpec, command, defineCli, runCli, UsageError } from '@huduma/cli-kit';
 import { PinPadConfigError } from '@huduma/pinpad-hid';
 import { DevPki } from '@huduma/pki';
@@ -7,17 +6,32 @@ import { DeviceSpecError } from '@huduma/printer-escpos';
 import { initTerminal, type LoadAuthorizer, ServiceCatalog } from '@huduma/terminal';
 import packageJson from '../../package.json' with { type: 'json' };
 import { type CounterDevices, openCounterDevices } from '../devices/counter-devices';
+import {
+  DEVICE_KINDS,
+  type DeviceSpecs,
+  mergeDeviceSpecs,
+  readCliFile,
+  writeCliFile,
+} from '../devices/device-config';
+import type { DeviceState } from '../devices/device-states';
 import { CashierConsole, PinPadSlot } from '../ui/console';
 import { DemoReader } from '../ui/demo-reader';
+import { demoCommand } from '../web/demo-command';
 import { serveCommand } from '../web/serve-command';
 import { cardCommands } from './card-commands';
-import { type CardSource, CardSourceError, cardSourceFromFlags, noCardReader } from './card-source';
+import {
+  type CardSource,
+  CardSourceError,
+  cardSourceFromFlags,
+  noCardReader,
+  readerSource,
+} from './card-source';
 import { explainTerminalError, terminalNextStep } from './errors';
 import { formatCatalog, formatShiftReport, formatStatus } from './format';
 import {
   CARD,
-  CLI_FILE,
-  type CliFile,
+  checkedDeviceFlags,
+  DEVICE_FLAGS,
   DIR,
   devLoadAuthorizerFor,
   EXIT_OK,
@@ -43,6 +57,17 @@ const initCommand = command({
     merchant: { type: 'string', value: 'M', description: 'merchant id, e.g. HC-NBI01', required: true },
     location: { type: 'string', value: '"NAME"', description: 'where the terminal stands', required: true },
     kind: { type: 'string', value: 'huduma-centre|partner-merchant', description: 'default huduma-centre' },
+    reader: {
+      type: 'string',
+      value: 'SPEC',
+      description: 'card reader kept in D/cli.json: pcsc:NAME or pn532:/dev/ttyX[@BAUD]',
+    },
+    printer: {
+      type: 'string',
+      value: 'SPEC',
+      description: 'receipt printer kept in D/cli.json: escpos:/dev/ttyX[@BAUD]',
+    },
+    pinpad: { type: 'string', value: 'SPEC', description: 'PIN pad kept in D/cli.json: hid:VID:PID' },
   },
   async run({ values, need, io }) {
     const dir = need('dir');
@@ -53,6 +78,8 @@ const initCommand = command({
     const kind = values.kind ?? 'huduma-centre';
     if (kind !== 'huduma-centre' && kind !== 'partner-merchant')
       throw new UsageError(`--kind must be huduma-centre or partner-merchant, got ${kind}`);
+    // Checked before anything is made: a bad device spec leaves no half-provisioned terminal.
+    const devices = checkedDeviceFlags(values);
     let pki: DevPki;
     try {
       pki = DevPki.open(pkiDir);
@@ -62,7 +89,7 @@ const initCommand = command({
       io.stdout.write(`created a development PKI in ${pkiDir}\n`);
     }
     const config = await initTerminal({ dir, pki, terminalId, merchantId, location: { kind, name } });
-    await writeFile(join(dir, CLI_FILE), `${JSON.stringify({ devPkiDir: pkiDir } satisfies CliFile)}\n`);
+    await writeCliFile(dir, { devPkiDir: pkiDir, devices });
     io.stdout.write(
       `terminal ${config.terminalId} of merchant ${config.merchantId} provisioned in ${dir} (${kind}: ${config.location.name})\n` +
         `certificate valid until ${new Date(config.certificate.notAfter * 1000).toISOString().slice(0, 10)}\n`,
@@ -70,6 +97,12 @@ const initCommand = command({
     return EXIT_OK;
   },
 });
+
+/** "Devices: reader pn532:/dev/ttyS1, printer escpos:/dev/ttyUSB1, PIN pad not configured" */
+function formatDevices(devices: DeviceSpecs): string {
+  const names = { reader: 'reader', printer: 'printer', pinpad: 'PIN pad' } as const;
+  return `Devices (cli.json): ${DEVICE_KINDS.map((k) => `${names[k]} ${devices[k] ?? 'not configured'}`).join(', ')}\n`;
+}
 
 const totalsCommand = command({
   name: 'totals',
@@ -100,6 +133,7 @@ const statusCommand = command({
   run: ({ need, io }) =>
     withEngine(need('dir'), noCardReader, {}, async (engine) => {
       io.stdout.write(formatStatus(engine.status(), engine.config.limits));
+      io.stdout.write(formatDevices((await readCliFile(need('dir'))).devices ?? {}));
       return EXIT_OK;
     }),
 });
@@ -117,7 +151,7 @@ const consoleCommand = command({
   name: 'console',
   summary: 'the interactive cashier console (with card files: a demo reader holding those cards)',
   usage:
-    '--dir D (--card a.cbor[,b.cbor…] | --reader NAME) [--pki P] [--printer escpos:/dev/ttyX[@BAUD]|escpos:sim] [--pinpad hid:VID:PID|hid:sim]',
+    '--dir D [--card a.cbor[,b.cbor…] | --reader NAME|pn532:/dev/ttyX] [--pki P] [--printer escpos:/dev/ttyX[@BAUD]|escpos:sim] [--pinpad hid:VID:PID|hid:sim]  (devices not given: those of D/cli.json)',
   options: {
     ...DIR,
     ...CARD,
@@ -126,20 +160,20 @@ const consoleCommand = command({
       value: 'P',
       description: 'development PKI for reloads (default: the one of init)',
     },
-    printer: {
-      type: 'string',
-      value: 'SPEC',
-      description: 'receipt printer: escpos:/dev/ttyX[@BAUD] or escpos:sim',
-    },
-    pinpad: { type: 'string', value: 'SPEC', description: 'PIN pad: hid:VID:PID or hid:sim' },
+    ...DEVICE_FLAGS,
   },
   async run({ values, need, io }) {
     const tio = io as TerminalCliIo;
     const dir = need('dir');
     if (!tio.stdin) throw new UsageError('console needs an input stream');
+    const flags = checkedDeviceFlags(values);
+    const specs = mergeDeviceSpecs((await readCliFile(dir)).devices ?? {}, flags);
     const cardFiles = values.card;
     let demo: DemoReader | undefined;
     let source: CardSource;
+    // The reader opens before the other devices: its first state waits here for their model.
+    let readerState: DeviceState | undefined;
+    let devices: CounterDevices | undefined;
     if (cardFiles !== undefined) {
       if (values.reader !== undefined) throw new UsageError('give --card or --reader, not both');
       try {
@@ -148,7 +182,13 @@ const consoleCommand = command({
         throw new CardSourceError(`cannot open the card files: ${(err as Error).message}`);
       }
       source = { reader: demo.cardReader, prompt: undefined, close: async () => demo?.remove() };
-    } else source = await cardSourceFromFlags(values);
+      readerState = 'ready';
+    } else if (specs.reader !== undefined)
+      source = await readerSource(specs.reader, (state) => {
+        readerState = state;
+        devices?.deviceStates.set('reader', state);
+      });
+    else source = await cardSourceFromFlags(values);
     let loadAuthorizer: LoadAuthorizer | undefined;
     try {
       loadAuthorizer = await devLoadAuthorizerFor(dir, values.pki);
@@ -156,13 +196,16 @@ const consoleCommand = command({
       // No dev PKI known: the console still sells; reloads are then declined by the engine.
     }
     const pinPad = new PinPadSlot();
-    let devices: CounterDevices | undefined;
     try {
       devices = await openCounterDevices(
-        { printer: values.printer, pinpad: values.pinpad },
+        {
+          ...(specs.printer === undefined ? {} : { printer: specs.printer }),
+          ...(specs.pinpad === undefined ? {} : { pinpad: specs.pinpad }),
+        },
         {
           onPrintReport: (r) => r.ok || io.stdout.write(`${r.message}\n`),
           onNoPin: (m) => io.stdout.write(`${m}\n`),
+          reader: true,
         },
       ).catch((err: unknown) => {
         throw err instanceof DeviceSpecError || err instanceof PinPadConfigError
@@ -170,6 +213,7 @@ const consoleCommand = command({
           : err;
       });
       const counterDevices = devices;
+      if (readerState) counterDevices.deviceStates.set('reader', readerState);
       return await withEngine(
         dir,
         source.reader,
@@ -209,6 +253,7 @@ export const terminalCli: CliSpec = defineCli({
     catalogCommand,
     consoleCommand,
     serveCommand,
+    demoCommand,
   ],
   details: `--card takes a simulated card file (huduma-sim issue); --reader a PC/SC reader name.
 Amounts are in KES with two decimals (--amount 250.00).

@@ -36,12 +36,44 @@ export const CARD = {
   reader: { type: 'string', value: 'NAME', description: 'a PC/SC reader name' },
 } as const;
 
-/** CLI settings the terminal directory keeps next to the engine's files. */
-export const CLI_FILE = 'cli.json';
-export interface CliFile {
-  /** Development PKI the terminal was provisioned from (its load authority signs dev reloads). */
-  devPkiDir?: string;
+import { DeviceConfigError, type DeviceSpecs, mergeDeviceSpecs } from '../devices/device-config';
+
+export { CLI_FILE, type CliFile } from '../devices/device-config';
+
+/** The device flags given, checked (a bad one is a usage error naming the flag and field). */
+export function checkedDeviceFlags(values: {
+  reader?: string;
+  printer?: string;
+  pinpad?: string;
+}): DeviceSpecs {
+  try {
+    return mergeDeviceSpecs(
+      {},
+      {
+        ...(values.reader === undefined ? {} : { reader: values.reader }),
+        ...(values.printer === undefined ? {} : { printer: values.printer }),
+        ...(values.pinpad === undefined ? {} : { pinpad: values.pinpad }),
+      },
+    );
+  } catch (err) {
+    if (err instanceof DeviceConfigError) throw new UsageError(`--${err.field}: ${err.message}`);
+    throw err;
+  }
 }
+
+/** Device flags of the commands that use the counter's devices (each overrides cli.json). */
+export const DEVICE_FLAGS = {
+  printer: {
+    type: 'string',
+    value: 'SPEC',
+    description: 'receipt printer: escpos:/dev/ttyX[@BAUD] or escpos:sim (overrides cli.json)',
+  },
+  pinpad: {
+    type: 'string',
+    value: 'SPEC',
+    description: 'PIN pad: hid:VID:PID or hid:sim (overrides cli.json)',
+  },
+} as const;
 
 export async function withEngine<T>(
   dir: string,
@@ -67,8 +99,8 @@ export async function withEngine<T>(
 export async function devLoadAuthorizerFor(dir: string, pkiDir: string | undefined): Promise<LoadAuthorizer> {
   if (pkiDir === undefined) {
     try {
-      const file = JSON.parse(await readFile(join(dir, CLI_FILE), 'utf8')) as CliFile;
-      pkiDir = file.devPkiDir;
+      const file = JSON.parse(await readFile(join(dir, 'cli.json'), 'utf8')) as { devPkiDir?: unknown };
+      if (typeof file.devPkiDir === 'string') pkiDir = file.devPkiDir;
     } catch {
       // no cli.json: the terminal was provisioned another way
     }

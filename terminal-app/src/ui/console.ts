@@ -11,6 +11,7 @@ import {
 import { type DeclineContext, declineText, formatShiftReport, formatStatus, kes } from '../cli/format';
 import type { CounterDevices } from '../devices/counter-devices';
 import { shiftReportDocument } from '../devices/receipt-document';
+import { deviceStatesLine } from '../messages/device-words';
 import { type Language, noticeText, translate } from '../messages/index';
 import type { DemoReader } from './demo-reader';
 import { LineReader } from './line-reader';
@@ -256,10 +257,10 @@ export class CashierConsole implements PinPad {
     this.print('A new shift is open.');
   }
 
-  status(): void {
+  async status(): Promise<void> {
     this.print(formatStatus(this.engine.status(), this.engine.config.limits));
     const devices = this.options.devices;
-    if (devices) void devices.states().then((s) => this.print(`Printer: ${s.printer}  PIN pad: ${s.pinpad}`));
+    if (devices) this.print(deviceStatesLine(await devices.states(), this.language));
   }
 
   private async transaction(what: string, run: (signal: AbortSignal) => Promise<ApprovedTransaction>) {
@@ -370,7 +371,7 @@ export class CashierConsole implements PinPad {
           break;
         }
         case '6':
-          this.status();
+          await this.status();
           break;
         case '7':
           await this.recover();

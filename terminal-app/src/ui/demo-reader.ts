@@ -10,14 +10,32 @@ export interface DemoCard {
   card: SimulatedCard;
 }
 
+/** A box of demo cards and the reader they are tapped on, as the demo panel and console use it. */
+export interface DemoCardBox {
+  readonly cards: DemoCard[];
+  readonly cardPresent: boolean;
+  readonly inserted: DemoCard | undefined;
+  insert(index: number): DemoCard;
+  remove(): void;
+  pullDuringNextValueCommand(options: { afterCardProcessed: boolean }): void;
+}
+
 const VALUE_COMMANDS = new Set<number>([INS.DEBIT, INS.UNDEBIT, INS.RELOAD]);
+
+/** DEBIT, UNDEBIT or RELOAD, and (when chained) its last segment: the command that moves value. */
+export function isValueCommand(command: Uint8Array): boolean {
+  const ins = command[1];
+  // A chained DEBIT: only its last segment (chaining bit clear) makes the card act.
+  const last = ((command[0] ?? 0) & 0x10) === 0;
+  return ins !== undefined && VALUE_COMMANDS.has(ins) && last;
+}
 
 /**
  * One simulated counter reader with a box of simulated cards: insert and remove them, and pull a
  * card out in the middle of the next value command (DEBIT, UNDEBIT or RELOAD) to show tear
  * recovery. The engine sees it as an ordinary CardReader.
  */
-export class DemoReader {
+export class DemoReader implements DemoCardBox {
   readonly simulated: SimulatedReader;
   readonly cardReader: CardReader;
   private pull: { afterCardProcessed: boolean } | undefined;
@@ -72,10 +90,7 @@ export class DemoReader {
   }
 
   private async transmit(command: Uint8Array): Promise<Uint8Array> {
-    const ins = command[1];
-    // A chained DEBIT: only its last segment (chaining bit clear) makes the card act.
-    const last = ((command[0] ?? 0) & 0x10) === 0;
-    if (this.pull && ins !== undefined && VALUE_COMMANDS.has(ins) && last) {
+    if (this.pull && isValueCommand(command)) {
       this.simulated.removeDuringNextCommand(this.pull);
       this.pull = undefined;
     }

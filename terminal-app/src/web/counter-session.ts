@@ -17,7 +17,8 @@ import {
   type TerminalEvent,
   TransactionRefusedError,
 } from '@huduma/terminal';
-import type { DemoReader } from '../ui/demo-reader';
+import type { CounterDevices } from '../devices/counter-devices';
+import type { DemoCardBox } from '../ui/demo-reader';
 import { type RefusalWording, refusalText, WEB_LANGUAGES, type WebLanguage } from './i18n';
 import type { LastSaleView, LiveState, RecoveredView, ResultView } from './live-state';
 import { lastSaleFromLog, receiptFromLog } from './receipt-view';
@@ -45,7 +46,12 @@ export interface CounterSessionOptions {
   /** Syncs with the clearing service (absent: "Sync now" says none is set up). */
   uploader?: { syncNow(): Promise<SyncReport> };
   /** The simulated demo reader and its cards' PINs (demo world only). */
-  demo?: { reader: DemoReader; pins: string[] };
+  demo?: { reader: DemoCardBox; pins: string[] };
+  /**
+   * The counter's devices: their states go into the live state, and approved operations print
+   * their receipt (fire-and-report: a printer out of paper never holds up or fails a sale).
+   */
+  devices?: Pick<CounterDevices, 'deviceStates' | 'printReceipt'> & Partial<Pick<CounterDevices, 'printing'>>;
   /** Whether the reader is there (PC/SC); default: always. */
   readerConnected?: () => boolean;
   /**
@@ -71,6 +77,7 @@ export class CounterSession implements PinPad {
   private running: Promise<void> | undefined;
   private pullArmed = false;
   private readonly unsubscribe: () => void;
+  private readonly unsubscribeDevices: () => void;
   private readonly ticker: NodeJS.Timeout;
   private lastSnapshot = '';
 
@@ -98,6 +105,7 @@ export class CounterSession implements PinPad {
       },
     };
     this.unsubscribe = options.engine.on((e) => this.onEvent(e));
+    this.unsubscribeDevices = options.devices?.deviceStates.subscribe(() => this.refresh()) ?? (() => {});
     this.refresh();
     // Offline age and card presence change without an event: look once a second, push on change.
     this.ticker = setInterval(() => this.refresh(), 1000);
@@ -127,6 +135,7 @@ export class CounterSession implements PinPad {
     this.abortCurrent();
     await this.running;
     this.unsubscribe();
+    this.unsubscribeDevices();
     this.listeners.clear();
   }
 
@@ -201,6 +210,14 @@ export class CounterSession implements PinPad {
     this.refresh(true);
   }
 
+  /** Prints a receipt again on the counter's printer (the last one by default). */
+  reprint(terminalSeq?: number): void {
+    const printing = this.options.devices?.printing;
+    if (!printing) throw new CounterRefusedError('ERR_NO_PRINTER', 'this counter has no receipt printer');
+    if (!printing.reprint(terminalSeq))
+      throw new CounterRefusedError('ERR_NO_RECEIPT', 'no receipt of this session to reprint');
+  }
+
   /** The sale "Cancel last" would cancel, read from the signed log. */
   lastSale(): Promise<LastSaleView | undefined> {
     return lastSaleFromLog(this.engine);
@@ -225,7 +242,7 @@ export class CounterSession implements PinPad {
     this.refresh(true);
   }
 
-  private demoReader(): DemoReader {
+  private demoReader(): DemoCardBox {
     const demo = this.options.demo;
     if (!demo) throw new CounterRefusedError('ERR_NO_DEMO_READER', 'this counter has no demo reader');
     return demo.reader;
@@ -270,6 +287,7 @@ export class CounterSession implements PinPad {
         const outcome = await fn(abort.signal);
         if (Array.isArray(outcome)) result = { kind: 'recovered', count: outcome.length };
         else {
+          this.options.devices?.printReceipt(outcome, this.engine.config);
           const receipt = await receiptFromLog(this.engine, outcome.terminalSeq);
           if (receipt) {
             result = { kind: 'approved', operation: outcome.operation, receipt };
@@ -367,7 +385,7 @@ export class CounterSession implements PinPad {
     const demo = this.options.demo;
     const next: LiveState = {
       ...this.state,
-      readerConnected: this.options.readerConnected?.() ?? true,
+      readerConnected: this.options.readerConnected?.() ?? this.readerFromDevices(),
       cardPresent: demo ? demo.reader.cardPresent : this.state.phase === 'hold-card',
       unresolved: status.unresolved.map((u) => ({
         op: u.op,
@@ -384,6 +402,8 @@ export class CounterSession implements PinPad {
         unsyncedRecords: status.unsyncedRecords,
       },
     };
+    const devices = this.options.devices;
+    if (devices) next.devices = devices.deviceStates.snapshot();
     if (demo) {
       const inserted = demo.reader.inserted;
       next.demo = {
@@ -401,6 +421,12 @@ export class CounterSession implements PinPad {
     this.state = next;
     const snapshot = JSON.stringify({ ...next, version: 0 });
     if (force || snapshot !== this.lastSnapshot) this.push();
+  }
+
+  /** With devices, the reader is connected while its state is ready (or it is not tracked). */
+  private readerFromDevices(): boolean {
+    const state = this.options.devices?.deviceStates.get('reader');
+    return state === undefined || state === 'ready' || state === 'not-configured';
   }
 
   private push(): void {

@@ -1,5 +1,6 @@
 /** The live state of a counter as the page sees it (pushed by server-sent events). */
 import type { Operation, RecoveryNotice } from '@huduma/terminal';
+import type { DeviceStates } from '../devices/device-states';
 import type { RefusalWording, WebLanguage } from './i18n';
 import type { ReceiptView } from './receipt-view';
 
@@ -70,6 +71,8 @@ export interface LiveState {
     error?: string;
   };
   lastReceiptSeq?: number;
+  /** Each device's state, when the counter was started with its devices (reader, printer, PIN pad). */
+  devices?: DeviceStates;
   demo?: {
     cards: Array<{ index: number; label: string; maskedCard: string; balanceCents: number; pin: string }>;
     inserted?: number;

@@ -1,25 +1,18 @@
 /**
- * `huduma-terminal serve --dir D [--port N] [--card a.cbor,… | --reader NAME] [--pki P]`: the
- * cashier web app on a provisioned terminal, on 127.0.0.1 only. With --card the counter gets a
- * demo reader holding those simulated cards (and the page its demo panel); with --reader, a
- * PC/SC reader. Syncs with the clearing service named in D/clearing.json when there is one.
+ * `huduma-terminal serve --dir D [--port N] [--card a.cbor,… | --reader SPEC] [--printer SPEC]
+ * [--pinpad SPEC] [--pki P]`: the cashier web app on a provisioned terminal, on 127.0.0.1 only.
+ * With --card the counter gets a demo reader holding those simulated cards (and the page its demo
+ * panel); with --reader (or the reader of D/cli.json), a PC/SC reader or a PN532. The printer and
+ * PIN pad come from D/cli.json unless a flag names them; their states show on the page. Syncs with the clearing service named in D/clearing.json when there is one.
  * Runs until SIGINT/SIGTERM (or `signal`).
  */
 import { type CliIo, command, defineCli, runCli, UsageError } from '@huduma/cli-kit';
-import { DevPki } from '@huduma/pki';
-import {
-  BatchUploader,
-  devLoadAuthorizer,
-  type LoadAuthorizer,
-  loadSavedCatalog,
-  readClearingConfig,
-  servicePublicKeyBytes,
-  TerminalEngine,
-} from '@huduma/terminal';
-import { type CardSource, CardSourceError, cardSourceFromFlags } from '../cli/card-source';
+import { type CardSource, CardSourceError, readerSource } from '../cli/card-source';
+import { checkedDeviceFlags } from '../cli/shared';
+import { mergeDeviceSpecs, readCliFile } from '../devices/device-config';
+import type { DeviceState } from '../devices/device-states';
 import { DemoReader } from '../ui/demo-reader';
-import { CounterSession, WebPinPadSlot } from './counter-session';
-import { startCounterWebApp } from './server';
+import { type RunningCounterApp, startCounterApp } from './counter-app';
 
 export const DEFAULT_WEB_PORT = 8420;
 
@@ -32,7 +25,8 @@ function serveCommandWith(hooks: ServeHooks) {
   return command({
     name: 'serve',
     summary: 'the cashier web app on http://127.0.0.1:N until Ctrl-C',
-    usage: '--dir D [--port N] [--card a.cbor[,b.cbor…] | --reader NAME] [--pki P]',
+    usage:
+      '--dir D [--port N] [--card a.cbor[,b.cbor…] | --reader NAME|pn532:/dev/ttyX] [--printer SPEC] [--pinpad SPEC] [--pki P]  (devices not given: those of D/cli.json)',
     options: {
       dir: {
         type: 'string',
@@ -51,7 +45,21 @@ function serveCommandWith(hooks: ServeHooks) {
         value: 'FILES',
         description: 'simulated card files, comma-separated (a demo reader)',
       },
-      reader: { type: 'string', value: 'NAME', description: 'a PC/SC reader name' },
+      reader: {
+        type: 'string',
+        value: 'NAME',
+        description: 'a PC/SC reader name, pcsc:NAME or pn532:/dev/ttyX (overrides cli.json)',
+      },
+      printer: {
+        type: 'string',
+        value: 'SPEC',
+        description: 'receipt printer: escpos:/dev/ttyX[@BAUD] or escpos:sim (overrides cli.json)',
+      },
+      pinpad: {
+        type: 'string',
+        value: 'SPEC',
+        description: 'PIN pad: hid:VID:PID or hid:sim (overrides cli.json)',
+      },
       pki: {
         type: 'string',
         value: 'P',
@@ -65,6 +73,8 @@ function serveCommandWith(hooks: ServeHooks) {
           port: values.port ?? DEFAULT_WEB_PORT,
           ...(values.card === undefined ? {} : { cardFiles: values.card }),
           ...(values.reader === undefined ? {} : { reader: values.reader }),
+          ...(values.printer === undefined ? {} : { printer: values.printer }),
+          ...(values.pinpad === undefined ? {} : { pinpad: values.pinpad }),
           ...(values.pki === undefined ? {} : { pkiDir: values.pki }),
         },
         io,
@@ -91,15 +101,26 @@ export function runServeCommand(argv: readonly string[], io: CliIo, hooks: Serve
 }
 
 async function serveTerminal(
-  args: { dir: string; port: number; cardFiles?: string; reader?: string; pkiDir?: string },
+  args: {
+    dir: string;
+    port: number;
+    cardFiles?: string;
+    reader?: string;
+    printer?: string;
+    pinpad?: string;
+    pkiDir?: string;
+  },
   io: CliIo,
   options: ServeHooks,
 ): Promise<number> {
   const { dir } = args;
   if (args.cardFiles !== undefined && args.reader !== undefined)
     throw new UsageError('give --card or --reader, not both');
+  const specs = mergeDeviceSpecs((await readCliFile(dir)).devices ?? {}, checkedDeviceFlags(args));
   let demo: DemoReader | undefined;
   let source: CardSource;
+  let readerState: DeviceState | undefined;
+  let counter: RunningCounterApp | undefined;
   const cardFiles = args.cardFiles;
   if (cardFiles !== undefined) {
     try {
@@ -108,53 +129,50 @@ async function serveTerminal(
       throw new CardSourceError(`cannot open the card files: ${(err as Error).message}`);
     }
     source = { reader: demo.cardReader, prompt: undefined, close: async () => demo?.remove() };
-  } else if (args.reader !== undefined) source = await cardSourceFromFlags({ reader: args.reader });
-  else throw new UsageError('give --card (simulated cards) or --reader NAME (a PC/SC reader)');
-
-  let loadAuthorizer: LoadAuthorizer | undefined;
-  const pkiDir = args.pkiDir;
-  if (pkiDir !== undefined) loadAuthorizer = devLoadAuthorizer(DevPki.open(pkiDir));
-  const pinPad = new WebPinPadSlot();
-  const catalog = await loadSavedCatalog(dir);
-  const engine = await TerminalEngine.open({
-    dir,
-    reader: source.reader,
-    pinPad,
-    ...(loadAuthorizer ? { loadAuthorizer } : {}),
-    ...(catalog ? { catalog } : {}),
-  });
-  const clearing = await readClearingConfig(dir);
-  const uploader = clearing
-    ? new BatchUploader({
-        engine,
-        baseUrl: clearing.baseUrl,
-        servicePublicKey: servicePublicKeyBytes(clearing),
-      })
-    : undefined;
-  const session = new CounterSession({
-    engine,
-    ...(uploader ? { uploader } : {}),
-    ...(demo ? { demo: { reader: demo, pins: [] } } : {}),
-  });
-  pinPad.target = session;
-  const app = await startCounterWebApp(session, { port: args.port });
-  io.stdout.write(`Counter web app for ${engine.config.terminalId} at ${app.url} (Ctrl-C stops it)\n`);
-  options.onListening?.(app.url);
-  try {
-    await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      options.signal?.addEventListener('abort', stop, { once: true });
-      if (options.signal?.aborted) stop();
-      if (!options.signal) {
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      }
+    readerState = 'ready';
+  } else if (specs.reader !== undefined)
+    source = await readerSource(specs.reader, (state) => {
+      readerState = state;
+      counter?.setReaderState(state);
     });
+  else
+    throw new UsageError(
+      'give --card (simulated cards) or --reader NAME|pn532:/dev/ttyX, or set reader in D/cli.json',
+    );
+  try {
+    counter = await startCounterApp(
+      {
+        dir,
+        port: args.port,
+        source,
+        devices: specs,
+        ...(readerState ? { readerState } : {}),
+        ...(demo ? { demo: { reader: demo, pins: [] } } : {}),
+        ...(args.pkiDir === undefined ? {} : { pkiDir: args.pkiDir }),
+      },
+      io,
+    );
+    io.stdout.write(
+      `Counter web app for ${counter.engine.config.terminalId} at ${counter.app.url} (Ctrl-C stops it)\n`,
+    );
+    options.onListening?.(counter.app.url);
+    await untilStopped(options.signal);
   } finally {
-    await app.close();
-    await session.close();
-    await engine.close();
+    await counter?.close();
     await source.close();
   }
   return 0;
+}
+
+/** Resolves on `signal` (tests), or on SIGINT/SIGTERM without one. */
+export function untilStopped(signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    signal?.addEventListener('abort', stop, { once: true });
+    if (signal?.aborted) stop();
+    if (!signal) {
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    }
+  });
 }

@@ -19,6 +19,7 @@ import {
   parseEmptyRequest,
   parsePinRequest,
   parseReloadRequest,
+  parseReprintRequest,
   parseSaleRequest,
   WebInputError,
 } from './validate';
@@ -30,6 +31,7 @@ const STATIC: Record<string, { file: string; type: string }> = {
   '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
   '/page-kit.js': { file: 'page-kit.js', type: 'text/javascript; charset=utf-8' },
   '/documents.js': { file: 'documents.js', type: 'text/javascript; charset=utf-8' },
+  '/device-strip.js': { file: 'device-strip.js', type: 'text/javascript; charset=utf-8' },
   '/app.css': { file: 'app.css', type: 'text/css; charset=utf-8' },
 };
 
@@ -185,6 +187,14 @@ function apiRoutes(session: CounterSession): Record<string, Handler> {
       return await session.engine.zReport();
     },
     'GET /api/status': () => session.engine.status(),
+    // Every device's state (`not-configured` for each when the counter runs without devices).
+    'GET /api/devices': () => ({
+      devices: session.snapshot().devices ?? {
+        reader: 'not-configured',
+        printer: 'not-configured',
+        pinpad: 'not-configured',
+      },
+    }),
     'POST /api/sale': ({ body }) => {
       const request = parseSaleRequest(body);
       if (
@@ -216,6 +226,7 @@ function apiRoutes(session: CounterSession): Record<string, Handler> {
       await session.syncNow();
       return session.snapshot().sync;
     },
+    'POST /api/reprint': ({ body }) => session.reprint(parseReprintRequest(body).seq),
     'POST /api/demo/present': ({ body }) =>
       session.demoPresent(parseDemoCardRequest(body, session.snapshot().demo?.cards.length ?? 0).card),
     'POST /api/demo/remove': ({ body }) => {

@@ -119,6 +119,17 @@ export function parseDemoPullRequest(raw: unknown): { afterCardProcessed: boolea
   return { afterCardProcessed: body.afterCardProcessed };
 }
 
+/** `{}` (the last receipt) or `{seq}` (a receipt of this session by its terminal sequence). */
+export function parseReprintRequest(raw: unknown): { seq?: number } {
+  const body = object(raw);
+  only(body, ['seq']);
+  const seq = body.seq;
+  if (seq === undefined) return {};
+  if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 1 || seq > 0xffff_ffff)
+    throw new WebInputError('seq', 'must be a receipt number');
+  return { seq };
+}
+
 export function parseEmptyRequest(raw: unknown): void {
   only(object(raw), []);
 }

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SyncReport } from '@huduma/terminal';
 import {
+  type CounterDevices,
   CounterSession,
   type CounterWebApp,
   type DemoCounter,
@@ -32,6 +33,8 @@ export interface WebCounter {
 export async function startWebCounter(
   options: {
     uploader?: (counter: DemoCounter, world: DemoWorld) => Promise<{ syncNow(): Promise<SyncReport> }>;
+    /** The counter's devices: their states on the page, receipts printed after approvals. */
+    devices?: Pick<CounterDevices, 'deviceStates' | 'printReceipt'>;
   } = {},
 ): Promise<WebCounter> {
   const dataDir = mkdtempSync(join(tmpdir(), 'huduma-web-'));
@@ -43,6 +46,7 @@ export async function startWebCounter(
     demo: { reader: counter.reader, pins: world.cards.map((c) => c.pin) },
     pinPadSlot: counter.pinPad,
     ...(uploader ? { uploader } : {}),
+    ...(options.devices ? { devices: options.devices } : {}),
   });
   const app = await startCounterWebApp(session);
   return {

@@ -1,3 +1,5 @@
+import { deviceWordsEn } from '../../messages/device-words';
+
 /**
  * The cashier page's own labels, in English. `sw.ts` has the same keys (a test keeps them in
  * step). `{name}` placeholders are filled by the page. Engine refusals are not here: see
@@ -141,6 +143,7 @@ export const en = {
   'error.field': 'Check {field}: {message}',
   'error.busy': 'The terminal is busy: finish or stop the current payment first.',
   'error.network': 'The counter app is not answering: reload the page.',
+  ...deviceWordsEn,
 } as const;
 
 export type WebLabelKey = keyof typeof en;

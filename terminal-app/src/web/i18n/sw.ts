@@ -1,3 +1,4 @@
+import { deviceWordsSw } from '../../messages/device-words';
 import type { WebLabelKey } from './en';
 
 /** Lebo za ukurasa wa keshia kwa Kiswahili: funguo zile zile kama en.ts. */
@@ -140,4 +141,5 @@ export const sw: Record<WebLabelKey, string> = {
   'error.field': 'Angalia {field}: {message}',
   'error.busy': 'Kifaa kina shughuli: maliza au acha malipo ya sasa kwanza.',
   'error.network': 'Programu ya kaunta haijibu: pakia ukurasa upya.',
+  ...deviceWordsSw,
 };

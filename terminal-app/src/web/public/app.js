@@ -1,6 +1,7 @@
 // The cashier page. Plain JavaScript (no framework, no CDN): it renders the live state the
 // server pushes (server-sent events) and posts the cashier's actions. Labels come from
 // /api/i18n (en, sw); amounts and dates are formatted with Intl for Kenya.
+import { renderDevices } from './device-strip.js';
 import { renderReport, showReceipt as showReceiptDocument } from './documents.js';
 import { $, api, duration, el, getLang, kes, setLabels, setLang, t, when } from './page-kit.js';
 
@@ -354,6 +355,7 @@ function renderLive(s) {
   $('live-sync').textContent = t(`live.sync.${s.sync.state}`);
   $('live-offline').textContent = s.sync.lastSyncAt ? duration(s.sync.offlineForMs) : t('live.never');
   $('live-unsynced').textContent = String(s.sync.unsyncedRecords);
+  renderDevices(s.devices);
   $('sync-now').disabled = s.sync.state === 'unavailable' || s.sync.state === 'syncing';
   $('nav-reload').hidden = !s.profile.reloadAllowed;
   $('sale-ref-label').textContent = t(
@@ -396,7 +398,13 @@ function render(s) {
 
 $('print').addEventListener('click', () => window.print());
 $('reprint').addEventListener('click', () => {
-  if (state?.lastReceiptSeq !== undefined) void showReceipt(state.lastReceiptSeq).then(() => window.print());
+  if (state?.lastReceiptSeq === undefined) return;
+  // A counter with a receipt printer reprints on it; otherwise the browser prints the page.
+  if (state.devices && state.devices.printer !== 'not-configured')
+    void api('POST', '/api/reprint', { seq: state.lastReceiptSeq }).catch((err) =>
+      showError('reprint-error', err),
+    );
+  else void showReceipt(state.lastReceiptSeq).then(() => window.print());
 });
 
 // ---------------------------------------------------------------- start

@@ -1,0 +1,426 @@
+/**
+ * A day of sales at one counter on its devices, end to end: the reader is a PN532 over the real
+ * `serialport` binding on a socat pty pair (the PN532 simulator at the far end hosts the cards),
+ * the receipt printer is ESC/POS on another pty (the printer simulator renders text and PNG), and
+ * PINs are typed on the simulated HID pad. The day is drawn from a seed (HUDUMA_SEED; it is in the
+ * test name): sales above and below the PIN limit, a wrong PIN then the right one, a cancel, a
+ * reload, a card pulled mid-DEBIT and resolved on the next tap, a burst of corrupted frames, the
+ * printer out of paper for one sale, the pad unplugged during one PIN entry.
+ *
+ * Every receipt is read back from the paper (text, and the QR decoded from the PNG) and kept as a
+ * PNG under test-results/e2e-devices-day/. In the evening: Z report, upload, and the clearing
+ * service's settlement, the cards' balances, the signed log and the X/Z totals all agree.
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { INS } from '@huduma/card-applet-spec';
+import { DevPki } from '@huduma/pki';
+import { openPtyPair, Pn532Simulator, type PtyPair } from '@huduma/sim-pn532';
+import type { PrintedPage } from '@huduma/sim-printer';
+import {
+  type ApprovedTransaction,
+  BatchUploader,
+  ClearingClient,
+  clearingLoadAuthorizer,
+  FILES,
+  initTerminal,
+  loadTerminalConfig,
+  pcscCardReader,
+  TerminalEngine,
+  TransactionRefusedError,
+} from '@huduma/terminal';
+import { type CounterDevices, openCounterDevices, type PrintReport } from '@huduma/terminal-app';
+import { Pn532Reader } from '@huduma/transport-pn532';
+import { cardProofVerifier, type LogRecord, verifyLog } from '@huduma/txlog';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ClearingHarness, startClearingService } from './support/clearing-harness';
+import { keepPagePng, readReceipt } from './support/printed-receipts';
+import { seededRandom, seedFromEnv } from './support/random';
+import { type FleetCard, issueFleetCard, tempDir } from './support/terminal-fleet';
+
+const SEED = seedFromEnv(20261130);
+const TERMINAL_ID = 'T-DEV1';
+const MERCHANT_ID = 'HC-NBI01';
+/** A PIN above KES 1,000 at this counter. */
+const CVM_LIMIT = 100_000;
+const START_BALANCE = 2_000_000;
+const RELOAD = 300_000;
+const SMALL_FEES = [1_999, 5_000, 10_000, 50_000, 65_000, 95_000] as const;
+const PIN_FEES = [105_000, 150_000, 250_000] as const;
+const ARTIFACTS = join(import.meta.dirname, '../test-results/e2e-devices-day');
+
+const pki = DevPki.inMemory();
+const root = tempDir('huduma-devices-day-');
+const dir = join(root, TERMINAL_ID);
+let svc: ClearingHarness;
+let pty: PtyPair;
+let sim: Pn532Simulator;
+let reader: Pn532Reader;
+let devices: CounterDevices;
+let engine: TerminalEngine;
+const printReports: PrintReport[] = [];
+const noPinMessages: string[] = [];
+
+beforeAll(async () => {
+  svc = await startClearingService(pki);
+  pty = await openPtyPair();
+  sim = await Pn532Simulator.open(pty.device, { seed: SEED });
+  reader = await Pn532Reader.open(pty.host, { pollMs: 20 });
+  devices = await openCounterDevices(
+    { printer: 'escpos:sim', pinpad: 'hid:sim' },
+    { onPrintReport: (r) => printReports.push(r), onNoPin: (m) => noPinMessages.push(m) },
+  );
+  await initTerminal({
+    dir,
+    pki,
+    terminalId: TERMINAL_ID,
+    merchantId: MERCHANT_ID,
+    location: { kind: 'huduma-centre', name: 'Nairobi GPO' },
+    limits: { cvmLimitCents: CVM_LIMIT, maxUnsyncedRecords: 9_999 },
+  });
+  const config = await loadTerminalConfig(dir);
+  engine = await TerminalEngine.open({
+    dir,
+    reader: pcscCardReader(reader, reader.name),
+    pinPad: devices.pinPad!,
+    // Cash reloads are authorized online by the clearing service's load authority.
+    loadAuthorizer: clearingLoadAuthorizer(
+      new ClearingClient({
+        baseUrl: svc.url,
+        terminal: {
+          terminalId: config.terminalId,
+          certificateBytes: config.certificateBytes,
+          privateKey: config.privateKey,
+          publicKey: config.certificate.keyAgreementKey,
+        },
+      }),
+    ),
+  });
+});
+afterAll(async () => {
+  await engine?.close();
+  await devices?.close();
+  await reader?.close();
+  await sim?.close();
+  await pty?.close();
+  await svc?.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+async function until(what: string, done: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** The customer taps `card`: whatever card was in the field leaves first, and the reader sees it come. */
+async function tap(card: FleetCard): Promise<void> {
+  sim.remove();
+  await until('the reader to see the field empty', () => !reader.state()?.cardPresent);
+  sim.insert(card.card);
+  await reader.waitForCard(undefined, { timeoutMs: 5000 });
+}
+
+/** One kind of day event at a chosen sale, drawn from the seed. */
+type Special = 'wrong-pin' | 'unplug' | 'pulled' | 'corrupt' | 'paper-out' | 'cancel' | 'reload';
+
+interface PlannedSale {
+  card: FleetCard;
+  amountCents: number;
+  special?: Special;
+}
+
+function planDay(random: () => number, cards: FleetCard[]): PlannedSale[] {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+  const count = 15 + Math.floor(random() * 11);
+  const sales: PlannedSale[] = Array.from({ length: count }, () => ({
+    card: pick(cards),
+    amountCents: random() < 0.3 ? pick(PIN_FEES) : pick(SMALL_FEES),
+  }));
+  // Special events on distinct sales; the sale after the pulled one is left plain (it is the re-tap).
+  const free = Array.from({ length: count - 1 }, (_, i) => i + 1);
+  const take = (): number => free.splice(Math.floor(random() * free.length), 1)[0]!;
+  const specials: Special[] = ['pulled', 'wrong-pin', 'unplug', 'corrupt', 'paper-out', 'cancel', 'reload'];
+  for (const special of specials) {
+    const at = take();
+    sales[at]!.special = special;
+    if (special === 'pulled') {
+      sales[at]!.amountCents = pick(SMALL_FEES);
+      const retap = free.indexOf(at + 1);
+      if (retap >= 0) free.splice(retap, 1);
+      if (at + 1 < count) sales[at + 1]!.card = sales[at]!.card;
+      else sales.push({ card: sales[at]!.card, amountCents: pick(SMALL_FEES) });
+    }
+    if (special === 'wrong-pin' || special === 'unplug') sales[at]!.amountCents = pick(PIN_FEES);
+  }
+  return sales;
+}
+
+function nextPage(): Promise<PrintedPage> {
+  return new Promise((resolve) => devices.simulated.printer!.once('page', resolve));
+}
+
+/** Prints the receipt of `tx` and reads it back from the paper. */
+async function printAndRead(tx: ApprovedTransaction, name: string) {
+  const page = nextPage();
+  devices.printReceipt(tx, engine.config);
+  return checkPage(await page, tx, name);
+}
+
+const TITLES = { sale: 'SALE', cancel: 'CANCELLATION', reload: 'CASH RELOAD' } as const;
+const AMOUNT_LABELS = { sale: 'Amount', cancel: 'Refunded', reload: 'Loaded' } as const;
+
+function checkPage(page: PrintedPage, tx: ApprovedTransaction, name: string) {
+  const png = page.png();
+  keepPagePng(ARTIFACTS, name, png);
+  const read = readReceipt(page);
+  expect(read.title, name).toBe(TITLES[tx.operation]);
+  expect(read.amountLabel, name).toBe(AMOUNT_LABELS[tx.operation]);
+  expect(read.amountCents, name).toBe(tx.amountCents);
+  expect([read.terminalId, read.terminalSeq], name).toEqual([TERMINAL_ID, tx.terminalSeq]);
+  expect(read.qrText, name).toBe(
+    `HPAY1|${MERCHANT_ID}|${TERMINAL_ID}|${tx.terminalSeq}|${tx.amountCents}|${tx.cardCounter}|${tx.proofRef}`,
+  );
+  expect(read.qrImage, `${name}: the QR decoded from the PNG`).toBe(read.qrText);
+  expect(page.text, name).not.toContain(tx.cardNumber);
+  return read;
+}
+
+async function loggedRecords(): Promise<LogRecord[]> {
+  const out: LogRecord[] = [];
+  for await (const r of engine.records()) out.push(r);
+  return out;
+}
+
+describe('a day of sales on the PN532, the receipt printer and the PIN pad', () => {
+  it(`sells, prints, takes PINs through faults, and settles to the cent (seed ${SEED})`, async () => {
+    const started = Date.now();
+    const random = seededRandom(SEED);
+    const uploader = new BatchUploader({
+      engine,
+      baseUrl: svc.url,
+      servicePublicKey: svc.signer.publicKey,
+      retryHooks: { sleep: async () => {} },
+    });
+    expect((await uploader.syncNow()).errors).toEqual([]);
+    const pad = devices.simulated.pad!;
+    const printer = devices.simulated.printer!;
+    expect(await devices.states()).toEqual({ printer: 'ready', pinpad: 'connected' });
+
+    const cardCount = 3 + Math.floor(random() * 3);
+    const cards: FleetCard[] = [];
+    for (let i = 0; i < cardCount; i++)
+      cards.push(await issueFleetCard(pki, join(root, 'cards'), `card${i}`, { balance: START_BALANCE }));
+    const plan = planDay(random, cards);
+
+    // What the day should come to, kept as the test goes.
+    const expected = new Map(cards.map((c) => [c.cardNumber, START_BALANCE]));
+    const charge = (card: FleetCard, cents: number) =>
+      expected.set(card.cardNumber, expected.get(card.cardNumber)! + cents);
+    let approvedCents = 0;
+    let approvedCount = 0;
+    let recoveredCents = 0;
+    let cancelledCents = 0;
+    let reloadCents = 0;
+    let printed = 0;
+    let pendingPull: { card: FleetCard; amountCents: number; afterCardProcessed: boolean } | undefined;
+
+    for (const [i, s] of plan.entries()) {
+      const name = `sale-${String(i + 1).padStart(2, '0')}`;
+      await tap(s.card);
+      if (s.special === 'reload') {
+        const loaded = await engine.reload({ amountCents: RELOAD });
+        charge(s.card, RELOAD);
+        reloadCents += RELOAD;
+        expect(loaded.balanceAfterCents).toBe(expected.get(s.card.cardNumber));
+        await printAndRead(loaded, `${name}-reload`);
+        printed++;
+      }
+      let attempts = 0;
+      pad.onPinEntry = (p) => {
+        attempts++;
+        if (s.special === 'unplug') p.unplug();
+        else if (s.special === 'wrong-pin' && attempts === 1) p.enterPin(s.card.pin === '0000' ? '1111' : '0000');
+        else p.enterPin(s.card.pin);
+      };
+      const billRef = `DAY-${i + 1}`;
+
+      if (s.special === 'pulled') {
+        const afterCardProcessed = random() < 0.5;
+        const pulled = sim.removeCardDuringNextApdu({ afterCardProcessed, when: (a) => a[1] === INS.DEBIT });
+        const refusal = await engine.sale({ amount: s.amountCents, billRef }).catch((e: unknown) => e);
+        await pulled;
+        expect(refusal).toBeInstanceOf(TransactionRefusedError);
+        expect((refusal as TransactionRefusedError).reason).toBe('outcome-unknown');
+        expect(engine.status().unresolved).toHaveLength(1);
+        pendingPull = { card: s.card, amountCents: s.amountCents, afterCardProcessed };
+        continue;
+      }
+      if (s.special === 'unplug') {
+        const balanceBefore = s.card.card.state.balance;
+        const recordsBefore = engine.status().logRecords;
+        const refusal = await engine.sale({ amount: s.amountCents, billRef }).catch((e: unknown) => e);
+        expect(refusal).toBeInstanceOf(TransactionRefusedError);
+        expect((refusal as TransactionRefusedError).reason).toBe('pin-cancelled');
+        expect(noPinMessages.at(-1)).toMatch(/PIN pad was disconnected during PIN entry: no payment taken/);
+        expect(s.card.card.state.balance, 'nothing charged').toBe(balanceBefore);
+        expect(engine.status().logRecords, 'nothing logged').toBe(recordsBefore);
+        expect((await devices.states()).pinpad).toBe('absent');
+        pad.plugIn();
+        expect((await devices.states()).pinpad).toBe('connected');
+        continue;
+      }
+
+      let corrupted: { frames: number; nacks: number } | undefined;
+      const unsubscribe = engine.on((event) => {
+        // The burst lands inside the sale: the answers to the card's next commands come back garbled.
+        if (s.special === 'corrupt' && event.type === 'card-read' && !corrupted) {
+          corrupted = { frames: sim.stats.framesCorrupted, nacks: reader.lineStats.nacksSent };
+          sim.corruptNextAnswers(3);
+        }
+      });
+      let sale: ApprovedTransaction;
+      try {
+        sale = await engine.sale({ amount: s.amountCents, billRef });
+      } finally {
+        unsubscribe();
+      }
+      expect(sale.status).toBe('approved');
+      approvedCents += s.amountCents;
+      approvedCount++;
+      charge(s.card, -s.amountCents);
+      const needsPin = s.amountCents > CVM_LIMIT;
+      expect(attempts, `${name}: PIN entries`).toBe(needsPin ? (s.special === 'wrong-pin' ? 2 : 1) : 0);
+      if (corrupted) {
+        expect(sim.stats.framesCorrupted - corrupted.frames).toBe(3);
+        expect(reader.lineStats.nacksSent - corrupted.nacks).toBeGreaterThanOrEqual(3);
+      }
+      if (pendingPull?.card === s.card) {
+        // The re-tap after the pull: the interrupted sale is settled once, in this tap.
+        expect(sale.recovered).toHaveLength(1);
+        expect(sale.recovered[0]!.outcome).toBe(pendingPull.afterCardProcessed ? 'completed' : 'not-charged');
+        if (pendingPull.afterCardProcessed) {
+          charge(s.card, -pendingPull.amountCents);
+          recoveredCents += pendingPull.amountCents;
+        }
+        expect(engine.status().unresolved).toEqual([]);
+        pendingPull = undefined;
+      } else expect(sale.recovered).toEqual([]);
+      expect(s.card.card.state.balance, `${name}: charged once`).toBe(expected.get(s.card.cardNumber));
+
+      if (s.special === 'paper-out') {
+        printer.faults.paperOut = true;
+        const pagesBefore = printer.pages.length;
+        devices.printReceipt(sale, engine.config);
+        await devices.printing!.settled();
+        expect(printReports.at(-1)).toMatchObject({
+          ok: false,
+          what: `receipt #${sale.terminalSeq}`,
+          reason: 'paper-out',
+          message: expect.stringMatching(/out of paper/i),
+        });
+        expect(printer.pages.length).toBe(pagesBefore);
+        expect((await devices.states()).printer).toBe('paper-out');
+        printer.faults.paperOut = false;
+        const page = nextPage();
+        expect(devices.printing!.reprint(sale.terminalSeq)).toBe(true);
+        const read = checkPage(await page, sale, `${name}-reprint`);
+        expect(read.reprint).toBe(true);
+      } else {
+        await printAndRead(sale, name);
+      }
+      printed++;
+
+      if (s.special === 'cancel') {
+        const cancelled = await engine.cancelLast();
+        expect(cancelled.amountCents).toBe(s.amountCents);
+        charge(s.card, s.amountCents);
+        cancelledCents += s.amountCents;
+        expect(s.card.card.state.balance).toBe(expected.get(s.card.cardNumber));
+        await printAndRead(cancelled, `${name}-cancel`);
+        printed++;
+      }
+    }
+    sim.remove();
+    expect(pendingPull, 'the pulled card came back').toBeUndefined();
+    await devices.printing!.settled();
+    expect(printReports.filter((r) => r.ok).length).toBe(printed);
+    expect(printReports.filter((r) => !r.ok).map((r) => !r.ok && r.reason)).toEqual(['paper-out']);
+    expect(printer.unknownCommands).toEqual([]);
+
+    // Cards: start + reloads − sales (+ the cancel's refund), as the cards themselves hold it.
+    for (const card of cards) expect(card.card.state.balance, card.label).toBe(expected.get(card.cardNumber));
+
+    // The shift: X then Z agree with the day, and with each other.
+    const net = approvedCents + recoveredCents - cancelledCents;
+    const x = engine.xReport();
+    expect({
+      approved: x.approved,
+      recovered: x.recovered.amountCents,
+      cancelled: x.cancelled,
+      reloads: x.reloads,
+      interrupted: x.interrupted.count,
+      net: x.netSalesCents,
+      unresolved: x.unresolvedPending,
+    }).toEqual({
+      approved: { count: approvedCount, amountCents: approvedCents },
+      recovered: recoveredCents,
+      cancelled: { count: 1, amountCents: cancelledCents },
+      reloads: { count: 1, amountCents: reloadCents },
+      interrupted: 1,
+      net,
+      unresolved: 0,
+    });
+    expect(x.declined.byReason['pin-cancelled']?.count).toBe(1);
+    const z = await engine.zReport();
+    expect({ ...z, kind: 'X', at: x.at }).toEqual(x);
+
+    // The signed log verifies: chain, checkpoint signatures, every card proof.
+    const log = await verifyLog(join(dir, FILES.log), {
+      terminalPublicKey: engine.config.certificate.keyAgreementKey,
+      verifyCardProof: cardProofVerifier({ issuerCaPublicKeys: [pki.issuerCaPublicKey] }),
+    });
+    expect(log.firstError).toBeUndefined();
+    expect(log.ok).toBe(true);
+    expect([log.checkpointSignatures, log.cardProofs]).toEqual(['verified', 'verified']);
+    expect(log.totals).toMatchObject({ reloadCents, netSalesCents: net, cancelCents: cancelledCents });
+    expect(log.unresolvedPendingDebits).toEqual([]);
+    const sales = (await loggedRecords()).filter((r) => r.type === 'sale' || r.type === 'recovered-sale');
+    const seqs = sales.map((r) => (r as { terminalSeq: number }).terminalSeq);
+    expect(new Set(seqs).size, 'no sale logged twice').toBe(seqs.length);
+
+    // Evening upload; the service's settlement equals the day to the cent.
+    await uploader.upload();
+    expect(engine.status().unsyncedRecords).toBe(0);
+    const dates = await svc.db.query<{ business_date: string }>(
+      'SELECT DISTINCT business_date FROM accepted_records WHERE terminal_id = $1',
+      [TERMINAL_ID],
+    );
+    let settled = { grossDebitsCents: 0, cancelsCents: 0, netCents: 0, cancelCount: 0 };
+    for (const { business_date } of dates) {
+      const report = await svc.operator('GET', `/v1/admin/settlement?date=${business_date}`);
+      expect(report.status).toBe(200);
+      for (const m of report.json.merchants) {
+        expect(m.merchantId).toBe(MERCHANT_ID);
+        settled = {
+          grossDebitsCents: settled.grossDebitsCents + m.grossDebitsCents,
+          cancelsCents: settled.cancelsCents + m.cancelsCents,
+          netCents: settled.netCents + m.netCents,
+          cancelCount: settled.cancelCount + m.cancelCount,
+        };
+      }
+    }
+    expect(settled).toEqual({
+      grossDebitsCents: approvedCents + recoveredCents,
+      cancelsCents: cancelledCents,
+      netCents: net,
+      cancelCount: 1,
+    });
+    expect(settled.netCents).toBe(z.netSalesCents);
+    console.log(
+      `devices day (seed ${SEED}): ${plan.length} taps on ${cardCount} cards, ${approvedCount} sales, ${printed} receipts, net KES ${(net / 100).toFixed(2)}, ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
+  });
+});

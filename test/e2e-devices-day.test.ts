@@ -4,8 +4,10 @@
  * the receipt printer is ESC/POS on another pty (the printer simulator renders text and PNG), and
  * PINs are typed on the simulated HID pad. The day is drawn from a seed (HUDUMA_SEED; it is in the
  * test name): sales above and below the PIN limit, a wrong PIN then the right one, a cancel, a
- * reload, a card pulled mid-DEBIT and resolved on the next tap, a burst of corrupted frames, the
- * printer out of paper for one sale, the pad unplugged during one PIN entry.
+ * reload, a card pulled mid-DEBIT and resolved on the next tap, a burst of corrupted frames the link
+ * recovers from by asking again, a longer one it cannot (the cashier is told to tap again, and the
+ * next tap settles it), the printer out of paper for one sale, the pad unplugged during one PIN
+ * entry.
  *
  * Every receipt is read back from the paper (text, and the QR decoded from the PNG) and kept as a
  * PNG under test-results/e2e-devices-day/. In the evening: Z report, upload, and the clearing
@@ -29,7 +31,13 @@ import {
   TerminalEngine,
   TransactionRefusedError,
 } from '@huduma/terminal';
-import { type CounterDevices, openCounterDevices, type PrintReport } from '@huduma/terminal-app';
+import {
+  type CounterDevices,
+  noticeText,
+  openCounterDevices,
+  type PrintReport,
+  translate,
+} from '@huduma/terminal-app';
 import { Pn532Reader } from '@huduma/transport-pn532';
 import { cardProofVerifier, type LogRecord, verifyLog } from '@huduma/txlog';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -124,7 +132,10 @@ async function tap(card: FleetCard): Promise<void> {
 }
 
 /** One kind of day event at a chosen sale, drawn from the seed. */
-type Special = 'wrong-pin' | 'unplug' | 'pulled' | 'corrupt' | 'paper-out' | 'cancel' | 'reload';
+type Special = 'wrong-pin' | 'unplug' | 'pulled' | 'garbled' | 'corrupt' | 'paper-out' | 'cancel' | 'reload';
+
+/** Sales cut short with their outcome unknown: the next sale is the same card tapped again. */
+const INTERRUPTED: readonly Special[] = ['pulled', 'garbled'];
 
 interface PlannedSale {
   card: FleetCard;
@@ -139,14 +150,14 @@ function planDay(random: () => number, cards: FleetCard[]): PlannedSale[] {
     card: pick(cards),
     amountCents: random() < 0.3 ? pick(PIN_FEES) : pick(SMALL_FEES),
   }));
-  // Special events on distinct sales; the sale after the pulled one is left plain (it is the re-tap).
+  // Special events on distinct sales; the sale after an interrupted one is left plain (the re-tap).
   const free = Array.from({ length: count - 1 }, (_, i) => i + 1);
   const take = (): number => free.splice(Math.floor(random() * free.length), 1)[0]!;
-  const specials: Special[] = ['pulled', 'wrong-pin', 'unplug', 'corrupt', 'paper-out', 'cancel', 'reload'];
+  const specials: Special[] = ['pulled', 'garbled', 'wrong-pin', 'unplug', 'corrupt', 'paper-out', 'cancel', 'reload'];
   for (const special of specials) {
     const at = take();
     sales[at]!.special = special;
-    if (special === 'pulled') {
+    if (INTERRUPTED.includes(special)) {
       sales[at]!.amountCents = pick(SMALL_FEES);
       const retap = free.indexOf(at + 1);
       if (retap >= 0) free.splice(retap, 1);
@@ -188,6 +199,13 @@ function checkPage(page: PrintedPage, tx: ApprovedTransaction, name: string) {
   return read;
 }
 
+/** The machine-readable codes down an error's cause chain. */
+function causeCodes(error: unknown): string[] {
+  const codes: string[] = [];
+  for (let e = error; e instanceof Error; e = e.cause) codes.push(String((e as { code?: unknown }).code));
+  return codes;
+}
+
 async function loggedRecords(): Promise<LogRecord[]> {
   const out: LogRecord[] = [];
   for await (const r of engine.records()) out.push(r);
@@ -225,7 +243,8 @@ describe('a day of sales on the PN532, the receipt printer and the PIN pad', () 
     let cancelledCents = 0;
     let reloadCents = 0;
     let printed = 0;
-    let pendingPull: { card: FleetCard; amountCents: number; afterCardProcessed: boolean } | undefined;
+    let interrupted: { card: FleetCard; amountCents: number; charged: boolean } | undefined;
+    let interruptions = 0;
 
     for (const [i, s] of plan.entries()) {
       const name = `sale-${String(i + 1).padStart(2, '0')}`;
@@ -255,7 +274,30 @@ describe('a day of sales on the PN532, the receipt printer and the PIN pad', () 
         expect(refusal).toBeInstanceOf(TransactionRefusedError);
         expect((refusal as TransactionRefusedError).reason).toBe('outcome-unknown');
         expect(engine.status().unresolved).toHaveLength(1);
-        pendingPull = { card: s.card, amountCents: s.amountCents, afterCardProcessed };
+        interrupted = { card: s.card, amountCents: s.amountCents, charged: afterCardProcessed };
+        interruptions++;
+        continue;
+      }
+      if (s.special === 'garbled') {
+        // More garbled answers to the DEBIT than the link asks again for: the card ran it, the
+        // answer is lost. The cashier is told to tap the same card again; nothing is lost.
+        const balanceBefore = s.card.card.state.balance;
+        sim.corruptAnswersToNextApdu({ times: 4, when: (a) => a[1] === INS.DEBIT });
+        const refusal = await engine.sale({ amount: s.amountCents, billRef }).catch((e: unknown) => e);
+        sim.clearFaults();
+        expect(refusal).toBeInstanceOf(TransactionRefusedError);
+        const refused = refusal as TransactionRefusedError;
+        expect([refused.reason, refused.code]).toEqual(['outcome-unknown', 'ERR_REFUSED_OUTCOME_UNKNOWN']);
+        expect(causeCodes(refused), 'the line fault under the refusal').toContain('ERR_PN532_BAD_FRAME');
+        // What the cashier reads, in both languages: tap the same card again, never charged twice.
+        expect(translate(refused.reason, refused.params, 'en')).toMatch(
+          /tap the same card again to finish \(it will never be charged twice\)/,
+        );
+        expect(translate(refused.reason, refused.params, 'sw')).toMatch(/gusa kadi hiyo hiyo tena/);
+        expect(s.card.card.state.balance, 'the card obeyed the DEBIT').toBe(balanceBefore - s.amountCents);
+        expect(engine.status().unresolved).toHaveLength(1);
+        interrupted = { card: s.card, amountCents: s.amountCents, charged: true };
+        interruptions++;
         continue;
       }
       if (s.special === 'unplug') {
@@ -273,40 +315,28 @@ describe('a day of sales on the PN532, the receipt printer and the PIN pad', () 
         continue;
       }
 
-      let corrupted: { frames: number; nacks: number } | undefined;
-      const unsubscribe = engine.on((event) => {
-        // The burst lands inside the sale: the answers to the card's next commands come back garbled.
-        if (s.special === 'corrupt' && event.type === 'card-read' && !corrupted) {
-          corrupted = { frames: sim.stats.framesCorrupted, nacks: reader.lineStats.nacksSent };
-          sim.corruptNextAnswers(3);
-        }
-      });
-      let sale: ApprovedTransaction;
-      try {
-        sale = await engine.sale({ amount: s.amountCents, billRef });
-      } finally {
-        unsubscribe();
-      }
+      const line = { frames: sim.stats.framesCorrupted, nacks: reader.lineStats.nacksSent };
+      // A burst of garbled frames inside the sale, as many as the link asks again for: resent.
+      if (s.special === 'corrupt') sim.corruptAnswersToNextApdu({ times: 3, when: (a) => a[1] === INS.DEBIT });
+      const sale = await engine.sale({ amount: s.amountCents, billRef });
       expect(sale.status).toBe('approved');
       approvedCents += s.amountCents;
       approvedCount++;
       charge(s.card, -s.amountCents);
       const needsPin = s.amountCents > CVM_LIMIT;
       expect(attempts, `${name}: PIN entries`).toBe(needsPin ? (s.special === 'wrong-pin' ? 2 : 1) : 0);
-      if (corrupted) {
-        expect(sim.stats.framesCorrupted - corrupted.frames).toBe(3);
-        expect(reader.lineStats.nacksSent - corrupted.nacks).toBeGreaterThanOrEqual(3);
-      }
-      if (pendingPull?.card === s.card) {
-        // The re-tap after the pull: the interrupted sale is settled once, in this tap.
+      expect(sim.stats.framesCorrupted - line.frames).toBe(s.special === 'corrupt' ? 3 : 0);
+      if (s.special === 'corrupt') expect(reader.lineStats.nacksSent - line.nacks).toBeGreaterThanOrEqual(3);
+      if (interrupted?.card === s.card) {
+        // The re-tap: the interrupted sale is settled once, in this tap.
         expect(sale.recovered).toHaveLength(1);
-        expect(sale.recovered[0]!.outcome).toBe(pendingPull.afterCardProcessed ? 'completed' : 'not-charged');
-        if (pendingPull.afterCardProcessed) {
-          charge(s.card, -pendingPull.amountCents);
-          recoveredCents += pendingPull.amountCents;
+        expect(sale.recovered[0]!.outcome).toBe(interrupted.charged ? 'completed' : 'not-charged');
+        if (interrupted.charged) {
+          charge(s.card, -interrupted.amountCents);
+          recoveredCents += interrupted.amountCents;
         }
         expect(engine.status().unresolved).toEqual([]);
-        pendingPull = undefined;
+        interrupted = undefined;
       } else expect(sale.recovered).toEqual([]);
       expect(s.card.card.state.balance, `${name}: charged once`).toBe(expected.get(s.card.cardNumber));
 
@@ -344,7 +374,8 @@ describe('a day of sales on the PN532, the receipt printer and the PIN pad', () 
       }
     }
     sim.remove();
-    expect(pendingPull, 'the pulled card came back').toBeUndefined();
+    expect(interrupted, 'the interrupted card came back').toBeUndefined();
+    expect(interruptions).toBe(2);
     await devices.printing!.settled();
     expect(printReports.filter((r) => r.ok).length).toBe(printed);
     expect(printReports.filter((r) => !r.ok).map((r) => !r.ok && r.reason)).toEqual(['paper-out']);
@@ -369,7 +400,7 @@ describe('a day of sales on the PN532, the receipt printer and the PIN pad', () 
       recovered: recoveredCents,
       cancelled: { count: 1, amountCents: cancelledCents },
       reloads: { count: 1, amountCents: reloadCents },
-      interrupted: 1,
+      interrupted: 2,
       net,
       unresolved: 0,
     });

@@ -28,6 +28,8 @@ import {
   initTerminal,
   loadTerminalConfig,
   pcscCardReader,
+  proofReference,
+  type ReceiptData,
   TerminalEngine,
   TransactionRefusedError,
 } from '@huduma/terminal';
@@ -36,10 +38,11 @@ import {
   noticeText,
   openCounterDevices,
   type PrintReport,
+  receiptDataOfRecord,
   translate,
 } from '@huduma/terminal-app';
 import { Pn532Reader } from '@huduma/transport-pn532';
-import { cardProofVerifier, type LogRecord, verifyLog } from '@huduma/txlog';
+import { cardProofVerifier, type LogRecord, type RecoveredSaleEvent, verifyLog } from '@huduma/txlog';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClearingHarness, startClearingService } from './support/clearing-harness';
 import { keepPagePng, readReceipt } from './support/printed-receipts';
@@ -70,6 +73,7 @@ const printReports: PrintReport[] = [];
 const noPinMessages: string[] = [];
 
 beforeAll(async () => {
+  rmSync(ARTIFACTS, { recursive: true, force: true }); // this run's receipts only
   svc = await startClearingService(pki);
   pty = await openPtyPair();
   sim = await Pn532Simulator.open(pty.device, { seed: SEED });
@@ -153,7 +157,16 @@ function planDay(random: () => number, cards: FleetCard[]): PlannedSale[] {
   // Special events on distinct sales; the sale after an interrupted one is left plain (the re-tap).
   const free = Array.from({ length: count - 1 }, (_, i) => i + 1);
   const take = (): number => free.splice(Math.floor(random() * free.length), 1)[0]!;
-  const specials: Special[] = ['pulled', 'garbled', 'wrong-pin', 'unplug', 'corrupt', 'paper-out', 'cancel', 'reload'];
+  const specials: Special[] = [
+    'pulled',
+    'garbled',
+    'wrong-pin',
+    'unplug',
+    'corrupt',
+    'paper-out',
+    'cancel',
+    'reload',
+  ];
   for (const special of specials) {
     const at = take();
     sales[at]!.special = special;
@@ -173,22 +186,44 @@ function nextPage(): Promise<PrintedPage> {
   return new Promise((resolve) => devices.simulated.printer!.once('page', resolve));
 }
 
+/** The facts a receipt must show, whichever way it was printed. */
+interface ExpectedReceipt {
+  kind: ReceiptData['kind'];
+  amountCents: number;
+  terminalSeq: number;
+  cardCounter: number;
+  proofRef: string;
+  cardNumber: string;
+}
+
+const expectedOf = (tx: ApprovedTransaction): ExpectedReceipt => ({ ...tx, kind: tx.operation });
+
 /** Prints the receipt of `tx` and reads it back from the paper. */
 async function printAndRead(tx: ApprovedTransaction, name: string) {
   const page = nextPage();
   devices.printReceipt(tx, engine.config);
-  return checkPage(await page, tx, name);
+  return checkPage(await page, expectedOf(tx), name);
 }
 
-const TITLES = { sale: 'SALE', cancel: 'CANCELLATION', reload: 'CASH RELOAD' } as const;
-const AMOUNT_LABELS = { sale: 'Amount', cancel: 'Refunded', reload: 'Loaded' } as const;
+const TITLES = {
+  sale: 'SALE',
+  'recovered-sale': 'SALE (COMPLETED ON RE-TAP)',
+  cancel: 'CANCELLATION',
+  reload: 'CASH RELOAD',
+} as const;
+const AMOUNT_LABELS = {
+  sale: 'Amount',
+  'recovered-sale': 'Amount',
+  cancel: 'Refunded',
+  reload: 'Loaded',
+} as const;
 
-function checkPage(page: PrintedPage, tx: ApprovedTransaction, name: string) {
+function checkPage(page: PrintedPage, tx: ExpectedReceipt, name: string) {
   const png = page.png();
   keepPagePng(ARTIFACTS, name, png);
   const read = readReceipt(page);
-  expect(read.title, name).toBe(TITLES[tx.operation]);
-  expect(read.amountLabel, name).toBe(AMOUNT_LABELS[tx.operation]);
+  expect(read.title, name).toBe(TITLES[tx.kind]);
+  expect(read.amountLabel, name).toBe(AMOUNT_LABELS[tx.kind]);
   expect(read.amountCents, name).toBe(tx.amountCents);
   expect([read.terminalId, read.terminalSeq], name).toEqual([TERMINAL_ID, tx.terminalSeq]);
   expect(read.qrText, name).toBe(
@@ -197,6 +232,18 @@ function checkPage(page: PrintedPage, tx: ApprovedTransaction, name: string) {
   expect(read.qrImage, `${name}: the QR decoded from the PNG`).toBe(read.qrText);
   expect(page.text, name).not.toContain(tx.cardNumber);
   return read;
+}
+
+/** Prints the receipt of a sale the re-tap completed, from its record in the log. */
+async function printRecoveredSale(terminalSeq: number, name: string): Promise<void> {
+  let logged: RecoveredSaleEvent | undefined;
+  for await (const r of engine.records())
+    if (r.type === 'recovered-sale' && r.terminalSeq === terminalSeq) logged = r;
+  expect(logged, `recovered sale #${terminalSeq} in the log`).toBeDefined();
+  const data = receiptDataOfRecord(logged!, engine.config, (code) => engine.catalog.nameOf(code));
+  const page = nextPage();
+  devices.printing!.printReceipt(data);
+  checkPage(await page, { ...data, proofRef: proofReference(data.cardProof) }, name);
 }
 
 /** The machine-readable codes down an error's cause chain. */
@@ -261,7 +308,8 @@ describe('a day of sales on the PN532, the receipt printer and the PIN pad', () 
       pad.onPinEntry = (p) => {
         attempts++;
         if (s.special === 'unplug') p.unplug();
-        else if (s.special === 'wrong-pin' && attempts === 1) p.enterPin(s.card.pin === '0000' ? '1111' : '0000');
+        else if (s.special === 'wrong-pin' && attempts === 1)
+          p.enterPin(s.card.pin === '0000' ? '1111' : '0000');
         else p.enterPin(s.card.pin);
       };
       const billRef = `DAY-${i + 1}`;
@@ -317,7 +365,8 @@ describe('a day of sales on the PN532, the receipt printer and the PIN pad', () 
 
       const line = { frames: sim.stats.framesCorrupted, nacks: reader.lineStats.nacksSent };
       // A burst of garbled frames inside the sale, as many as the link asks again for: resent.
-      if (s.special === 'corrupt') sim.corruptAnswersToNextApdu({ times: 3, when: (a) => a[1] === INS.DEBIT });
+      if (s.special === 'corrupt')
+        sim.corruptAnswersToNextApdu({ times: 3, when: (a) => a[1] === INS.DEBIT });
       const sale = await engine.sale({ amount: s.amountCents, billRef });
       expect(sale.status).toBe('approved');
       approvedCents += s.amountCents;
@@ -334,6 +383,9 @@ describe('a day of sales on the PN532, the receipt printer and the PIN pad', () 
         if (interrupted.charged) {
           charge(s.card, -interrupted.amountCents);
           recoveredCents += interrupted.amountCents;
+          // The customer gets the paper receipt of the sale that went through after all.
+          await printRecoveredSale(sale.recovered[0]!.terminalSeq, `${name}-recovered`);
+          printed++;
         }
         expect(engine.status().unresolved).toEqual([]);
         interrupted = undefined;
@@ -356,7 +408,7 @@ describe('a day of sales on the PN532, the receipt printer and the PIN pad', () 
         printer.faults.paperOut = false;
         const page = nextPage();
         expect(devices.printing!.reprint(sale.terminalSeq)).toBe(true);
-        const read = checkPage(await page, sale, `${name}-reprint`);
+        const read = checkPage(await page, expectedOf(sale), `${name}-reprint`);
         expect(read.reprint).toBe(true);
       } else {
         await printAndRead(sale, name);

@@ -12,6 +12,7 @@ export {
   type PrintReport,
   ReceiptPrinting,
   receiptDataOf,
+  receiptDataOfRecord,
   receiptDocument,
   shiftReportDocument,
 } from './devices/index';

@@ -4,5 +4,11 @@ export {
   type DeviceStates,
   openCounterDevices,
 } from './counter-devices';
-export { receiptDataOf, receiptDocument, receiptQrPayload, shiftReportDocument } from './receipt-document';
+export {
+  receiptDataOf,
+  receiptDataOfRecord,
+  receiptDocument,
+  receiptQrPayload,
+  shiftReportDocument,
+} from './receipt-document';
 export { type DocumentPrinter, type PrintReport, ReceiptPrinting } from './receipt-printer';

@@ -380,6 +380,9 @@ describe('a day of sales on the PN532, the receipt printer and the PIN pad', () 
         // The re-tap: the interrupted sale is settled once, in this tap.
         expect(sale.recovered).toHaveLength(1);
         expect(sale.recovered[0]!.outcome).toBe(interrupted.charged ? 'completed' : 'not-charged');
+        expect(noticeText(sale.recovered[0]!, 'en')).toMatch(
+          interrupted.charged ? /went through/ : /did NOT go through; the card was not charged/,
+        );
         if (interrupted.charged) {
           charge(s.card, -interrupted.amountCents);
           recoveredCents += interrupted.amountCents;

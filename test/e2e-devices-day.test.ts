@@ -39,13 +39,14 @@ import {
   openCounterDevices,
   type PrintReport,
   receiptDataOfRecord,
+  shiftReportDocument,
   translate,
 } from '@huduma/terminal-app';
 import { Pn532Reader } from '@huduma/transport-pn532';
 import { cardProofVerifier, type LogRecord, type RecoveredSaleEvent, verifyLog } from '@huduma/txlog';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClearingHarness, startClearingService } from './support/clearing-harness';
-import { keepPagePng, readReceipt } from './support/printed-receipts';
+import { keepPagePng, readReceipt, shillingsToCents } from './support/printed-receipts';
 import { seededRandom, seedFromEnv } from './support/random';
 import { type FleetCard, issueFleetCard, tempDir } from './support/terminal-fleet';
 
@@ -149,7 +150,8 @@ interface PlannedSale {
 
 function planDay(random: () => number, cards: FleetCard[]): PlannedSale[] {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
-  const count = 15 + Math.floor(random() * 11);
+  // 18–25 taps: 15–23 approved sales once the two interrupted ones and the unplugged pad's are out.
+  const count = 18 + Math.floor(random() * 8);
   const sales: PlannedSale[] = Array.from({ length: count }, () => ({
     card: pick(cards),
     amountCents: random() < 0.3 ? pick(PIN_FEES) : pick(SMALL_FEES),
@@ -358,6 +360,12 @@ describe('a day of sales on the PN532, the receipt printer and the PIN pad', () 
         expect(s.card.card.state.balance, 'nothing charged').toBe(balanceBefore);
         expect(engine.status().logRecords, 'nothing logged').toBe(recordsBefore);
         expect((await devices.states()).pinpad).toBe('absent');
+        // Still unplugged: the next PIN sale is refused at once, saying so; nothing charged.
+        const again = await engine.sale({ amount: s.amountCents, billRef }).catch((e: unknown) => e);
+        expect(again).toMatchObject({ reason: 'pin-cancelled' });
+        expect(noPinMessages.at(-1)).toMatch(/No PIN pad is connected: no payment taken/);
+        expect(s.card.card.state.balance, 'nothing charged').toBe(balanceBefore);
+        expect(engine.status().logRecords, 'nothing logged').toBe(recordsBefore);
         pad.plugIn();
         expect((await devices.states()).pinpad).toBe('connected');
         continue;
@@ -459,9 +467,18 @@ describe('a day of sales on the PN532, the receipt printer and the PIN pad', () 
       net,
       unresolved: 0,
     });
-    expect(x.declined.byReason['pin-cancelled']?.count).toBe(1);
+    expect(x.declined.byReason['pin-cancelled']?.count).toBe(2);
     const z = await engine.zReport();
     expect({ ...z, kind: 'X', at: x.at }).toEqual(x);
+    for (const report of [x, z]) {
+      const page = nextPage();
+      devices.printing!.printDocument(shiftReportDocument(report, TERMINAL_ID), `${report.kind} report`);
+      const { text, png } = await page;
+      keepPagePng(ARTIFACTS, `${report.kind.toLowerCase()}-report`, png());
+      expect(text).toContain(`${report.kind} REPORT`);
+      const netLine = /^\s*NET SALES\s+(Ksh \S+)\s*$/m.exec(text);
+      expect(netLine && shillingsToCents(netLine[1]!), `${report.kind} report on paper`).toBe(net);
+    }
 
     // The signed log verifies: chain, checkpoint signatures, every card proof.
     const log = await verifyLog(join(dir, FILES.log), {

@@ -46,6 +46,7 @@ import { Pn532Reader } from '@huduma/transport-pn532';
 import { cardProofVerifier, type LogRecord, type RecoveredSaleEvent, verifyLog } from '@huduma/txlog';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClearingHarness, startClearingService } from './support/clearing-harness';
+import { planDay } from './support/devices-day-plan';
 import { keepPagePng, readReceipt, shillingsToCents } from './support/printed-receipts';
 import { seededRandom, seedFromEnv } from './support/random';
 import { type FleetCard, issueFleetCard, tempDir } from './support/terminal-fleet';
@@ -134,54 +135,6 @@ async function tap(card: FleetCard): Promise<void> {
   await until('the reader to see the field empty', () => !reader.state()?.cardPresent);
   sim.insert(card.card);
   await reader.waitForCard(undefined, { timeoutMs: 5000 });
-}
-
-/** One kind of day event at a chosen sale, drawn from the seed. */
-type Special = 'wrong-pin' | 'unplug' | 'pulled' | 'garbled' | 'corrupt' | 'paper-out' | 'cancel' | 'reload';
-
-/** Sales cut short with their outcome unknown: the next sale is the same card tapped again. */
-const INTERRUPTED: readonly Special[] = ['pulled', 'garbled'];
-
-interface PlannedSale {
-  card: FleetCard;
-  amountCents: number;
-  special?: Special;
-}
-
-function planDay(random: () => number, cards: FleetCard[]): PlannedSale[] {
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
-  // 18–25 taps: 15–23 approved sales once the two interrupted ones and the unplugged pad's are out.
-  const count = 18 + Math.floor(random() * 8);
-  const sales: PlannedSale[] = Array.from({ length: count }, () => ({
-    card: pick(cards),
-    amountCents: random() < 0.3 ? pick(PIN_FEES) : pick(SMALL_FEES),
-  }));
-  // Special events on distinct sales; the sale after an interrupted one is left plain (the re-tap).
-  const free = Array.from({ length: count - 1 }, (_, i) => i + 1);
-  const take = (): number => free.splice(Math.floor(random() * free.length), 1)[0]!;
-  const specials: Special[] = [
-    'pulled',
-    'garbled',
-    'wrong-pin',
-    'unplug',
-    'corrupt',
-    'paper-out',
-    'cancel',
-    'reload',
-  ];
-  for (const special of specials) {
-    const at = take();
-    sales[at]!.special = special;
-    if (INTERRUPTED.includes(special)) {
-      sales[at]!.amountCents = pick(SMALL_FEES);
-      const retap = free.indexOf(at + 1);
-      if (retap >= 0) free.splice(retap, 1);
-      if (at + 1 < count) sales[at + 1]!.card = sales[at]!.card;
-      else sales.push({ card: sales[at]!.card, amountCents: pick(SMALL_FEES) });
-    }
-    if (special === 'wrong-pin' || special === 'unplug') sales[at]!.amountCents = pick(PIN_FEES);
-  }
-  return sales;
 }
 
 function nextPage(): Promise<PrintedPage> {
@@ -280,7 +233,7 @@ describe('a day of sales on the PN532, the receipt printer and the PIN pad', () 
     const cards: FleetCard[] = [];
     for (let i = 0; i < cardCount; i++)
       cards.push(await issueFleetCard(pki, join(root, 'cards'), `card${i}`, { balance: START_BALANCE }));
-    const plan = planDay(random, cards);
+    const plan = planDay(random, cards, { small: SMALL_FEES, pin: PIN_FEES });
 
     // What the day should come to, kept as the test goes.
     const expected = new Map(cards.map((c) => [c.cardNumber, START_BALANCE]));

@@ -5,8 +5,10 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ReceiptData } from '@huduma/terminal';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
+import { expect } from 'vitest';
 
 /** What a checked receipt says, as read from the paper. */
 export interface ReadReceipt {
@@ -72,4 +74,51 @@ export function keepPagePng(dir: string, name: string, png: Uint8Array): string 
   const path = join(dir, `${name}.png`);
   writeFileSync(path, png);
   return path;
+}
+
+/** The facts a receipt must show, whichever way it was printed. */
+export interface ExpectedReceipt {
+  kind: ReceiptData['kind'];
+  amountCents: number;
+  terminalSeq: number;
+  cardCounter: number;
+  proofRef: string;
+  cardNumber: string;
+}
+
+const TITLES: Record<ReceiptData['kind'], string> = {
+  sale: 'SALE',
+  'recovered-sale': 'SALE (COMPLETED ON RE-TAP)',
+  cancel: 'CANCELLATION',
+  reload: 'CASH RELOAD',
+};
+const AMOUNT_LABELS: Record<ReceiptData['kind'], string> = {
+  sale: 'Amount',
+  'recovered-sale': 'Amount',
+  cancel: 'Refunded',
+  reload: 'Loaded',
+};
+
+/**
+ * Reads `page` and asserts it is the receipt of `tx`: title, amount in shillings with two
+ * decimals, terminal and transaction number, the QR payload in the text and the same payload
+ * decoded from the PNG, and no full card number anywhere. `name` labels the failures.
+ */
+export function checkReceipt(
+  page: { text: string; png(): Uint8Array },
+  tx: ExpectedReceipt,
+  counter: { merchantId: string; terminalId: string },
+  name: string,
+): ReadReceipt {
+  const read = readReceipt(page);
+  expect(read.title, name).toBe(TITLES[tx.kind]);
+  expect(read.amountLabel, name).toBe(AMOUNT_LABELS[tx.kind]);
+  expect(read.amountCents, name).toBe(tx.amountCents);
+  expect([read.terminalId, read.terminalSeq], name).toEqual([counter.terminalId, tx.terminalSeq]);
+  expect(read.qrText, name).toBe(
+    `HPAY1|${counter.merchantId}|${counter.terminalId}|${tx.terminalSeq}|${tx.amountCents}|${tx.cardCounter}|${tx.proofRef}`,
+  );
+  expect(read.qrImage, `${name}: the QR decoded from the PNG`).toBe(read.qrText);
+  expect(page.text, name).not.toContain(tx.cardNumber);
+  return read;
 }

@@ -64,6 +64,11 @@ const START_BALANCE = 2_000_000;
 const RELOAD = 300_000;
 const SMALL_FEES = [1_999, 5_000, 10_000, 50_000, 65_000, 95_000] as const;
 const PIN_FEES = [105_000, 150_000, 250_000] as const;
+/**
+ * The pad's state word when it is plugged in: 'connected' from the driver, 'ready' once the
+ * counter's device-state model (branch s4-devices) words every device alike.
+ */
+const PAD_PLUGGED_IN = expect.stringMatching(/^(connected|ready)$/);
 const ARTIFACTS = join(import.meta.dirname, '../test-results/e2e-devices-day');
 
 const pki = DevPki.inMemory();
@@ -200,7 +205,7 @@ describe('a day of sales on the PN532, the receipt printer and the PIN pad', () 
     expect((await uploader.syncNow()).errors).toEqual([]);
     const pad = devices.simulated.pad!;
     const printer = devices.simulated.printer!;
-    expect(await devices.states()).toEqual({ printer: 'ready', pinpad: 'connected' });
+    expect(await devices.states()).toMatchObject({ printer: 'ready', pinpad: PAD_PLUGGED_IN });
 
     const cardCount = 3 + Math.floor(random() * 3);
     const cards: FleetCard[] = [];
@@ -293,7 +298,7 @@ describe('a day of sales on the PN532, the receipt printer and the PIN pad', () 
         expect(s.card.card.state.balance, 'nothing charged').toBe(balanceBefore);
         expect(engine.status().logRecords, 'nothing logged').toBe(recordsBefore);
         pad.plugIn();
-        expect((await devices.states()).pinpad).toBe('connected');
+        expect((await devices.states()).pinpad).toEqual(PAD_PLUGGED_IN);
         continue;
       }
 

@@ -15,7 +15,7 @@ export type DaySpecial =
   | 'reload';
 
 /** Sales cut short with their outcome unknown: the next sale is the same card tapped again. */
-export const INTERRUPTED: readonly DaySpecial[] = ['pulled', 'garbled'];
+const INTERRUPTED: readonly DaySpecial[] = ['pulled', 'garbled'];
 
 /** Every special happens exactly once a day; the interrupted ones are placed first. */
 const SPECIALS: readonly DaySpecial[] = [

@@ -26,6 +26,7 @@ export {
   ReceiptPrinting,
   readCliFile,
   receiptDataOf,
+  receiptDataOfRecord,
   receiptDocument,
   shiftReportDocument,
   writeCliFile,

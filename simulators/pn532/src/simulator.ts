@@ -60,6 +60,7 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+type ApduCorruption = { times: number; when?: (apdu: Uint8Array) => boolean };
 type Removal = { afterCardProcessed: boolean; when?: (apdu: Uint8Array) => boolean; done: () => void };
 
 export class Pn532Simulator {
@@ -80,6 +81,7 @@ export class Pn532Simulator {
   private cutNext = 0;
   private muteNext = 0;
   private removal: Removal | undefined;
+  private apduCorruption: ApduCorruption | undefined;
   private closed = false;
   readonly seed: number;
   readonly stats: Pn532SimulatorStats = {
@@ -154,12 +156,24 @@ export class Pn532Simulator {
     this.muteNext += n;
   }
 
-  /** Cancels the pending one-shot faults (corrupt, drop, mute, removal). */
+  /** Cancels the pending one-shot faults (corrupt, drop, mute, removal, corrupted APDU answers). */
   clearFaults(): void {
     this.corruptNext = 0;
     this.cutNext = 0;
     this.muteNext = 0;
     this.removal = undefined;
+    this.apduCorruption = undefined;
+  }
+
+  /**
+   * The answer to the next APDU (the next one `when` picks, e.g. a DEBIT) goes out with a flipped
+   * byte `times` times: once, and again for each NACK. The card runs the APDU all the same, so
+   * more garbled answers than the host's resends lose the answer to a command the card obeyed.
+   */
+  corruptAnswersToNextApdu(options: ApduCorruption): void {
+    if (!Number.isInteger(options.times) || options.times < 1)
+      throw new RangeError(`times must be a positive integer, got ${options.times}`);
+    this.apduCorruption = { ...options };
   }
 
   /** From now on every APDU takes `ms` longer (0: as fast as the card computes). */
@@ -317,6 +331,11 @@ export class Pn532Simulator {
     const removal =
       this.removal && (!this.removal.when || this.removal.when(apdu)) ? this.removal : undefined;
     if (removal) this.removal = undefined;
+    const corruption =
+      this.apduCorruption && (!this.apduCorruption.when || this.apduCorruption.when(apdu))
+        ? this.apduCorruption
+        : undefined;
+    if (corruption) this.apduCorruption = undefined;
     if (removal && !removal.afterCardProcessed) {
       this.remove();
       removal.done();
@@ -339,6 +358,7 @@ export class Pn532Simulator {
     }
     if (this.card !== card) return Uint8Array.of(PN532_STATUS.TIMEOUT); // pulled while it worked
     this.chainOut = response;
+    if (corruption) this.corruptNext += corruption.times;
     return this.nextOutPart();
   }
 

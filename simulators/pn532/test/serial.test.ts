@@ -142,6 +142,28 @@ describe('PN532 over a pty: faults, each a typed error', () => {
     expect(await again.transmit(SELECT)).toHaveLength(10);
   });
 
+  it('the answer to a chosen APDU garbled: resent while the NACKs last, then ERR_PN532_BAD_FRAME with the card having run it', async () => {
+    const card = echoCard(8);
+    const connection = await connected(card);
+    const READ = Uint8Array.of(0x00, 0xb0, 0x00, 0x00, 0x08);
+    const nacks = rig.reader.lineStats.nacksSent;
+    rig.sim.corruptAnswersToNextApdu({ times: 2, when: (apdu) => apdu[1] === 0xa4 });
+    expect([...(await connection.transmit(READ)).subarray(-2)]).toEqual([0x90, 0x00]);
+    expect(rig.reader.lineStats.nacksSent, 'an APDU not picked is not touched').toBe(nacks);
+    expect((await connection.transmit(SELECT)).subarray(0, 7)).toEqual(SELECT);
+    expect(rig.reader.lineStats.nacksSent, 'two garbled answers, two NACKs (the link allows two)').toBe(
+      nacks + 2,
+    );
+
+    const ran = card.received.length;
+    rig.sim.corruptAnswersToNextApdu({ times: 3, when: (apdu) => apdu[1] === 0xa4 });
+    const error = await connection.transmit(SELECT).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ERR_PN532_BAD_FRAME', reason: 'data-checksum' });
+    expect(card.received.length, 'the card ran the command whose answer was lost').toBe(ran + 1);
+    expect(() => rig.sim.corruptAnswersToNextApdu({ times: 0 })).toThrow(RangeError);
+    rig.sim.clearFaults();
+  });
+
   it('a card slower than the timeout: ERR_TRANSPORT_TIMEOUT, not a removal', async () => {
     const connection = await connected();
     rig.sim.setSlowCard(1500);

@@ -27,5 +27,11 @@ export {
   printerDeviceState,
   printFailureDeviceState,
 } from './device-states';
-export { receiptDataOf, receiptDocument, receiptQrPayload, shiftReportDocument } from './receipt-document';
+export {
+  receiptDataOf,
+  receiptDataOfRecord,
+  receiptDocument,
+  receiptQrPayload,
+  shiftReportDocument,
+} from './receipt-document';
 export { type DocumentPrinter, type PrintReport, ReceiptPrinting } from './receipt-printer';

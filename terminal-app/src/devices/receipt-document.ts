@@ -1,4 +1,4 @@
-import { encodeTransactionProof, maskCardNumber } from '@huduma/card-applet-spec';
+import { decodeTransactionProof, encodeTransactionProof, maskCardNumber } from '@huduma/card-applet-spec';
 import { encodeReceiptCode } from '@huduma/clearing-protocol';
 import { formatShillings, type PrintableDocument, type PrintBlock } from '@huduma/printer-escpos';
 import {
@@ -31,6 +31,37 @@ export function receiptDataOf(
     balanceAfterCents: result.balanceAfterCents,
     terminalSeq: result.terminalSeq,
     cardProof: encodeTransactionProof(result.proof),
+  };
+}
+
+/**
+ * The receipt of a sale or recovered sale as the log holds it: what prints on paper when a re-tap
+ * completed an interrupted sale (no ApprovedTransaction exists for it), or for a receipt asked for
+ * later. The amounts, counter, balance and sequence come from the card's signed proof, not from the
+ * record's copies of them, so the paper says what the card signed.
+ */
+export function receiptDataOfRecord(
+  record: { type: 'sale' | 'recovered-sale'; cardNumber: string; serviceCode: string; cardProof: Uint8Array },
+  config: Pick<TerminalConfig, 'merchantId' | 'terminalId' | 'location'>,
+  serviceName: (serviceCode: number) => string,
+): ReceiptData {
+  const rec = decodeTransactionProof(record.cardProof).record;
+  const serviceCode = Number(record.serviceCode);
+  return {
+    kind: record.type,
+    merchantId: config.merchantId,
+    terminalId: config.terminalId,
+    location: config.location,
+    time: rec.time * 1000,
+    serviceName: serviceName(serviceCode),
+    serviceCode,
+    billRef: rec.billRef,
+    amountCents: rec.amount,
+    cardNumber: record.cardNumber,
+    cardCounter: rec.counter,
+    balanceAfterCents: rec.balanceAfter,
+    terminalSeq: rec.terminalSeq,
+    cardProof: record.cardProof,
   };
 }
 

@@ -1,4 +1,10 @@
-import type { ApprovedTransaction, PinPad, TerminalEngine, TerminalEvent } from '@huduma/terminal';
+import type {
+  ApprovedTransaction,
+  PinPad,
+  RecoveryNotice,
+  TerminalEngine,
+  TerminalEvent,
+} from '@huduma/terminal';
 import {
   formatKes,
   normalizeBillRef,
@@ -10,7 +16,7 @@ import {
 } from '@huduma/terminal';
 import { type DeclineContext, declineText, formatShiftReport, formatStatus, kes } from '../cli/format';
 import type { CounterDevices } from '../devices/counter-devices';
-import { shiftReportDocument } from '../devices/receipt-document';
+import { receiptDataOfRecord, shiftReportDocument } from '../devices/receipt-document';
 import { deviceStatesLine } from '../messages/device-words';
 import { type Language, noticeText, translate } from '../messages/index';
 import type { DemoReader } from './demo-reader';
@@ -232,6 +238,7 @@ export class CashierConsole implements PinPad {
       );
       if (!notices.length)
         this.print('Nothing to finish on this card: it has no interrupted transaction here.');
+      await this.printRecovered(notices);
       return 'approved';
     } catch (err) {
       return this.failed(err);
@@ -283,9 +290,30 @@ export class CashierConsole implements PinPad {
       ),
     );
     this.print(result.receipt);
+    await this.printRecovered(result.recovered);
     // Fire-and-report: the sale is done; a print failure reaches the cashier later, never blocks.
     this.options.devices?.printReceipt(result, this.engine.config);
     return 'approved';
+  }
+
+  /**
+   * Paper receipts of sales a re-tap completed: the screen showed them with the notice, and the
+   * customer gets them on paper too, made from the log (there is no ApprovedTransaction for them).
+   */
+  private async printRecovered(notices: readonly RecoveryNotice[]): Promise<void> {
+    const printing = this.options.devices?.printing;
+    const completed = new Set(
+      notices.filter((n) => n.outcome === 'completed' && n.op === 'debit').map((n) => n.terminalSeq),
+    );
+    if (!printing || completed.size === 0) return;
+    const nameOf = (code: number) => this.engine.catalog.nameOf(code);
+    try {
+      for await (const r of this.engine.records())
+        if (r.type === 'recovered-sale' && completed.has(r.terminalSeq))
+          printing.printReceipt(receiptDataOfRecord(r, this.engine.config, nameOf));
+    } catch {
+      this.print('The receipt of the completed sale could not be printed: reprint it from the log.');
+    }
   }
 
   private failed(err: unknown): Outcome {

@@ -1,4 +1,4 @@
-import { type InsName, STATUS_WORD_MEANINGS, SW } from '@huduma/card-applet-spec';
+import { type InsName, maskCardNumber, STATUS_WORD_MEANINGS, SW } from '@huduma/card-applet-spec';
 
 /**
  * Base class of every error the SDK raises about the card or what it answered.
@@ -329,7 +329,8 @@ export class TransactionOutcomeUnknownError extends HudumaCardError {
   ) {
     super(
       code,
-      `${args.operation} outcome unknown: the link to card ${args.cardNumber} failed during the command ` +
+      // Masked: messages reach logs and screens; the full number stays in `cardNumber` for recovery.
+      `${args.operation} outcome unknown: the link to card ${maskCardNumber(args.cardNumber)} failed during the command ` +
         `(terminal seq ${args.terminalSeq}, counter before ${args.counterBefore}); ` +
         'resolve it with recoverTransaction on the next tap (SPEC-v2 §10.4)',
       { cause: args.cause },

@@ -5,6 +5,7 @@ import {
   CardError,
   CounterExhaustedError,
   CurrencyMismatchError,
+  DebitOutcomeUnknownError,
   errorForStatusWord,
   HudumaCardError,
   InsufficientFundsError,
@@ -155,5 +156,21 @@ describe('errorForStatusWord', () => {
   it('maps every command name', () => {
     for (const name of Object.keys(INS) as InsName[])
       expect(errorForStatusWord(SW.WRONG_DATA, name).sw).toBe(0x6a80);
+  });
+});
+
+describe('outcome-unknown errors', () => {
+  it('keep the card number for recovery but show only its last four digits in the message', () => {
+    const cardNumber = '8404000000000016';
+    const error = new DebitOutcomeUnknownError({
+      cardNumber,
+      counterBefore: 7,
+      request: { terminalSeq: 42, amount: 10_000 } as never,
+      cause: new Error('link lost'),
+    });
+    expect(error.cardNumber).toBe(cardNumber);
+    expect(error.message).not.toContain(cardNumber);
+    expect(error.message).toContain('**** **** **** 0016');
+    expect(error.message).toContain('terminal seq 42');
   });
 });

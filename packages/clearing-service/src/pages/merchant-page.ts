@@ -119,7 +119,7 @@ async function salesView(st: Awaited<ReturnType<typeof statement>>, q: string): 
       ]),
     ),
     download('statement.csv', `/v1/merchant/statement?${q}&format=csv`),
-    ' ',
+    document.createTextNode(' '),
     download('sales.csv', `/v1/merchant/sales?${q}&format=csv`),
     table(
       'Sales and cancels',

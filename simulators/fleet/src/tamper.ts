@@ -62,7 +62,7 @@ export async function uploadTampered(counter: Counter, kind: TamperKind): Promis
     // Start the upload just past the first sale: that sale is hidden from the service.
     const at = decoded.findIndex((r) => r.type === 'sale');
     const sale = decoded[at];
-    if (!sale || sale.type !== 'sale' || at + 1 >= tail.length) return undefined;
+    if (sale?.type !== 'sale' || at + 1 >= tail.length) return undefined;
     records = tail.slice(at + 1).map((r) => r.bytes);
     seq = sale.seq;
     cents = sale.amountCents;

@@ -1,8 +1,10 @@
 /**
  * The fleet simulator, small: real terminal engines on simulated cards for two simulated days
- * (one of them offline, so every terminal uploads at once after it), a cloned card, and the
+ * (one of them offline, so every terminal uploads at once after it), a cloned card, two tampering
+ * terminals (an inflated sale, a hidden sale, each uploaded with the terminal's real key), and the
  * reconciliation: settlement equals what the cards signed and what the simulator approved, to the
- * cent; the clone caught; nothing legitimate flagged. HUDUMA_SEED replays a run.
+ * cent; the clone caught; every tampered upload refused (and alerted where the service alerts);
+ * nothing legitimate flagged. HUDUMA_SEED replays a run.
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -13,7 +15,7 @@ import { tempDir } from './support/terminal-fleet';
 const seed = Number(process.env.HUDUMA_SEED ?? Date.now() % 1_000_000);
 
 describe('fleet simulator', () => {
-  it('two days, an outage and a clone: reconciles to the cent, the clone caught, nothing else flagged', async () => {
+  it('two days, an outage, a clone and tampering terminals: reconciles to the cent, the fraud caught, nothing else flagged', async () => {
     const lines: string[] = [];
     const result = await runFleet({
       dir: join(tempDir('huduma-fleet-'), 'run'),
@@ -22,6 +24,7 @@ describe('fleet simulator', () => {
       days: 2,
       tapsPerHour: 1,
       clones: 1,
+      tampering: 2,
       seed,
       log: (line) => lines.push(line),
     });
@@ -31,6 +34,9 @@ describe('fleet simulator', () => {
     expect(result.sales, context).toBeGreaterThan(0);
     expect(result.clonesInjected, context).toBe(1);
     expect(result.clonesCaught, context).toBe(1);
+    // The day after the outage, each of the two tampering terminals has sales to alter.
+    expect(result.tamperedUploads, context).toBe(2);
+    expect(result.tamperedRefused, context).toBe(2);
     expect(result.falseAlerts, context).toBe(0);
     expect(result.days.map((d) => d.online)).toContain(false);
     expect(lines).toHaveLength(2);
@@ -44,6 +50,9 @@ describe('fleet simulator', () => {
       [['--cards', '-5'], '--cards'],
       [['--outages', '3', '--days', '2'], '--outages'],
       [['--bogus'], 'bogus'],
+      [['--fraud-mix', 'tamper=1.5'], '--fraud-mix.tamper'],
+      [['--fraud-mix', 'skim=0.1'], '--fraud-mix'],
+      [['--fraud-mix', 'clones=0.1', '--clones', '2'], '--clones'],
     ] as const) {
       const run = spawnSync(
         process.execPath,

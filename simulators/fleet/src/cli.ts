@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * `npm run fleet -- --terminals N --cards M --days D [--clones K] [--outages O] [--seed S]
+ * `npm run fleet -- --terminals N --cards M --days D [--clones K | --fraud-mix clones=C,tamper=T]
+ * [--outages O] [--seed S]
  * [--dir DIR] [--database-url URL]`: runs the fleet, prints a line per simulated day, the
  * reconciliation, and a last line of JSON. Exit 0 when everything reconciles, 1 when not, 2 on a
  * bad argument.
@@ -8,13 +9,17 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseFraudMix, shareOf } from './fraud-mix';
 import { runFleet } from './run';
 
 const USAGE = `usage: huduma-fleet [--terminals N] [--cards M] [--days D] [--clones K] [--outages O]
-                    [--taps-per-hour T] [--seed S] [--dir DIR] [--database-url URL]
+                    [--fraud-mix clones=C,tamper=T] [--taps-per-hour T] [--seed S] [--dir DIR]
+                    [--database-url URL]
 Runs real terminal engines on simulated cards for D days against a clearing service, with
-outages and cloned cards, then reconciles settlement to the cent. Defaults: 6 terminals, 60 cards,
-3 days, 1 clone per 40 cards, 1 outage day, seed from the clock (printed).`;
+outages, cloned cards and tampering terminals, then reconciles settlement to the cent.
+--fraud-mix: shares from 0 to 1 of cards cloned and of terminals tampering with their uploads
+(instead of --clones). Defaults: 6 terminals, 60 cards, 3 days, 1 clone per 40 cards, no
+tampering, 1 outage day, seed from the clock (printed).`;
 
 function count(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined) return fallback;
@@ -36,6 +41,7 @@ async function main(argv: string[]): Promise<number> {
         days: { type: 'string' },
         clones: { type: 'string' },
         outages: { type: 'string' },
+        'fraud-mix': { type: 'string' },
         'taps-per-hour': { type: 'string' },
         seed: { type: 'string' },
         dir: { type: 'string' },
@@ -65,6 +71,13 @@ async function main(argv: string[]): Promise<number> {
       log: (line) => process.stdout.write(`${line}\n`),
     };
     if (values.clones !== undefined) options.clones = count('clones', values.clones as string, 0, 0, 1_000);
+    if (values['fraud-mix'] !== undefined) {
+      const mix = parseFraudMix(values['fraud-mix'] as string);
+      if (mix.clones !== undefined && values.clones !== undefined)
+        throw new RangeError('--clones and --fraud-mix clones=… say the same thing: give one');
+      if (mix.clones !== undefined) options.clones = shareOf(mix.clones, options.cards);
+      if (mix.tamper !== undefined) options.tampering = shareOf(mix.tamper, options.terminals);
+    }
     if (values.outages !== undefined)
       options.outages = count('outages', values.outages as string, 0, 0, days - 1);
     if (values['taps-per-hour'] !== undefined)
@@ -82,14 +95,14 @@ async function main(argv: string[]): Promise<number> {
     `KES ${(c / 100).toLocaleString('en-KE', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
   process.stdout.write(
     `reconciled: ${result.records} records, ${result.sales} sales, ${kes(result.netSettledCents)} settled; ` +
-      `clones caught ${result.clonesCaught}/${result.clonesInjected}; false alerts ${result.falseAlerts}; ${result.wallSeconds.toFixed(1)} s\n`,
+      `clones caught ${result.clonesCaught}/${result.clonesInjected}; tampered uploads refused ${result.tamperedRefused}/${result.tamperedUploads}; false alerts ${result.falseAlerts}; ${result.wallSeconds.toFixed(1)} s\n`,
   );
   for (const p of result.problems) process.stdout.write(`PROBLEM: ${p}\n`);
   process.stdout.write(
-    `${result.ok ? 'OK' : 'FAILED'}: settlement equals what the cards signed, to the cent, and every clone was caught\n`,
+    `${result.ok ? 'OK' : 'FAILED'}: settlement equals what the cards signed, to the cent, every clone was caught and every tampered upload refused\n`,
   );
   process.stdout.write(
-    `${JSON.stringify({ ok: result.ok, seed: result.seed, ...result.options, records: result.records, sales: result.sales, netSettledCents: result.netSettledCents, clonesCaught: result.clonesCaught, falseAlerts: result.falseAlerts, wallSeconds: result.wallSeconds, maxRssMiB: Math.max(...result.days.map((d) => d.rssMiB)), perDay: result.days })}\n`,
+    `${JSON.stringify({ ok: result.ok, seed: result.seed, ...result.options, records: result.records, sales: result.sales, netSettledCents: result.netSettledCents, clonesCaught: result.clonesCaught, tamperedUploads: result.tamperedUploads, tamperedRefused: result.tamperedRefused, falseAlerts: result.falseAlerts, wallSeconds: result.wallSeconds, maxRssMiB: Math.max(...result.days.map((d) => d.rssMiB)), perDay: result.days })}\n`,
   );
   return result.ok ? 0 : 1;
 }

@@ -5,6 +5,7 @@
  */
 import { decodeTransactionProof, TxType } from '@huduma/card-applet-spec';
 import { decodeRecord } from '@huduma/txlog';
+import { EXPECTED_REFUSAL, type TamperAttempt } from './tamper';
 import type { World } from './world';
 
 export interface MerchantTotals {
@@ -21,6 +22,8 @@ export interface Expected {
   balances: Map<string, number>;
   /** Card numbers of the cloned cards. */
   clones: string[];
+  /** Every tampered upload a tampering terminal sent. */
+  tampered: TamperAttempt[];
 }
 
 export interface Reconciliation {
@@ -31,6 +34,9 @@ export interface Reconciliation {
   netSettledCents: number;
   clonesInjected: number;
   clonesCaught: number;
+  tamperedUploads: number;
+  /** Tampered uploads refused with the expected code (and alert, where the service raises one). */
+  tamperedRefused: number;
   /** Alerts on anything that was not injected fraud. */
   falseAlerts: number;
 }
@@ -134,7 +140,7 @@ export async function reconcile(world: World, expected: Expected): Promise<Recon
   // 5. Fraud: every clone caught; nothing legitimate flagged.
   const alerts = (
     (await world.operator('/v1/admin/alerts?limit=1000')) as {
-      alerts: { kind: string; cardNumber: string | null }[];
+      alerts: { kind: string; cardNumber: string | null; terminalId: string | null }[];
     }
   ).alerts;
   const caught = new Set(alerts.filter((a) => a.kind === 'card-clone').map((a) => a.cardNumber));
@@ -143,8 +149,43 @@ export async function reconcile(world: World, expected: Expected): Promise<Recon
     problems.push(
       `${expected.clones.length - clonesCaught} of ${expected.clones.length} cloned cards not caught`,
     );
+  // 6. Tampering: every tampered upload refused, as the service says it refuses that alteration,
+  // and alerted where the service raises an alert for it. Its money is not settled: the per-merchant
+  // check above holds the terminal's honest records only, to the cent.
+  const expectedAlerts = new Map<string, number>();
+  let tamperedRefused = 0;
+  for (const t of expected.tampered) {
+    const want = EXPECTED_REFUSAL[t.kind];
+    const got = t.answer;
+    const what = `${t.terminalId}'s ${t.kind} of record ${t.seq}`;
+    if (got === 'accepted') {
+      problems.push(`${what} was accepted`);
+      continue;
+    }
+    if (got.status !== want.status || got.code !== want.code || got.seq === undefined) {
+      problems.push(
+        `${what}: refused ${got.status} ${got.code}, expected ${want.status} ${want.code} naming a record`,
+      );
+      continue;
+    }
+    tamperedRefused++;
+    if (want.alert) {
+      const key = `${want.alert} ${t.terminalId}`;
+      expectedAlerts.set(key, (expectedAlerts.get(key) ?? 0) + 1);
+    }
+  }
+  const raised = new Map<string, number>();
+  for (const a of alerts) {
+    const key = `${a.kind} ${a.terminalId ?? ''}`;
+    if (expectedAlerts.has(key)) raised.set(key, (raised.get(key) ?? 0) + 1);
+  }
+  for (const [key, n] of expectedAlerts)
+    if ((raised.get(key) ?? 0) !== n) problems.push(`${n} × ${key} expected, ${raised.get(key) ?? 0} raised`);
+
   const falseAlerts = alerts.filter(
-    (a) => !(a.kind === 'card-clone' && expected.clones.includes(a.cardNumber ?? '')),
+    (a) =>
+      !(a.kind === 'card-clone' && expected.clones.includes(a.cardNumber ?? '')) &&
+      !expectedAlerts.has(`${a.kind} ${a.terminalId ?? ''}`),
   );
   for (const a of falseAlerts.slice(0, 5))
     problems.push(`a legitimate card or terminal was flagged: ${a.kind} ${a.cardNumber ?? ''}`);
@@ -157,6 +198,8 @@ export async function reconcile(world: World, expected: Expected): Promise<Recon
     netSettledCents: sum([...settled.values()].map((m) => m.netCents)),
     clonesInjected: expected.clones.length,
     clonesCaught,
+    tamperedUploads: expected.tampered.length,
+    tamperedRefused,
     falseAlerts: falseAlerts.length,
   };
 }

@@ -15,6 +15,7 @@ import {
 import { hourWeight, nairobiMidnight } from './model';
 import { seededRandom } from './prng';
 import { type Expected, type Reconciliation, reconcile } from './reconcile';
+import { uploadTampered } from './tamper';
 import { buildWorld, type Counter, cloneCard, type FleetCard, TOPUP_TOKEN } from './world';
 
 export interface FleetOptions {
@@ -27,6 +28,11 @@ export interface FleetOptions {
   tapsPerHour?: number;
   /** Cloned cards injected (default 1 per 40 cards, at least 1). */
   clones?: number;
+  /**
+   * Terminals whose operator sends one tampered upload (alternately an inflated sale and a
+   * dropped record) before each online day's honest sync (default 0).
+   */
+  tampering?: number;
   /** Days on which the whole fleet is offline (default 1 when there are 2 days or more). */
   outages?: number;
   seed: number;
@@ -49,7 +55,14 @@ export interface DayFigures {
 
 export interface FleetResult extends Reconciliation {
   seed: number;
-  options: { terminals: number; cards: number; days: number; clones: number; outages: number };
+  options: {
+    terminals: number;
+    cards: number;
+    days: number;
+    clones: number;
+    outages: number;
+    tampering: number;
+  };
   days: DayFigures[];
   wallSeconds: number;
 }
@@ -64,12 +77,16 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
   const clones = options.clones ?? Math.max(1, Math.floor(options.cards / 40));
   const outages = options.outages ?? (options.days >= 2 ? 1 : 0);
   const tapsPerHour = options.tapsPerHour ?? 4;
+  const tampering = Math.min(options.tampering ?? 0, options.terminals);
   rmSync(options.dir, { recursive: true, force: true });
   // The simulated days end at the last Nairobi midnight: every record is in the past.
   const startMs = nairobiMidnight(Date.now()) - options.days * DAY;
   const world = await buildWorld({ ...options, startMs });
   const { counters, cards, clock } = world;
-  const expected: Expected = { byMerchant: new Map(), balances: new Map(), clones: [] };
+  const expected: Expected = { byMerchant: new Map(), balances: new Map(), clones: [], tampered: [] };
+  // Tampering operators: the last counters (partner merchants first when there are few).
+  const tamperers = counters.slice(counters.length - tampering);
+  let tamperSeq = 0;
   const merchant = (id: string) => {
     let m = expected.byMerchant.get(id);
     if (!m)
@@ -238,6 +255,12 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
     }
 
     if (online) {
+      for (const counter of tamperers) {
+        const attempt = await uploadTampered(counter, tamperSeq % 2 === 0 ? 'inflate' : 'drop');
+        if (!attempt) continue;
+        tamperSeq++;
+        expected.tampered.push(attempt);
+      }
       const up = await syncAll();
       figures.uploadMs = up.ms;
       figures.recordsUploaded = up.records;
@@ -256,7 +279,14 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
   return {
     ...result,
     seed: options.seed,
-    options: { terminals: options.terminals, cards: options.cards, days: options.days, clones, outages },
+    options: {
+      terminals: options.terminals,
+      cards: options.cards,
+      days: options.days,
+      clones,
+      outages,
+      tampering,
+    },
     days: dayFigures,
     wallSeconds: (Date.now() - started) / 1000,
   };

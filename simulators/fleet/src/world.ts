@@ -40,6 +40,8 @@ export interface Counter {
   uploader: BatchUploader;
   client: ClearingClient;
   reader: SimulatedReader;
+  /** The terminal's private key (raw P-256): what a tampering operator signs its uploads with. */
+  privateKey: Uint8Array;
 }
 
 export interface World {
@@ -142,7 +144,16 @@ export async function buildWorld(args: {
       maxBatchRecords: 500,
       retry: { maxAttempts: 4, baseDelayMs: 50, maxDelayMs: 500 },
     });
-    counters.push({ terminalId, merchantId, kind, engine, uploader, client, reader });
+    counters.push({
+      terminalId,
+      merchantId,
+      kind,
+      engine,
+      uploader,
+      client,
+      reader,
+      privateKey: config.privateKey,
+    });
   }
 
   const cards: FleetCard[] = [];

@@ -50,7 +50,7 @@ export function outcomeUnknown(
 ): TransactionRefusedError {
   return new TransactionRefusedError(
     'outcome-unknown',
-    `The card left the reader during the ${what} of ${kes(amountCents)}: tap the same card again to finish (it will never be charged twice).`,
+    `The card's answer was lost during the ${what} of ${kes(amountCents)} (the card left the reader or the reader's line failed): tap the same card again to finish (it will never be charged twice).`,
     { cause: err, detail: (err as Error).message, params: { amountCents, operation: what } },
   );
 }

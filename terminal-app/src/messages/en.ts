@@ -47,7 +47,7 @@ export const en: Catalog = {
       : 'PIN entry cancelled: no payment taken.',
   'card-removed': () => 'The card was removed too early: nothing was charged, tap again.',
   'outcome-unknown': (p, f) =>
-    `The card left the reader during the ${what(p)} of ${f.kes(p.amountCents)}: tap the same card again to finish (it will never be charged twice).`,
+    `The card's answer was lost during the ${what(p)} of ${f.kes(p.amountCents)} (the card left the reader or the reader's line failed): tap the same card again to finish (it will never be charged twice).`,
   'pending-unresolved': () =>
     'An earlier transaction of this card is not finished: tap the same card again to settle it.',
   'journal-failed': (p, f) =>

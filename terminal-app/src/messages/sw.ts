@@ -53,7 +53,7 @@ export const sw: Catalog = {
       : 'Uwekaji wa PIN umesitishwa: hakuna malipo yaliyochukuliwa.',
   'card-removed': () => 'Kadi iliondolewa mapema mno: hakuna kilichotozwa, gusa tena.',
   'outcome-unknown': (p, f) =>
-    `Kadi iliondolewa kwenye kisomaji wakati wa muamala (${what(p)}, ${f.kes(p.amountCents)}): gusa kadi hiyo hiyo tena ili kukamilisha (haitatozwa mara mbili).`,
+    `Jibu la kadi lilipotea wakati wa muamala (${what(p)}, ${f.kes(p.amountCents)}) (kadi iliondolewa kwenye kisomaji au mawasiliano ya kisomaji yalikatika): gusa kadi hiyo hiyo tena ili kukamilisha (haitatozwa mara mbili).`,
   'pending-unresolved': () =>
     'Muamala wa awali wa kadi hii haujakamilika: gusa kadi hiyo hiyo tena ili kuumaliza.',
   'journal-failed': (p, f) =>

@@ -11,3 +11,4 @@ export * from './operator';
 export * from './public';
 export * from './receipt-code';
 export * from './terminal';
+export * from './topups';

@@ -7,8 +7,10 @@
 export { type AnswerCheck, checkAnswer } from './check';
 export { ErrorBody, errorResponses } from './errors';
 export * from './limits';
+export * from './merchant';
 export * from './operator';
 export * from './public';
 export * from './receipt-code';
+export * from './receipts';
 export * from './terminal';
 export * from './topups';

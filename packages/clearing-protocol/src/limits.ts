@@ -62,3 +62,4 @@ export const StringEnum = <const T extends readonly string[]>(values: T, options
 /** Path parameter objects. */
 export const TerminalIdParams = Type.Object({ terminalId: TerminalId() });
 export const CardNumberParams = Type.Object({ cardNumber: CardNumber() });
+export const BillRefParams = Type.Object({ billRef: BillRef() });

@@ -5,6 +5,7 @@
  * answers with `checkAnswer`. Amounts are integer cents (KES) on the wire.
  */
 export { type AnswerCheck, checkAnswer } from './check';
+export * from './console';
 export { ErrorBody, errorResponses } from './errors';
 export * from './limits';
 export * from './merchant';

@@ -18,8 +18,6 @@ import { decodeBatchReceipt } from '../signed-messages';
 import { hex, type RouteDeps } from './deps';
 
 /** The JSON receipt of an upload, as the protocol defines it. */
-export const receiptSchema = BatchReceiptAnswer;
-
 export function receiptJson(
   result: Pick<
     IngestResult,
@@ -91,7 +89,7 @@ export async function receiptRoutes(api: FastifyInstance, deps: RouteDeps): Prom
       schema: {
         summary: 'A stored batch receipt (signed by the service key)',
         params: ReceiptIdParams,
-        response: { 200: receiptSchema, ...errorResponses(400, 401, 403, 404) },
+        response: { 200: BatchReceiptAnswer, ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (request) => {

@@ -11,7 +11,6 @@ import {
   MpesaConfirmation,
   MpesaConfirmationAnswer,
   PendingTopups,
-  Topup,
 } from '@huduma/clearing-protocol';
 import type { FastifyInstance } from 'fastify';
 import { secretsEqual } from '../auth';
@@ -73,8 +72,6 @@ async function checkCardRoom(q: Queryable, cardNumber: string, transId: string, 
     );
   }
 }
-
-export const topupSchema = Topup;
 
 export async function topupRoutes(api: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { db } = deps;

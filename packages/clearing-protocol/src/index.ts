@@ -5,9 +5,13 @@
  * answers with `checkAnswer`. Amounts are integer cents (KES) on the wire.
  */
 export { type AnswerCheck, checkAnswer } from './check';
+export * from './console';
 export { ErrorBody, errorResponses } from './errors';
 export * from './limits';
+export * from './merchant';
 export * from './operator';
 export * from './public';
 export * from './receipt-code';
+export * from './receipts';
 export * from './terminal';
+export * from './topups';

@@ -55,6 +55,11 @@ export const PublicRef = () => Hex(32);
 /** Nullable, as JSON Schema `type: [T, 'null']` would say it. */
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
+/** A string from a fixed list, as JSON Schema `{ type: 'string', enum }` (not anyOf of constants: the OpenAPI document stays plain). */
+export const StringEnum = <const T extends readonly string[]>(values: T, options: object = {}) =>
+  Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+
 /** Path parameter objects. */
 export const TerminalIdParams = Type.Object({ terminalId: TerminalId() });
 export const CardNumberParams = Type.Object({ cardNumber: CardNumber() });
+export const BillRefParams = Type.Object({ billRef: BillRef() });

@@ -1,6 +1,6 @@
 /** Bodies of the public routes a terminal (or anyone) reads: deny list, catalog, service key, Merkle tree, pending top-ups. */
 import { type Static, Type } from '@sinclair/typebox';
-import { CardNumber } from './limits';
+import { CardNumber, Id, Index, StringEnum } from './limits';
 
 const DenyAction = Type.Union([Type.Literal('add'), Type.Literal('remove')]);
 
@@ -81,3 +81,35 @@ export const PendingTopups = Type.Object({
   topups: Type.Array(Topup),
 });
 export type PendingTopups = Static<typeof PendingTopups>;
+
+/** `GET /health` (200 ok, 503 degraded): database kind, storage writability, tree size, service key id. */
+export const Health = Type.Object({
+  status: StringEnum(['ok', 'degraded'] as const),
+  database: StringEnum(['pglite', 'postgres'] as const),
+  storage: Type.Object({
+    writable: Type.Boolean(),
+    detail: Type.Optional(Type.String()),
+    checkedAt: Type.String({ format: 'date-time' }),
+  }),
+  treeSize: Type.Unsafe<number | null>({ type: ['integer', 'null'] }),
+  keyId: Type.String(),
+});
+export type Health = Static<typeof Health>;
+
+/** `GET /v1/merkle/inclusion-proof` query: a leaf, in the tree of a given size (default: current). */
+export const MerkleInclusionProofQuery = Type.Object(
+  { leafIndex: Index(), treeSize: Type.Optional(Id()) },
+  { additionalProperties: false },
+);
+export type MerkleInclusionProofQuery = Static<typeof MerkleInclusionProofQuery>;
+
+/** `GET /assets/:name` params: a page asset's file name. */
+export const AssetParams = Type.Object({ name: Type.String({ maxLength: 64 }) });
+export type AssetParams = Static<typeof AssetParams>;
+
+/** `GET /v1/receipt-check/keys`: the public keys a receipt check verifies with (uncompressed P-256, hex). */
+export const ReceiptCheckKeys = Type.Object({
+  servicePublicKey: Type.String(),
+  issuerCaKeys: Type.Array(Type.String()),
+});
+export type ReceiptCheckKeys = Static<typeof ReceiptCheckKeys>;

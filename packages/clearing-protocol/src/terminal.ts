@@ -130,3 +130,10 @@ export const ShiftCloseRequest = Type.Object(
   { additionalProperties: false },
 );
 export type ShiftCloseRequest = Static<typeof ShiftCloseRequest>;
+
+/** `GET /v1/terminals/:terminalId/deny-list` query: changes after this version. */
+export const DenyListSinceQuery = Type.Object(
+  { since: Type.Optional(Index({ default: 0 })) },
+  { additionalProperties: false },
+);
+export type DenyListSinceQuery = Static<typeof DenyListSinceQuery>;

@@ -2,11 +2,10 @@
  * What the operator console and the merchant portal read. Card numbers are the pseudonymous
  * PANs of the payment path (no identity data exists in this service); pages show them masked.
  */
-import { decodeCertificate } from '@huduma/card-applet-spec';
-import type { Queryable } from '../db/types';
 
-export const TRIAGE_STATUSES = ['open', 'investigating', 'resolved', 'false-positive'] as const;
-export type TriageStatus = (typeof TRIAGE_STATUSES)[number];
+import { decodeCertificate } from '@huduma/card-applet-spec';
+import type { TriageStatus } from '@huduma/clearing-protocol';
+import type { Queryable } from '../db/types';
 
 export interface ConsoleAlert {
   alertId: number;

@@ -2,7 +2,6 @@
 import { HttpError } from '../errors';
 import { nairobiBusinessDate } from '../store';
 
-export const dateSchema = { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' } as const;
 export const MAX_RANGE_DAYS = 366;
 /** What the merchant portal shows when no range is asked for: the last 7 Nairobi days, today included. */
 export const DEFAULT_RANGE_DAYS = 7;

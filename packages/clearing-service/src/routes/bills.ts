@@ -3,9 +3,10 @@
  * is paid, when, and how to check it: never the card number, the card certificate or the
  * card-signed proof. Those go to the operator and to the terminal that took the payment.
  */
+import { BillRefParams } from '@huduma/clearing-protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpError } from '../errors';
-import { billRefSchema, errorResponses } from '../http/schemas';
+import { errorResponses } from '../http/schemas';
 import { LEAF_INDEX_SQL } from '../ingest';
 import { hex, type RouteDeps } from './deps';
 
@@ -45,7 +46,7 @@ export async function billQueryRoutes(api: FastifyInstance, deps: RouteDeps): Pr
         summary: 'An eCitizen bill: status; for the operator or the paying terminal, the card-signed proof',
         description:
           'Without credentials: bill, status, paid time and the Merkle leaf of the payment record. With the operator token, or signed by the terminal that took the payment: also the card number, card certificate, card proof and record bytes.',
-        params: { type: 'object', required: ['billRef'], properties: { billRef: billRefSchema } },
+        params: BillRefParams,
         response: { ...errorResponses(400, 401, 403, 404) },
       },
     },

@@ -2,23 +2,16 @@
  * The merchant portal's API (/v1/merchant/*, session cookie of a merchant account). The merchant
  * is taken from the session, never from the request, so one merchant cannot name another's data.
  */
+import { BusinessDayRangeQuery } from '@huduma/clearing-protocol';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { errorResponses } from '../http/schemas';
 import { settlementDays } from '../people/console-queries';
 import { maskCard, personGuard } from '../people/guard';
-import { centsToKes, dateSchema, requestedRange, toCsv } from '../people/ranges';
+import { centsToKes, requestedRange, toCsv } from '../people/ranges';
 import type { RouteDeps } from './deps';
 
 const security = [{ session: [] }];
-const rangeQuery = {
-  type: 'object',
-  properties: {
-    from: { ...dateSchema, description: 'first Nairobi business day (default: 6 days before `to`)' },
-    to: { ...dateSchema, description: "last Nairobi business day, inclusive (default: Nairobi's today)" },
-    format: { type: 'string', enum: ['json', 'csv'], default: 'json' },
-  },
-  additionalProperties: false,
-} as const;
+const rangeQuery = BusinessDayRangeQuery;
 type RangeQuery = { Querystring: { from?: string; to?: string; format: 'json' | 'csv' } };
 
 function sendCsv(reply: FastifyReply, name: string, csv: string) {

@@ -2,11 +2,21 @@
  * The operator console's API (/v1/console/*, session cookie): operators act, auditors only read.
  * Every change an operator makes is written to the audit trail in the same transaction.
  */
-import { DenyListTerminals } from '@huduma/clearing-protocol';
+import {
+  AlertIdParams,
+  AlertTriageRequest,
+  AuditQuery,
+  ConsoleAlertsQuery,
+  ConsoleDenyListChangeRequest,
+  ConsoleSettlementQuery,
+  DenyListTerminals,
+  MerchantOnboardRequest,
+  type TriageStatus,
+} from '@huduma/clearing-protocol';
 import type { FastifyInstance } from 'fastify';
 import { denyListFleet } from '../deny-list-fetches';
 import { HttpError } from '../errors';
-import { cardNumberSchema, errorResponses, idSchema, indexSchema, textSchema } from '../http/schemas';
+import { errorResponses } from '../http/schemas';
 import { appendAudit, listAudit } from '../people/audit';
 import {
   cardHistory,
@@ -14,13 +24,11 @@ import {
   denyListHistory,
   fleet,
   settlementDays,
-  TRIAGE_STATUSES,
-  type TriageStatus,
   topups,
   triageHistory,
 } from '../people/console-queries';
 import { personGuard } from '../people/guard';
-import { centsToKes, checkRange, dateSchema, toCsv } from '../people/ranges';
+import { centsToKes, checkRange, toCsv } from '../people/ranges';
 import { appendDenyListEntry, currentDenyListVersion, upsertMerchant } from '../store';
 import type { RouteDeps } from './deps';
 
@@ -40,14 +48,7 @@ export async function operatorConsoleRoutes(api: FastifyInstance, deps: RouteDep
       schema: {
         summary: 'Alerts with their triage status, critical first',
         security,
-        querystring: {
-          type: 'object',
-          properties: {
-            status: { type: 'string', enum: [...TRIAGE_STATUSES, 'all'], default: 'open' },
-            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 200 },
-          },
-          additionalProperties: false,
-        },
+        querystring: ConsoleAlertsQuery,
         response: errorResponses(400, 401, 403),
       },
     },
@@ -61,7 +62,7 @@ export async function operatorConsoleRoutes(api: FastifyInstance, deps: RouteDep
       schema: {
         summary: "One alert, its triage notes, and the card's pseudonymous history",
         security,
-        params: { type: 'object', required: ['alertId'], properties: { alertId: idSchema } },
+        params: AlertIdParams,
         response: errorResponses(400, 401, 403, 404),
       },
     },
@@ -84,13 +85,8 @@ export async function operatorConsoleRoutes(api: FastifyInstance, deps: RouteDep
       schema: {
         summary: 'Triage an alert with a note (audited)',
         security,
-        params: { type: 'object', required: ['alertId'], properties: { alertId: idSchema } },
-        body: {
-          type: 'object',
-          required: ['status', 'note'],
-          properties: { status: { type: 'string', enum: [...TRIAGE_STATUSES] }, note: textSchema(1000, 1) },
-          additionalProperties: false,
-        },
+        params: AlertIdParams,
+        body: AlertTriageRequest,
         response: errorResponses(400, 401, 403, 404),
       },
     },
@@ -158,16 +154,7 @@ export async function operatorConsoleRoutes(api: FastifyInstance, deps: RouteDep
       schema: {
         summary: 'Add a card to, or remove it from, the deny list, with a reason (audited)',
         security,
-        body: {
-          type: 'object',
-          required: ['cardNumber', 'action', 'reason'],
-          properties: {
-            cardNumber: cardNumberSchema,
-            action: { type: 'string', enum: ['add', 'remove'] },
-            reason: textSchema(500, 1),
-          },
-          additionalProperties: false,
-        },
+        body: ConsoleDenyListChangeRequest,
         response: errorResponses(400, 401, 403),
       },
     },
@@ -210,16 +197,7 @@ export async function operatorConsoleRoutes(api: FastifyInstance, deps: RouteDep
       schema: {
         summary: 'Settlement per merchant per business day and service, JSON or CSV',
         security,
-        querystring: {
-          type: 'object',
-          required: ['from', 'to'],
-          properties: {
-            from: dateSchema,
-            to: dateSchema,
-            format: { type: 'string', enum: ['json', 'csv'], default: 'json' },
-          },
-          additionalProperties: false,
-        },
+        querystring: ConsoleSettlementQuery,
         response: errorResponses(400, 401, 403),
       },
     },
@@ -270,16 +248,7 @@ export async function operatorConsoleRoutes(api: FastifyInstance, deps: RouteDep
       schema: {
         summary: 'Onboard a merchant (audited)',
         security,
-        body: {
-          type: 'object',
-          required: ['merchantId', 'name', 'reason'],
-          properties: {
-            merchantId: { type: 'string', pattern: '^[A-Z0-9-]{1,16}$' },
-            name: textSchema(100, 1),
-            reason: textSchema(500, 1),
-          },
-          additionalProperties: false,
-        },
+        body: MerchantOnboardRequest,
         response: errorResponses(400, 401, 403),
       },
     },
@@ -307,14 +276,7 @@ export async function operatorConsoleRoutes(api: FastifyInstance, deps: RouteDep
       schema: {
         summary: 'The audit trail, oldest first, paged by entry id',
         security,
-        querystring: {
-          type: 'object',
-          properties: {
-            after: { ...indexSchema, default: 0 },
-            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 200 },
-          },
-          additionalProperties: false,
-        },
+        querystring: AuditQuery,
         response: errorResponses(400, 401, 403),
       },
     },

@@ -3,6 +3,7 @@
  * and the public keys the receipt check verifies with. Strict CSP: scripts and styles only from
  * this origin, no inline code, no framing.
  */
+import { AssetParams, ReceiptCheckKeys } from '@huduma/clearing-protocol';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { PAGE_SCRIPTS, type PageScript, pageHtml, pageScript, STYLE } from '../pages/assets';
 import { hex, type RouteDeps } from './deps';
@@ -41,11 +42,7 @@ export async function pageRoutes(
     {
       schema: {
         summary: 'Page assets: style.css and the bundled page scripts (no CDN)',
-        params: {
-          type: 'object',
-          required: ['name'],
-          properties: { name: { type: 'string', maxLength: 64 } },
-        },
+        params: AssetParams,
       },
     },
     async (request, reply) => {
@@ -64,14 +61,7 @@ export async function pageRoutes(
         summary:
           'Public keys the receipt check verifies with: the service key and the issuer CA keys (uncompressed P-256, hex)',
         response: {
-          200: {
-            type: 'object',
-            required: ['servicePublicKey', 'issuerCaKeys'],
-            properties: {
-              servicePublicKey: { type: 'string' },
-              issuerCaKeys: { type: 'array', items: { type: 'string' } },
-            },
-          },
+          200: ReceiptCheckKeys,
         },
       },
     },

@@ -3,10 +3,17 @@
  * here names a card holder's payment. (The signed deny list is a terminal route: the service
  * records which terminal fetched which version, routes/terminal/deny-list.ts.)
  */
-import { Catalog, InclusionProof, ServiceKey, SignedTreeHead } from '@huduma/clearing-protocol';
+import {
+  Catalog,
+  Health,
+  InclusionProof,
+  MerkleInclusionProofQuery,
+  ServiceKey,
+  SignedTreeHead,
+} from '@huduma/clearing-protocol';
 import type { FastifyInstance } from 'fastify';
 import { checkpointTreeHead } from '../checkpoints';
-import { errorResponses, idSchema, indexSchema } from '../http/schemas';
+import { errorResponses } from '../http/schemas';
 import { currentTreeHead, inclusionProof } from '../merkle';
 import { listCatalog } from '../store';
 import { hex, type RouteDeps } from './deps';
@@ -14,25 +21,7 @@ import { hex, type RouteDeps } from './deps';
 export async function publicRoutes(api: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { db, signer, now } = deps;
 
-  const healthSchema = {
-    type: 'object',
-    required: ['status', 'database', 'storage', 'treeSize', 'keyId'],
-    properties: {
-      status: { type: 'string', enum: ['ok', 'degraded'] },
-      database: { type: 'string', enum: ['pglite', 'postgres'] },
-      storage: {
-        type: 'object',
-        required: ['writable', 'checkedAt'],
-        properties: {
-          writable: { type: 'boolean' },
-          detail: { type: 'string' },
-          checkedAt: { type: 'string', format: 'date-time' },
-        },
-      },
-      treeSize: { type: ['integer', 'null'] },
-      keyId: { type: 'string' },
-    },
-  } as const;
+  const healthSchema = Health;
   api.get(
     '/healthz',
     {
@@ -105,15 +94,7 @@ export async function publicRoutes(api: FastifyInstance, deps: RouteDeps): Promi
     {
       schema: {
         summary: 'RFC 9162 inclusion proof of a leaf in the tree of a given size (default: current)',
-        querystring: {
-          type: 'object',
-          required: ['leafIndex'],
-          properties: {
-            leafIndex: indexSchema,
-            treeSize: idSchema,
-          },
-          additionalProperties: false,
-        },
+        querystring: MerkleInclusionProofQuery,
         response: {
           200: InclusionProof,
           ...errorResponses(400),

@@ -7,17 +7,17 @@
  * (byte strings inside the record). A wrong proof reference answers exactly like a missing record,
  * so the route is no oracle for walking another terminal's sales.
  */
+
+import { ReceiptCheck, ReceiptCheckQuery } from '@huduma/clearing-protocol';
 import { decodeRecord } from '@huduma/txlog';
 import type { FastifyInstance } from 'fastify';
 import { checkpointTreeHead } from '../checkpoints';
 import { HttpError } from '../errors';
-import { errorResponses, indexSchema, terminalIdSchema } from '../http/schemas';
+import { errorResponses } from '../http/schemas';
 import { LEAF_INDEX_SQL } from '../ingest';
 import { inclusionProof } from '../merkle';
 import { sha256 } from '../sha256';
 import { hex, type RouteDeps } from './deps';
-
-export const PROOF_REF_PATTERN = '^([0-9A-Fa-f]{8}|[0-9A-Fa-f]{64})$';
 
 export async function receiptCheckRoutes(api: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { db, signer, now } = deps;
@@ -28,57 +28,9 @@ export async function receiptCheckRoutes(api: FastifyInstance, deps: RouteDeps):
       schema: {
         summary:
           'What a browser needs to verify a receipt with public keys (record, inclusion proof, signed checkpoint)',
-        querystring: {
-          type: 'object',
-          required: ['terminalId', 'seq', 'proof'],
-          properties: {
-            terminalId: terminalIdSchema,
-            seq: {
-              ...indexSchema,
-              description: "the receipt's transaction number (the card-signed terminal seq)",
-            },
-            proof: {
-              type: 'string',
-              pattern: PROOF_REF_PATTERN,
-              description: 'proof reference (8 hex) or SHA-256 of the card proof (64 hex)',
-            },
-          },
-          additionalProperties: false,
-        },
+        querystring: ReceiptCheckQuery,
         response: {
-          200: {
-            type: 'object',
-            required: [
-              'terminalId',
-              'seq',
-              'record',
-              'leafIndex',
-              'inclusionProof',
-              'checkpoint',
-              'cardProof',
-              'cardCertificate',
-            ],
-            properties: {
-              terminalId: { type: 'string' },
-              seq: { type: 'integer' },
-              record: { type: 'string', description: 'the record bytes (Merkle leaf data), hex' },
-              leafIndex: { type: 'integer' },
-              inclusionProof: { type: 'array', items: { type: 'string' } },
-              checkpoint: {
-                type: 'object',
-                required: ['treeSize', 'rootHash', 'timestampMs', 'keyId', 'signature'],
-                properties: {
-                  treeSize: { type: 'integer' },
-                  rootHash: { type: 'string' },
-                  timestampMs: { type: 'integer' },
-                  keyId: { type: 'string' },
-                  signature: { type: 'string' },
-                },
-              },
-              cardProof: { type: 'string' },
-              cardCertificate: { type: 'string' },
-            },
-          },
+          200: ReceiptCheck,
           ...errorResponses(400, 404),
         },
       },

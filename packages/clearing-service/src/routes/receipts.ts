@@ -3,18 +3,21 @@
  * receipt is shown only to the terminal that uploaded the batch (terminal-signed request) or to
  * the operator: anyone else could otherwise walk every terminal's takings.
  */
-import { BatchReceiptAnswer } from '@huduma/clearing-protocol';
+import {
+  BatchReceiptAnswer,
+  InclusionProofQuery,
+  ReceiptIdParams,
+  ReceiptInclusionProof,
+} from '@huduma/clearing-protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpError } from '../errors';
-import { errorResponses, idSchema, indexSchema } from '../http/schemas';
+import { errorResponses } from '../http/schemas';
 import type { IngestResult } from '../ingest';
 import { inclusionProof } from '../merkle';
 import { decodeBatchReceipt } from '../signed-messages';
 import { hex, type RouteDeps } from './deps';
 
 /** The JSON receipt of an upload, as the protocol defines it. */
-export const receiptSchema = BatchReceiptAnswer;
-
 export function receiptJson(
   result: Pick<
     IngestResult,
@@ -85,12 +88,8 @@ export async function receiptRoutes(api: FastifyInstance, deps: RouteDeps): Prom
       ...ownerOrOperator,
       schema: {
         summary: 'A stored batch receipt (signed by the service key)',
-        params: {
-          type: 'object',
-          required: ['receiptId'],
-          properties: { receiptId: idSchema },
-        },
-        response: { 200: receiptSchema, ...errorResponses(400, 401, 403, 404) },
+        params: ReceiptIdParams,
+        response: { 200: BatchReceiptAnswer, ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (request) => {
@@ -128,31 +127,10 @@ export async function receiptRoutes(api: FastifyInstance, deps: RouteDeps): Prom
         summary: "Inclusion proof of one record of a receipt in the receipt's tree head (RFC 9162)",
         description:
           'leafHash = SHA-256(0x00 ‖ record bytes); verify the proof against the rootHash and treeSize the signed receipt carries.',
-        params: {
-          type: 'object',
-          required: ['receiptId'],
-          properties: { receiptId: idSchema },
-        },
-        querystring: {
-          type: 'object',
-          required: ['seq'],
-          properties: { seq: indexSchema },
-          additionalProperties: false,
-        },
+        params: ReceiptIdParams,
+        querystring: InclusionProofQuery,
         response: {
-          200: {
-            type: 'object',
-            required: ['receiptId', 'terminalId', 'seq', 'leafIndex', 'treeSize', 'leafHash', 'proof'],
-            properties: {
-              receiptId: { type: 'integer' },
-              terminalId: { type: 'string' },
-              seq: { type: 'integer' },
-              leafIndex: { type: 'integer' },
-              treeSize: { type: 'integer' },
-              leafHash: { type: 'string' },
-              proof: { type: 'array', items: { type: 'string' } },
-            },
-          },
+          200: ReceiptInclusionProof,
           ...errorResponses(400, 401, 403, 404),
         },
       },

@@ -5,20 +5,18 @@
  * check digit, or when no such card was ever issued: money parked there could never be loaded.
  */
 import { isValidCardNumber } from '@huduma/card-applet-spec';
-import { PendingTopups, Topup } from '@huduma/clearing-protocol';
+import {
+  CardNumberParams,
+  DarajaErrorBody,
+  MpesaConfirmation,
+  MpesaConfirmationAnswer,
+  PendingTopups,
+} from '@huduma/clearing-protocol';
 import type { FastifyInstance } from 'fastify';
 import { secretsEqual } from '../auth';
 import type { Queryable } from '../db/types';
 import { HttpError, InputError } from '../errors';
-import {
-  cardNumberSchema,
-  errorResponses,
-  errorSchema,
-  MAX_PAYMENT_CENTS,
-  MAX_U32,
-  NO_CONTROL_PATTERN,
-  textSchema,
-} from '../http/schemas';
+import { errorResponses, MAX_PAYMENT_CENTS, MAX_U32 } from '../http/schemas';
 import { formatKes } from '../kes';
 import { listPendingTopups, recordTopupNotification } from '../store';
 import type { RouteDeps } from './deps';
@@ -75,18 +73,6 @@ async function checkCardRoom(q: Queryable, cardNumber: string, transId: string, 
   }
 }
 
-export const topupSchema = Topup;
-
-/** Our error shape plus Daraja's fields, so the gateway sees the refusal (error-mapper.ts). */
-const darajaErrorSchema = {
-  ...errorSchema,
-  properties: {
-    ...errorSchema.properties,
-    ResultCode: { type: ['string', 'integer'] },
-    ResultDesc: { type: 'string' },
-  },
-} as const;
-
 export async function topupRoutes(api: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { db } = deps;
 
@@ -100,38 +86,15 @@ export async function topupRoutes(api: FastifyInstance, deps: RouteDeps): Promis
         summary: 'M-Pesa C2B payment confirmation: creates a pending top-up for the card in BillRefNumber',
         description: `Idempotent on TransID. Requires X-Callback-Token. Fields follow the Daraja C2B confirmation payload; unknown fields are ignored. Refused (HTTP 4xx, ResultCode "C2B00012"/"C2B00013"/"C2B00016") when the amount is not 0.01..${MAX_PAYMENT_CENTS / 100} KES, the card number fails its check digit, or the card was never issued.`,
         security: [{ callbackToken: [] }],
-        body: {
-          type: 'object',
-          required: ['TransID', 'TransAmount', 'BillRefNumber'],
-          properties: {
-            TransID: textSchema(64, 1),
-            TransAmount: {
-              anyOf: [
-                { type: 'string', maxLength: 20, pattern: NO_CONTROL_PATTERN },
-                { type: 'number', minimum: 0, maximum: MAX_PAYMENT_CENTS / 100 },
-              ],
-            },
-            BillRefNumber: textSchema(32, 1),
-            MSISDN: textSchema(128),
-          },
-        },
+        body: MpesaConfirmation,
         response: {
-          200: {
-            type: 'object',
-            required: ['ResultCode', 'ResultDesc', 'duplicate', 'topup'],
-            properties: {
-              ResultCode: { type: 'integer' },
-              ResultDesc: { type: 'string' },
-              duplicate: { type: 'boolean' },
-              topup: topupSchema,
-            },
-          },
-          400: darajaErrorSchema,
-          401: darajaErrorSchema,
-          404: darajaErrorSchema,
-          409: darajaErrorSchema,
-          422: darajaErrorSchema,
-          503: darajaErrorSchema,
+          200: MpesaConfirmationAnswer,
+          400: DarajaErrorBody,
+          401: DarajaErrorBody,
+          404: DarajaErrorBody,
+          409: DarajaErrorBody,
+          422: DarajaErrorBody,
+          503: DarajaErrorBody,
         },
       },
     },
@@ -206,7 +169,7 @@ export async function topupRoutes(api: FastifyInstance, deps: RouteDeps): Promis
       schema: {
         summary: 'Top-ups paid but not yet loaded onto the card',
         security: [{ operator: [] }],
-        params: { type: 'object', required: ['cardNumber'], properties: { cardNumber: cardNumberSchema } },
+        params: CardNumberParams,
         response: {
           200: PendingTopups,
           ...errorResponses(400, 401, 403),

@@ -1,7 +1,8 @@
 /** Operator: register an eCitizen bill (normally fed by the eCitizen integration). */
+import { BillRegistration } from '@huduma/clearing-protocol';
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from '../../errors';
-import { billRefSchema, errorResponses, paymentCentsSchema, serviceCodeSchema } from '../../http/schemas';
+import { errorResponses } from '../../http/schemas';
 import type { OperatorRouteDeps } from './deps';
 
 export async function operatorBillRoutes(operator: FastifyInstance, deps: OperatorRouteDeps): Promise<void> {
@@ -13,16 +14,7 @@ export async function operatorBillRoutes(operator: FastifyInstance, deps: Operat
       schema: {
         summary: 'Register an eCitizen bill (normally fed by the eCitizen integration)',
         security: [{ operator: [] }],
-        body: {
-          type: 'object',
-          required: ['billRef', 'serviceCode', 'amountCents'],
-          properties: {
-            billRef: billRefSchema,
-            serviceCode: serviceCodeSchema,
-            amountCents: paymentCentsSchema,
-          },
-          additionalProperties: false,
-        },
+        body: BillRegistration,
         response: { ...errorResponses(400, 401, 409, 422) },
       },
     },

@@ -3,9 +3,15 @@
  * are checked against), what the service knows of a card, and counter gaps across cards.
  */
 import { isValidCardNumber } from '@huduma/card-applet-spec';
+import {
+  CardImportRequest,
+  CardImportResult,
+  CardNumberParams,
+  CounterGapsQuery,
+} from '@huduma/clearing-protocol';
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from '../../errors';
-import { cardNumberSchema, errorResponses, textSchema } from '../../http/schemas';
+import { errorResponses } from '../../http/schemas';
 import type { OperatorRouteDeps } from './deps';
 
 export async function cardRoutes(operator: FastifyInstance, deps: OperatorRouteDeps): Promise<void> {
@@ -20,21 +26,9 @@ export async function cardRoutes(operator: FastifyInstance, deps: OperatorRouteD
         description:
           'Idempotent. Cards seen in uploads (their certificate signed by the issuer CA) count as issued without an import.',
         security: [{ operator: [] }],
-        body: {
-          type: 'object',
-          required: ['cardNumbers'],
-          properties: {
-            cardNumbers: { type: 'array', minItems: 1, maxItems: 10000, items: cardNumberSchema },
-            source: textSchema(100),
-          },
-          additionalProperties: false,
-        },
+        body: CardImportRequest,
         response: {
-          200: {
-            type: 'object',
-            required: ['imported', 'alreadyKnown'],
-            properties: { imported: { type: 'integer' }, alreadyKnown: { type: 'integer' } },
-          },
+          200: CardImportResult,
           ...errorResponses(400, 401),
         },
       },
@@ -68,11 +62,7 @@ export async function cardRoutes(operator: FastifyInstance, deps: OperatorRouteD
         summary:
           'Cards whose known counters have holes (records not uploaded yet, or lost): informative, not alerts',
         security: [{ operator: [] }],
-        querystring: {
-          type: 'object',
-          properties: { limit: { type: 'integer', minimum: 1, maximum: 10000, default: 500 } },
-          additionalProperties: false,
-        },
+        querystring: CounterGapsQuery,
       },
     },
     async (request) => {
@@ -100,7 +90,7 @@ export async function cardRoutes(operator: FastifyInstance, deps: OperatorRouteD
       schema: {
         summary: 'A card as the service sees it: counters held, shadow balance, gaps, status',
         security: [{ operator: [] }],
-        params: { type: 'object', required: ['cardNumber'], properties: { cardNumber: cardNumberSchema } },
+        params: CardNumberParams,
       },
     },
     async (request) => {

@@ -2,10 +2,10 @@
  * Operator: add a card to, or remove it from, the signed deny list terminals fetch; see which
  * terminals still hold an older version (readers: operators and auditors).
  */
-import { DenyListTerminals } from '@huduma/clearing-protocol';
+import { DenyListChange, DenyListChangeRequest, DenyListTerminals } from '@huduma/clearing-protocol';
 import type { FastifyInstance } from 'fastify';
 import { denyListFleet } from '../../deny-list-fetches';
-import { cardNumberSchema, errorResponses, textSchema } from '../../http/schemas';
+import { errorResponses } from '../../http/schemas';
 import { appendDenyListEntry } from '../../store';
 import type { OperatorRouteDeps } from './deps';
 
@@ -21,27 +21,9 @@ export async function denyListRoutes(operator: FastifyInstance, deps: OperatorRo
       schema: {
         summary: 'Add a card to, or remove it from, the deny list',
         security: [{ operator: [] }],
-        body: {
-          type: 'object',
-          required: ['cardNumber', 'action', 'reason'],
-          properties: {
-            cardNumber: cardNumberSchema,
-            action: { type: 'string', enum: ['add', 'remove'] },
-            reason: textSchema(500, 1),
-            operator: { ...textSchema(100), description: 'who asked, for the audit trail' },
-          },
-          additionalProperties: false,
-        },
+        body: DenyListChangeRequest,
         response: {
-          200: {
-            type: 'object',
-            required: ['version', 'cardNumber', 'action'],
-            properties: {
-              version: { type: 'integer' },
-              cardNumber: cardNumberSchema,
-              action: { type: 'string', enum: ['add', 'remove'] },
-            },
-          },
+          200: DenyListChange,
           ...errorResponses(400, 401),
         },
       },

@@ -1,17 +1,10 @@
 /** Operator: per-merchant settlement of a business day, JSON (integer cents) or CSV (KES for people). */
+import { Settlement, SettlementQuery } from '@huduma/clearing-protocol';
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from '../../errors';
 import { errorResponses } from '../../http/schemas';
 import { settlementForDate, settlementToCsv } from '../../store';
 import type { OperatorRouteDeps } from './deps';
-
-const settlementLineProperties = {
-  debitCount: { type: 'integer' },
-  grossDebitsCents: { type: 'integer' },
-  cancelCount: { type: 'integer' },
-  cancelsCents: { type: 'integer' },
-  netCents: { type: 'integer' },
-} as const;
 
 function isRealDate(date: string): boolean {
   const d = new Date(`${date}T00:00:00Z`);
@@ -30,40 +23,11 @@ export async function settlementRoutes(operator: FastifyInstance, deps: Operator
         description:
           'Counts and sums accepted debit and cancel records whose terminal time falls on the date (UTC+3). net = gross debits − cancels; totals equal the sums over accepted_records.',
         security: [{ operator: [] }],
-        querystring: {
-          type: 'object',
-          required: ['date'],
-          properties: {
-            date: { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' },
-            format: { type: 'string', enum: ['json', 'csv'], default: 'json' },
-          },
-          additionalProperties: false,
-        },
+        querystring: SettlementQuery,
         response: {
           200: {
             content: {
-              'application/json': {
-                schema: {
-                  type: 'object',
-                  required: ['date', 'currency', 'merchants', 'totals'],
-                  properties: {
-                    date: { type: 'string' },
-                    currency: { type: 'string', enum: ['KES'] },
-                    merchants: {
-                      type: 'array',
-                      items: {
-                        type: 'object',
-                        properties: {
-                          merchantId: { type: 'string' },
-                          merchantName: { type: 'string' },
-                          ...settlementLineProperties,
-                        },
-                      },
-                    },
-                    totals: { type: 'object', properties: settlementLineProperties },
-                  },
-                },
-              },
+              'application/json': { schema: Settlement },
               'text/csv': { schema: { type: 'string' } },
             },
           },

@@ -1,6 +1,7 @@
 /** Operator: the terminal fleet (revocation). */
+
+import { TerminalIdParams, TerminalRevokeRequest } from '@huduma/clearing-protocol';
 import type { FastifyInstance } from 'fastify';
-import { terminalIdSchema, textSchema } from '../../http/schemas';
 import type { OperatorRouteDeps } from './deps';
 
 export async function terminalFleetRoutes(operator: FastifyInstance, deps: OperatorRouteDeps): Promise<void> {
@@ -13,16 +14,8 @@ export async function terminalFleetRoutes(operator: FastifyInstance, deps: Opera
       schema: {
         summary: 'Revoke a terminal: its uploads and signed requests are refused from now on',
         security: [{ operator: [] }],
-        params: { type: 'object', required: ['terminalId'], properties: { terminalId: terminalIdSchema } },
-        body: {
-          type: 'object',
-          required: ['reason'],
-          properties: {
-            reason: textSchema(500, 1),
-            operator: textSchema(100),
-          },
-          additionalProperties: false,
-        },
+        params: TerminalIdParams,
+        body: TerminalRevokeRequest,
       },
     },
     async (request) => {

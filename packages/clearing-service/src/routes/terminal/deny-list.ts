@@ -3,11 +3,11 @@
  * so the service knows who holds which version. The fetch is recorded once the answer is built
  * and signed; a refused request (no or bad signature, replayed nonce, version ahead) records nothing.
  */
-import { SignedDenyList, TerminalIdParams } from '@huduma/clearing-protocol';
+import { DenyListSinceQuery, SignedDenyList, TerminalIdParams } from '@huduma/clearing-protocol';
 import type { FastifyInstance } from 'fastify';
 import { recordDenyListFetch } from '../../deny-list-fetches';
 import { HttpError } from '../../errors';
-import { errorResponses, indexSchema } from '../../http/schemas';
+import { errorResponses } from '../../http/schemas';
 import { encodeDenyListDelta } from '../../signed-messages';
 import { denyListSince } from '../../store';
 import { hex, type RouteDeps } from '../deps';
@@ -24,11 +24,7 @@ export async function terminalDenyListRoutes(api: FastifyInstance, deps: RouteDe
         description:
           'Terminal-signed request (X-Huduma-Certificate/Timestamp/Nonce/Signature); the service records the version handed to the terminal and when (operators see the terminals behind). signature = ECDSA P-256 (raw r||s, hex) over SHA-256 of the canonical encoding "HUDUMA-CLEARING/DENY-LIST/v1" 0x00 | u64 sinceVersion | u64 version | u64 issuedAtMs | u32 count | count × (u64 version | 8-byte BCD card number | u8 action: 1 add, 2 remove), big-endian.',
         params: TerminalIdParams,
-        querystring: {
-          type: 'object',
-          properties: { since: { ...indexSchema, default: 0 } },
-          additionalProperties: false,
-        },
+        querystring: DenyListSinceQuery,
         response: {
           200: SignedDenyList,
           ...errorResponses(400, 401, 403, 409),

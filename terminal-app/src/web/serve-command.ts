@@ -8,7 +8,7 @@
  */
 import { type CliIo, command, defineCli, runCli, UsageError } from '@huduma/cli-kit';
 import { type CardSource, CardSourceError, readerSource } from '../cli/card-source';
-import { checkedDeviceFlags } from '../cli/shared';
+import { checkedDeviceFlags, DEVICE_FLAGS } from '../cli/shared';
 import { mergeDeviceSpecs, readCliFile } from '../devices/device-config';
 import type { DeviceState } from '../devices/device-states';
 import { DemoReader } from '../ui/demo-reader';
@@ -50,16 +50,7 @@ function serveCommandWith(hooks: ServeHooks) {
         value: 'NAME',
         description: 'a PC/SC reader name, pcsc:NAME or pn532:/dev/ttyX (overrides cli.json)',
       },
-      printer: {
-        type: 'string',
-        value: 'SPEC',
-        description: 'receipt printer: escpos:/dev/ttyX[@BAUD] or escpos:sim (overrides cli.json)',
-      },
-      pinpad: {
-        type: 'string',
-        value: 'SPEC',
-        description: 'PIN pad: hid:VID:PID or hid:sim (overrides cli.json)',
-      },
+      ...DEVICE_FLAGS,
       pki: {
         type: 'string',
         value: 'P',

@@ -20,6 +20,11 @@ export interface PostgresServer {
   readonly dataDir: string;
   /** Creates an empty database and returns its URL (one per test suite keeps suites independent). */
   createDatabase(name: string): Promise<string>;
+  /**
+   * The same database over the server's Unix-domain socket (libpq's `host=/dir`): what a service
+   * on the database's own machine uses; loopback TCP costs both sides kernel time per message.
+   */
+  socketUrl(databaseUrl: string): string;
   stop(): Promise<void>;
 }
 
@@ -144,6 +149,10 @@ export async function startPostgres(): Promise<PostgresServer> {
         await client.end();
       }
       return `postgres://postgres@127.0.0.1:${port}/${name}`;
+    },
+    socketUrl(databaseUrl: string): string {
+      const name = new URL(databaseUrl).pathname.slice(1);
+      return `postgres://postgres@/${name}?host=${encodeURIComponent(baseDir)}&port=${port}`;
     },
     async stop(): Promise<void> {
       if (stopped) return;

@@ -4,7 +4,7 @@
  *
  *   node --conditions=huduma-source --import tsx packages/clearing-service/bench/ingest.ts \
  *     [--records 100000] [--terminals 20] [--cards 2000] [--batch 1000] [--backend both|pglite|postgres]
- *     [--rounds 3] [--baseline-rev a18f0d0^1 | none] [--verify-threads N]
+ *     [--rounds 3] [--baseline-rev a18f0d0^1 | none] [--verify-threads N] [--pg-connection socket|tcp]
  *
  * The machines are shared and noisy, so each backend ingests the workload `rounds` times into a
  * fresh database, with the raw verify rate measured again just before each round; the figures
@@ -19,6 +19,11 @@
  * alternating with today's service round by round, each into a fresh database of its own schema.
  * It prints today ÷ baseline: the restructure's promise was "no slower than before, in the same
  * run". Without git history (a tarball) it says so and measures today's service alone.
+ *
+ * The service reaches PostgreSQL over the server's Unix-domain socket (`--pg-connection tcp`: over
+ * loopback TCP), as a service on the database's machine would: on a 2-core machine shared by
+ * the server, the service and the verify threads, loopback TCP's kernel work is CPU taken from
+ * all three.
  *
  * The last line printed is one JSON object with the figures.
  */
@@ -51,6 +56,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     'baseline-rev': { type: 'string', default: 'a18f0d0^1' },
     'verify-threads': { type: 'string' },
+    'pg-connection': { type: 'string', default: 'socket' },
   },
 });
 const VERIFY_THREADS = values['verify-threads'] === undefined ? undefined : Number(values['verify-threads']);
@@ -274,6 +280,7 @@ async function main() {
     cards: CARDS,
     batch: BATCH,
     rounds: ROUNDS,
+    pgConnection: values['pg-connection'] ?? 'socket',
   };
   const baselineRev = values['baseline-rev'];
   const baseline = baselineRev === 'none' ? undefined : checkoutBaseline(baselineRev);
@@ -336,9 +343,10 @@ async function main() {
     if (values.backend === 'both' || values.backend === 'postgres') {
       const server = await startPostgres();
       try {
-        await measure('postgres', 'postgres', async (label) =>
-          openPostgresDb(await server.createDatabase(`bench_${label}`)),
-        );
+        await measure('postgres', 'postgres', async (label) => {
+          const url = await server.createDatabase(`bench_${label}`);
+          return openPostgresDb(values['pg-connection'] === 'tcp' ? url : server.socketUrl(url));
+        });
       } finally {
         await server.stop();
       }

@@ -6,7 +6,6 @@
  * Terminal signatures are not checked per record: the batch's final checkpoint is, and the hash
  * chain carries that signature to every record before it (see ingest.ts).
  */
-import type { KeyObject } from 'node:crypto';
 import {
   CURRENCY_KES,
   Cvm,
@@ -18,7 +17,7 @@ import {
 } from '@huduma/card-applet-spec';
 import { decodeRecord, type LogRecord, recordHash } from '@huduma/txlog';
 import { sha256 } from './sha256';
-import { CertificateError, type TrustStore, verifyRaw } from './trust';
+import { CertificateError, type TrustStore, type VerifiedCardCertificate, verifyRaw } from './trust';
 import type { SignatureCheck } from './verify-pool';
 
 /** What the card signed, for fraud rules (clone detection, shadow balance, load matching). */
@@ -76,7 +75,8 @@ export interface VerifiedRecord {
 export type PreparedRecord =
   | { verdict: RecordVerdict }
   | {
-      check: SignatureCheck & { key: KeyObject };
+      /** The card's certificate: its KeyObject (built on first use) verifies on this thread. */
+      check: SignatureCheck & { card: VerifiedCardCertificate };
       /** The verdict when the signature does not verify (built only then). */
       badSignature: () => RecordVerdict;
       complete: () => RecordVerdict;
@@ -218,8 +218,8 @@ export class CardProofRecordVerifier implements RecordVerifier {
   verifyDecoded(terminalId: string, raw: Uint8Array, decoded: LogRecord, hash: Uint8Array): RecordVerdict {
     const prepared = this.prepareDecoded(terminalId, raw, decoded, hash);
     if ('verdict' in prepared) return prepared.verdict;
-    const { key, message, signature } = prepared.check;
-    return verifyRaw(key, message, signature) ? prepared.complete() : prepared.badSignature();
+    const { card, message, signature } = prepared.check;
+    return verifyRaw(card.key, message, signature) ? prepared.complete() : prepared.badSignature();
   }
 
   /**
@@ -294,7 +294,7 @@ export class CardProofRecordVerifier implements RecordVerifier {
     const recordBytes = proof.subarray(0, RECORD);
     return {
       check: {
-        key: card.key,
+        card,
         publicKey: card.cert.signingKey,
         message: transactionSigningMessage(decoded.cardNumber, recordBytes),
         signature: proof.subarray(RECORD),

@@ -27,6 +27,6 @@ export {
   privateKeyFromJwk,
   privateKeyToJwk,
 } from './key-file';
-export { p256PrivateKeyObject, p256PublicKeyObject, p256RawPublicKey } from './p256-key-object';
+export { isP256Point, p256PrivateKeyObject, p256PublicKeyObject, p256RawPublicKey } from './p256-key-object';
 export { type CliIo, describeCertificate, pkiCli, pkiCommand, runPkiCli } from './run-cli';
 export { type Signer, softwareSigner } from './signer';

@@ -19,6 +19,27 @@ function checkPoint(publicKey: Uint8Array): void {
   }
 }
 
+// P-256 field prime and curve coefficient b (SEC 2 §2.4.2; a = -3).
+const P256_P = 0xffffffff00000001000000000000000000000000ffffffffffffffffffffffffn;
+const P256_B = 0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604bn;
+
+/**
+ * True when `publicKey` is a 65-byte uncompressed point on P-256 (y² = x³ − 3x + b mod p, both
+ * coordinates below p). The same points OpenSSL imports (P-256 has cofactor 1, and an
+ * uncompressed encoding cannot be the point at infinity), in ~3 µs of BigInt arithmetic where
+ * importing a KeyObject costs as much as a signature verification (~100 µs): a verifier that
+ * only needs to know a key is valid, not use it, checks it here.
+ */
+export function isP256Point(publicKey: Uint8Array): boolean {
+  if (publicKey.length !== 65 || publicKey[0] !== 0x04) return false;
+  const hex = Buffer.from(publicKey.buffer, publicKey.byteOffset, 65).toString('hex');
+  const x = BigInt(`0x${hex.slice(2, 66)}`);
+  const y = BigInt(`0x${hex.slice(66)}`);
+  if (x >= P256_P || y >= P256_P) return false;
+  const rhs = (((((x * x) % P256_P) * x - 3n * x + P256_B) % P256_P) + P256_P) % P256_P;
+  return (y * y) % P256_P === rhs;
+}
+
 /** KeyObject of a raw uncompressed P-256 point (0x04 || X || Y); PkiError off the curve. */
 export function p256PublicKeyObject(publicKey: Uint8Array): KeyObject {
   checkPoint(publicKey);

@@ -29,7 +29,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { verify } from 'node:crypto';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -204,12 +204,45 @@ function checkoutBaseline(rev: string): { service: Promise<Service>; remove(): v
   };
 }
 
+/** CPU seconds (user + system) of every process of the PostgreSQL server whose data dir is given. */
+function postgresCpuSeconds(dataDir: string | undefined): number {
+  if (!dataDir) return 0;
+  let postmaster: number;
+  try {
+    postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return 0;
+  }
+  const tick = 100; // USER_HZ: 100 on every Linux this runs on
+  let ticks = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // Fields after "(comm)": state ppid … utime(14) stime(15), counted from the pid as field 1.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(entry) === postmaster || Number(fields[1]) === postmaster) ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / tick;
+}
+
+/** Where one round's CPU went, in µs per record: the service's process (all threads) and the server. */
+export interface CpuSplit {
+  serviceUsPerRecord: number;
+  postgresUsPerRecord: number;
+}
+
 async function runIngest(
   name: string,
   plainDb: Db,
   work: Workload,
   service: Service = TODAY,
-): Promise<number> {
+  pgDataDir?: string,
+): Promise<{ rate: number; cpu: CpuSplit }> {
   const db = timed(plainDb);
   await service.migrate(db);
   const app = service.createClearingService({
@@ -224,6 +257,8 @@ async function runIngest(
   const queues = [...work.batches.values()].map((list) => [...list]);
   const ids = [...work.batches.keys()];
   let stored = 0;
+  const pgCpuBefore = postgresCpuSeconds(pgDataDir);
+  const cpuBefore = process.cpuUsage();
   const start = performance.now();
   // CONCURRENCY terminals upload at once, each its own batches in order.
   let next = 0;
@@ -249,6 +284,11 @@ async function runIngest(
   }
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   const seconds = (performance.now() - start) / 1000;
+  const cpuUsed = process.cpuUsage(cpuBefore);
+  const cpu: CpuSplit = {
+    serviceUsPerRecord: (cpuUsed.user + cpuUsed.system) / work.records,
+    postgresUsPerRecord: ((postgresCpuSeconds(pgDataDir) - pgCpuBefore) * 1e6) / work.records,
+  };
   const rows = await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM accepted_records');
   if (rows[0]!.n !== work.records || stored !== work.records) {
     throw new Error(`${name}: stored ${rows[0]!.n} rows, expected ${work.records}`);
@@ -262,7 +302,10 @@ async function runIngest(
   log(
     `${name}: ${work.records} records verified and stored in ${seconds.toFixed(2)} s = ${Math.round(rate)} records/s`,
   );
-  return rate;
+  log(
+    `  CPU per record: service ${cpu.serviceUsPerRecord.toFixed(1)} µs (all threads, the benchmark's client included), PostgreSQL ${cpu.postgresUsPerRecord.toFixed(1)} µs`,
+  );
+  return { rate, cpu };
 }
 
 async function main() {
@@ -290,22 +333,33 @@ async function main() {
    * ROUNDS ingests, each into a fresh database from `open`, each beside its own raw verify rate;
    * with a baseline, the baseline's ingest of the same batches in the same round, order alternating.
    */
-  async function measure(name: string, key: 'pglite' | 'postgres', open: (label: string) => Promise<Db>) {
+  async function measure(
+    name: string,
+    key: 'pglite' | 'postgres',
+    open: (label: string) => Promise<Db>,
+    pgDataDir?: string,
+  ) {
     const rates: number[] = [];
+    const beyondVerify: number[] = [];
     const ratios: number[] = [];
     const versusBaseline: number[] = [];
     const once = async (round: number, service: Service) => {
       const raw = rawNow();
       const db = await open(`${service === TODAY ? 'today' : 'baseline'}_${round}`);
       try {
-        const rate = await runIngest(
+        const { rate, cpu } = await runIngest(
           `${name} (${service.label}), round ${round}/${ROUNDS}`,
           db,
           work,
           service,
+          pgDataDir,
         );
-        log(`  beside raw verify ${Math.round(raw)} /s: ratio ${(rate / raw).toFixed(3)}`);
-        return { rate, ratio: rate / raw };
+        // CPU the 2 cores spent per record besides the one card signature it must verify.
+        const beyond = cpu.serviceUsPerRecord + cpu.postgresUsPerRecord - 1e6 / raw;
+        log(
+          `  beside raw verify ${Math.round(raw)} /s (${(1e6 / raw).toFixed(1)} µs): ratio ${(rate / raw).toFixed(3)}; CPU per record beyond the verify ${beyond.toFixed(1)} µs`,
+        );
+        return { rate, ratio: rate / raw, beyond };
       } finally {
         await db.close();
       }
@@ -317,6 +371,7 @@ async function main() {
       const after = baselineService && !baselineFirst ? await once(round, baselineService) : undefined;
       rates.push(today.rate);
       ratios.push(today.ratio);
+      beyondVerify.push(today.beyond);
       const base = before ?? after;
       if (base !== undefined) {
         versusBaseline.push(today.ratio / base.ratio);
@@ -325,6 +380,7 @@ async function main() {
     }
     result[`${key}PerSecond`] = Math.round(median(rates));
     result[`${key}Ratio`] = Number(median(ratios).toFixed(3));
+    result[`${key}CpuUsBeyondVerify`] = Number(median(beyondVerify).toFixed(1));
     if (versusBaseline.length > 0) result[`${key}VersusBaseline`] = Number(median(versusBaseline).toFixed(3));
   }
   try {
@@ -343,10 +399,15 @@ async function main() {
     if (values.backend === 'both' || values.backend === 'postgres') {
       const server = await startPostgres();
       try {
-        await measure('postgres', 'postgres', async (label) => {
-          const url = await server.createDatabase(`bench_${label}`);
-          return openPostgresDb(values['pg-connection'] === 'tcp' ? url : server.socketUrl(url));
-        });
+        await measure(
+          'postgres',
+          'postgres',
+          async (label) => {
+            const url = await server.createDatabase(`bench_${label}`);
+            return openPostgresDb(values['pg-connection'] === 'tcp' ? url : server.socketUrl(url));
+          },
+          server.dataDir,
+        );
       } finally {
         await server.stop();
       }

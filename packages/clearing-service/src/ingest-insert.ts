@@ -1,4 +1,5 @@
 /** The one bulk INSERT of an upload: the batch row and all its new records (ingest.ts). */
+import { intArrayLiteral as ints, textArrayLiteral as texts } from './db/array-literal';
 import type { Queryable } from './db/types';
 import type { StorageProblem } from './quarantine';
 import type { VerifiedRecord } from './record-verifier';
@@ -14,7 +15,7 @@ export type FraudFlag = 'clone' | 'duplicate-proof' | 'balance-mismatch' | 'relo
  * (UNNEST), so the statement text is the same for every batch and the server parses 22 values,
  * not 14 per record. Record bytes and record hashes travel as two bytea values the server cuts
  * with substring: as hex text arrays, the driver's per-element escaping of ~250-byte records was
- * ~10 % of ingest CPU. (The 32-byte hashes of other statements stay hex text arrays: cheap.)
+ * ~10 % of ingest CPU. The other arrays go as literals built here (db/array-literal.ts).
  */
 export async function insertBatchAndRecords(
   tx: Queryable,
@@ -99,22 +100,22 @@ export async function insertBatchAndRecords(
       fresh[0]!.seq,
       batch.lastSeq,
       n,
-      seq,
+      ints(seq),
       hashes,
       Buffer.concat(records, recordBytes),
-      recordType,
-      cardNumber,
-      cardCounter,
-      amount,
-      billRef,
-      serviceCode,
-      occurredAt,
-      businessDate,
-      flag,
-      shiftId,
-      terminalSeq,
-      recordStart,
-      recordLength,
+      texts(recordType),
+      texts(cardNumber),
+      ints(cardCounter),
+      ints(amount),
+      texts(billRef),
+      ints(serviceCode),
+      ints(occurredAt),
+      texts(businessDate),
+      texts(flag),
+      texts(shiftId),
+      ints(terminalSeq),
+      ints(recordStart),
+      ints(recordLength),
     ],
   );
   return rows[0]!.batch_id;

@@ -4,9 +4,10 @@
  * on the deny list. The same proof twice (one debit logged twice) is flagged and never settled
  * twice. The counters this batch claimed first go on to the shadow-balance rule.
  */
+import { intArrayLiteral as ints, textArrayLiteral as texts } from '../../db/array-literal';
 import type { VerifiedRecord } from '../../record-verifier';
 import { appendDenyListEntry, isCardDenied } from '../../store';
-import { bytesEqual as equal, hexOf, type IngestRule } from '../step';
+import { bytesEqual as equal, type IngestRule } from '../step';
 import { counterKey, selectCounters } from './counters';
 
 export const clonesRule: IngestRule = {
@@ -37,23 +38,24 @@ export const clonesRule: IngestRule = {
     const rows = await tx.query<{ card_number: string; counter: number }>(
       `INSERT INTO card_counters (card_number, counter, record_hash, seq, tx_type, amount_cents, balance_after,
          offline_spend_after, terminal_id)
-       SELECT u.card_number, u.counter, decode(u.proof_hash, 'hex'), u.seq, u.tx_type, u.amount_cents,
-         u.balance_after, u.offline_spend_after, $1
-       FROM unnest($2::text[], $3::bigint[], $4::text[], $5::bigint[], $6::smallint[], $7::bigint[], $8::bigint[],
+       SELECT u.card_number, u.counter, substring($4::bytea FROM ((u.n - 1) * 32 + 1)::integer FOR 32), u.seq,
+         u.tx_type, u.amount_cents, u.balance_after, u.offline_spend_after, $1
+       FROM unnest($2::text[], $3::bigint[], $5::bigint[], $6::smallint[], $7::bigint[], $8::bigint[],
          $9::bigint[]) WITH ORDINALITY
-         AS u(card_number, counter, proof_hash, seq, tx_type, amount_cents, balance_after, offline_spend_after, n)
+         AS u(card_number, counter, seq, tx_type, amount_cents, balance_after, offline_spend_after, n)
        ORDER BY u.n
        ON CONFLICT (card_number, counter) DO NOTHING RETURNING card_number, counter`,
       [
         terminalId,
-        claims.map((r) => r.card!.cardNumber),
-        claims.map((r) => r.card!.counter),
-        claims.map((r) => hexOf(r.card!.proofHash)),
-        claims.map((r) => r.seq),
-        claims.map((r) => r.card!.txType),
-        claims.map((r) => r.card!.amountCents),
-        claims.map((r) => r.card!.balanceAfter),
-        claims.map((r) => r.card!.offlineSpendAfter),
+        texts(claims.map((r) => r.card!.cardNumber)),
+        ints(claims.map((r) => r.card!.counter)),
+        // Proof hashes as one bytea the server cuts in 32-byte pieces (no per-element hex).
+        Buffer.concat(claims.map((r) => r.card!.proofHash)),
+        ints(claims.map((r) => r.seq)),
+        ints(claims.map((r) => r.card!.txType)),
+        ints(claims.map((r) => r.card!.amountCents)),
+        ints(claims.map((r) => r.card!.balanceAfter)),
+        ints(claims.map((r) => r.card!.offlineSpendAfter)),
       ],
     );
     for (const row of rows) inserted.add(key(row.card_number, row.counter));

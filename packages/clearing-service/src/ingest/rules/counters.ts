@@ -1,4 +1,5 @@
 /** Card-counter rows the clones and shadow-balance rules read. */
+import { intArrayLiteral as ints, textArrayLiteral as texts } from '../../db/array-literal';
 import type { Queryable } from '../../db/types';
 
 export const counterKey = (card: string, counter: number) => `${card}:${counter}`;
@@ -27,7 +28,7 @@ export async function selectCounters(
        c.balance_after, c.offline_spend_after
      FROM card_counters c JOIN unnest($1::text[], $2::bigint[]) AS w(card_number, counter)
        ON c.card_number = w.card_number AND c.counter = w.counter`,
-    [wanted.map(([card]) => card), wanted.map(([, counter]) => counter)],
+    [texts(wanted.map(([card]) => card)), ints(wanted.map(([, counter]) => counter))],
   );
   for (const row of rows) found.set(`${row.card_number}:${row.counter}`, row);
   return found;

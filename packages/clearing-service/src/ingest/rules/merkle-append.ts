@@ -5,11 +5,12 @@
  * are computed before; under it: one read, the position-dependent hashing (~1 ms), two
  * signatures, and one statement that writes nodes, state, tree head and receipt. Then commit.
  */
+import { intArrayLiteral as ints } from '../../db/array-literal';
 import type { Queryable } from '../../db/types';
 import { hashLeaf, lockTreeState, planAppend } from '../../merkle';
 import type { VerifiedRecord } from '../../record-verifier';
 import { type BatchReceipt, encodeBatchReceipt, encodeTreeHead } from '../../signed-messages';
-import { hexOf, type IngestRule } from '../step';
+import type { IngestRule } from '../step';
 
 export const merkleAppendRule: IngestRule = {
   name: 'merkle append',
@@ -80,8 +81,8 @@ export async function writeAppend(
   await tx.query(
     `WITH nodes AS (
        INSERT INTO merkle_nodes (level, node_index, hash)
-       SELECT u.level, u.node_index, decode(u.hash, 'hex') FROM unnest($10::smallint[], $11::bigint[], $12::text[])
-         AS u(level, node_index, hash)),
+       SELECT u.level, u.node_index, substring($12::bytea FROM ((u.n - 1) * 32 + 1)::integer FOR 32)
+       FROM unnest($10::smallint[], $11::bigint[]) WITH ORDINALITY AS u(level, node_index, n)),
      state AS (UPDATE merkle_state SET tree_size = $1, frontier = $2 WHERE singleton),
      head AS (INSERT INTO merkle_tree_heads (tree_size, root_hash, timestamp_ms, signature)
               VALUES ($1, $3, $4, $5) ON CONFLICT (tree_size) DO NOTHING)
@@ -97,9 +98,9 @@ export async function writeAppend(
       w.receiptBytes,
       w.signature,
       plan.firstIndex,
-      plan.nodes.map((n) => n.level),
-      plan.nodes.map((n) => n.index),
-      plan.nodes.map((n) => hexOf(n.hash)),
+      ints(plan.nodes.map((n) => n.level)),
+      ints(plan.nodes.map((n) => n.index)),
+      Buffer.concat(plan.nodes.map((n) => n.hash)),
     ],
   );
 }

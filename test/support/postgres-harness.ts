@@ -111,6 +111,7 @@ export async function startPostgres(): Promise<PostgresServer> {
       '-c fsync=off',
       '-c synchronous_commit=off',
       '-c full_page_writes=off',
+      ...(process.env.HUDUMA_PG_EXTRA ? [process.env.HUDUMA_PG_EXTRA] : []),
     ].join(' ');
     runAs(join(binDir, 'pg_ctl'), [
       '-D',

@@ -225,9 +225,28 @@ function postgresCpuSeconds(dataDir: string | undefined): number {
     }
     // Fields after "(comm)": state ppid … utime(14) stime(15), counted from the pid as field 1.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(entry) === postmaster || Number(fields[1]) === postmaster) ticks += Number(fields[11]) + Number(fields[12]);
+    if (Number(entry) === postmaster || Number(fields[1]) === postmaster)
+      ticks += Number(fields[11]) + Number(fields[12]);
   }
   return ticks / tick;
+}
+
+/** The tables an upload writes, and their size (with indexes and TOAST) per accepted record. */
+const UPLOAD_TABLES = ['accepted_records', 'card_counters', 'merkle_nodes', 'batches', 'merkle_tree_heads'];
+async function storageBytesPerRecord(db: Db, records: number): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  let total = 0;
+  for (const table of UPLOAD_TABLES) {
+    const rows = await db.query<{ bytes: string }>(
+      'SELECT pg_total_relation_size($1::regclass)::text AS bytes',
+      [table],
+    );
+    const bytes = Number(rows[0]!.bytes);
+    out[table] = bytes / records;
+    total += bytes;
+  }
+  out.total = total / records;
+  return out;
 }
 
 /** Where one round's CPU went, in µs per record: the service's process (all threads) and the server. */
@@ -242,7 +261,7 @@ async function runIngest(
   work: Workload,
   service: Service = TODAY,
   pgDataDir?: string,
-): Promise<{ rate: number; cpu: CpuSplit }> {
+): Promise<{ rate: number; cpu: CpuSplit; storage: Record<string, number> }> {
   const db = timed(plainDb);
   await service.migrate(db);
   const app = service.createClearingService({
@@ -293,6 +312,7 @@ async function runIngest(
   if (rows[0]!.n !== work.records || stored !== work.records) {
     throw new Error(`${name}: stored ${rows[0]!.n} rows, expected ${work.records}`);
   }
+  const storage = await storageBytesPerRecord(db, work.records);
   await app.close();
   const rate = work.records / seconds;
   for (const [k, v] of [...statementTimes.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 15)) {
@@ -305,7 +325,12 @@ async function runIngest(
   log(
     `  CPU per record: service ${cpu.serviceUsPerRecord.toFixed(1)} µs (all threads, the benchmark's client included), PostgreSQL ${cpu.postgresUsPerRecord.toFixed(1)} µs`,
   );
-  return { rate, cpu };
+  log(
+    `  storage per record (tables + indexes + TOAST): ${Object.entries(storage)
+      .map(([table, bytes]) => `${table} ${bytes.toFixed(0)} B`)
+      .join(', ')}`,
+  );
+  return { rate, cpu, storage };
 }
 
 async function main() {
@@ -341,13 +366,14 @@ async function main() {
   ) {
     const rates: number[] = [];
     const beyondVerify: number[] = [];
+    let lastStorage: Record<string, number> | undefined;
     const ratios: number[] = [];
     const versusBaseline: number[] = [];
     const once = async (round: number, service: Service) => {
       const raw = rawNow();
       const db = await open(`${service === TODAY ? 'today' : 'baseline'}_${round}`);
       try {
-        const { rate, cpu } = await runIngest(
+        const { rate, cpu, storage } = await runIngest(
           `${name} (${service.label}), round ${round}/${ROUNDS}`,
           db,
           work,
@@ -359,6 +385,7 @@ async function main() {
         log(
           `  beside raw verify ${Math.round(raw)} /s (${(1e6 / raw).toFixed(1)} µs): ratio ${(rate / raw).toFixed(3)}; CPU per record beyond the verify ${beyond.toFixed(1)} µs`,
         );
+        lastStorage = storage;
         return { rate, ratio: rate / raw, beyond };
       } finally {
         await db.close();
@@ -381,6 +408,7 @@ async function main() {
     result[`${key}PerSecond`] = Math.round(median(rates));
     result[`${key}Ratio`] = Number(median(ratios).toFixed(3));
     result[`${key}CpuUsBeyondVerify`] = Number(median(beyondVerify).toFixed(1));
+    if (lastStorage) result[`${key}BytesPerRecord`] = Math.round(lastStorage.total!);
     if (versusBaseline.length > 0) result[`${key}VersusBaseline`] = Number(median(versusBaseline).toFixed(3));
   }
   try {

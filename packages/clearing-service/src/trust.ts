@@ -122,7 +122,10 @@ export class TrustStore {
       ['QA.card', cert.keyAgreementKey],
     ] as const) {
       if (!isP256Point(point))
-        throw new CertificateError('ERR_CARD_CERT_INVALID', `card certificate key ${name}: not a point on P-256`);
+        throw new CertificateError(
+          'ERR_CARD_CERT_INVALID',
+          `card certificate key ${name}: not a point on P-256`,
+        );
     }
     if (this.cards.size >= MAX_CACHED_CERTIFICATES) this.cards.clear();
     let key: KeyObject | undefined;

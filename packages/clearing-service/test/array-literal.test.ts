@@ -28,7 +28,18 @@ describe.each(BACKENDS)('array literals ($name)', (backend) => {
   };
 
   it('carries quotes, backslashes, braces, commas, the word NULL, blanks and unicode exactly', async () => {
-    const texts = ['a"b', 'back\\slash', '{x,y}', 'NULL', '', ' lead', 'trail ', 'Kiswahili: ñ ü 🇰🇪', null, '\\"'];
+    const texts = [
+      'a"b',
+      'back\\slash',
+      '{x,y}',
+      'NULL',
+      '',
+      ' lead',
+      'trail ',
+      'Kiswahili: ñ ü 🇰🇪',
+      null,
+      '\\"',
+    ];
     const ints = [0, -1, 2 ** 53 - 1, -(2 ** 53 - 1), null, 7, 8, 9, 10, 11];
     const rows = await roundTrip(texts, ints);
     expect(rows.map((r) => r.t)).toEqual(texts);
@@ -41,7 +52,9 @@ describe.each(BACKENDS)('array literals ($name)', (backend) => {
 
   it('generated text and integers come back unchanged', async () => {
     // Text without NUL: PostgreSQL text cannot hold it at all (the record codecs refuse it first).
-    const text = fc.option(fc.string({ unit: 'grapheme', maxLength: 12 }).filter((s) => !s.includes('\u0000')));
+    const text = fc.option(
+      fc.string({ unit: 'grapheme', maxLength: 12 }).filter((s) => !s.includes('\u0000')),
+    );
     const int = fc.option(fc.maxSafeInteger());
     await fc.assert(
       fc.asyncProperty(fc.array(fc.tuple(text, int), { maxLength: 20 }), async (pairs) => {

@@ -6,7 +6,7 @@
 import { TxType } from '@huduma/card-applet-spec';
 import { formatKes } from '../../kes';
 import type { IngestRule } from '../step';
-import { counterKey as key, selectCounters } from './counters';
+import { counterKey as key, selectCounterRanges } from './counters';
 
 export const shadowBalanceRule: IngestRule = {
   name: 'shadow balance',
@@ -15,11 +15,11 @@ export const shadowBalanceRule: IngestRule = {
     const alert = step.alert;
     const claimed = step.claimedCounters;
     if (claimed.length === 0) return;
-    const wanted: Array<[string, number]> = [];
-    for (const r of claimed) {
-      wanted.push([r.card!.cardNumber, r.card!.counter - 1], [r.card!.cardNumber, r.card!.counter + 1]);
-    }
-    const neighbours = await selectCounters(tx, wanted);
+    // One range per claimed counter, [n-1, n+1]: both neighbours (and the row itself) in one probe.
+    const neighbours = await selectCounterRanges(
+      tx,
+      claimed.map((r) => [r.card!.cardNumber, r.card!.counter - 1, r.card!.counter + 1]),
+    );
     const claimedKeys = new Set(claimed.map((r) => key(r.card!.cardNumber, r.card!.counter)));
     for (const r of claimed) {
       const c = r.card!;

@@ -29,7 +29,7 @@ import type {
 } from './record-verifier';
 import type { BatchReceipt } from './signed-messages';
 import type { Signer } from './signer';
-import { raiseAlert } from './store';
+import { raiseAlert, raiseAlertOnce } from './store';
 import type { TrustStore } from './trust';
 import type { SignatureVerifyPool } from './verify-pool';
 
@@ -70,6 +70,14 @@ export interface VerifiedBatch {
   merchantId: string;
 }
 
+/** Card-proof refusals that only an altered record (or a forged card) explains: critical alerts. */
+const TAMPER_CODES = new Set([
+  'ERR_CARD_PROOF_MISMATCH',
+  'ERR_CARD_PROOF_SIGNATURE',
+  'ERR_CARD_CERT_MISMATCH',
+  'ERR_CARD_CERT_UNTRUSTED',
+]);
+
 /** Card proofs verified per slice of records, yielding between slices (the inline path). */
 const VERIFY_SLICE = 64;
 
@@ -88,13 +96,22 @@ export async function verifyBatch(
 ): Promise<VerifiedBatch> {
   const { decoded, hashes, raws, ...rest } = checkBatchEnvelope(ctx, terminalId, body, signedWith);
   const records: VerifiedRecord[] = new Array(raws.length);
+  // The batch's head signature verified (step 3): whatever record fails its card proof now, this
+  // terminal signed it. Refused, and the operator told: a genuine terminal logs only what a card
+  // signed, so this is a tampered terminal, a forged card or a bug worth a look.
   const reject = (i: number, verdict: Extract<RecordVerdict, { ok: false }>) =>
     new UploadRejected(
       422,
       verdict.code,
       verdict.message,
       decoded[i]!.seq,
-      undefined,
+      {
+        kind: 'card-proof-refused',
+        severity: TAMPER_CODES.has(verdict.code) ? 'critical' : 'warning',
+        terminalId,
+        cardNumber: 'cardNumber' in decoded[i]! ? (decoded[i] as { cardNumber: string }).cardNumber : null,
+        details: { seq: decoded[i]!.seq, code: verdict.code, problem: verdict.message },
+      },
       `records[${decoded[i]!.seq}]`,
     );
   const pool = ctx.signaturePool;
@@ -135,7 +152,14 @@ export async function ingestBatch(
   signedWith?: Uint8Array,
 ): Promise<IngestResult> {
   // Revocation is checked in the transaction, under the terminal's row lock (storeBatch).
-  const verified = await verifyBatch(ctx, terminalId, body, signedWith);
+  let verified: VerifiedBatch;
+  try {
+    verified = await verifyBatch(ctx, terminalId, body, signedWith);
+  } catch (error) {
+    // Once a day per terminal and refusal: a terminal retrying the same refused batch is one event.
+    if (error instanceof UploadRejected && error.alert) await raiseAlertOnce(ctx.db, error.alert);
+    throw error;
+  }
   for (let attempt = 1; ; attempt++) {
     try {
       return await ctx.db.transaction((tx) => storeBatch(ctx, tx, terminalId, verified));

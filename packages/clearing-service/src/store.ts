@@ -76,6 +76,33 @@ export async function raiseAlert(
   return rows[0]!.alert_id;
 }
 
+/**
+ * raiseAlert, unless an alert of the same kind, terminal and details was raised in the last 24
+ * hours: a refused upload the terminal sends again is not a new event. Returns the new alert's
+ * id, or null when it was a repeat.
+ */
+export async function raiseAlertOnce(
+  q: Queryable,
+  alert: Parameters<typeof raiseAlert>[1],
+): Promise<number | null> {
+  const rows = await q.query<{ alert_id: number }>(
+    `INSERT INTO alerts (kind, severity, terminal_id, card_number, details)
+     SELECT $1, $2, $3, $4, $5::jsonb
+     WHERE NOT EXISTS (
+       SELECT 1 FROM alerts WHERE kind = $1 AND terminal_id IS NOT DISTINCT FROM $3
+         AND details = $5::jsonb AND created_at > now() - interval '24 hours')
+     RETURNING alert_id`,
+    [
+      alert.kind,
+      alert.severity,
+      alert.terminalId ?? null,
+      alert.cardNumber ?? null,
+      JSON.stringify(alert.details ?? {}),
+    ],
+  );
+  return rows[0]?.alert_id ?? null;
+}
+
 export async function listAlerts(
   q: Queryable,
   options: { afterId?: number; limit?: number } = {},

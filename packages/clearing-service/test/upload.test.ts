@@ -224,6 +224,22 @@ for (const backend of BACKENDS) {
       const r4 = await upload(liar, liar.batch());
       expect(r4.statusCode).toBe(422);
       expect(r4.json()).toMatchObject({ error: 'ERR_CARD_PROOF_MISMATCH', seq: 0 });
+      // The terminal signed both: the operator is told, once per refusal however often it is sent.
+      const again = await upload(liar, liar.batch());
+      expect(again.json()).toMatchObject({ error: 'ERR_CARD_PROOF_MISMATCH', seq: 0 });
+      const proofAlerts = await db.query<{
+        severity: string;
+        card_number: string;
+        details: { seq: number; code: string };
+      }>(
+        `SELECT severity, card_number, details FROM alerts WHERE kind = 'card-proof-refused' AND terminal_id = $1
+         ORDER BY alert_id`,
+        ['TRM-A4'],
+      );
+      expect(proofAlerts.map((a) => [a.severity, a.card_number, a.details.seq, a.details.code])).toEqual([
+        ['critical', cardNumberFor(7), 0, 'ERR_CARD_PROOF_SIGNATURE'],
+        ['critical', cardNumberFor(7), 0, 'ERR_CARD_PROOF_MISMATCH'],
+      ]);
 
       // A batch without a final checkpoint.
       const unsigned = pki.terminal('TRM-A4');

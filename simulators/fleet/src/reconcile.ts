@@ -154,6 +154,7 @@ export async function reconcile(world: World, expected: Expected): Promise<Recon
   // check above holds the terminal's honest records only, to the cent.
   const expectedAlerts = new Map<string, number>();
   let tamperedRefused = 0;
+  const alertedRecords = new Set<string>();
   for (const t of expected.tampered) {
     const want = EXPECTED_REFUSAL[t.kind];
     const got = t.answer;
@@ -169,7 +170,11 @@ export async function reconcile(world: World, expected: Expected): Promise<Recon
       continue;
     }
     tamperedRefused++;
-    if (want.alert) {
+    // card-proof-refused is raised once per terminal and record a day: count distinct records.
+    const recordKey = `${t.terminalId}:${t.seq}`;
+    const repeat = want.alert === 'card-proof-refused' && alertedRecords.has(recordKey);
+    alertedRecords.add(recordKey);
+    if (want.alert && !repeat) {
       const key = `${want.alert} ${t.terminalId}`;
       expectedAlerts.set(key, (expectedAlerts.get(key) ?? 0) + 1);
     }

@@ -6,6 +6,7 @@
  * is the real engine on a simulated card; every upload goes over HTTP to the clearing service.
  */
 import { rmSync } from 'node:fs';
+import type { Db } from '@huduma/clearing-service';
 import {
   DEFAULT_SERVICES,
   loadPendingTopups,
@@ -51,6 +52,9 @@ export interface DayFigures {
   uploadMs: number;
   recordsUploaded: number;
   rssMiB: number;
+  /** Records the service holds at the end of the day, and the bytes of the tables an upload writes. */
+  recordsHeld: number;
+  storageBytes: number;
 }
 
 export interface FleetResult extends Reconciliation {
@@ -69,6 +73,25 @@ export interface FleetResult extends Reconciliation {
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
+
+/** The tables every upload grows (with their indexes and TOAST). */
+const UPLOAD_TABLES = [
+  'accepted_records',
+  'card_counters',
+  'merkle_nodes',
+  'batches',
+  'merkle_tree_heads',
+  'alerts',
+];
+
+async function storageFigures(db: Db): Promise<{ recordsHeld: number; storageBytes: number }> {
+  const rows = await db.query<{ records: string; bytes: string }>(
+    `SELECT (SELECT count(*) FROM accepted_records)::text AS records,
+       (SELECT sum(pg_total_relation_size(t::regclass)) FROM unnest($1::text[]) AS t)::text AS bytes`,
+    [UPLOAD_TABLES],
+  );
+  return { recordsHeld: Number(rows[0]!.records), storageBytes: Number(rows[0]!.bytes) };
+}
 
 export async function runFleet(options: FleetOptions): Promise<FleetResult> {
   const started = Date.now();
@@ -144,6 +167,8 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
       uploadMs: 0,
       recordsUploaded: 0,
       rssMiB: 0,
+      recordsHeld: 0,
+      storageBytes: 0,
     };
 
     // The day's taps across the fleet, in time order.
@@ -266,11 +291,12 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
       figures.recordsUploaded = up.records;
     }
     figures.rssMiB = Math.round(process.memoryUsage().rss / 1048576);
+    Object.assign(figures, await storageFigures(world.service.db));
     dayFigures.push(figures);
     log(
       `day ${day + 1}/${options.days}${online ? '' : ' (offline: no uploads)'}: ${figures.taps} taps, ${figures.approved} approved, ${figures.declined} declined` +
         (online ? `, ${figures.recordsUploaded} records uploaded in ${figures.uploadMs} ms` : '') +
-        `, RSS ${figures.rssMiB} MiB`,
+        `, RSS ${figures.rssMiB} MiB, ${figures.recordsHeld} records held in ${(figures.storageBytes / 1048576).toFixed(1)} MiB`,
     );
   }
   // The last day is always online, so everything is uploaded; reconcile.

@@ -27,8 +27,9 @@ export interface TamperAttempt {
 
 /** The service's refusal per kind, and the alert it raises (README "Uploads", src/ingest/rules). */
 export const EXPECTED_REFUSAL: Record<TamperKind, { status: number; code: string; alert: string | null }> = {
-  // Refused while verifying card proofs, before the database: no alert is raised for it.
-  inflate: { status: 422, code: 'ERR_CARD_PROOF_MISMATCH', alert: null },
+  // Refused while verifying card proofs, before the database; the terminal signed it, so the
+  // operator gets a critical alert (one per terminal and record a day).
+  inflate: { status: 422, code: 'ERR_CARD_PROOF_MISMATCH', alert: 'card-proof-refused' },
   drop: { status: 409, code: 'ERR_BATCH_GAP', alert: 'upload-gap' },
 };
 

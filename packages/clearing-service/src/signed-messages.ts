@@ -41,19 +41,23 @@ class ByteWriter {
     this.length = at + n;
     return at;
   }
+  // Each writer takes its room first: room() may replace buf and view, so they are read after it.
   bytes(b: Uint8Array): this {
-    this.buf.set(b, this.room(b.length));
+    const at = this.room(b.length);
+    this.buf.set(b, at);
     return this;
   }
   domain(tag: string): this {
     return this.bytes(new TextEncoder().encode(tag)).u8(0);
   }
   u8(v: number): this {
-    this.view.setUint8(this.room(1), v);
+    const at = this.room(1);
+    this.view.setUint8(at, v);
     return this;
   }
   u32(v: number): this {
-    this.view.setUint32(this.room(4), v);
+    const at = this.room(4);
+    this.view.setUint32(at, v);
     return this;
   }
   u64(v: number): this {

@@ -70,7 +70,7 @@ export async function buildWorld(args: {
     ...(args.databaseUrl ? { databaseUrl: args.databaseUrl } : {}),
     host: '127.0.0.1',
     port: 0,
-    logger: false,
+    logger: Boolean(process.env.FLEET_SERVICE_LOG),
     operatorToken: OPERATOR_TOKEN,
     topupCallbackToken: TOPUP_TOKEN,
     trust: { issuerCaKeys: [pki.issuerCaPublicKey], acquirerCaKeys: [pki.acquirerCaPublicKey] },

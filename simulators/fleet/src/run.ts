@@ -52,6 +52,9 @@ export interface DayFigures {
   uploadMs: number;
   recordsUploaded: number;
   rssMiB: number;
+  /** JS heap in use, and ArrayBuffer memory (PGlite's WebAssembly memory lives there): where RSS goes. */
+  heapMiB: number;
+  arrayBuffersMiB: number;
   /** Records the service holds at the end of the day, and the bytes of the tables an upload writes. */
   recordsHeld: number;
   storageBytes: number;
@@ -167,6 +170,8 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
       uploadMs: 0,
       recordsUploaded: 0,
       rssMiB: 0,
+      heapMiB: 0,
+      arrayBuffersMiB: 0,
       recordsHeld: 0,
       storageBytes: 0,
     };
@@ -290,13 +295,16 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
       figures.uploadMs = up.ms;
       figures.recordsUploaded = up.records;
     }
-    figures.rssMiB = Math.round(process.memoryUsage().rss / 1048576);
+    const memory = process.memoryUsage();
+    figures.rssMiB = Math.round(memory.rss / 1048576);
+    figures.heapMiB = Math.round(memory.heapUsed / 1048576);
+    figures.arrayBuffersMiB = Math.round(memory.arrayBuffers / 1048576);
     Object.assign(figures, await storageFigures(world.service.db));
     dayFigures.push(figures);
     log(
       `day ${day + 1}/${options.days}${online ? '' : ' (offline: no uploads)'}: ${figures.taps} taps, ${figures.approved} approved, ${figures.declined} declined` +
         (online ? `, ${figures.recordsUploaded} records uploaded in ${figures.uploadMs} ms` : '') +
-        `, RSS ${figures.rssMiB} MiB, ${figures.recordsHeld} records held in ${(figures.storageBytes / 1048576).toFixed(1)} MiB`,
+        `, RSS ${figures.rssMiB} MiB (JS heap ${figures.heapMiB}, ArrayBuffers ${figures.arrayBuffersMiB}), ${figures.recordsHeld} records held in ${(figures.storageBytes / 1048576).toFixed(1)} MiB`,
     );
   }
   // The last day is always online, so everything is uploaded; reconcile.

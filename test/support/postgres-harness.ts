@@ -65,7 +65,12 @@ export function systemUserIds(name: string): { uid: number; gid: number } {
   return { uid, gid };
 }
 
-export async function startPostgres(): Promise<PostgresServer> {
+export interface StartPostgresOptions {
+  /** More server settings, `name=value` each (e.g. `shared_preload_libraries=pg_stat_statements`). */
+  serverOptions?: readonly string[];
+}
+
+export async function startPostgres(options: StartPostgresOptions = {}): Promise<PostgresServer> {
   const binDir = findPostgresBinDir();
   const asRoot = process.getuid?.() === 0;
   const runAs = (command: string, args: string[]): string => {
@@ -111,7 +116,7 @@ export async function startPostgres(): Promise<PostgresServer> {
       '-c fsync=off',
       '-c synchronous_commit=off',
       '-c full_page_writes=off',
-      ...(process.env.HUDUMA_PG_EXTRA ? [process.env.HUDUMA_PG_EXTRA] : []),
+      ...(options.serverOptions ?? []).map((setting) => `-c ${setting}`),
     ].join(' ');
     runAs(join(binDir, 'pg_ctl'), [
       '-D',

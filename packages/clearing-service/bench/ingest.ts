@@ -5,6 +5,7 @@
  *   node --conditions=huduma-source --import tsx packages/clearing-service/bench/ingest.ts \
  *     [--records 100000] [--terminals 20] [--cards 2000] [--batch 1000] [--backend both|pglite|postgres]
  *     [--rounds 3] [--baseline-rev a18f0d0^1 | none] [--verify-threads N] [--pg-connection socket|tcp]
+ *     [--pg-statements]
  *
  * The machines are shared and noisy, so each backend ingests the workload `rounds` times into a
  * fresh database, with the raw verify rate measured again just before each round; the figures
@@ -24,6 +25,10 @@
  * loopback TCP), as a service on the database's machine would: on a 2-core machine shared by
  * the server, the service and the verify threads, loopback TCP's kernel work is CPU taken from
  * all three.
+ *
+ * `--pg-statements` loads pg_stat_statements into the PostgreSQL server and prints, after each
+ * round, the statements that took the server's time (nested ones too: foreign-key checks show up).
+ * Run it with `--concurrency 1` for times that are the server's work rather than waits.
  *
  * The last line printed is one JSON object with the figures.
  */
@@ -57,6 +62,7 @@ const { values } = parseArgs({
     'baseline-rev': { type: 'string', default: 'a18f0d0^1' },
     'verify-threads': { type: 'string' },
     'pg-connection': { type: 'string', default: 'socket' },
+    'pg-statements': { type: 'boolean', default: false },
   },
 });
 const VERIFY_THREADS = values['verify-threads'] === undefined ? undefined : Number(values['verify-threads']);
@@ -231,6 +237,18 @@ function postgresCpuSeconds(dataDir: string | undefined): number {
   return ticks / tick;
 }
 
+const PG_STATEMENTS = values['pg-statements'] === true;
+
+/** --pg-statements: where the server's time went, by statement (first 70 characters). */
+async function printServerStatements(db: Db): Promise<void> {
+  const rows = await db.query<{ statement: string; calls: number; ms: number }>(
+    `SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 70) AS statement, calls, total_exec_time AS ms
+     FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 12`,
+  );
+  for (const r of rows)
+    log(`  server ${Number(r.ms).toFixed(0).padStart(7)} ms ${String(r.calls).padStart(6)}× ${r.statement}`);
+}
+
 /** The tables an upload writes, and their size (with indexes and TOAST) per accepted record. */
 const UPLOAD_TABLES = ['accepted_records', 'card_counters', 'merkle_nodes', 'batches', 'merkle_tree_heads'];
 async function storageBytesPerRecord(db: Db, records: number): Promise<Record<string, number>> {
@@ -264,6 +282,10 @@ async function runIngest(
 ): Promise<{ rate: number; cpu: CpuSplit; storage: Record<string, number> }> {
   const db = timed(plainDb);
   await service.migrate(db);
+  if (PG_STATEMENTS && pgDataDir) {
+    await db.exec('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    await db.query('SELECT pg_stat_statements_reset()');
+  }
   const app = service.createClearingService({
     db,
     signer: generateSigner(),
@@ -312,6 +334,7 @@ async function runIngest(
   if (rows[0]!.n !== work.records || stored !== work.records) {
     throw new Error(`${name}: stored ${rows[0]!.n} rows, expected ${work.records}`);
   }
+  if (PG_STATEMENTS && pgDataDir) await printServerStatements(db);
   const storage = await storageBytesPerRecord(db, work.records);
   await app.close();
   const rate = work.records / seconds;
@@ -425,7 +448,11 @@ async function main() {
       }
     }
     if (values.backend === 'both' || values.backend === 'postgres') {
-      const server = await startPostgres();
+      const server = await startPostgres(
+        PG_STATEMENTS
+          ? { serverOptions: ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=all'] }
+          : {},
+      );
       try {
         await measure(
           'postgres',

@@ -12,7 +12,7 @@ import { BACKENDS } from './backends';
 describe.each(BACKENDS)('array literals ($name)', (backend) => {
   let db: Db;
   beforeAll(async () => {
-    db = await backend.openEmpty();
+    db = await backend.open();
   });
   afterAll(async () => {
     await db?.close();

@@ -47,6 +47,7 @@ import { openPgliteDb } from '../src/db/pglite';
 import { openPostgresDb } from '../src/db/postgres';
 import type { Db } from '../src/db/types';
 import { generateSigner } from '../src/signer';
+import { uploadTableBytes } from '../src/table-sizes';
 import { p256KeyObject } from '../src/trust';
 import { cardNumberFor, type TestCard, TestPki, type TestTerminal } from '../test/fixtures';
 
@@ -249,20 +250,11 @@ async function printServerStatements(db: Db): Promise<void> {
     log(`  server ${Number(r.ms).toFixed(0).padStart(7)} ms ${String(r.calls).padStart(6)}× ${r.statement}`);
 }
 
-/** The tables an upload writes, and their size (with indexes and TOAST) per accepted record. */
-const UPLOAD_TABLES = ['accepted_records', 'card_counters', 'merkle_nodes', 'batches', 'merkle_tree_heads'];
+/** Bytes stored per accepted record, per upload table and in all (src/table-sizes.ts). */
 async function storageBytesPerRecord(db: Db, records: number): Promise<Record<string, number>> {
+  const { bytes, total } = await uploadTableBytes(db);
   const out: Record<string, number> = {};
-  let total = 0;
-  for (const table of UPLOAD_TABLES) {
-    const rows = await db.query<{ bytes: string }>(
-      'SELECT pg_total_relation_size($1::regclass)::text AS bytes',
-      [table],
-    );
-    const bytes = Number(rows[0]!.bytes);
-    out[table] = bytes / records;
-    total += bytes;
-  }
+  for (const [table, size] of Object.entries(bytes)) out[table] = size / records;
   out.total = total / records;
   return out;
 }

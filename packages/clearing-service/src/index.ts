@@ -124,5 +124,6 @@ export {
   WriteStorageProbe,
 } from './storage-probe';
 export * from './store';
+export { UPLOAD_TABLES, type UploadTable, uploadTableBytes } from './table-sizes';
 export { type AuthenticatedTerminal, CertificateTerminalAuthenticator } from './terminal-auth';
 export { CertificateError, p256KeyObject, type TrustAnchors, TrustStore } from './trust';

@@ -52,26 +52,30 @@ export async function upsertMerchant(q: Queryable, merchantId: string, name: str
   );
 }
 
-export async function raiseAlert(
-  q: Queryable,
-  alert: {
-    kind: string;
-    severity: AlertSeverity;
-    terminalId?: string | null;
-    cardNumber?: string | null;
-    details?: Record<string, unknown>;
-  },
-): Promise<number> {
+export interface NewAlert {
+  kind: string;
+  severity: AlertSeverity;
+  terminalId?: string | null;
+  cardNumber?: string | null;
+  details?: Record<string, unknown>;
+}
+
+/** The five values of an alerts row, in the column order both inserts below use ($1..$5). */
+function alertValues(alert: NewAlert) {
+  return [
+    alert.kind,
+    alert.severity,
+    alert.terminalId ?? null,
+    alert.cardNumber ?? null,
+    JSON.stringify(alert.details ?? {}),
+  ];
+}
+
+export async function raiseAlert(q: Queryable, alert: NewAlert): Promise<number> {
   const rows = await q.query<{ alert_id: number }>(
     `INSERT INTO alerts (kind, severity, terminal_id, card_number, details) VALUES ($1, $2, $3, $4, $5::jsonb)
      RETURNING alert_id`,
-    [
-      alert.kind,
-      alert.severity,
-      alert.terminalId ?? null,
-      alert.cardNumber ?? null,
-      JSON.stringify(alert.details ?? {}),
-    ],
+    alertValues(alert),
   );
   return rows[0]!.alert_id;
 }
@@ -81,10 +85,7 @@ export async function raiseAlert(
  * hours: a refused upload the terminal sends again is not a new event. Returns the new alert's
  * id, or null when it was a repeat.
  */
-export async function raiseAlertOnce(
-  q: Queryable,
-  alert: Parameters<typeof raiseAlert>[1],
-): Promise<number | null> {
+export async function raiseAlertOnce(q: Queryable, alert: NewAlert): Promise<number | null> {
   const rows = await q.query<{ alert_id: number }>(
     `INSERT INTO alerts (kind, severity, terminal_id, card_number, details)
      SELECT $1, $2, $3, $4, $5::jsonb
@@ -92,13 +93,7 @@ export async function raiseAlertOnce(
        SELECT 1 FROM alerts WHERE kind = $1 AND terminal_id IS NOT DISTINCT FROM $3
          AND details = $5::jsonb AND created_at > now() - interval '24 hours')
      RETURNING alert_id`,
-    [
-      alert.kind,
-      alert.severity,
-      alert.terminalId ?? null,
-      alert.cardNumber ?? null,
-      JSON.stringify(alert.details ?? {}),
-    ],
+    alertValues(alert),
   );
   return rows[0]?.alert_id ?? null;
 }

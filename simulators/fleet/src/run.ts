@@ -6,7 +6,7 @@
  * is the real engine on a simulated card; every upload goes over HTTP to the clearing service.
  */
 import { rmSync } from 'node:fs';
-import type { Db } from '@huduma/clearing-service';
+import { type Db, uploadTableBytes } from '@huduma/clearing-service';
 import {
   DEFAULT_SERVICES,
   loadPendingTopups,
@@ -77,23 +77,9 @@ export interface FleetResult extends Reconciliation {
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-/** The tables every upload grows (with their indexes and TOAST). */
-const UPLOAD_TABLES = [
-  'accepted_records',
-  'card_counters',
-  'merkle_nodes',
-  'batches',
-  'merkle_tree_heads',
-  'alerts',
-];
-
 async function storageFigures(db: Db): Promise<{ recordsHeld: number; storageBytes: number }> {
-  const rows = await db.query<{ records: string; bytes: string }>(
-    `SELECT (SELECT count(*) FROM accepted_records)::text AS records,
-       (SELECT sum(pg_total_relation_size(t::regclass)) FROM unnest($1::text[]) AS t)::text AS bytes`,
-    [UPLOAD_TABLES],
-  );
-  return { recordsHeld: Number(rows[0]!.records), storageBytes: Number(rows[0]!.bytes) };
+  const { records, total } = await uploadTableBytes(db);
+  return { recordsHeld: records, storageBytes: total };
 }
 
 export async function runFleet(options: FleetOptions): Promise<FleetResult> {

@@ -3,8 +3,9 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * The slow lane: end-to-end tests (test/), SIGKILL and power-cut loops, pcscd + vpcd, child-process
- * services, full-disk mounts and long soaks. A new test that kills processes, drives real devices
- * or runs for seconds on purpose belongs here; everything else is in the fast lane.
+ * services, pages in a real chromium, full-disk mounts and long soaks. A new test that kills
+ * processes, drives real devices or a browser, or runs for seconds on purpose belongs here;
+ * everything else is in the fast lane.
  */
 const SLOW = [
   'test/**/*.test.ts',
@@ -16,6 +17,7 @@ const SLOW = [
   'terminal-app/test/cli-start.test.ts',
   'terminal-app/test/uploader-standing.test.ts',
   'terminal-app/test/demo-simulated-devices.test.ts',
+  'terminal-app/test/web-browser.test.ts',
   'packages/transport-pcsc/test/**/*.test.ts',
   'packages/clearing-service/test/server.test.ts',
   'packages/clearing-service/test/merkle.test.ts',

@@ -86,12 +86,33 @@ export class SignatureVerifyPool {
     this.slots = new Array(threads).fill(undefined);
   }
 
-  /** One result per check, in order: true when the signature verifies. */
+  /**
+   * One result per check, in order: true when the signature verifies. Each card key goes to one
+   * worker (by a byte of the key): importing a P-256 KeyObject costs as much as a verification,
+   * so a card seen by every worker would be imported once per worker.
+   */
   async verifyAll(checks: readonly SignatureCheck[]): Promise<boolean[]> {
-    const parts: Promise<Uint8Array>[] = [];
-    for (let i = 0; i < checks.length; i += CHUNK) parts.push(this.run(checks.slice(i, i + CHUNK)));
-    const out: boolean[] = [];
-    for (const part of await Promise.all(parts)) for (const r of part) out.push(r === 1);
+    const shards: number[][] = Array.from({ length: this.threads }, () => []);
+    for (let i = 0; i < checks.length; i++) {
+      const key = checks[i]!.publicKey;
+      shards[key.length === 65 ? key[64]! % this.threads : 0]!.push(i);
+    }
+    const out: boolean[] = new Array(checks.length);
+    const parts: Promise<void>[] = [];
+    shards.forEach((shard, slot) => {
+      for (let from = 0; from < shard.length; from += CHUNK) {
+        const indexes = shard.slice(from, from + CHUNK);
+        parts.push(
+          this.run(
+            slot,
+            indexes.map((i) => checks[i]!),
+          ).then((results) => {
+            for (let j = 0; j < indexes.length; j++) out[indexes[j]!] = results[j] === 1;
+          }),
+        );
+      }
+    });
+    await Promise.all(parts);
     return out;
   }
 
@@ -105,7 +126,7 @@ export class SignatureVerifyPool {
     await Promise.all(running.map((s) => s.worker.terminate()));
   }
 
-  private run(checks: readonly SignatureCheck[]): Promise<Uint8Array> {
+  private run(slotIndex: number, checks: readonly SignatureCheck[]): Promise<Uint8Array> {
     if (this.closed) {
       return Promise.reject(new VerifyPoolError('ERR_VERIFY_POOL_CLOSED', 'the verify pool was closed'));
     }
@@ -129,23 +150,13 @@ export class SignatureVerifyPool {
       }
       at += 131;
     }
-    const slot = this.leastBusy();
+    const slot = this.slots[slotIndex] ?? this.spawn(slotIndex);
     const id = this.nextId++;
     return new Promise<Uint8Array>((resolve, reject) => {
       if (slot.pending.size === 0) slot.worker.ref();
       slot.pending.set(id, { resolve, reject });
       slot.worker.postMessage({ id, count: checks.length, buffer }, [buffer]);
     });
-  }
-
-  private leastBusy(): Slot {
-    let best: Slot | undefined;
-    for (let i = 0; i < this.slots.length; i++) {
-      const slot = this.slots[i] ?? this.spawn(i);
-      if (!best || slot.pending.size < best.pending.size) best = slot;
-      if (slot.pending.size === 0) break;
-    }
-    return best!;
   }
 
   private spawn(index: number): Slot {

@@ -369,6 +369,30 @@ for (const backend of BACKENDS) {
       expect(gaps).toContainEqual({ cardNumber: card.cardNumber, missingFrom: 3, missingTo: 5 });
     });
 
+    it('checks the shadow balance against counters held from other uploads, before and after', async () => {
+      const card = pki.card(cardNumberFor(31), 100_00);
+      const early = pki.terminal('TRM-S2');
+      const late = pki.terminal('TRM-S3');
+      early.sale(card, 10_00); // counter 1, uploaded last
+      card.balance += 7_00; // counter 2 (at the other terminal) will not follow from counter 1
+      late.sale(card, 5_00); // counter 2
+      late.sale(card, 5_00); // counter 3: follows from counter 2
+      early.checkpoint();
+      late.checkpoint();
+      expect((await upload(late, late.batch())).statusCode).toBe(200);
+      expect((await alerts()).filter((a) => a.cardNumber === card.cardNumber)).toEqual([]);
+      expect((await upload(early, early.batch())).statusCode).toBe(200);
+      const mine = (await alerts()).filter((a) => a.cardNumber === card.cardNumber);
+      expect(mine.map((a) => a.kind)).toEqual(['shadow-balance-mismatch']);
+      expect(mine[0]!.details).toMatchObject({ counter: 2, terminalOfNext: 'TRM-S3', seq: 0 });
+      // A third upload whose previous counter is held elsewhere and follows: no new alert.
+      const third = pki.terminal('TRM-S4');
+      third.sale(card, 1_00); // counter 4 follows from counter 3 (TRM-S3)
+      third.checkpoint();
+      expect((await upload(third, third.batch())).statusCode).toBe(200);
+      expect((await alerts()).filter((a) => a.cardNumber === card.cardNumber)).toHaveLength(1);
+    });
+
     it('settles to the cent: the settlement equals the sum of the card-signed amounts of accepted records', async () => {
       const t = pki.terminal('TRM-Z1', { merchantId: 'KRA' });
       const cards = [1, 2, 3].map((i) => pki.card(cardNumberFor(100 + i)));

@@ -34,18 +34,21 @@ const pki = DevPki.inMemory();
 const root = tempDir('huduma-uploader-');
 let svc: ClearingHarness;
 let terminalCount = 0;
+const opened: FleetTerminal[] = [];
 
 beforeAll(async () => {
   svc = await startClearingService(pki);
 });
 afterAll(async () => {
+  // The fast lane shares this process with other files: no log file left open behind.
+  for (const t of opened) await t.engine.close();
   await svc?.close();
   rmSync(root, { recursive: true, force: true });
 });
 
 async function counter(kind: 'huduma-centre' | 'partner-merchant' = 'huduma-centre'): Promise<FleetTerminal> {
   const n = ++terminalCount;
-  return openFleetTerminal({
+  const t = await openFleetTerminal({
     pki,
     dir: join(root, `t${n}`),
     terminalId: `T-UP${n}`,
@@ -64,6 +67,8 @@ async function counter(kind: 'huduma-centre' | 'partner-merchant' = 'huduma-cent
         }),
       ),
   });
+  opened.push(t);
+  return t;
 }
 
 const noSleep: number[] = [];

@@ -6,7 +6,7 @@
 import { TxType } from '@huduma/card-applet-spec';
 import { formatKes } from '../../kes';
 import type { IngestRule } from '../step';
-import { counterKey as key, selectCounterRanges } from './counters';
+import { counterKey as key, selectNeighbours } from './counters';
 
 export const shadowBalanceRule: IngestRule = {
   name: 'shadow balance',
@@ -15,10 +15,10 @@ export const shadowBalanceRule: IngestRule = {
     const alert = step.alert;
     const claimed = step.claimedCounters;
     if (claimed.length === 0) return;
-    // One range per claimed counter, [n-1, n+1]: both neighbours (and the row itself) in one probe.
-    const neighbours = await selectCounterRanges(
+    // One range probe per claimed counter n: both neighbours, n-1 and n+1, where held.
+    const neighbours = await selectNeighbours(
       tx,
-      claimed.map((r) => [r.card!.cardNumber, r.card!.counter - 1, r.card!.counter + 1]),
+      claimed.map((r) => [r.card!.cardNumber, r.card!.counter] as const),
     );
     const claimedKeys = new Set(claimed.map((r) => key(r.card!.cardNumber, r.card!.counter)));
     for (const r of claimed) {

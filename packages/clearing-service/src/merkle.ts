@@ -5,17 +5,25 @@
  *   node hash  = SHA-256(0x01 || left || right)
  *   MTH(D[n])  = split at k, the largest power of two < n: node(MTH(D[0:k]), MTH(D[k:n]))
  *
- * Storage keeps the hash of every perfect, aligned subtree ("node" (level, index) covers leaves
+ * Storage keeps the hash of perfect, aligned subtrees ("node" (level, index) covers leaves
  * [index·2^level, (index+1)·2^level)); those never change once complete, so proofs for any past
  * tree size are assembled from O(log n) of them, and an append only writes the subtrees the new
  * leaf completes. The frontier (roots of the perfect subtrees of the whole tree, largest first)
  * gives the root without reading anything else.
+ *
+ * Uploads store the nodes of level UPLOAD_NODES_FROM_LEVEL and up only: the levels below are
+ * almost two rows per record (a leaf and, every other leaf, its parent), while a proof needs at
+ * most one node of each, which it rebuilds from the (immutable) records under it: at most 16.
  */
+import { intArrayLiteral } from './db/array-literal';
 import type { Queryable } from './db/types';
 import { MerkleError } from './errors';
 import { sha256 } from './sha256';
 
 export const HASH_SIZE = 32;
+
+/** Lowest Merkle level an upload stores (see the module comment): 2^4 = 16 leaves per stored node. */
+export const UPLOAD_NODES_FROM_LEVEL = 4;
 
 export function hashLeaf(data: Uint8Array): Uint8Array {
   const input = Buffer.allocUnsafe(1 + data.length);
@@ -233,12 +241,48 @@ async function loadNodes(q: Queryable, ids: readonly NodeId[]): Promise<Map<stri
     );
     for (const r of rows) found.set(key(r.level, r.node_index), r.hash);
   }
+  const rebuild = unique.filter(
+    (id) => !found.has(key(id.level, id.index)) && id.level < UPLOAD_NODES_FROM_LEVEL,
+  );
+  if (rebuild.length > 0) {
+    const leaves: number[] = [];
+    for (const id of rebuild) for (let i = 0; i < 2 ** id.level; i++) leaves.push(id.index * 2 ** id.level + i);
+    const data = await leafData(q, leaves);
+    for (const id of rebuild) {
+      const first = id.index * 2 ** id.level;
+      const hashes: Uint8Array[] = [];
+      for (let i = first; i < first + 2 ** id.level; i++) {
+        const d = data.get(i);
+        if (d) hashes.push(hashLeaf(d));
+      }
+      if (hashes.length === 2 ** id.level) found.set(key(id.level, id.index), subtreeRoot(hashes, 0, hashes.length));
+    }
+  }
   for (const id of unique) {
     if (!found.has(key(id.level, id.index))) {
       throw new MerkleError('ERR_MERKLE_STORE', `merkle node level ${id.level} index ${id.index} is missing`);
     }
   }
   return found;
+}
+
+/**
+ * The stored bytes of leaves by index: each leaf's batch is the one with the greatest
+ * first_leaf_index not above it (batches_first_leaf), its record the batch's first_seq plus the
+ * offset (accepted_records (terminal_id, seq)). Leaves not found are absent from the map.
+ */
+async function leafData(q: Queryable, leaves: readonly number[]): Promise<Map<number, Uint8Array>> {
+  const rows = await q.query<{ leaf: number; record: Uint8Array }>(
+    `SELECT w.leaf, r.record
+     FROM unnest($1::bigint[]) AS w(leaf)
+     CROSS JOIN LATERAL (SELECT b.terminal_id, b.first_seq, b.first_leaf_index, b.record_count FROM batches b
+       WHERE b.first_leaf_index IS NOT NULL AND b.first_leaf_index <= w.leaf
+       ORDER BY b.first_leaf_index DESC, b.record_count DESC LIMIT 1) b
+     JOIN accepted_records r ON r.terminal_id = b.terminal_id AND r.seq = b.first_seq + (w.leaf - b.first_leaf_index)
+     WHERE w.leaf < b.first_leaf_index + b.record_count`,
+    [intArrayLiteral(leaves)],
+  );
+  return new Map(rows.map((r) => [r.leaf, r.record]));
 }
 
 async function rangeHashes(
@@ -284,6 +328,8 @@ export async function inclusionProof(
 export function planAppend(
   state: { treeSize: number; frontier: Uint8Array },
   leafHashes: readonly Uint8Array[],
+  /** Nodes below this level are not returned for storing (uploads: UPLOAD_NODES_FROM_LEVEL). */
+  storeFromLevel = 0,
 ): {
   firstIndex: number;
   nodes: Array<{ level: number; index: number; hash: Uint8Array }>;
@@ -295,14 +341,14 @@ export function planAppend(
   const nodes: Array<{ level: number; index: number; hash: Uint8Array }> = [];
   for (const leafHash of leafHashes) {
     let hash = leafHash;
-    nodes.push({ level: 0, index: size, hash });
+    if (storeFromLevel === 0) nodes.push({ level: 0, index: size, hash });
     let level = 0;
     let index = size;
     while (index % 2 === 1) {
       hash = hashChildren(frontier.pop()!, hash);
       level += 1;
       index = Math.floor(index / 2);
-      nodes.push({ level, index, hash });
+      if (level >= storeFromLevel) nodes.push({ level, index, hash });
     }
     frontier.push(hash);
     size += 1;

@@ -5,7 +5,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClearingService } from '../src/app';
 import type { Db } from '../src/db/types';
 import { LEAF_INDEX_SQL } from '../src/ingest';
-import { hashLeaf, verifyInclusion } from '../src/merkle';
+import {
+  currentTreeHead,
+  hashLeaf,
+  inclusionProof,
+  inclusionProofFromLeafHashes,
+  rootFromLeaves,
+  treeRootAt,
+  UPLOAD_NODES_FROM_LEVEL,
+  verifyInclusion,
+} from '../src/merkle';
 import { decodeBatchReceipt } from '../src/signed-messages';
 import { generateSigner, type Signer, verifyP256 } from '../src/signer';
 import { BACKENDS } from './backends';
@@ -106,6 +115,40 @@ for (const backend of BACKENDS) {
 
       const state = await app.inject({ method: 'GET', url: '/v1/terminals/TRM-A1/state', headers: auth });
       expect(state.json()).toMatchObject({ terminalId: 'TRM-A1', lastSeq: 3, status: 'active' });
+    });
+
+    it('proves every leaf at every tree size from stored nodes of level 4 up and the records under the rest', async () => {
+      const card = pki.card(cardNumberFor(40), 10_000_00);
+      const terminals = ['TRM-M1', 'TRM-M2', 'TRM-M3'].map((id) => pki.terminal(id));
+      // Batches of uneven sizes from three terminals: 16-leaf blocks straddle batches and terminals.
+      for (const [k, sales] of [3, 17, 1, 22, 9, 6].entries()) {
+        const t = terminals[k % 3]!;
+        const from = t.records.length;
+        for (let i = 0; i < sales; i++) t.sale(card, 1_00 + i);
+        t.checkpoint();
+        expect((await upload(t, t.batch(from))).statusCode).toBe(200);
+      }
+      const leaves = await db.query<{ leaf: number; record: Uint8Array }>(
+        `SELECT ${LEAF_INDEX_SQL} AS leaf, r.record FROM accepted_records r JOIN batches b ON b.batch_id = r.batch_id
+         ORDER BY leaf`,
+      );
+      expect(leaves.map((l) => l.leaf)).toEqual(leaves.map((_, i) => i));
+      const data = leaves.map((l) => l.record);
+      const head = await currentTreeHead(db);
+      expect(head.treeSize).toBe(data.length);
+      expect(head.rootHash).toEqual(rootFromLeaves(data));
+      const stored = await db.query<{ level: number }>('SELECT DISTINCT level FROM merkle_nodes ORDER BY level');
+      expect(stored[0]!.level).toBe(UPLOAD_NODES_FROM_LEVEL);
+      const leafHashes = data.map(hashLeaf);
+      for (const size of [5, 17, data.length]) {
+        const root = await treeRootAt(db, size);
+        expect(root).toEqual(rootFromLeaves(data.slice(0, size)));
+        for (let i = 0; i < size; i++) {
+          const p = await inclusionProof(db, i, size);
+          expect(p.leafHash).toEqual(leafHashes[i]);
+          expect(p.proof).toEqual(inclusionProofFromLeafHashes(leafHashes.slice(0, size), i));
+        }
+      }
     });
 
     it('acknowledges a replayed batch as duplicates with the same receipt, and resumes after lastSeq', async () => {

@@ -331,6 +331,13 @@ CREATE TABLE storage_probe (filler BYTEA NOT NULL);`,
     sql: `ALTER TABLE accepted_records DROP CONSTRAINT accepted_records_terminal_id_fkey;
 ALTER TABLE accepted_records DROP CONSTRAINT accepted_records_merchant_id_fkey;`,
   },
+  {
+    version: 14,
+    name: 'leaves found by leaf index',
+    // Uploads store the Merkle nodes of level 4 and up only (merkle.ts, UPLOAD_NODES_FROM_LEVEL):
+    // a proof rebuilds the few lower nodes it needs from the records, found through their batch.
+    sql: 'CREATE INDEX batches_first_leaf ON batches (first_leaf_index) WHERE first_leaf_index IS NOT NULL;',
+  },
 ];
 
 // Arbitrary constant shared by every instance of the service: concurrent startups against one

@@ -7,7 +7,7 @@
  */
 import { intArrayLiteral as ints } from '../../db/array-literal';
 import type { Queryable } from '../../db/types';
-import { hashLeaf, lockTreeState, planAppend } from '../../merkle';
+import { hashLeaf, lockTreeState, planAppend, UPLOAD_NODES_FROM_LEVEL } from '../../merkle';
 import type { VerifiedRecord } from '../../record-verifier';
 import { type BatchReceipt, encodeBatchReceipt, encodeTreeHead } from '../../signed-messages';
 import type { IngestRule } from '../step';
@@ -23,7 +23,7 @@ export const merkleAppendRule: IngestRule = {
       headRecord.recordHash,
     ]);
     const leafHashes = fresh.map((r) => hashLeaf(r.record));
-    const plan = planAppend(await lockTreeState(tx), leafHashes);
+    const plan = planAppend(await lockTreeState(tx), leafHashes, UPLOAD_NODES_FROM_LEVEL);
     const { head } = plan;
     fresh.forEach((r, j) => {
       leaves.push({ seq: r.seq, leafIndex: plan.firstIndex + j });

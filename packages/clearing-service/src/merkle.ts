@@ -246,7 +246,8 @@ async function loadNodes(q: Queryable, ids: readonly NodeId[]): Promise<Map<stri
   );
   if (rebuild.length > 0) {
     const leaves: number[] = [];
-    for (const id of rebuild) for (let i = 0; i < 2 ** id.level; i++) leaves.push(id.index * 2 ** id.level + i);
+    for (const id of rebuild)
+      for (let i = 0; i < 2 ** id.level; i++) leaves.push(id.index * 2 ** id.level + i);
     const data = await leafData(q, leaves);
     for (const id of rebuild) {
       const first = id.index * 2 ** id.level;
@@ -255,7 +256,8 @@ async function loadNodes(q: Queryable, ids: readonly NodeId[]): Promise<Map<stri
         const d = data.get(i);
         if (d) hashes.push(hashLeaf(d));
       }
-      if (hashes.length === 2 ** id.level) found.set(key(id.level, id.index), subtreeRoot(hashes, 0, hashes.length));
+      if (hashes.length === 2 ** id.level)
+        found.set(key(id.level, id.index), subtreeRoot(hashes, 0, hashes.length));
     }
   }
   for (const id of unique) {

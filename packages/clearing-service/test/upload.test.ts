@@ -137,7 +137,9 @@ for (const backend of BACKENDS) {
       const head = await currentTreeHead(db);
       expect(head.treeSize).toBe(data.length);
       expect(head.rootHash).toEqual(rootFromLeaves(data));
-      const stored = await db.query<{ level: number }>('SELECT DISTINCT level FROM merkle_nodes ORDER BY level');
+      const stored = await db.query<{ level: number }>(
+        'SELECT DISTINCT level FROM merkle_nodes ORDER BY level',
+      );
       expect(stored[0]!.level).toBe(UPLOAD_NODES_FROM_LEVEL);
       const leafHashes = data.map(hashLeaf);
       for (const size of [5, 17, data.length]) {

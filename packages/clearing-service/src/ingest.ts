@@ -136,7 +136,7 @@ export async function verifyBatch(
   let c = 0;
   for (let i = 0; i < prepared.length; i++) {
     const p = prepared[i]!;
-    const verdict = 'verdict' in p ? p.verdict : valid[c++] ? p.complete() : p.badSignature();
+    const verdict = 'verdict' in p ? p.verdict : ctx.verifier.finishProof(p, valid[c++]!);
     if (!verdict.ok) throw reject(i, verdict);
     records[i] = verdict.record;
   }

@@ -338,6 +338,14 @@ ALTER TABLE accepted_records DROP CONSTRAINT accepted_records_merchant_id_fkey;`
     // a proof rebuilds the few lower nodes it needs from the records, found through their batch.
     sql: 'CREATE INDEX batches_first_leaf ON batches (first_leaf_index) WHERE first_leaf_index IS NOT NULL;',
   },
+  {
+    version: 15,
+    name: 'accepted_records keep their batch by construction',
+    // The last foreign key an uploaded record was checked against, one trigger query per row
+    // (~2.3 µs of the server's ~50 µs per record, pg_stat_statements). A record and its batch are
+    // inserted by one statement (ingest-insert.ts), and nothing deletes batches.
+    sql: 'ALTER TABLE accepted_records DROP CONSTRAINT accepted_records_batch_id_fkey;',
+  },
 ];
 
 // Arbitrary constant shared by every instance of the service: concurrent startups against one

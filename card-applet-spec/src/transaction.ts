@@ -84,13 +84,15 @@ export function decodeTransactionRecord(bytes: Uint8Array): TransactionRecord {
   return rec;
 }
 
+const TRANSACTION_TAG = domainTag(DomainTag.TRANSACTION);
+
 /** The proof message: T("HUDUMA-TXN-v2") ‖ card number (8, BCD) ‖ record (66) = 90 bytes (§8.3). */
 export function transactionSigningMessage(
   cardNumber: CardNumber | Uint8Array,
   recordBytes: Uint8Array,
 ): Uint8Array {
   const cn = typeof cardNumber === 'string' ? encodeCardNumber(cardNumber) : cardNumber;
-  return concatBytes(domainTag(DomainTag.TRANSACTION), cn, recordBytes);
+  return concatBytes(TRANSACTION_TAG, cn, recordBytes);
 }
 
 /** A card proof: the exact record bytes the card signed (66) and its signature (64). */

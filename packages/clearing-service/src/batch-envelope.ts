@@ -87,7 +87,8 @@ export function checkBatchEnvelope(
   for (let i = 0; i < raws.length; i++) {
     let record: LogRecord;
     try {
-      record = decodeRecord(raws[i]!);
+      // Views into the upload body, which the batch holds until it is stored anyway.
+      record = decodeRecord(raws[i]!, { views: true });
     } catch (error) {
       const seq = i === 0 ? undefined : decoded[0]!.seq + i;
       throw new UploadRejected(

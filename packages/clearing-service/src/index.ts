@@ -89,6 +89,7 @@ export { reconcileShift, type ShiftReconciliation } from './reconcile';
 export {
   CardProofRecordVerifier,
   type CardTransaction,
+  proofHashOf,
   type RecordVerdict,
   type RecordVerifier,
   type TerminalRow,

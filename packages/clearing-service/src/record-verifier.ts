@@ -39,8 +39,16 @@ export interface CardTransaction {
   refCounter: number;
   /** True when the card says a PIN authorised this debit (record byte 65, cvm = 01). */
   pinVerified: boolean;
-  /** SHA-256 of the 66 signed record bytes: identity of the proof (two logs, one proof → same hash). */
-  proofHash: Uint8Array;
+  /**
+   * The 66 record bytes the card signed (a view into the upload). Their SHA-256 (proofHashOf) is
+   * the proof's identity (two logs, one proof → same hash); the database computes it on insert.
+   */
+  signedRecord: Uint8Array;
+}
+
+/** SHA-256 of the 66 signed record bytes: what card_counters.record_hash holds for this proof. */
+export function proofHashOf(card: Pick<CardTransaction, 'signedRecord'>): Uint8Array {
+  return sha256(card.signedRecord);
 }
 
 export interface VerifiedRecord {
@@ -310,7 +318,8 @@ export class CardProofRecordVerifier implements RecordVerifier {
       check: {
         card,
         publicKey: card.cert.signingKey,
-        message: transactionSigningMessage(decoded.cardNumber, proof.subarray(0, RECORD)),
+        // The certificate's card number, which the record names (checked above), in BCD once per card.
+        message: transactionSigningMessage(card.cardNumberBytes, proof.subarray(0, RECORD)),
         signature: proof.subarray(RECORD),
       },
       terminalId,
@@ -394,7 +403,7 @@ export class CardProofRecordVerifier implements RecordVerifier {
           serviceCode: p.serviceCode,
           refCounter: p.refCounter,
           pinVerified: p.cvm === Cvm.PIN,
-          proofHash: sha256(recordBytes),
+          signedRecord: recordBytes,
         },
       },
     };

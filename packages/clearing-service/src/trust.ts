@@ -13,6 +13,7 @@ import {
   type CardCertificate,
   certificateSigningMessage,
   decodeCertificate,
+  encodeCardNumber,
   Size,
   type TerminalCertificate,
 } from '@huduma/card-applet-spec';
@@ -63,6 +64,8 @@ export interface VerifiedCardCertificate {
    * built on first use (the verify pool's threads import the raw key themselves).
    */
   readonly key: KeyObject;
+  /** The certificate's card number in BCD (8 bytes), as the card's transaction proofs sign it. */
+  cardNumberBytes: Uint8Array;
 }
 
 export interface VerifiedTerminalCertificate {
@@ -131,6 +134,7 @@ export class TrustStore {
     let key: KeyObject | undefined;
     const verified: VerifiedCardCertificate = {
       cert,
+      cardNumberBytes: encodeCardNumber(cert.cardNumber),
       get key() {
         key ??= p256KeyObject(cert.signingKey);
         return key;

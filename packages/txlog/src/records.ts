@@ -351,8 +351,14 @@ function decodeUint(value: unknown): number | undefined {
  * Decode record payload bytes (as stored in the log, or as uploaded) into a typed record.
  * Decoding is only for reading fields: hashes and signatures are always computed over the
  * given bytes, never over a re-encoding.
+ *
+ * Byte fields (prevHash, certificates, proofs, signatures) are copies, so a record kept does not
+ * keep the buffer it came from. `{ views: true }` makes them views into `bytes` instead: for a
+ * caller that holds `bytes` anyway (the clearing service's upload path, where three copies per
+ * record were three ArrayBuffers for the garbage collector).
  */
-export function decodeRecord(bytes: Uint8Array): LogRecord {
+export function decodeRecord(bytes: Uint8Array, options?: { views?: boolean }): LogRecord {
+  const views = options?.views === true;
   let raw: unknown;
   try {
     // cbor-x caches a DataView on the object it decodes: give it a throwaway view, not the caller's array.
@@ -382,12 +388,17 @@ export function decodeRecord(bytes: Uint8Array): LogRecord {
   }
   const time = decodeUint(raw[4]);
   if (time === undefined) throw new TxLogRecordError(`${type} record ${seq} has an invalid time`);
-  const record: Record<string, unknown> = { type, seq, prevHash: new Uint8Array(prevHash), time };
+  const record: Record<string, unknown> = {
+    type,
+    seq,
+    prevHash: views ? prevHash : new Uint8Array(prevHash),
+    time,
+  };
   for (let i = 0; i < fields.length; i++) {
     const [name, kind] = fields[i]!;
     let value = raw[ENVELOPE_LENGTH + i];
     if (kind === 'uint') value = decodeUint(value);
-    else if (value instanceof Uint8Array) value = new Uint8Array(value);
+    else if (value instanceof Uint8Array && !views) value = new Uint8Array(value);
     const problem = checkField(kind, value);
     if (problem) throw new TxLogRecordError(`${type} record ${seq}: ${name} ${problem}`);
     record[name] = value;
@@ -398,5 +409,10 @@ export function decodeRecord(bytes: Uint8Array): LogRecord {
 /** SHA-256 of record payload bytes: what the next record's prevHash and checkpoints refer to. */
 export const recordHash: (bytes: Uint8Array) => Uint8Array =
   typeof oneShotHash === 'function'
-    ? (bytes) => new Uint8Array(oneShotHash('sha256', bytes, 'buffer'))
-    : (bytes) => new Uint8Array(createHash('sha256').update(bytes).digest());
+    ? (bytes) => plainView(oneShotHash('sha256', bytes, 'buffer'))
+    : (bytes) => plainView(createHash('sha256').update(bytes).digest());
+
+/** A plain Uint8Array over a Buffer's bytes, without copying them into a new ArrayBuffer. */
+function plainView(b: Buffer): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.length);
+}

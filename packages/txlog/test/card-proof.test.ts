@@ -4,7 +4,7 @@
  * chained to a trusted issuer CA is accepted.
  */
 import { describe, expect, it } from 'vitest';
-import { cardProofVerifier, type SaleEvent } from '../src/index';
+import { cardProofVerifier, decodeRecord, encodeRecord, type SaleEvent } from '../src/index';
 import { CARD_AGREEMENT_KEY, provenSale, TEST_ISSUER_CA_PUBLIC_KEY } from './fixtures';
 
 const verifier = cardProofVerifier({ issuerCaPublicKeys: [TEST_ISSUER_CA_PUBLIC_KEY] });
@@ -31,5 +31,24 @@ describe('card proofs (applet v2)', () => {
       'card certificate is not 230 bytes',
     );
     expect(verify({ ...sale, amountCents: sale.amountCents + 1 })).toMatch(/card signed 1250 cents/);
+  });
+});
+
+describe('decodeRecord byte fields', () => {
+  it('are copies by default, and views into the given bytes with { views: true }', () => {
+    const sale = provenSale(9, 1_000);
+    const bytes = encodeRecord(3, new Uint8Array(32).fill(5), sale);
+    const copied = decodeRecord(bytes) as typeof sale;
+    const viewed = decodeRecord(bytes, { views: true }) as typeof sale;
+    expect(viewed).toEqual(copied);
+    expect(copied.cardProof).toEqual(sale.cardProof);
+    expect(copied.cardProof.buffer).not.toBe(bytes.buffer);
+    expect(viewed.cardProof.buffer).toBe(bytes.buffer);
+    expect(viewed.cardCertificate.buffer).toBe(bytes.buffer);
+    // A view reads the caller's bytes: changing them changes it, never the copy.
+    const at = viewed.cardProof.byteOffset - bytes.byteOffset;
+    bytes[at]! ^= 0xff;
+    expect(viewed.cardProof[0]).toBe(bytes[at]);
+    expect(copied.cardProof[0]).toBe(sale.cardProof[0]);
   });
 });

@@ -4,11 +4,15 @@
  * on the deny list. The same proof twice (one debit logged twice) is flagged and never settled
  * twice. The counters this batch claimed first go on to the shadow-balance rule.
  */
+import { Size } from '@huduma/card-applet-spec';
 import { intArrayLiteral as ints, textArrayLiteral as texts } from '../../db/array-literal';
-import type { VerifiedRecord } from '../../record-verifier';
+import { proofHashOf, type VerifiedRecord } from '../../record-verifier';
 import { appendDenyListEntry, isCardDenied } from '../../store';
 import { bytesEqual as equal, type IngestRule } from '../step';
 import { counterKey, selectCounters } from './counters';
+
+/** Bytes of a card-signed transaction record (SPEC.md §2.7). */
+const SIGNED = Size.TRANSACTION_RECORD;
 
 export const clonesRule: IngestRule = {
   name: 'clones',
@@ -45,7 +49,7 @@ export const clonesRule: IngestRule = {
        ins AS (
          INSERT INTO card_counters (card_number, counter, record_hash, seq, tx_type, amount_cents, balance_after,
            offline_spend_after, terminal_id)
-         SELECT u.card_number, u.counter, substring($4::bytea FROM ((u.n - 1) * 32 + 1)::integer FOR 32), u.seq,
+         SELECT u.card_number, u.counter, sha256(substring($4::bytea FROM ((u.n - 1) * ${SIGNED} + 1)::integer FOR ${SIGNED})), u.seq,
            u.tx_type, u.amount_cents, u.balance_after, u.offline_spend_after, $1
          FROM u ORDER BY u.n
          ON CONFLICT (card_number, counter) DO NOTHING RETURNING card_number, counter)
@@ -55,8 +59,9 @@ export const clonesRule: IngestRule = {
         terminalId,
         texts(claims.map((r) => r.card!.cardNumber)),
         ints(claims.map((r) => r.card!.counter)),
-        // Proof hashes as one bytea the server cuts in 32-byte pieces (no per-element hex).
-        Buffer.concat(claims.map((r) => r.card!.proofHash)),
+        // The signed records as one bytea the server cuts in 66-byte pieces and hashes (no
+        // per-element hex; the server's SHA-256 is a C call, the service's a JS → C++ call and a buffer).
+        Buffer.concat(claims.map((r) => r.card!.signedRecord)),
         ints(claims.map((r) => r.seq)),
         ints(claims.map((r) => r.card!.txType)),
         ints(claims.map((r) => r.card!.amountCents)),
@@ -78,10 +83,10 @@ export const clonesRule: IngestRule = {
         const prior = isLaterInBatch
           ? (() => {
               const f = firstByKey.get(key(c.cardNumber, c.counter))!;
-              return { record_hash: f.card!.proofHash, terminal_id: terminalId, seq: f.seq };
+              return { record_hash: proofHashOf(f.card!), terminal_id: terminalId, seq: f.seq };
             })()
           : existing.get(key(c.cardNumber, c.counter))!;
-        if (equal(prior.record_hash, c.proofHash)) {
+        if (equal(prior.record_hash, proofHashOf(c))) {
           flags.set(r, 'duplicate-proof');
           await alert({
             kind: 'duplicate-proof',

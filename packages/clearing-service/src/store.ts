@@ -15,8 +15,15 @@ function assertCardNumber(cardNumber: string): void {
 
 /** Africa/Nairobi is UTC+3 all year; settlement days are Nairobi calendar days. */
 export function nairobiBusinessDate(unixSeconds: number): string {
-  return new Date((unixSeconds + 3 * 3600) * 1000).toISOString().slice(0, 10);
+  // An upload's records mostly fall on one day: the last day's text is kept (one Date per day).
+  const day = Math.floor((unixSeconds + 3 * 3600) / 86_400);
+  if (day !== lastDay.day) {
+    lastDay.day = day;
+    lastDay.text = new Date((unixSeconds + 3 * 3600) * 1000).toISOString().slice(0, 10);
+  }
+  return lastDay.text;
 }
+const lastDay = { day: Number.NaN, text: '' };
 
 // ---------------------------------------------------------------------------------------------
 // Accepted records: stored by the upload (ingest.ts), exactly once per (terminal_id, seq)

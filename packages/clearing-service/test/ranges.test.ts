@@ -42,6 +42,26 @@ describe('the default date range', () => {
     );
   });
 
+  it("gives a record's Nairobi day whatever day came before it (the last day is kept)", () => {
+    const reference = (s: number) => new Date((s + 3 * 3600) * 1000).toISOString().slice(0, 10);
+    expect(nairobiBusinessDate(at('2026-11-30T20:59:59Z') / 1000)).toBe('2026-11-30');
+    expect(nairobiBusinessDate(at('2026-11-30T21:00:00Z') / 1000)).toBe('2026-12-01');
+    expect(nairobiBusinessDate(at('2026-11-30T20:59:59Z') / 1000)).toBe('2026-11-30');
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: -86_400 * 400, max: 4_102_444_800 }), { minLength: 1, maxLength: 20 }),
+        fc.integer({ min: 0, max: 3 * 86_400 }),
+        (starts, spread) => {
+          for (const s of starts)
+            for (const t of [s, s + spread, s - spread, s]) {
+              expect(nairobiBusinessDate(t)).toBe(reference(t));
+            }
+        },
+      ),
+      { numRuns: propertyRuns(300) },
+    );
+  });
+
   it('fills each missing end on its own and checks the range asked for', () => {
     const now = at('2026-11-30T22:30:00Z'); // 01:30 on 1 December in Nairobi
     expect(requestedRange({}, now)).toEqual({ from: '2026-11-25', to: '2026-12-01' });

@@ -20,6 +20,8 @@ const SLOW = [
   'terminal-app/test/web-browser.test.ts',
   'packages/transport-pcsc/test/**/*.test.ts',
   'packages/clearing-service/test/server.test.ts',
+  // Waits out the edge's timeouts over real sockets, on purpose: seconds.
+  'packages/clearing-service/test/edge-http.test.ts',
   'packages/clearing-service/test/merkle.test.ts',
   'packages/terminal/test/upload-seal.test.ts',
   'packages/card-conformance/test/conformance.test.ts',

@@ -152,6 +152,7 @@ export {
   type TransactionProof,
   type TransactionRecord,
   transactionSigningMessage,
+  transactionSigningMessageParts,
   verifyTransactionProof,
 } from './transaction';
 export {

@@ -91,8 +91,20 @@ export function transactionSigningMessage(
   cardNumber: CardNumber | Uint8Array,
   recordBytes: Uint8Array,
 ): Uint8Array {
+  return concatBytes(...transactionSigningMessageParts(cardNumber, recordBytes));
+}
+
+/**
+ * transactionSigningMessage as its three parts, for a caller that copies them into a buffer of
+ * its own (a verifier batching proofs) instead of allocating each message. The tag is shared:
+ * read it, never write it.
+ */
+export function transactionSigningMessageParts(
+  cardNumber: CardNumber | Uint8Array,
+  recordBytes: Uint8Array,
+): readonly [tag: Uint8Array, cardNumber: Uint8Array, record: Uint8Array] {
   const cn = typeof cardNumber === 'string' ? encodeCardNumber(cardNumber) : cardNumber;
-  return concatBytes(TRANSACTION_TAG, cn, recordBytes);
+  return [TRANSACTION_TAG, cn, recordBytes];
 }
 
 /** A card proof: the exact record bytes the card signed (66) and its signature (64). */

@@ -13,12 +13,12 @@ import {
   Size,
   TxType,
   type TxTypeCode,
-  transactionSigningMessage,
+  transactionSigningMessageParts,
 } from '@huduma/card-applet-spec';
 import { decodeRecord, type LogRecord, recordHash } from '@huduma/txlog';
 import { sha256 } from './sha256';
 import { CertificateError, type TrustStore, type VerifiedCardCertificate, verifyRaw } from './trust';
-import type { SignatureCheck } from './verify-pool';
+import { joinedMessage, type SignatureCheck } from './verify-pool';
 
 /** What the card signed, for fraud rules (clone detection, shadow balance, load matching). */
 export interface CardTransaction {
@@ -234,7 +234,7 @@ export class CardProofRecordVerifier implements RecordVerifier {
     const prepared = this.prepareDecoded(terminalId, raw, decoded, hash);
     if ('verdict' in prepared) return prepared.verdict;
     const { card, message, signature } = prepared.check;
-    return this.finishProof(prepared, verifyRaw(card.key, message, signature));
+    return this.finishProof(prepared, verifyRaw(card.key, joinedMessage(message), signature));
   }
 
   /** The verdict on a pending proof once its card signature was verified (`signatureValid`) or not. */
@@ -319,7 +319,7 @@ export class CardProofRecordVerifier implements RecordVerifier {
         card,
         publicKey: card.cert.signingKey,
         // The certificate's card number, which the record names (checked above), in BCD once per card.
-        message: transactionSigningMessage(card.cardNumberBytes, proof.subarray(0, RECORD)),
+        message: transactionSigningMessageParts(card.cardNumberBytes, proof.subarray(0, RECORD)),
         signature: proof.subarray(RECORD),
       },
       terminalId,

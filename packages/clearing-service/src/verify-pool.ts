@@ -16,7 +16,8 @@ import { ClearingError } from './errors';
 export interface SignatureCheck {
   /** 65-byte uncompressed P-256 public key (the worker caches its KeyObject). */
   publicKey: Uint8Array;
-  message: Uint8Array;
+  /** The signed message, or its parts in order (copied straight into the job buffer, never joined). */
+  message: Uint8Array | readonly Uint8Array[];
   /** Raw r‖s, 64 bytes. */
   signature: Uint8Array;
 }
@@ -59,6 +60,21 @@ parentPort.on('message', ({ id, count, buffer }) => {
   parentPort.postMessage({ id, results }, [results.buffer]);
 });
 `;
+
+const messageParts = (m: SignatureCheck['message']): readonly Uint8Array[] =>
+  m instanceof Uint8Array ? [m] : m;
+
+function messageLength(m: SignatureCheck['message']): number {
+  if (m instanceof Uint8Array) return m.length;
+  let n = 0;
+  for (const part of m) n += part.length;
+  return n;
+}
+
+/** The signed message of a check as one array (the in-thread path). */
+export function joinedMessage(m: SignatureCheck['message']): Uint8Array {
+  return m instanceof Uint8Array ? m : Buffer.concat(m);
+}
 
 /** Checks per message to a worker: small enough that concurrent batches interleave fairly. */
 const CHUNK = 128;
@@ -132,21 +148,27 @@ export class SignatureVerifyPool {
     }
     // A check that cannot be P-256 raw r‖s gets an all-zero slot (publicKey[0] = 0): the worker
     // answers false, as OpenSSL would, without parsing anything.
-    const verifiable = (c: SignatureCheck) =>
-      c.publicKey.length === 65 && c.signature.length === 64 && c.message.length <= 0xffff;
+    const lengths = checks.map((c) => messageLength(c.message));
+    const verifiable = (c: SignatureCheck, i: number) =>
+      c.publicKey.length === 65 && c.signature.length === 64 && lengths[i]! <= 0xffff;
     let size = 0;
-    for (const c of checks) size += 131 + (verifiable(c) ? c.message.length : 0);
+    for (let i = 0; i < checks.length; i++) size += 131 + (verifiable(checks[i]!, i) ? lengths[i]! : 0);
     const buffer = new ArrayBuffer(size);
     const bytes = new Uint8Array(buffer);
     const view = new DataView(buffer);
     let at = 0;
-    for (const c of checks) {
-      if (verifiable(c)) {
+    for (let i = 0; i < checks.length; i++) {
+      const c = checks[i]!;
+      if (verifiable(c, i)) {
         bytes.set(c.publicKey, at);
         bytes.set(c.signature, at + 65);
-        view.setUint16(at + 129, c.message.length);
-        bytes.set(c.message, at + 131);
-        at += c.message.length;
+        view.setUint16(at + 129, lengths[i]!);
+        let m = at + 131;
+        for (const part of messageParts(c.message)) {
+          bytes.set(part, m);
+          m += part.length;
+        }
+        at += lengths[i]!;
       }
       at += 131;
     }

@@ -107,8 +107,15 @@ describe('card signatures on worker threads', () => {
       { publicKey: card.key.publicKey.subarray(1), message, signature },
       { publicKey: card.key.publicKey, message, signature: signature.subarray(1) },
       { publicKey: new Uint8Array(65).fill(4), message, signature },
+      // The message in parts is the message joined: [1] ‖ [2, 3] (and an empty part) verifies.
+      {
+        publicKey: card.key.publicKey,
+        message: [message.subarray(0, 1), new Uint8Array(0), message.subarray(1)],
+        signature,
+      },
+      { publicKey: card.key.publicKey, message: [message.subarray(0, 2), Uint8Array.of(4)], signature },
     ]);
-    expect(results).toEqual([true, false, false, false, false]);
+    expect(results).toEqual([true, false, false, false, false, true, false]);
     await own.close();
     await expect(
       own.verifyAll([{ publicKey: card.key.publicKey, message, signature }]),

@@ -42,7 +42,7 @@ export interface IngestStep {
   leaves: Array<{ seq: number; leafIndex: number }>;
   /** What the fraud rules found, stored with each record; a flagged record is never settled twice. */
   flags: Map<VerifiedRecord, FraudFlag>;
-  /** Card counters this batch claimed first (clones rule), for the shadow-balance rule. */
+  /** Card counters this batch claimed first (clones rule), sorted by card and counter, for the shadow-balance rule. */
   claimedCounters: VerifiedRecord[];
   /** The new batch row, once the records are stored. */
   batchId: number;

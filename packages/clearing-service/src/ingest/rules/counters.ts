@@ -61,7 +61,6 @@ export async function selectCounterRanges(
 
 /** What the shadow-balance rule needs of a neighbouring counter. */
 export type NeighbourRow = {
-  card_number: string;
   counter: number;
   terminal_id: string;
   seq: number;
@@ -72,37 +71,30 @@ export type NeighbourRow = {
 };
 
 /**
- * The held counters n-1 and n+1 of each (card, n): one index range scan per key over [n-1, n+1]
- * that skips n itself (the row this batch just claimed). Rows come back keyed like
- * selectCounterRanges; the card number is the caller's (by ordinal), not sent back.
+ * The held counters n-1 and n+1 of each (card, n), by the key's position: one index range scan
+ * per key over [n-1, n+1] that skips n itself (the row this batch just claimed).
  */
 export async function selectNeighbours(
   tx: Queryable,
-  keys: ReadonlyArray<readonly [string, number]>,
-): Promise<Map<string, NeighbourRow>> {
-  const found = new Map<string, NeighbourRow>();
-  if (keys.length === 0) return found;
-  const rows = await tx.query<Omit<NeighbourRow, 'card_number'> & { n: number }>(
+  cards: readonly string[],
+  counters: readonly number[],
+): Promise<{ previous: Array<NeighbourRow | undefined>; next: Array<NeighbourRow | undefined> }> {
+  const previous: Array<NeighbourRow | undefined> = new Array(cards.length);
+  const next: Array<NeighbourRow | undefined> = new Array(cards.length);
+  if (cards.length === 0) return { previous, next };
+  const rows = await tx.query<NeighbourRow & { n: number }>(
     `SELECT w.n::integer AS n, c.counter, c.terminal_id, c.seq, c.tx_type, c.amount_cents, c.balance_after,
        c.offline_spend_after
      FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS w(card_number, mid, n)
      CROSS JOIN LATERAL (SELECT * FROM card_counters k
        WHERE k.card_number = w.card_number AND k.counter BETWEEN w.mid - 1 AND w.mid + 1 AND k.counter <> w.mid
        OFFSET 0) c`,
-    [texts(keys.map(([card]) => card)), ints(keys.map(([, n]) => n))],
+    [texts(cards), ints(counters)],
   );
   for (const row of rows) {
-    const card = keys[row.n - 1]![0];
-    found.set(counterKey(card, row.counter), {
-      card_number: card,
-      counter: row.counter,
-      terminal_id: row.terminal_id,
-      seq: row.seq,
-      tx_type: row.tx_type,
-      amount_cents: row.amount_cents,
-      balance_after: row.balance_after,
-      offline_spend_after: row.offline_spend_after,
-    });
+    const i = row.n - 1;
+    if (row.counter < counters[i]!) previous[i] = row;
+    else next[i] = row;
   }
-  return found;
+  return { previous, next };
 }

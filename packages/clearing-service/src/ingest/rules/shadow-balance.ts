@@ -6,7 +6,7 @@
 import { TxType } from '@huduma/card-applet-spec';
 import { formatKes } from '../../kes';
 import type { IngestRule } from '../step';
-import { counterKey as key, selectNeighbours } from './counters';
+import { selectNeighbours } from './counters';
 
 export const shadowBalanceRule: IngestRule = {
   name: 'shadow balance',
@@ -16,14 +16,13 @@ export const shadowBalanceRule: IngestRule = {
     const claimed = step.claimedCounters;
     if (claimed.length === 0) return;
     // One range probe per claimed counter n: both neighbours, n-1 and n+1, where held.
-    const neighbours = await selectNeighbours(
-      tx,
-      claimed.map((r) => [r.card!.cardNumber, r.card!.counter] as const),
-    );
-    const claimedKeys = new Set(claimed.map((r) => key(r.card!.cardNumber, r.card!.counter)));
-    for (const r of claimed) {
+    const cards = claimed.map((r) => r.card!.cardNumber);
+    const counters = claimed.map((r) => r.card!.counter);
+    const { previous, next: following } = await selectNeighbours(tx, cards, counters);
+    for (let i = 0; i < claimed.length; i++) {
+      const r = claimed[i]!;
       const c = r.card!;
-      const prev = neighbours.get(key(c.cardNumber, c.counter - 1));
+      const prev = previous[i];
       if (prev && prev.tx_type !== null) {
         const problem = shadowProblem(prev, c);
         if (problem) {
@@ -37,8 +36,11 @@ export const shadowBalanceRule: IngestRule = {
           });
         }
       }
-      const next = neighbours.get(key(c.cardNumber, c.counter + 1));
-      if (next && next.tx_type !== null && !claimedKeys.has(key(c.cardNumber, c.counter + 1))) {
+      // Claims are sorted by card and counter (clones rule): a next counter this batch claimed
+      // too is the next claim, and checks this one as its previous.
+      const nextClaimed = cards[i + 1] === c.cardNumber && counters[i + 1] === c.counter + 1;
+      const next = following[i];
+      if (next && next.tx_type !== null && !nextClaimed) {
         const problem = shadowProblem(
           { balance_after: c.balanceAfter, offline_spend_after: c.offlineSpendAfter },
           {

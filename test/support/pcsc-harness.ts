@@ -227,6 +227,9 @@ export async function startPcscHarness(options: PcscHarnessOptions = {}): Promis
     if (pcscd) throw new Error('pcscd already running');
     // A killed pcscd leaves its socket and pid file behind; a new one would refuse to start.
     rmSync(join(runDir, 'pcscd'), { recursive: true, force: true });
+    // Where this start's lines begin, read before the spawn: a pcscd that is ready before this
+    // process looks at the log (a loaded machine) has already written 'daemon ready'.
+    const logStart = readPcscdLog().length;
     const logFd = openSync(pcscdLogPath, 'a');
     const verbosity = options.debug ? ['-d', '-a'] : ['-i'];
     const child = track(
@@ -249,7 +252,6 @@ export async function startPcscHarness(options: PcscHarnessOptions = {}): Promis
     closeSync(logFd);
     child.unref();
     pcscd = child;
-    const logStart = readPcscdLog().length;
     await waitFor(
       'pcscd to be ready',
       () =>

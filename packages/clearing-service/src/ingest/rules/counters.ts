@@ -60,15 +60,7 @@ export async function selectCounterRanges(
 }
 
 /** What the shadow-balance rule needs of a neighbouring counter. */
-export type NeighbourRow = {
-  counter: number;
-  terminal_id: string;
-  seq: number;
-  tx_type: number | null;
-  amount_cents: number | null;
-  balance_after: number | null;
-  offline_spend_after: number | null;
-};
+export type NeighbourRow = Omit<CounterRow, 'card_number' | 'record_hash'>;
 
 /**
  * The held counters n-1 and n+1 of each (card, n), by the key's position: one index range scan

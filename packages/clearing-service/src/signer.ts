@@ -3,10 +3,10 @@
  * later batch receipts) goes through `Signer`, so a file key can be swapped for an HSM without
  * touching callers. Signatures are raw r||s (64 bytes, IEEE P1363) over SHA-256 of the message.
  */
-import { createHash, createPrivateKey, generateKeyPairSync, type KeyObject, sign, verify } from 'node:crypto';
+import { createHash, createPrivateKey, type KeyObject, sign, verify } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { p256PublicKeyObject, p256RawPublicKey } from '@huduma/pki';
+import { generateP256PrivateKey, p256PublicKeyObject, p256RawPublicKey } from '@huduma/pki';
 import { SignerError } from './errors';
 
 export interface Signer {
@@ -45,7 +45,7 @@ export function keyObjectSigner(privateKey: KeyObject): Signer {
 }
 
 export function generateSigner(): Signer {
-  return keyObjectSigner(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
+  return keyObjectSigner(generateP256PrivateKey());
 }
 
 /**
@@ -73,7 +73,7 @@ export function loadOrCreateFileSigner(path: string): { signer: Signer; created:
     return { signer: keyObjectSigner(key), created: false };
   }
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const privateKey = generateP256PrivateKey();
   const pem = privateKey.export({ format: 'pem', type: 'pkcs8' });
   // 'wx' fails if another process created the file meanwhile, instead of overwriting its key.
   writeFileSync(path, pem, { mode: 0o600, flag: 'wx' });

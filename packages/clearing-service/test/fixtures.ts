@@ -6,7 +6,7 @@
  * like the applet does, so their proofs chain the way a real card's do. The terminal signs its
  * checkpoints, seals and requests with its one certified key QT, as a v2 terminal does.
  */
-import { createHash, generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
+import { createHash, type KeyObject, randomBytes, sign } from 'node:crypto';
 import {
   CURRENCY_KES,
   Cvm,
@@ -19,6 +19,7 @@ import {
   transactionSigningMessage,
   type UnsignedCertificate,
 } from '@huduma/card-applet-spec';
+import { generateP256PrivateKey } from '@huduma/pki';
 import {
   checkpointMessage,
   encodeRecord,
@@ -39,7 +40,7 @@ export interface TestKey {
 }
 
 export function testKey(): TestKey {
-  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const privateKey = generateP256PrivateKey();
   const jwk = privateKey.export({ format: 'jwk' });
   const x = Buffer.from(jwk.x!, 'base64url');
   const y = Buffer.from(jwk.y!, 'base64url');

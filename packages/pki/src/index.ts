@@ -27,6 +27,12 @@ export {
   privateKeyFromJwk,
   privateKeyToJwk,
 } from './key-file';
-export { isP256Point, p256PrivateKeyObject, p256PublicKeyObject, p256RawPublicKey } from './p256-key-object';
+export {
+  generateP256PrivateKey,
+  isP256Point,
+  p256PrivateKeyObject,
+  p256PublicKeyObject,
+  p256RawPublicKey,
+} from './p256-key-object';
 export { type CliIo, describeCertificate, pkiCli, pkiCommand, runPkiCli } from './run-cli';
 export { type Signer, softwareSigner } from './signer';

@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { PkiError } from './errors';
 
 /**
@@ -38,6 +38,22 @@ export function isP256Point(publicKey: Uint8Array): boolean {
   if (x >= P256_P || y >= P256_P) return false;
   const rhs = (((((x * x) % P256_P) * x - 3n * x + P256_B) % P256_P) + P256_P) % P256_P;
   return (y * y) % P256_P === rhs;
+}
+
+/**
+ * A new P-256 private key. Generated already encoded (PKCS#8 DER) and imported again, never taken
+ * straight from generateKeyPairSync: on Node 20 exporting such a key can hang the thread for good
+ * when a garbage collection runs mid-export and finalises the generation job, whose finaliser
+ * takes the key's lock that the export holds (seen once in a few runs of bench:clearing, which
+ * makes 4,000 keys; gdb: ExportJWKEcKey → GC → ~KeyGenJob → mutex wait).
+ */
+export function generateP256PrivateKey(): KeyObject {
+  const { privateKey } = generateKeyPairSync('ec', {
+    namedCurve: 'P-256',
+    publicKeyEncoding: { type: 'spki', format: 'der' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'der' },
+  });
+  return createPrivateKey({ key: privateKey, format: 'der', type: 'pkcs8' });
 }
 
 /** KeyObject of a raw uncompressed P-256 point (0x04 || X || Y); PkiError off the curve. */

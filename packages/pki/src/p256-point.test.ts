@@ -1,14 +1,13 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { sign, verify } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { propertyRuns } from '../../../test/support/random';
-import { isP256Point, p256PublicKeyObject } from './index';
+import { generateP256PrivateKey, isP256Point, p256PublicKeyObject, p256RawPublicKey } from './index';
 
 const P = 0xffffffff00000001000000000000000000000000ffffffffffffffffffffffffn;
 
 function rawPoint(): Uint8Array {
-  const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' });
-  return Uint8Array.from([4, ...Buffer.from(jwk.x!, 'base64url'), ...Buffer.from(jwk.y!, 'base64url')]);
+  return p256RawPublicKey(generateP256PrivateKey());
 }
 
 /** What OpenSSL says about the same 65 bytes: the reference the BigInt check must agree with. */
@@ -65,5 +64,29 @@ describe('isP256Point', () => {
       ),
       { numRuns: propertyRuns(300) },
     );
+  });
+});
+
+describe('generateP256PrivateKey', () => {
+  it('makes distinct P-256 keys whose signatures verify under their raw public point', () => {
+    const a = generateP256PrivateKey();
+    const b = generateP256PrivateKey();
+    expect(a.asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
+    const pointA = p256RawPublicKey(a);
+    expect(isP256Point(pointA)).toBe(true);
+    expect(pointA).not.toEqual(p256RawPublicKey(b));
+    const message = new TextEncoder().encode('huduma');
+    const signature = sign('sha256', message, { key: a, dsaEncoding: 'ieee-p1363' });
+    expect(
+      verify('sha256', message, { key: p256PublicKeyObject(pointA), dsaEncoding: 'ieee-p1363' }, signature),
+    ).toBe(true);
+    expect(
+      verify(
+        'sha256',
+        message,
+        { key: p256PublicKeyObject(p256RawPublicKey(b)), dsaEncoding: 'ieee-p1363' },
+        signature,
+      ),
+    ).toBe(false);
   });
 });

@@ -1,9 +1,9 @@
 /** The one bulk INSERT of an upload: the batch row and all its new records (ingest.ts). */
-import { intArrayLiteral as ints, textArrayLiteral as texts } from './db/array-literal';
+import { bigints, integers, texts } from './db/array-param';
 import type { Queryable } from './db/types';
 import type { StorageProblem } from './quarantine';
 import type { VerifiedRecord } from './record-verifier';
-import { nairobiBusinessDate } from './store';
+import { nairobiBusinessDateSql } from './store';
 
 /** Leaf index of an accepted record `r` joined with its batch `b` (phase-1 rows carry their own). */
 export const LEAF_INDEX_SQL = 'COALESCE(r.merkle_leaf_index, b.first_leaf_index + (r.seq - b.first_seq))';
@@ -12,10 +12,11 @@ export type FraudFlag = 'clone' | 'duplicate-proof' | 'balance-mismatch' | 'relo
 
 /**
  * The batch row and all its new records in one statement: one array parameter per column
- * (UNNEST), so the statement text is the same for every batch and the server parses 22 values,
+ * (UNNEST), so the statement text is the same for every batch and the server parses 21 values,
  * not 14 per record. Record bytes and record hashes travel as two bytea values the server cuts
  * with substring: as hex text arrays, the driver's per-element escaping of ~250-byte records was
- * ~10 % of ingest CPU. The other arrays go as literals built here (db/array-literal.ts).
+ * ~10 % of ingest CPU. The other columns go as typed array parameters (db/array-param.ts); the
+ * business date is the server's arithmetic on occurred_at (store.ts, nairobiBusinessDateSql).
  */
 export async function insertBatchAndRecords(
   tx: Queryable,
@@ -38,7 +39,6 @@ export async function insertBatchAndRecords(
   const billRef: (string | null)[] = new Array(n);
   const serviceCode: (number | null)[] = new Array(n);
   const occurredAt: number[] = new Array(n);
-  const businessDate: string[] = new Array(n);
   const flag: (string | null)[] = new Array(n);
   const shiftId: (string | null)[] = new Array(n);
   const terminalSeq: (number | null)[] = new Array(n);
@@ -61,8 +61,6 @@ export async function insertBatchAndRecords(
     serviceCode[i] = r.serviceCode;
     occurredAt[i] = r.occurredAt;
     const unstorable = quarantine.unstorable.has(r);
-    // A quarantined record's time may be no date at all (past year 275760): it gets the day it arrived.
-    businessDate[i] = nairobiBusinessDate(unstorable ? quarantine.receivedAtS : r.occurredAt);
     flag[i] = f;
     shiftId[i] = d.type === 'shift-open' || d.type === 'shift-close' ? d.shiftId : null;
     terminalSeq[i] = r.card ? r.card.terminalSeq : null;
@@ -72,6 +70,7 @@ export async function insertBatchAndRecords(
       flag[i] = 'quarantine';
       billRef[i] = null;
       shiftId[i] = null;
+      // Its time may be no date at all (past year 275760): it gets the day it arrived.
       occurredAt[i] = quarantine.receivedAtS;
     }
   }
@@ -85,13 +84,13 @@ export async function insertBatchAndRecords(
          shift_id, terminal_seq)
        SELECT $1, $2, batch.batch_id, u.seq, substring($8::bytea FROM ((u.n - 1) * 32 + 1)::integer FOR 32),
          substring($9::bytea FROM u.record_start FOR u.record_length), u.record_type,
-         u.card_number, u.card_counter, u.amount_cents, u.bill_ref, u.service_code, u.occurred_at, u.business_date,
+         u.card_number, u.card_counter, u.amount_cents, u.bill_ref, u.service_code, u.occurred_at, ${nairobiBusinessDateSql('u.occurred_at')},
          u.flags, u.shift_id, u.terminal_seq
-       FROM batch, unnest($7::bigint[], $21::integer[], $22::integer[], $10::text[], $11::text[], $12::bigint[],
-         $13::bigint[], $14::text[], $15::integer[], $16::bigint[], $17::date[], $18::text[], $19::text[],
-         $20::bigint[]) WITH ORDINALITY
+       FROM batch, unnest($7::bigint[], $20::integer[], $21::integer[], $10::text[], $11::text[], $12::bigint[],
+         $13::bigint[], $14::text[], $15::integer[], $16::bigint[], $17::text[], $18::text[],
+         $19::bigint[]) WITH ORDINALITY
          AS u(seq, record_start, record_length, record_type, card_number, card_counter, amount_cents, bill_ref,
-           service_code, occurred_at, business_date, flags, shift_id, terminal_seq, n))
+           service_code, occurred_at, flags, shift_id, terminal_seq, n))
      SELECT batch_id FROM batch`,
     [
       batch.terminalId,
@@ -100,22 +99,21 @@ export async function insertBatchAndRecords(
       fresh[0]!.seq,
       batch.lastSeq,
       n,
-      ints(seq),
+      bigints(seq),
       hashes,
       Buffer.concat(records, recordBytes),
       texts(recordType),
       texts(cardNumber),
-      ints(cardCounter),
-      ints(amount),
+      bigints(cardCounter),
+      bigints(amount),
       texts(billRef),
-      ints(serviceCode),
-      ints(occurredAt),
-      texts(businessDate),
+      integers(serviceCode),
+      bigints(occurredAt),
       texts(flag),
       texts(shiftId),
-      ints(terminalSeq),
-      ints(recordStart),
-      ints(recordLength),
+      bigints(terminalSeq),
+      integers(recordStart),
+      integers(recordLength),
     ],
   );
   return rows[0]!.batch_id;

@@ -15,7 +15,7 @@
  * almost two rows per record (a leaf and, every other leaf, its parent), while a proof needs at
  * most one node of each, which it rebuilds from the (immutable) records under it: at most 16.
  */
-import { intArrayLiteral } from './db/array-literal';
+import { bigints } from './db/array-param';
 import type { Queryable } from './db/types';
 import { MerkleError } from './errors';
 import { sha256 } from './sha256';
@@ -282,7 +282,7 @@ async function leafData(q: Queryable, leaves: readonly number[]): Promise<Map<nu
        ORDER BY b.first_leaf_index DESC, b.record_count DESC LIMIT 1) b
      JOIN accepted_records r ON r.terminal_id = b.terminal_id AND r.seq = b.first_seq + (w.leaf - b.first_leaf_index)
      WHERE w.leaf < b.first_leaf_index + b.record_count`,
-    [intArrayLiteral(leaves)],
+    [bigints(leaves)],
   );
   return new Map(rows.map((r) => [r.leaf, r.record]));
 }

@@ -25,6 +25,14 @@ export function nairobiBusinessDate(unixSeconds: number): string {
 }
 const lastDay = { day: Number.NaN, text: '' };
 
+/**
+ * nairobiBusinessDate in SQL, of a unix-seconds expression that is never negative: the same day
+ * count (Nairobi keeps UTC+3 all year), so a bulk insert sends occurred_at and no date column.
+ */
+export function nairobiBusinessDateSql(unixSeconds: string): string {
+  return `(DATE '1970-01-01' + ((${unixSeconds} + 10800) / 86400)::integer)`;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Accepted records: stored by the upload (ingest.ts), exactly once per (terminal_id, seq)
 

@@ -1,4 +1,5 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { ArrayParam, arrayLiteral } from './array-param';
 import type { Db, Queryable, Row, SqlParam } from './types';
 import { OID, parseDate, parseInt8 } from './values';
 
@@ -10,7 +11,9 @@ const parsers = {
 function wrap(target: PGlite | Transaction): Queryable {
   return {
     async query<T extends Row>(sql: string, params: readonly SqlParam[] = []): Promise<T[]> {
-      const result = await target.query<T>(sql, params as unknown[]);
+      // Array parameters as their text literal (PGlite's own serializers know no binary arrays).
+      const values = params.map((p) => (p instanceof ArrayParam ? arrayLiteral(p) : p));
+      const result = await target.query<T>(sql, values);
       return result.rows;
     },
     async exec(sql: string): Promise<void> {

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import Client from 'pg/lib/client';
 import PgPool from 'pg-pool';
 import pgTypes from 'pg-types';
+import { ArrayParam, arrayBinary } from './array-param';
 import { hostOf, isConnectionLost, NoPrimaryError, splitHosts } from './postgres-hosts';
 import type { Db, Queryable, Row, SqlParam } from './types';
 import { OID, parseDate, parseInt8 } from './values';
@@ -21,8 +22,15 @@ function getTypeParser(oid: number, format?: 'text' | 'binary'): (value: string)
   return pgTypes.getTypeParser(oid, 'text');
 }
 
+/** Byte strings as Buffers and array parameters in the binary format: the driver sends a Buffer in binary. */
 function toPgParams(params: readonly SqlParam[]): unknown[] {
-  return params.map((p) => (p instanceof Uint8Array && !Buffer.isBuffer(p) ? Buffer.from(p) : p));
+  return params.map((p) =>
+    p instanceof ArrayParam
+      ? arrayBinary(p)
+      : p instanceof Uint8Array && !Buffer.isBuffer(p)
+        ? Buffer.from(p)
+        : p,
+  );
 }
 
 function wrap(client: pg.Pool | pg.PoolClient): Queryable {

@@ -1,3 +1,5 @@
+import type { ArrayParam } from './array-param';
+
 /**
  * The one storage seam of the clearing service. Both backends (embedded PGlite and a PostgreSQL
  * server) run exactly the same SQL text, so every query in this package is plain PostgreSQL.
@@ -8,8 +10,9 @@
  * - DATE → `'YYYY-MM-DD'` string (no time-zone conversion)
  * - TIMESTAMPTZ → `Date`
  * Parameters: `Uint8Array` for BYTEA, `number`/`string` for numbers, `null` for NULL, and
- * one-dimensional arrays of strings / numbers / nulls for `$n::T[]` (bulk statements with UNNEST;
- * byte strings inside arrays travel as hex text).
+ * one-dimensional arrays of strings / numbers / nulls for `$n::T[]` (byte strings inside arrays
+ * travel as hex text), and the bulk statements' typed `ArrayParam`s (array-param.ts), which each
+ * backend sends in its cheapest form.
  */
 export type SqlParam =
   | string
@@ -19,6 +22,7 @@ export type SqlParam =
   | null
   | Uint8Array
   | Date
+  | ArrayParam
   | readonly (string | number | null)[];
 export type Row = Record<string, unknown>;
 

@@ -5,7 +5,7 @@
  * twice. The counters this batch claimed first go on to the shadow-balance rule.
  */
 import { Size } from '@huduma/card-applet-spec';
-import { intArrayLiteral as ints, textArrayLiteral as texts } from '../../db/array-literal';
+import { bigints, smallints, texts } from '../../db/array-param';
 import { proofHashOf, type VerifiedRecord } from '../../record-verifier';
 import { appendDenyListEntry, isCardDenied } from '../../store';
 import { bytesEqual as equal, type IngestRule } from '../step';
@@ -58,15 +58,15 @@ export const clonesRule: IngestRule = {
       [
         terminalId,
         texts(claims.map((r) => r.card!.cardNumber)),
-        ints(claims.map((r) => r.card!.counter)),
+        bigints(claims.map((r) => r.card!.counter)),
         // The signed records as one bytea the server cuts in 66-byte pieces and hashes (no
         // per-element hex; the server's SHA-256 is a C call, the service's a JS → C++ call and a buffer).
         Buffer.concat(claims.map((r) => r.card!.signedRecord)),
-        ints(claims.map((r) => r.seq)),
-        ints(claims.map((r) => r.card!.txType)),
-        ints(claims.map((r) => r.card!.amountCents)),
-        ints(claims.map((r) => r.card!.balanceAfter)),
-        ints(claims.map((r) => r.card!.offlineSpendAfter)),
+        bigints(claims.map((r) => r.seq)),
+        smallints(claims.map((r) => r.card!.txType)),
+        bigints(claims.map((r) => r.card!.amountCents)),
+        bigints(claims.map((r) => r.card!.balanceAfter)),
+        bigints(claims.map((r) => r.card!.offlineSpendAfter)),
       ],
     );
     const alreadyHeld = new Set(held.map((row) => claims[row.n - 1]!));

@@ -1,5 +1,5 @@
 /** Card-counter rows the clones and shadow-balance rules read. */
-import { intArrayLiteral as ints, textArrayLiteral as texts } from '../../db/array-literal';
+import { bigints, texts } from '../../db/array-param';
 import type { Queryable } from '../../db/types';
 
 export const counterKey = (card: string, counter: number) => `${card}:${counter}`;
@@ -51,8 +51,8 @@ export async function selectCounterRanges(
        OFFSET 0) c`,
     [
       texts(ranges.map(([card]) => card)),
-      ints(ranges.map(([, low]) => low)),
-      ints(ranges.map(([, , high]) => high)),
+      bigints(ranges.map(([, low]) => low)),
+      bigints(ranges.map(([, , high]) => high)),
     ],
   );
   for (const row of rows) found.set(counterKey(row.card_number, row.counter), row);
@@ -81,7 +81,7 @@ export async function selectNeighbours(
      CROSS JOIN LATERAL (SELECT * FROM card_counters k
        WHERE k.card_number = w.card_number AND k.counter BETWEEN w.mid - 1 AND w.mid + 1 AND k.counter <> w.mid
        OFFSET 0) c`,
-    [texts(cards), ints(counters)],
+    [texts(cards), bigints(counters)],
   );
   for (const row of rows) {
     const i = row.n - 1;

@@ -5,7 +5,7 @@
  * are computed before; under it: one read, the position-dependent hashing (~1 ms), two
  * signatures, and one statement that writes nodes, state, tree head and receipt. Then commit.
  */
-import { intArrayLiteral as ints } from '../../db/array-literal';
+import { bigints, smallints } from '../../db/array-param';
 import type { Queryable } from '../../db/types';
 import { hashLeaf, lockTreeState, planAppend, UPLOAD_NODES_FROM_LEVEL } from '../../merkle';
 import type { VerifiedRecord } from '../../record-verifier';
@@ -98,8 +98,8 @@ export async function writeAppend(
       w.receiptBytes,
       w.signature,
       plan.firstIndex,
-      ints(plan.nodes.map((n) => n.level)),
-      ints(plan.nodes.map((n) => n.index)),
+      smallints(plan.nodes.map((n) => n.level)),
+      bigints(plan.nodes.map((n) => n.index)),
       Buffer.concat(plan.nodes.map((n) => n.hash)),
     ],
   );

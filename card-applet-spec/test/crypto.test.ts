@@ -99,3 +99,16 @@ describe('secure messaging (§4.7)', () => {
     expect(SessionType.TAP).toBe(0);
   });
 });
+
+describe('toHex / fromHex', () => {
+  it('writes every byte value as two lower-case digits, in order, and reads them back', () => {
+    const every = Uint8Array.from({ length: 256 }, (_, i) => i);
+    const hex = toHex(every);
+    expect(hex).toHaveLength(512);
+    expect(hex.slice(0, 8)).toBe('00010203');
+    expect(hex.slice(-6)).toBe('fdfeff');
+    expect(hex).toBe(Buffer.from(every).toString('hex'));
+    expect(fromHex(hex)).toEqual(every);
+    expect(toHex(every.subarray(250, 252))).toBe('fafb');
+  });
+});

@@ -23,30 +23,31 @@ export interface StorageProblem {
 
 /** Why record `r` cannot be stored as it is, or undefined when it can. */
 export function storageProblem(r: VerifiedRecord): StorageProblem | undefined {
-  const at = (name: string, message: string) => ({
-    seq: r.seq,
-    field: `records[${r.seq}].${name}`,
-    message: `record ${r.seq}: ${name} ${message}`,
-  });
   const d = r.decoded;
   if (!Number.isSafeInteger(d.time) || d.time < 0 || d.time > MAX_RECORD_TIME_MS) {
-    return at('time', `${d.time} ms is not a time the service can store (before year 10000)`);
+    return problemAt(r, 'time', `${d.time} ms is not a time the service can store (before year 10000)`);
   }
   if (d.type === 'shift-open' || d.type === 'shift-close') {
     const problem = textProblem(d.shiftId, 64, SHIFT_ID_PATTERN);
-    if (problem) return at('shiftId', problem);
+    if (problem) return problemAt(r, 'shiftId', problem);
   }
   if (d.type === 'shift-close') {
-    if (!Number.isSafeInteger(d.saleCount) || d.saleCount > MAX_ID) return at('saleCount', 'is out of range');
+    if (!Number.isSafeInteger(d.saleCount) || d.saleCount > MAX_ID)
+      return problemAt(r, 'saleCount', 'is out of range');
     if (!Number.isSafeInteger(d.saleTotalCents) || d.saleTotalCents > MAX_ID) {
-      return at('saleTotalCents', 'is out of range');
+      return problemAt(r, 'saleTotalCents', 'is out of range');
     }
   }
   if (r.billRef !== null) {
     const problem = textProblem(r.billRef, 64);
-    if (problem) return at(d.type === 'reload' ? 'reference' : 'billRef', problem);
+    if (problem) return problemAt(r, d.type === 'reload' ? 'reference' : 'billRef', problem);
   }
   return undefined;
+}
+
+// A top-level function, not a closure per record: storageProblem runs for every uploaded record.
+function problemAt(r: VerifiedRecord, name: string, message: string): StorageProblem {
+  return { seq: r.seq, field: `records[${r.seq}].${name}`, message: `record ${r.seq}: ${name} ${message}` };
 }
 
 /** The problems of a batch's new records, by record. */

@@ -10,6 +10,7 @@
  */
 import { type KeyObject, verify } from 'node:crypto';
 import {
+  bytesEqual,
   type CardCertificate,
   certificateSigningMessage,
   decodeCertificate,
@@ -74,13 +75,27 @@ export interface VerifiedTerminalCertificate {
   key: KeyObject;
 }
 
+/**
+ * A number from a certificate's last 53 bits (the tail of its signature): every uploaded record
+ * looks its card's certificate up, and a string of the 230 bytes was one more allocation per
+ * record. Two certificates with the same tail share a slot; the bytes are compared on a hit.
+ */
+function certificateCacheKey(b: Uint8Array): number {
+  const n = b.length;
+  if (n < 7) return -1;
+  const high = ((b[n - 1]! << 24) | (b[n - 2]! << 16) | (b[n - 3]! << 8) | b[n - 4]!) >>> 0;
+  const low = (b[n - 5]! << 13) | (b[n - 6]! << 5) | (b[n - 7]! >>> 3);
+  return high * 2 ** 21 + low;
+}
+
 /** Cache bound: a few hundred thousand cards fit easily; beyond that the cache restarts. */
 const MAX_CACHED_CERTIFICATES = 500_000;
 
 export class TrustStore {
   private readonly issuers = new Map<string, KeyObject>();
   private readonly acquirers = new Map<string, KeyObject>();
-  private readonly cards = new Map<string, VerifiedCardCertificate>();
+  /** Verified card certificates by certificateCacheKey, with their exact bytes (keys can collide). */
+  private readonly cards = new Map<number, { bytes: Uint8Array; verified: VerifiedCardCertificate }>();
   private readonly terminals = new Map<string, VerifiedTerminalCertificate>();
 
   constructor(anchors: TrustAnchors) {
@@ -93,9 +108,9 @@ export class TrustStore {
    * distinct certificate. Validity dates are checked by the caller against the proof's time.
    */
   cardCertificate(bytes: Uint8Array): VerifiedCardCertificate {
-    const cacheKey = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+    const cacheKey = certificateCacheKey(bytes);
     const hit = this.cards.get(cacheKey);
-    if (hit) return hit;
+    if (hit && bytesEqual(hit.bytes, bytes)) return hit.verified;
     let cert: CardCertificate;
     try {
       const decoded = decodeCertificate(bytes);
@@ -140,7 +155,8 @@ export class TrustStore {
         return key;
       },
     };
-    this.cards.set(cacheKey, verified);
+    // A copy: `bytes` is usually a view into an upload body the cache must not keep alive.
+    this.cards.set(cacheKey, { bytes: bytes.slice(), verified });
     return verified;
   }
 

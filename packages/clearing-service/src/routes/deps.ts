@@ -27,4 +27,7 @@ export interface RouteDeps {
   now: () => number;
 }
 
-export { toHex as hex } from '@huduma/card-applet-spec';
+/** Lower-case hex for JSON answers: OpenSSL-side in one allocation (an upload receipt is ~10 KB). */
+export function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
+}

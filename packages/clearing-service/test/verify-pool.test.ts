@@ -123,4 +123,20 @@ describe('card signatures on worker threads', () => {
       code: 'ERR_VERIFY_POOL_CLOSED',
     });
   });
+
+  it('never answers for a key from the cached key of another point that shares its cache slot', async () => {
+    // The worker caches KeyObjects by the first bits of X: a point with the same X and another Y
+    // (here off the curve) lands in the same slot and must be imported, not served from it.
+    const card = pki.card(cardNumberFor(201));
+    const message = new Uint8Array([9, 8, 7]);
+    const signature = card.key.sign(message);
+    const lookAlike = Uint8Array.from(card.key.publicKey);
+    lookAlike[64]! ^= 0x01;
+    const own = new SignatureVerifyPool(1);
+    const check = (publicKey: Uint8Array) => own.verifyAll([{ publicKey, message, signature }]);
+    expect(await check(card.key.publicKey)).toEqual([true]);
+    expect(await check(lookAlike)).toEqual([false]);
+    expect(await check(card.key.publicKey)).toEqual([true]);
+    await own.close();
+  });
 });

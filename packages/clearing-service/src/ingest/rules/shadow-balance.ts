@@ -6,7 +6,7 @@
 import { TxType } from '@huduma/card-applet-spec';
 import { formatKes } from '../../kes';
 import type { IngestRule } from '../step';
-import { selectNeighbours } from './counters';
+import { counterKey, selectCounters, selectNeighbours } from './counters';
 
 export const shadowBalanceRule: IngestRule = {
   name: 'shadow balance',
@@ -52,12 +52,15 @@ export const shadowBalanceRule: IngestRule = {
         );
         if (problem) {
           flags.set(r, 'balance-mismatch');
+          const held = (await selectCounters(tx, [[c.cardNumber, c.counter + 1]])).get(
+            counterKey(c.cardNumber, c.counter + 1),
+          );
           await alert({
             kind: 'shadow-balance-mismatch',
             severity: 'critical',
             terminalId,
             cardNumber: c.cardNumber,
-            details: { counter: c.counter + 1, seq: next.seq, terminalOfNext: next.terminal_id, problem },
+            details: { counter: c.counter + 1, seq: held?.seq, terminalOfNext: held?.terminal_id, problem },
           });
         }
       }

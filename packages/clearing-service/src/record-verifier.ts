@@ -90,6 +90,8 @@ export interface PendingProof {
   raw: Uint8Array;
   hash: Uint8Array;
   decoded: Extract<LogRecord, { cardProof: Uint8Array }>;
+  /** The 66 card-signed bytes at the head of the proof (one view, also the message's last part). */
+  signedRecord: Uint8Array;
 }
 
 export type RecordVerdict =
@@ -156,30 +158,34 @@ function whereOf(decoded: LogRecord): string {
 const RECORD = Size.TRANSACTION_RECORD;
 const PROOF = Size.TRANSACTION_PROOF;
 
+// Big-endian reads straight from the bytes: a DataView per record was one more object per record.
+const u16 = (p: Uint8Array, at: number) => (p[at]! << 8) | p[at + 1]!;
+const u32 = (p: Uint8Array, at: number) =>
+  ((p[at]! << 24) | (p[at + 1]! << 16) | (p[at + 2]! << 8) | p[at + 3]!) >>> 0;
+
 /**
  * Reads the 66-byte v2 card transaction record straight from the proof bytes (offsets of SPEC.md
  * §2.7): the hot path avoids the allocating generic decoder. Text fields use the same padding
  * rules as the spec's codecs (entity ids space-padded, billRef zero-padded).
  */
 function readProofRecord(p: Uint8Array) {
-  const dv = new DataView(p.buffer, p.byteOffset, RECORD);
   let idEnd = 27;
   while (idEnd > 19 && p[idEnd - 1] === 0x20) idEnd--;
   let refEnd = 59;
   while (refEnd > 43 && p[refEnd - 1] === 0x00) refEnd--;
   return {
     type: p[0]!,
-    counter: dv.getUint32(1),
-    amount: dv.getUint32(5),
-    currency: dv.getUint16(9),
-    balanceAfter: dv.getUint32(11),
-    offlineSpendAfter: dv.getUint32(15),
+    counter: u32(p, 1),
+    amount: u32(p, 5),
+    currency: u16(p, 9),
+    balanceAfter: u32(p, 11),
+    offlineSpendAfter: u32(p, 15),
     terminalId: ascii.decode(p.subarray(19, idEnd)),
-    terminalSeq: dv.getUint32(27),
-    time: dv.getUint32(39),
+    terminalSeq: u32(p, 27),
+    time: u32(p, 39),
     billRef: ascii.decode(p.subarray(43, refEnd)),
-    serviceCode: dv.getUint16(59),
-    refCounter: dv.getUint32(61),
+    serviceCode: u16(p, 59),
+    refCounter: u32(p, 61),
     cvm: p[65]!,
   };
 }
@@ -314,18 +320,20 @@ export class CardProofRecordVerifier implements RecordVerifier {
         ),
       };
     }
+    const signedRecord = proof.subarray(0, RECORD);
     return {
       check: {
         card,
         publicKey: card.cert.signingKey,
         // The certificate's card number, which the record names (checked above), in BCD once per card.
-        message: transactionSigningMessageParts(card.cardNumberBytes, proof.subarray(0, RECORD)),
+        message: transactionSigningMessageParts(card.cardNumberBytes, signedRecord),
         signature: proof.subarray(RECORD),
       },
       terminalId,
       raw,
       hash,
       decoded,
+      signedRecord,
     };
   }
 
@@ -333,7 +341,7 @@ export class CardProofRecordVerifier implements RecordVerifier {
   private checkSignedFields(pending: PendingProof): RecordVerdict {
     const { terminalId, decoded } = pending;
     const cert = pending.check.card.cert;
-    const recordBytes = decoded.cardProof.subarray(0, RECORD);
+    const recordBytes = pending.signedRecord;
     const p = readProofRecord(recordBytes);
     if (p.type !== EXPECTED_TX_TYPE[decoded.type])
       return signedFieldMismatch(whereOf(decoded), 'transaction type', p.type, decoded.type);

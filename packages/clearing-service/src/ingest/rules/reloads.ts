@@ -10,6 +10,8 @@ import type { IngestRule, IngestStep } from '../step';
 
 type AuthorizationMatch = { authorization_id: number; topup_id: number | null };
 
+const isReload = (r: VerifiedRecord) => r.decoded.type === 'reload';
+
 /** Matches found by `check`, for `apply` of the same upload. */
 const matchesOf = new WeakMap<IngestStep, Map<VerifiedRecord, AuthorizationMatch>>();
 
@@ -19,8 +21,9 @@ export const reloadsRule: IngestRule = {
     const { tx, terminalId, flags } = step;
     const matches = new Map<VerifiedRecord, AuthorizationMatch>();
     matchesOf.set(step, matches);
-    for (const r of step.live) {
-      if (r.decoded.type !== 'reload' || !r.card) continue;
+    // Filtered first: a for-of with an await in it made an iterator result per record of every upload.
+    for (const r of step.live.filter(isReload)) {
+      if (!r.card) continue;
       const rows = await tx.query<{
         authorization_id: number;
         topup_id: number | null;
@@ -64,9 +67,9 @@ export const reloadsRule: IngestRule = {
   async apply(step) {
     const { tx, terminalId, flags } = step;
     const matches = matchesOf.get(step);
-    if (!matches) return;
-    for (const r of step.live) {
-      if (r.decoded.type !== 'reload' || flags.get(r) === 'reload-unmatched') continue;
+    if (!matches || matches.size === 0) return;
+    for (const r of step.live.filter(isReload)) {
+      if (flags.get(r) === 'reload-unmatched') continue;
       const match = matches.get(r);
       if (!match) continue;
       await tx.query(

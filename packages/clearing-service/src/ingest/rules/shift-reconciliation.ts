@@ -8,8 +8,9 @@ import type { IngestRule } from '../step';
 export const shiftReconciliationRule: IngestRule = {
   name: 'shift reconciliation',
   async apply(step) {
-    for (const r of step.live) {
-      if (r.decoded.type !== 'shift-close') continue;
+    // Filtered first: a for-of with an await in it made an iterator result per record of every upload.
+    for (const r of step.live.filter((x) => x.decoded.type === 'shift-close')) {
+      if (r.decoded.type !== 'shift-close') continue; // narrows the type
       const rec = await reconcileShift(step.tx, step.terminalId, r.decoded.shiftId, {
         count: r.decoded.saleCount,
         amountCents: r.decoded.saleTotalCents,

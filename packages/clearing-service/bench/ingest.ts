@@ -242,12 +242,15 @@ const PG_STATEMENTS = values['pg-statements'] === true;
 
 /** --pg-statements: where the server's time went, by statement (first 70 characters). */
 async function printServerStatements(db: Db): Promise<void> {
-  const rows = await db.query<{ statement: string; calls: number; ms: number }>(
-    `SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 70) AS statement, calls, total_exec_time AS ms
-     FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 12`,
+  const rows = await db.query<{ statement: string; calls: number; ms: number; plan_ms: number }>(
+    `SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 70) AS statement, calls, total_exec_time AS ms,
+       total_plan_time AS plan_ms
+     FROM pg_stat_statements ORDER BY total_exec_time + total_plan_time DESC LIMIT 12`,
   );
   for (const r of rows)
-    log(`  server ${Number(r.ms).toFixed(0).padStart(7)} ms ${String(r.calls).padStart(6)}× ${r.statement}`);
+    log(
+      `  server ${Number(r.ms).toFixed(0).padStart(7)} ms + plan ${Number(r.plan_ms).toFixed(0).padStart(5)} ms ${String(r.calls).padStart(6)}× ${r.statement}`,
+    );
 }
 
 /** Bytes stored per accepted record, per upload table and in all (src/table-sizes.ts). */
@@ -443,7 +446,13 @@ async function main() {
     if (values.backend === 'both' || values.backend === 'postgres') {
       const server = await startPostgres(
         PG_STATEMENTS
-          ? { serverOptions: ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=all'] }
+          ? {
+              serverOptions: [
+                'shared_preload_libraries=pg_stat_statements',
+                'pg_stat_statements.track=all',
+                'pg_stat_statements.track_planning=on',
+              ],
+            }
           : {},
       );
       try {

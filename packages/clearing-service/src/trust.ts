@@ -10,7 +10,6 @@
  */
 import { type KeyObject, verify } from 'node:crypto';
 import {
-  bytesEqual,
   type CardCertificate,
   certificateSigningMessage,
   decodeCertificate,
@@ -110,7 +109,9 @@ export class TrustStore {
   cardCertificate(bytes: Uint8Array): VerifiedCardCertificate {
     const cacheKey = certificateCacheKey(bytes);
     const hit = this.cards.get(cacheKey);
-    if (hit && bytesEqual(hit.bytes, bytes)) return hit.verified;
+    // memcmp, not a constant-time loop: certificates are public, and this runs for every record.
+    if (hit && hit.bytes.length === bytes.length && Buffer.compare(hit.bytes, bytes) === 0)
+      return hit.verified;
     let cert: CardCertificate;
     try {
       const decoded = decodeCertificate(bytes);

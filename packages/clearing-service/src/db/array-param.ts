@@ -14,15 +14,17 @@
  * element type"), so the helper must match the cast: `bigints` for `$n::bigint[]`, and so on.
  */
 
-/** Element types, with the OIDs the binary form declares. */
-const ELEMENT_OID = { bigint: 20, integer: 23, smallint: 21, text: 25 } as const;
-export type ArrayElement = keyof typeof ELEMENT_OID;
-
-const RANGE: Record<Exclude<ArrayElement, 'text'>, readonly [number, number]> = {
-  bigint: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
-  integer: [-(2 ** 31), 2 ** 31 - 1],
-  smallint: [-(2 ** 15), 2 ** 15 - 1],
-};
+/**
+ * Element types: the OID the binary form declares, and for integers the bytes of one element and
+ * the values it holds (a bigint here is a safe integer: the service's numbers are JS numbers).
+ */
+const ELEMENTS = {
+  bigint: { oid: 20, bytes: 8, low: Number.MIN_SAFE_INTEGER, high: Number.MAX_SAFE_INTEGER },
+  integer: { oid: 23, bytes: 4, low: -(2 ** 31), high: 2 ** 31 - 1 },
+  smallint: { oid: 21, bytes: 2, low: -(2 ** 15), high: 2 ** 15 - 1 },
+  text: { oid: 25 },
+} as const;
+export type ArrayElement = keyof typeof ELEMENTS;
 
 export class ArrayParam {
   constructor(
@@ -30,7 +32,7 @@ export class ArrayParam {
     readonly values: readonly (number | string | null)[],
   ) {
     if (element !== 'text') {
-      const [low, high] = RANGE[element];
+      const { low, high } = ELEMENTS[element];
       for (const v of values) {
         if (v === null) continue;
         if (typeof v !== 'number' || !Number.isInteger(v) || v < low || v > high) {
@@ -75,8 +77,6 @@ export function arrayLiteral(param: ArrayParam): string {
   return `${out}}`;
 }
 
-const ELEMENT_BYTES = { bigint: 8, integer: 4, smallint: 2 } as const;
-
 /**
  * The binary form `array_recv` reads: ndim, has-null flag, element OID, then (one dimension)
  * length and lower bound 1, then each element as a length (-1 for NULL) and its bytes, all
@@ -94,7 +94,7 @@ export function arrayBinary(param: ArrayParam): Buffer {
       size += 4 + (v === null ? 0 : Buffer.byteLength(v as string, 'utf8'));
     }
   } else {
-    const width = ELEMENT_BYTES[element];
+    const width = ELEMENTS[element].bytes;
     for (let i = 0; i < n; i++) {
       if (values[i] === null) hasNull = 1;
       size += values[i] === null ? 4 : 4 + width;
@@ -103,7 +103,7 @@ export function arrayBinary(param: ArrayParam): Buffer {
   const out = Buffer.allocUnsafe(size);
   out.writeInt32BE(n === 0 ? 0 : 1, 0);
   out.writeInt32BE(hasNull, 4);
-  out.writeInt32BE(ELEMENT_OID[element], 8);
+  out.writeInt32BE(ELEMENTS[element].oid, 8);
   if (n === 0) return out;
   out.writeInt32BE(n, 12);
   out.writeInt32BE(1, 16);

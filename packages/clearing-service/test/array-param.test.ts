@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { propertyRuns } from '../../../test/support/random';
 import { bigints, integers, smallints, texts } from '../src/db/array-param';
 import type { Db } from '../src/db/types';
+import { MAX_RECORD_TIME_MS } from '../src/http/schemas';
+import { nairobiBusinessDate, nairobiBusinessDateSql } from '../src/store';
 import { BACKENDS } from './backends';
 
 /**
@@ -60,6 +62,27 @@ describe.each(BACKENDS)('array parameters ($name)', (backend) => {
     expect(await roundTrip([])).toEqual([]);
     const nulls = [{ t: null, b: null, i: null, s: null }];
     expect(await roundTrip(nulls)).toEqual(nulls);
+  });
+
+  it("the server's business date of occurred_at is the service's, at day edges and generated times", async () => {
+    // The bulk insert lets the server compute business_date (nairobiBusinessDateSql); the rest of
+    // the service uses nairobiBusinessDate. Nairobi midnight is 21:00 UTC.
+    const edges = [
+      0,
+      75_599,
+      75_600,
+      Date.UTC(2026, 10, 30, 20, 59, 59) / 1000,
+      Date.UTC(2026, 10, 30, 21) / 1000,
+    ];
+    const generated = fc.sample(fc.integer({ min: 0, max: Math.floor(MAX_RECORD_TIME_MS / 1000) }), {
+      numRuns: propertyRuns(200),
+    });
+    const seconds = [...edges, Math.floor(MAX_RECORD_TIME_MS / 1000), ...generated];
+    const rows = await db.query<{ day: string }>(
+      `SELECT ${nairobiBusinessDateSql('u.s')}::text AS day FROM unnest($1::bigint[]) WITH ORDINALITY AS u(s, n) ORDER BY u.n`,
+      [bigints(seconds)],
+    );
+    expect(rows.map((r) => r.day)).toEqual(seconds.map((s) => nairobiBusinessDate(s)));
   });
 
   it('generated text and integers come back unchanged', async () => {

@@ -38,23 +38,21 @@ export const clonesRule: IngestRule = {
           ? 1
           : a.card!.counter - b.card!.counter,
     );
-    // Answers only the claims that were already held (their 1-based positions): every claim of a
-    // normal upload is new, and 1,000 returned rows per upload cost the service more to parse
-    // than the insert cost the server.
-    const held = await tx.query<{ n: number }>(
-      `WITH u AS (
-         SELECT * FROM unnest($2::text[], $3::bigint[], $5::bigint[], $6::smallint[], $7::bigint[], $8::bigint[],
-           $9::bigint[]) WITH ORDINALITY
-           AS u(card_number, counter, seq, tx_type, amount_cents, balance_after, offline_spend_after, n)),
-       ins AS (
+    // Answers how many claims were new: in a normal upload all of them, and then nothing more is
+    // read. Returning the held ones instead (an anti-join of the claims against the inserted
+    // rows) cost the server ~1 µs more per record for an answer that is almost always empty.
+    const inserted = await tx.query<{ n: number }>(
+      `WITH ins AS (
          INSERT INTO card_counters (card_number, counter, record_hash, seq, tx_type, amount_cents, balance_after,
            offline_spend_after, terminal_id)
          SELECT u.card_number, u.counter, sha256(substring($4::bytea FROM ((u.n - 1) * ${SIGNED} + 1)::integer FOR ${SIGNED})), u.seq,
            u.tx_type, u.amount_cents, u.balance_after, u.offline_spend_after, $1
-         FROM u ORDER BY u.n
-         ON CONFLICT (card_number, counter) DO NOTHING RETURNING card_number, counter)
-       SELECT u.n::integer AS n FROM u
-       WHERE NOT EXISTS (SELECT 1 FROM ins WHERE ins.card_number = u.card_number AND ins.counter = u.counter)`,
+         FROM unnest($2::text[], $3::bigint[], $5::bigint[], $6::smallint[], $7::bigint[], $8::bigint[],
+           $9::bigint[]) WITH ORDINALITY
+           AS u(card_number, counter, seq, tx_type, amount_cents, balance_after, offline_spend_after, n)
+         ORDER BY u.n
+         ON CONFLICT (card_number, counter) DO NOTHING RETURNING 1)
+       SELECT count(*)::integer AS n FROM ins`,
       [
         terminalId,
         texts(claims.map((r) => r.card!.cardNumber)),
@@ -69,7 +67,19 @@ export const clonesRule: IngestRule = {
         bigints(claims.map((r) => r.card!.offlineSpendAfter)),
       ],
     );
-    const alreadyHeld = new Set(held.map((row) => claims[row.n - 1]!));
+    // Some counter was held already: a claim is ours when its row names this record (this
+    // terminal's seqs are fresh, under its row lock), another record's otherwise.
+    const alreadyHeld = new Set<VerifiedRecord>();
+    if (inserted[0]!.n !== claims.length) {
+      const rows = await selectCounters(
+        tx,
+        claims.map((r) => [r.card!.cardNumber, r.card!.counter]),
+      );
+      for (const r of claims) {
+        const row = rows.get(key(r.card!.cardNumber, r.card!.counter))!;
+        if (row.terminal_id !== terminalId || row.seq !== r.seq) alreadyHeld.add(r);
+      }
+    }
 
     const conflicts = [...claims.filter((r) => alreadyHeld.has(r)), ...laterInBatch];
     if (conflicts.length > 0) {

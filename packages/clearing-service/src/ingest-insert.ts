@@ -1,4 +1,7 @@
-/** The one bulk INSERT of an upload: the batch row and all its new records (ingest.ts). */
+/**
+ * The one bulk INSERT of an upload: the batch row, all its new records, and the terminal's new
+ * head (its last seq and that record's hash), which the batch's own head is (ingest.ts).
+ */
 import { bigints, integers, texts } from './db/array-param';
 import type { Queryable } from './db/types';
 import type { StorageProblem } from './quarantine';
@@ -78,6 +81,7 @@ export async function insertBatchAndRecords(
     `WITH batch AS (
        INSERT INTO batches (terminal_id, batch_hash, first_seq, last_seq, record_count)
        VALUES ($1, $3, $4, $5, $6) RETURNING batch_id),
+     head AS (UPDATE terminals SET last_seq = $5, head_hash = $3 WHERE terminal_id = $1),
      recs AS (
        INSERT INTO accepted_records (terminal_id, merchant_id, batch_id, seq, record_hash, record, record_type,
          card_number, card_counter, amount_cents, bill_ref, service_code, occurred_at, business_date, flags,

@@ -177,9 +177,12 @@ export async function ingestBatch(
   }
 }
 
+/** The terminal's row, locked, with whether its id is on the revocation list (one round trip). */
 async function lockTerminal(tx: Queryable, terminalId: string): Promise<TerminalLockRow | undefined> {
   const rows = await tx.query<TerminalLockRow>(
-    'SELECT merchant_id, public_key, last_seq, head_hash, status FROM terminals WHERE terminal_id = $1 FOR UPDATE',
+    `SELECT t.merchant_id, t.public_key, t.last_seq, t.head_hash, t.status,
+       EXISTS (SELECT 1 FROM revoked_terminals r WHERE r.terminal_id = t.terminal_id) AS revoked
+     FROM terminals t WHERE t.terminal_id = $1 FOR UPDATE OF t`,
     [terminalId],
   );
   return rows[0];
@@ -210,7 +213,7 @@ export async function storeBatch(
     );
     terminal = (await lockTerminal(tx, terminalId))!;
   }
-  if (terminal.status === 'revoked' || (await isTerminalRevoked(tx, terminalId))) {
+  if (terminal.status === 'revoked' || terminal.revoked) {
     throw new UploadRejected(403, 'ERR_TERMINAL_REVOKED', `terminal ${terminalId} is revoked`);
   }
   if (Buffer.compare(terminal.public_key, batch.publicKey) !== 0) {

@@ -22,6 +22,8 @@ export type TerminalLockRow = {
   last_seq: number | null;
   head_hash: Uint8Array | null;
   status: string;
+  /** On the revocation list (revoked_terminals), which may name a terminal before it enrols. */
+  revoked: boolean;
 };
 
 export interface IngestStep {

@@ -1,7 +1,7 @@
 /**
- * Merkle-append rule, last: the terminal's head advances to the batch's last record, the new
- * records' leaves are appended to the tree, and the signed tree head and the signed receipt are
- * written. merkle_state is the one lock every upload shares, so it is taken last: leaf hashes
+ * Merkle-append rule, last: the new records' leaves are appended to the tree (the terminal's
+ * head advanced with the bulk insert, ingest-insert.ts), and the signed tree head and the signed
+ * receipt are written. merkle_state is the one lock every upload shares, so it is taken last: leaf hashes
  * are computed before; under it: one read, the position-dependent hashing (~1 ms), two
  * signatures, and one statement that writes nodes, state, tree head and receipt. Then commit.
  */
@@ -17,11 +17,6 @@ export const merkleAppendRule: IngestRule = {
   async apply(step) {
     const { ctx, tx, terminalId, records, fresh, leaves } = step;
     const headRecord = records[records.length - 1]!;
-    await tx.query('UPDATE terminals SET last_seq = $2, head_hash = $3 WHERE terminal_id = $1', [
-      terminalId,
-      headRecord.seq,
-      headRecord.recordHash,
-    ]);
     const leafHashes = fresh.map((r) => hashLeaf(r.record));
     const plan = planAppend(await lockTreeState(tx), leafHashes, UPLOAD_NODES_FROM_LEVEL);
     const { head } = plan;

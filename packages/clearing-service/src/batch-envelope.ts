@@ -8,10 +8,10 @@ import {
   decodeRecord,
   decodeUploadBatch,
   type LogRecord,
-  recordHash,
   UploadBatchFormatError,
 } from '@huduma/txlog';
 import { ClearingError } from './errors';
+import { DigestSlab } from './sha256';
 import type { raiseAlert } from './store';
 import { CertificateError, type TrustStore, type VerifiedTerminalCertificate, verifyRaw } from './trust';
 
@@ -84,6 +84,8 @@ export function checkBatchEnvelope(
   const raws = batch.records;
   const decoded: LogRecord[] = [];
   const hashes: Uint8Array[] = [];
+  // Each record's hash (txlog's recordHash: SHA-256 of its bytes), side by side in one slab.
+  const slab = new DigestSlab(raws.length);
   for (let i = 0; i < raws.length; i++) {
     let record: LogRecord;
     try {
@@ -126,7 +128,7 @@ export function checkBatchEnvelope(
       throw new UploadRejected(422, 'ERR_RECORD_CHAIN', 'record 0: prevHash must be 32 zero bytes', 0);
     }
     decoded.push(record);
-    hashes.push(recordHash(raws[i]!));
+    hashes.push(slab.sha256(raws[i]!));
   }
 
   for (const record of decoded) {

@@ -18,26 +18,40 @@
 import { bigints } from './db/array-param';
 import type { Queryable } from './db/types';
 import { MerkleError } from './errors';
-import { sha256 } from './sha256';
+import { DigestSlab, sha256 } from './sha256';
 
 export const HASH_SIZE = 32;
 
 /** Lowest Merkle level an upload stores (see the module comment): 2^4 = 16 leaves per stored node. */
 export const UPLOAD_NODES_FROM_LEVEL = 4;
 
-export function hashLeaf(data: Uint8Array): Uint8Array {
+function leafInput(data: Uint8Array): Buffer {
   const input = Buffer.allocUnsafe(1 + data.length);
   input[0] = 0x00;
   input.set(data, 1);
-  return sha256(input);
+  return input;
 }
 
-export function hashChildren(left: Uint8Array, right: Uint8Array): Uint8Array {
+function childrenInput(left: Uint8Array, right: Uint8Array): Buffer {
   const input = Buffer.allocUnsafe(1 + left.length + right.length);
   input[0] = 0x01;
   input.set(left, 1);
   input.set(right, 1 + left.length);
-  return sha256(input);
+  return input;
+}
+
+export function hashLeaf(data: Uint8Array): Uint8Array {
+  return sha256(leafInput(data));
+}
+
+/** The leaf hashes of one upload's records, side by side in one slab (sha256.ts). */
+export function hashLeaves(data: readonly Uint8Array[]): Uint8Array[] {
+  const slab = new DigestSlab(data.length);
+  return data.map((d) => slab.sha256(leafInput(d)));
+}
+
+export function hashChildren(left: Uint8Array, right: Uint8Array): Uint8Array {
+  return sha256(childrenInput(left, right));
 }
 
 /** SHA-256 of the empty string: the RFC's MTH of an empty tree. */
@@ -341,13 +355,16 @@ export function planAppend(
   let frontier = splitFrontier(state.frontier);
   let size = state.treeSize;
   const nodes: Array<{ level: number; index: number; hash: Uint8Array }> = [];
+  // n appends complete at most n + 63 nodes (one per trailing 1 bit of each new leaf's index).
+  // Their hashes live until the plan is written: one slab for all of them (sha256.ts).
+  const slab = new DigestSlab(leafHashes.length + 63);
   for (const leafHash of leafHashes) {
     let hash = leafHash;
     if (storeFromLevel === 0) nodes.push({ level: 0, index: size, hash });
     let level = 0;
     let index = size;
     while (index % 2 === 1) {
-      hash = hashChildren(frontier.pop()!, hash);
+      hash = slab.sha256(childrenInput(frontier.pop()!, hash));
       level += 1;
       index = Math.floor(index / 2);
       if (level >= storeFromLevel) nodes.push({ level, index, hash });

@@ -7,7 +7,7 @@
  */
 import { bigints, smallints } from '../../db/array-param';
 import type { Queryable } from '../../db/types';
-import { hashLeaf, lockTreeState, planAppend, UPLOAD_NODES_FROM_LEVEL } from '../../merkle';
+import { hashLeaves, lockTreeState, planAppend, UPLOAD_NODES_FROM_LEVEL } from '../../merkle';
 import type { VerifiedRecord } from '../../record-verifier';
 import { type BatchReceipt, encodeBatchReceipt, encodeTreeHead } from '../../signed-messages';
 import type { IngestRule } from '../step';
@@ -17,7 +17,7 @@ export const merkleAppendRule: IngestRule = {
   async apply(step) {
     const { ctx, tx, terminalId, records, fresh, leaves } = step;
     const headRecord = records[records.length - 1]!;
-    const leafHashes = fresh.map((r) => hashLeaf(r.record));
+    const leafHashes = hashLeaves(fresh.map((r) => r.record));
     const plan = planAppend(await lockTreeState(tx), leafHashes, UPLOAD_NODES_FROM_LEVEL);
     const { head } = plan;
     fresh.forEach((r, j) => {

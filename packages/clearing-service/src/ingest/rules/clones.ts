@@ -14,6 +14,20 @@ import { counterKey, selectCounters } from './counters';
 /** Bytes of a card-signed transaction record (SPEC.md §2.7). */
 const SIGNED = Size.TRANSACTION_RECORD;
 
+const UNIQUE_VIOLATION = '23505';
+
+/** The claims as one INSERT over array parameters ($1 terminal, $2.. columns), then `tail`. */
+const claimSql = (tail: string) =>
+  `INSERT INTO card_counters (card_number, counter, record_hash, seq, tx_type, amount_cents, balance_after,
+     offline_spend_after, terminal_id)
+   SELECT u.card_number, u.counter, sha256(substring($4::bytea FROM ((u.n - 1) * ${SIGNED} + 1)::integer FOR ${SIGNED})), u.seq,
+     u.tx_type, u.amount_cents, u.balance_after, u.offline_spend_after, $1
+   FROM unnest($2::text[], $3::bigint[], $5::bigint[], $6::smallint[], $7::bigint[], $8::bigint[],
+     $9::bigint[]) WITH ORDINALITY
+     AS u(card_number, counter, seq, tx_type, amount_cents, balance_after, offline_spend_after, n)
+   ORDER BY u.n
+   ${tail}`;
+
 export const clonesRule: IngestRule = {
   name: 'clones',
   async check(step) {
@@ -38,39 +52,42 @@ export const clonesRule: IngestRule = {
           ? 1
           : a.card!.counter - b.card!.counter,
     );
-    // Answers how many claims were new: in a normal upload all of them, and then nothing more is
-    // read. Returning the held ones instead (an anti-join of the claims against the inserted
-    // rows) cost the server ~1 µs more per record for an answer that is almost always empty.
-    const inserted = await tx.query<{ n: number }>(
-      `WITH ins AS (
-         INSERT INTO card_counters (card_number, counter, record_hash, seq, tx_type, amount_cents, balance_after,
-           offline_spend_after, terminal_id)
-         SELECT u.card_number, u.counter, sha256(substring($4::bytea FROM ((u.n - 1) * ${SIGNED} + 1)::integer FOR ${SIGNED})), u.seq,
-           u.tx_type, u.amount_cents, u.balance_after, u.offline_spend_after, $1
-         FROM unnest($2::text[], $3::bigint[], $5::bigint[], $6::smallint[], $7::bigint[], $8::bigint[],
-           $9::bigint[]) WITH ORDINALITY
-           AS u(card_number, counter, seq, tx_type, amount_cents, balance_after, offline_spend_after, n)
-         ORDER BY u.n
-         ON CONFLICT (card_number, counter) DO NOTHING RETURNING 1)
-       SELECT count(*)::integer AS n FROM ins`,
-      [
-        terminalId,
-        texts(claims.map((r) => r.card!.cardNumber)),
-        bigints(claims.map((r) => r.card!.counter)),
-        // The signed records as one bytea the server cuts in 66-byte pieces and hashes (no
-        // per-element hex; the server's SHA-256 is a C call, the service's a JS → C++ call and a buffer).
-        Buffer.concat(claims.map((r) => r.card!.signedRecord)),
-        bigints(claims.map((r) => r.seq)),
-        smallints(claims.map((r) => r.card!.txType)),
-        bigints(claims.map((r) => r.card!.amountCents)),
-        bigints(claims.map((r) => r.card!.balanceAfter)),
-        bigints(claims.map((r) => r.card!.offlineSpendAfter)),
-      ],
-    );
+    // Every claim of a normal upload is new. A plain INSERT claims them for ~3 µs less per row
+    // than ON CONFLICT DO NOTHING (no arbiter-index probe before each row, no speculative-insert
+    // WAL record after it); when some counter is held already it fails with a unique violation,
+    // and the claims run again under ON CONFLICT from a savepoint, answering how many were new.
+    const claimColumns = [
+      terminalId,
+      texts(claims.map((r) => r.card!.cardNumber)),
+      bigints(claims.map((r) => r.card!.counter)),
+      // The signed records as one bytea the server cuts in 66-byte pieces and hashes (no
+      // per-element hex; the server's SHA-256 is a C call, the service's a JS → C++ call and a buffer).
+      Buffer.concat(claims.map((r) => r.card!.signedRecord)),
+      bigints(claims.map((r) => r.seq)),
+      smallints(claims.map((r) => r.card!.txType)),
+      bigints(claims.map((r) => r.card!.amountCents)),
+      bigints(claims.map((r) => r.card!.balanceAfter)),
+      bigints(claims.map((r) => r.card!.offlineSpendAfter)),
+    ];
+    let newClaims = claims.length;
+    await tx.query('SAVEPOINT claim_counters');
+    try {
+      await tx.query(claimSql(''), claimColumns);
+      await tx.query('RELEASE SAVEPOINT claim_counters');
+    } catch (error) {
+      if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+      await tx.query('ROLLBACK TO SAVEPOINT claim_counters');
+      const inserted = await tx.query<{ n: number }>(
+        `WITH ins AS (${claimSql('ON CONFLICT (card_number, counter) DO NOTHING RETURNING 1')})
+         SELECT count(*)::integer AS n FROM ins`,
+        claimColumns,
+      );
+      newClaims = inserted[0]!.n;
+    }
     // Some counter was held already: a claim is ours when its row names this record (this
     // terminal's seqs are fresh, under its row lock), another record's otherwise.
     const alreadyHeld = new Set<VerifiedRecord>();
-    if (inserted[0]!.n !== claims.length) {
+    if (newClaims !== claims.length) {
       const rows = await selectCounters(
         tx,
         claims.map((r) => [r.card!.cardNumber, r.card!.counter]),

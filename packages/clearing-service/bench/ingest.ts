@@ -4,8 +4,8 @@
  *
  *   node --conditions=huduma-source --import tsx packages/clearing-service/bench/ingest.ts \
  *     [--records 100000] [--terminals 20] [--cards 2000] [--batch 1000] [--backend both|pglite|postgres]
- *     [--rounds 3] [--baseline-rev a18f0d0^1 | none] [--verify-threads N] [--pg-connection socket|tcp]
- *     [--pg-statements]
+ *     [--rounds 3] [--baseline-rev a18f0d0^1 | none] [--verify-threads N] [--store-concurrency N]
+ *     [--pg-connection socket|tcp] [--pg-statements]
  *
  * The machines are shared and noisy, so each backend ingests the workload `rounds` times into a
  * fresh database, with the raw verify rate measured again just before each round; the figures
@@ -62,11 +62,14 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     'baseline-rev': { type: 'string', default: 'a18f0d0^1' },
     'verify-threads': { type: 'string' },
+    'store-concurrency': { type: 'string' },
     'pg-connection': { type: 'string', default: 'socket' },
     'pg-statements': { type: 'boolean', default: false },
   },
 });
 const VERIFY_THREADS = values['verify-threads'] === undefined ? undefined : Number(values['verify-threads']);
+const STORE_CONCURRENCY =
+  values['store-concurrency'] === undefined ? undefined : Number(values['store-concurrency']);
 const RECORDS = Number(values.records);
 const TERMINALS = Number(values.terminals);
 const CARDS = Number(values.cards);
@@ -296,6 +299,7 @@ async function runIngest(
     logger: false,
     trust: work.pki.trust,
     ...(VERIFY_THREADS === undefined ? {} : { verifyThreads: VERIFY_THREADS }),
+    ...(STORE_CONCURRENCY === undefined ? {} : { storeConcurrency: STORE_CONCURRENCY }),
   });
   await app.ready();
   const ids = [...work.batches.keys()];

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { Admission } from './admission';
 import { rejectAllTerminals, type TerminalAuthenticator } from './auth';
 import type { Db } from './db/types';
 import { InputError } from './errors';
@@ -57,6 +58,13 @@ export interface ClearingServiceOptions {
    * Default: the available parallelism, at most 2; 0 verifies on the main thread.
    */
   verifyThreads?: number;
+  /**
+   * Uploads in their store phase (one database transaction each) at once; the others, verified
+   * already, wait their turn. Every upload's transaction ends under the one Merkle lock, so more
+   * than two at once only queue there, holding a connection, their terminal's row lock and their
+   * counter claims, and on a small machine take CPU from the verifiers. Default 2.
+   */
+  storeConcurrency?: number;
   /** Whether storage can take writes, for /healthz. Default: a real write probe cached 2 s. */
   storageProbe?: StorageProbe;
   /** Timeouts, body limits and request rates (http/limits.ts has the defaults). */
@@ -86,7 +94,15 @@ export function createClearingService(options: ClearingServiceOptions): FastifyI
   const verifyThreads = options.verifyThreads ?? Math.min(2, availableParallelism());
   const signaturePool = trustStore && verifyThreads > 0 ? new SignatureVerifyPool(verifyThreads) : undefined;
   const ingest: IngestContext | undefined = trustStore
-    ? { db, signer, trust: trustStore, verifier: new CardProofRecordVerifier(trustStore), now, signaturePool }
+    ? {
+        db,
+        signer,
+        trust: trustStore,
+        verifier: new CardProofRecordVerifier(trustStore),
+        now,
+        signaturePool,
+        storeAdmission: new Admission(options.storeConcurrency ?? 2),
+      }
     : undefined;
   if (operatorToken.length < 16) {
     throw new InputError('ERR_OPERATOR_TOKEN', 'the operator token must be at least 16 characters');

@@ -15,6 +15,7 @@
  *     shadow-balance checks, Merkle append, bulk insert, bills / loads / shift close, receipt.
  */
 
+import type { Admission } from './admission';
 import { checkBatchEnvelope, UploadRejected } from './batch-envelope';
 import type { Db, Queryable } from './db/types';
 import { INGEST_RULES } from './ingest/rules';
@@ -41,6 +42,8 @@ export interface IngestContext {
   now: () => number;
   /** Worker threads for the card signatures; without it they are verified on this thread. */
   signaturePool?: SignatureVerifyPool;
+  /** Store phases (step 5) allowed at once; without it, as many as uploads arrive. */
+  storeAdmission?: Admission;
 }
 
 export { LEAF_INDEX_SQL } from './ingest-insert';
@@ -162,7 +165,8 @@ export async function ingestBatch(
   }
   for (let attempt = 1; ; attempt++) {
     try {
-      return await ctx.db.transaction((tx) => storeBatch(ctx, tx, terminalId, verified));
+      const store = () => ctx.db.transaction((tx) => storeBatch(ctx, tx, terminalId, verified));
+      return await (ctx.storeAdmission ? ctx.storeAdmission.run(store) : store());
     } catch (error) {
       if (error instanceof UploadRejected) {
         if (error.alert) await raiseAlert(ctx.db, error.alert);

@@ -99,7 +99,9 @@ const badAmount = fc.oneof(
 /** Not a bill reference the card can carry (1-16 printable ASCII, no padding). */
 const badRef = fc.oneof(
   fc.constantFrom('', ' ', 'x'.repeat(17), 'tab\there', 'é', 'null\u0000', '\u202eevil'),
-  fc.string({ minLength: 17, maxLength: 60 }),
+  // Too long even after the trim the API applies to a cashier's stray spaces (normalizeBillRef):
+  // " ABC …" padded past 16 characters is a good reference, not a bad one (seed 828914101).
+  fc.string({ minLength: 17, maxLength: 60 }).filter((s) => s.trim().length > 16),
   fc.integer(),
   fc.constant(null),
   fc.object({ maxDepth: 1 }),

@@ -1,11 +1,10 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { propertyRuns } from '../../../test/support/random';
 import { bigints, integers, smallints, texts } from '../src/db/array-param';
-import type { Db } from '../src/db/types';
 import { MAX_RECORD_TIME_MS } from '../src/http/schemas';
 import { nairobiBusinessDate, nairobiBusinessDateSql } from '../src/store';
-import { BACKENDS } from './backends';
+import { BACKENDS, databaseFor } from './backends';
 
 /**
  * The upload path sends record columns as typed array parameters (binary on PostgreSQL, text
@@ -13,18 +12,11 @@ import { BACKENDS } from './backends';
  * every integer of each column type must reach the table exactly, on both backends.
  */
 describe.each(BACKENDS)('array parameters ($name)', (backend) => {
-  let db: Db;
-  beforeAll(async () => {
-    db = await backend.open();
-  });
-  afterAll(async () => {
-    await db?.close();
-    await backend.shutdown();
-  });
+  const db = databaseFor(backend);
 
   type Column = { t: string | null; b: string | null; i: number | null; s: number | null };
   const roundTrip = async (rows: Column[]) => {
-    const back = await db.query<{ t: string | null; b: string | null; i: number | null; s: number | null }>(
+    const back = await db().query<{ t: string | null; b: string | null; i: number | null; s: number | null }>(
       `SELECT u.t, u.b::text AS b, u.i, u.s
        FROM unnest($1::text[], $2::bigint[], $3::integer[], $4::smallint[]) WITH ORDINALITY AS u(t, b, i, s, n)
        ORDER BY u.n`,
@@ -78,7 +70,7 @@ describe.each(BACKENDS)('array parameters ($name)', (backend) => {
       numRuns: propertyRuns(200),
     });
     const seconds = [...edges, Math.floor(MAX_RECORD_TIME_MS / 1000), ...generated];
-    const rows = await db.query<{ day: string }>(
+    const rows = await db().query<{ day: string }>(
       `SELECT ${nairobiBusinessDateSql('u.s')}::text AS day FROM unnest($1::bigint[]) WITH ORDINALITY AS u(s, n) ORDER BY u.n`,
       [bigints(seconds)],
     );

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { type PostgresServer, startPostgres } from '../../../test/support/postgres-harness';
 import { migrate } from '../src/db/migrations';
 import { openPgliteDb } from '../src/db/pglite';
@@ -52,3 +53,22 @@ const ALL_BACKENDS: Backend[] = [
  */
 const only = process.env.HUDUMA_TEST_BACKENDS?.split(',').map((name) => name.trim());
 export const BACKENDS: Backend[] = only ? ALL_BACKENDS.filter((b) => only.includes(b.name)) : ALL_BACKENDS;
+
+/**
+ * A fresh, migrated database of `backend` for the describe block that calls this: opened before
+ * its tests, closed (and the backend shut down) after them. Tests read it through the getter.
+ */
+export function databaseFor(backend: Backend): () => Db {
+  let db: Db | undefined;
+  beforeAll(async () => {
+    db = await backend.open();
+  });
+  afterAll(async () => {
+    await db?.close();
+    await backend.shutdown();
+  });
+  return () => {
+    if (!db) throw new Error(`the ${backend.name} database is not open: read it inside a test`);
+    return db;
+  };
+}

@@ -1,7 +1,6 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkpointTreeHead, latestSignedTreeHead } from '../src/checkpoints';
-import type { Db } from '../src/db/types';
 import {
   appendLeaves,
   currentTreeHead,
@@ -15,7 +14,7 @@ import {
 } from '../src/merkle';
 import { encodeTreeHead } from '../src/signed-messages';
 import { generateSigner, verifyP256 } from '../src/signer';
-import { BACKENDS } from './backends';
+import { BACKENDS, databaseFor } from './backends';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const unhex = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
@@ -128,25 +127,18 @@ describe('RFC 6962 Merkle hashing (in memory)', () => {
 });
 
 describe.each(BACKENDS)('persistent Merkle log on $name', (backend) => {
-  let db: Db;
-  beforeAll(async () => {
-    db = await backend.open();
-  });
-  afterAll(async () => {
-    await db?.close();
-    await backend.shutdown();
-  });
+  const db = databaseFor(backend);
 
   it('appends incrementally to the CT reference roots and proves from stored nodes', async () => {
-    expect(await currentTreeHead(db)).toEqual({ treeSize: 0, rootHash: EMPTY_ROOT });
+    expect(await currentTreeHead(db())).toEqual({ treeSize: 0, rootHash: EMPTY_ROOT });
     for (let n = 1; n <= 8; n++) {
-      const { firstIndex, head } = await db.transaction((tx) => appendLeaves(tx, [CT_LEAVES[n - 1]!]));
+      const { firstIndex, head } = await db().transaction((tx) => appendLeaves(tx, [CT_LEAVES[n - 1]!]));
       expect(firstIndex).toBe(n - 1);
       expect(hex(head.rootHash)).toBe(CT_ROOTS[n]);
     }
-    for (let n = 0; n <= 8; n++) expect(hex(await treeRootAt(db, n))).toBe(CT_ROOTS[n]);
+    for (let n = 0; n <= 8; n++) expect(hex(await treeRootAt(db(), n))).toBe(CT_ROOTS[n]);
     for (const [index, size, path] of CT_INCLUSION) {
-      const p = await inclusionProof(db, index, size);
+      const p = await inclusionProof(db(), index, size);
       expect(p.proof.map(hex)).toEqual(path);
       expect(p.leafHash).toEqual(hashLeaf(CT_LEAVES[index]!));
     }
@@ -154,16 +146,16 @@ describe.each(BACKENDS)('persistent Merkle log on $name', (backend) => {
 
   it('agrees with the reference for batch appends and every past tree size', async () => {
     const extra = Array.from({ length: 29 }, (_, i) => Uint8Array.of(i, i * 3, 7));
-    await db.transaction((tx) => appendLeaves(tx, extra.slice(0, 13)));
-    await db.transaction((tx) => appendLeaves(tx, extra.slice(13)));
+    await db().transaction((tx) => appendLeaves(tx, extra.slice(0, 13)));
+    await db().transaction((tx) => appendLeaves(tx, extra.slice(13)));
     const all = [...CT_LEAVES, ...extra];
     const leafHashes = all.map(hashLeaf);
-    expect((await currentTreeHead(db)).rootHash).toEqual(rootFromLeaves(all));
+    expect((await currentTreeHead(db())).rootHash).toEqual(rootFromLeaves(all));
     for (const size of [1, 2, 9, 16, 17, 31, 37]) {
-      const root = await treeRootAt(db, size);
+      const root = await treeRootAt(db(), size);
       expect(root).toEqual(rootFromLeaves(all.slice(0, size)));
       for (let i = 0; i < size; i++) {
-        const p = await inclusionProof(db, i, size);
+        const p = await inclusionProof(db(), i, size);
         expect(p.proof).toEqual(inclusionProofFromLeafHashes(leafHashes.slice(0, size), i));
         expect(verifyInclusion(p.leafHash, i, size, p.proof, root)).toBe(true);
       }
@@ -171,35 +163,35 @@ describe.each(BACKENDS)('persistent Merkle log on $name', (backend) => {
   });
 
   it('un-appends when the surrounding transaction rolls back', async () => {
-    const before = await currentTreeHead(db);
+    const before = await currentTreeHead(db());
     await expect(
-      db.transaction(async (tx) => {
+      db().transaction(async (tx) => {
         await appendLeaves(tx, [Uint8Array.of(0xee)]);
         throw new Error('batch rejected');
       }),
     ).rejects.toThrow('batch rejected');
-    expect(await currentTreeHead(db)).toEqual(before);
+    expect(await currentTreeHead(db())).toEqual(before);
   });
 
   it('serialises concurrent appenders without losing leaves', async () => {
-    const before = (await currentTreeHead(db)).treeSize;
+    const before = (await currentTreeHead(db())).treeSize;
     const results = await Promise.all(
       Array.from({ length: 5 }, (_, i) =>
-        db.transaction((tx) => appendLeaves(tx, [Uint8Array.of(0xa0, i), Uint8Array.of(0xb0, i)])),
+        db().transaction((tx) => appendLeaves(tx, [Uint8Array.of(0xa0, i), Uint8Array.of(0xb0, i)])),
       ),
     );
     const starts = results.map((r) => r.firstIndex).sort((a, b) => a - b);
     expect(starts).toEqual([0, 2, 4, 6, 8].map((d) => before + d));
-    const head = await currentTreeHead(db);
+    const head = await currentTreeHead(db());
     expect(head.treeSize).toBe(before + 10);
-    const p = await inclusionProof(db, head.treeSize - 1);
+    const p = await inclusionProof(db(), head.treeSize - 1);
     expect(verifyInclusion(p.leafHash, head.treeSize - 1, head.treeSize, p.proof, head.rootHash)).toBe(true);
   });
 
   it('signs tree heads as checkpoints, once per size, verifiable with the service key', async () => {
     const signer = generateSigner();
-    const sth = await checkpointTreeHead(db, signer, () => 1_760_000_000_000);
-    const head = await currentTreeHead(db);
+    const sth = await checkpointTreeHead(db(), signer, () => 1_760_000_000_000);
+    const head = await currentTreeHead(db());
     expect(sth).toMatchObject({
       treeSize: head.treeSize,
       rootHash: head.rootHash,
@@ -209,13 +201,13 @@ describe.each(BACKENDS)('persistent Merkle log on $name', (backend) => {
     expect(
       verifyP256(signer.publicKey, encodeTreeHead({ ...sth, treeSize: sth.treeSize - 1 }), sth.signature),
     ).toBe(false);
-    expect(await checkpointTreeHead(db, signer, () => 1)).toEqual(sth);
-    expect(await latestSignedTreeHead(db)).toEqual(sth);
+    expect(await checkpointTreeHead(db(), signer, () => 1)).toEqual(sth);
+    expect(await latestSignedTreeHead(db())).toEqual(sth);
   });
 
   it('rejects proofs for leaves or sizes beyond the tree', async () => {
-    const { treeSize } = await currentTreeHead(db);
-    await expect(inclusionProof(db, treeSize)).rejects.toMatchObject({ code: 'ERR_MERKLE_RANGE' });
-    await expect(inclusionProof(db, 0, treeSize + 1)).rejects.toMatchObject({ code: 'ERR_MERKLE_RANGE' });
+    const { treeSize } = await currentTreeHead(db());
+    await expect(inclusionProof(db(), treeSize)).rejects.toMatchObject({ code: 'ERR_MERKLE_RANGE' });
+    await expect(inclusionProof(db(), 0, treeSize + 1)).rejects.toMatchObject({ code: 'ERR_MERKLE_RANGE' });
   });
 });

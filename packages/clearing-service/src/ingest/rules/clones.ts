@@ -9,7 +9,7 @@ import { bigints, smallints, texts } from '../../db/array-param';
 import { proofHashOf, type VerifiedRecord } from '../../record-verifier';
 import { appendDenyListEntry, isCardDenied } from '../../store';
 import { bytesEqual as equal, type IngestRule } from '../step';
-import { counterKey, selectCounters } from './counters';
+import { type CounterRow, counterKey, selectCounters } from './counters';
 
 /** Bytes of a card-signed transaction record (SPEC.md §2.7). */
 const SIGNED = Size.TRANSACTION_RECORD;
@@ -85,75 +85,71 @@ export const clonesRule: IngestRule = {
       newClaims = inserted[0]!.n;
     }
     // Some counter was held already: a claim is ours when its row names this record (this
-    // terminal's seqs are fresh, under its row lock), another record's otherwise.
+    // terminal's seqs are fresh, under its row lock), another record's otherwise. The rows read
+    // here are the prior claims the conflicts below are compared with.
     const alreadyHeld = new Set<VerifiedRecord>();
-    if (newClaims !== claims.length) {
-      const rows = await selectCounters(
-        tx,
-        claims.map((r) => [r.card!.cardNumber, r.card!.counter]),
-      );
-      for (const r of claims) {
-        const row = rows.get(key(r.card!.cardNumber, r.card!.counter))!;
-        if (row.terminal_id !== terminalId || row.seq !== r.seq) alreadyHeld.add(r);
-      }
+    const existing =
+      newClaims === claims.length
+        ? new Map<string, CounterRow>()
+        : await selectCounters(
+            tx,
+            claims.map((r) => [r.card!.cardNumber, r.card!.counter]),
+          );
+    for (const r of claims) {
+      const row = existing.get(key(r.card!.cardNumber, r.card!.counter));
+      if (row && (row.terminal_id !== terminalId || row.seq !== r.seq)) alreadyHeld.add(r);
     }
 
     const conflicts = [...claims.filter((r) => alreadyHeld.has(r)), ...laterInBatch];
-    if (conflicts.length > 0) {
-      const existing = await selectCounters(
-        tx,
-        conflicts.map((r) => [r.card!.cardNumber, r.card!.counter]),
-      );
-      for (const r of conflicts) {
-        const c = r.card!;
-        const isLaterInBatch = laterInBatch.includes(r);
-        const prior = isLaterInBatch
-          ? (() => {
-              const f = firstByKey.get(key(c.cardNumber, c.counter))!;
-              return { record_hash: proofHashOf(f.card!), terminal_id: terminalId, seq: f.seq };
-            })()
-          : existing.get(key(c.cardNumber, c.counter))!;
-        if (equal(prior.record_hash, proofHashOf(c))) {
-          flags.set(r, 'duplicate-proof');
-          await alert({
-            kind: 'duplicate-proof',
-            severity: 'warning',
-            terminalId,
-            cardNumber: c.cardNumber,
-            details: {
-              counter: c.counter,
-              seq: r.seq,
-              firstSeenAt: { terminalId: prior.terminal_id, seq: prior.seq },
-            },
-          });
-          continue;
-        }
-        flags.set(r, 'clone');
+    for (const r of conflicts) {
+      const c = r.card!;
+      const isLaterInBatch = laterInBatch.includes(r);
+      const prior = isLaterInBatch
+        ? (() => {
+            const f = firstByKey.get(key(c.cardNumber, c.counter))!;
+            return { record_hash: proofHashOf(f.card!), terminal_id: terminalId, seq: f.seq };
+          })()
+        : existing.get(key(c.cardNumber, c.counter))!;
+      if (equal(prior.record_hash, proofHashOf(c))) {
+        flags.set(r, 'duplicate-proof');
         await alert({
-          kind: 'card-clone',
-          severity: 'critical',
+          kind: 'duplicate-proof',
+          severity: 'warning',
           terminalId,
           cardNumber: c.cardNumber,
           details: {
             counter: c.counter,
             seq: r.seq,
-            amountCents: c.amountCents,
-            otherRecord: { terminalId: prior.terminal_id, seq: prior.seq },
+            firstSeenAt: { terminalId: prior.terminal_id, seq: prior.seq },
           },
         });
-        await tx.query(
-          `INSERT INTO cards (card_number, status) VALUES ($1, 'cloned')
-           ON CONFLICT (card_number) DO UPDATE SET status = 'cloned', updated_at = now()`,
-          [c.cardNumber],
-        );
-        if (!(await isCardDenied(tx, c.cardNumber))) {
-          await appendDenyListEntry(tx, {
-            cardNumber: c.cardNumber,
-            action: 'add',
-            reason: `clone: two different proofs for counter ${c.counter}`,
-            createdBy: 'fraud-rules',
-          });
-        }
+        continue;
+      }
+      flags.set(r, 'clone');
+      await alert({
+        kind: 'card-clone',
+        severity: 'critical',
+        terminalId,
+        cardNumber: c.cardNumber,
+        details: {
+          counter: c.counter,
+          seq: r.seq,
+          amountCents: c.amountCents,
+          otherRecord: { terminalId: prior.terminal_id, seq: prior.seq },
+        },
+      });
+      await tx.query(
+        `INSERT INTO cards (card_number, status) VALUES ($1, 'cloned')
+         ON CONFLICT (card_number) DO UPDATE SET status = 'cloned', updated_at = now()`,
+        [c.cardNumber],
+      );
+      if (!(await isCardDenied(tx, c.cardNumber))) {
+        await appendDenyListEntry(tx, {
+          cardNumber: c.cardNumber,
+          action: 'add',
+          reason: `clone: two different proofs for counter ${c.counter}`,
+          createdBy: 'fraud-rules',
+        });
       }
     }
     step.claimedCounters = claims.filter((r) => !alreadyHeld.has(r));

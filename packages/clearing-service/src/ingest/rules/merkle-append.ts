@@ -1,9 +1,9 @@
 /**
  * Merkle-append rule, last: the new records' leaves are appended to the tree (the terminal's
  * head advanced with the bulk insert, ingest-insert.ts), and the signed tree head and the signed
- * receipt are written. merkle_state is the one lock every upload shares, so it is taken last: leaf hashes
- * are computed before; under it: one read, the position-dependent hashing (~1 ms), two
- * signatures, and one statement that writes nodes, state, tree head and receipt. Then commit.
+ * receipt are written. merkle_state is the one lock every upload shares, so it is taken last:
+ * leaf hashes are computed before; under it: one read, the position-dependent hashing (~1 ms),
+ * two signatures, and one statement that writes nodes, state, tree head and receipt. Then commit.
  */
 import { bigints, smallints } from '../../db/array-param';
 import type { Queryable } from '../../db/types';
